@@ -1,0 +1,224 @@
+package catalog
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/shoal-nix/shoal/internal/diag"
+	"github.com/shoal-nix/shoal/internal/fleet"
+	"github.com/shoal-nix/shoal/internal/tomltree"
+)
+
+// Catalog is the set of features, profiles and package collections a fleet
+// can use.
+type Catalog struct {
+	Features    map[string]*Feature
+	Profiles    map[string]*Profile
+	Collections map[string]*Collection
+	// Docs holds every parsed catalog file by name, for correlation.
+	Docs map[string]*tomltree.Doc
+}
+
+// Lifecycle stages of a feature.
+const (
+	Experimental = "experimental"
+	Stable       = "stable"
+	Deprecated   = "deprecated"
+)
+
+// Feature is one capability a machine can have.
+type Feature struct {
+	Name        string
+	File        string // the feature.toml, as diagnostics name it
+	Local       bool   // from the fleet's features/ directory
+	Description string
+	Lifecycle   string
+	Replacement string // with Deprecated: the feature to use instead
+
+	Settings    []*Setting
+	Requires    []tomltree.Item
+	Conflicts   []Conflict
+	Provides    []tomltree.Item
+	Hardware    Hardware
+	Resources   Resources
+	Ports       []Port
+	Health      []HealthCheck
+	Collections []tomltree.Item
+	Packages    []tomltree.Item
+	NixOS       []NixOSBlock
+	Module      string // raw Nix module text, from module.nix
+}
+
+// Setting returns the setting named name, or nil.
+func (f *Feature) Setting(name string) *Setting {
+	for _, s := range f.Settings {
+		if s.Name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// SettingNames lists the feature's setting names in declaration order.
+func (f *Feature) SettingNames() []string {
+	names := make([]string, len(f.Settings))
+	for i, s := range f.Settings {
+		names[i] = s.Name
+	}
+	return names
+}
+
+// Setting is a typed knob of a feature.
+type Setting struct {
+	Name        string
+	Path        diag.Path
+	Type        Type
+	Default     any // nil: no default, the setting is unset unless given
+	Description string
+	// Derive computes the value from hardware facts when nothing above the
+	// catalog default sets it.
+	Derive []Derivation
+}
+
+// Derivation gives a setting a value when a hardware fact matches.
+type Derivation struct {
+	When  Condition
+	Value any
+}
+
+// Conflict says a feature cannot be on with another, optionally only when
+// some settings have given values.
+type Conflict struct {
+	Feature string
+	When    Condition
+	Reason  string
+	Path    diag.Path
+}
+
+// Condition is a conjunction of "feature.setting" (or "hardware.fact") keys
+// and the values they must have; a list of values means any of them.
+type Condition []Clause
+
+// Clause is one key of a Condition.
+type Clause struct {
+	Key    string // "feature.setting" or "hardware.cpu" and friends
+	Values []any
+}
+
+// String renders the condition for explanations: desktop.environment = "gnome".
+func (c Condition) String() string {
+	parts := make([]string, len(c))
+	for i, cl := range c {
+		vals := make([]string, len(cl.Values))
+		for j, v := range cl.Values {
+			vals[j] = formatValue(v)
+		}
+		parts[i] = cl.Key + " = " + strings.Join(vals, " or ")
+	}
+	return strings.Join(parts, " and ")
+}
+
+func formatValue(v any) string {
+	if s, ok := v.(string); ok {
+		return fmt.Sprintf("%q", s)
+	}
+	return fmt.Sprint(v)
+}
+
+// Hardware lists what a feature needs of the machine; empty lists mean
+// anything goes.
+type Hardware struct {
+	Systems []string
+	CPU     []string
+	GPU     []string // the machine needs one of these GPU vendors
+	Form    []string
+	Path    diag.Path
+}
+
+// Resources are the memory and disk below which a feature runs poorly.
+type Resources struct {
+	Memory fleet.Size
+	Disk   fleet.Size
+	Path   diag.Path
+}
+
+// Port is a port a feature opens in the firewall.
+type Port struct {
+	Port        int64  // fixed port, or 0 when Setting names it
+	Setting     string // the setting holding the port
+	Protocol    string // tcp | udp
+	Description string
+}
+
+// HealthCheck is a check deploy runs after activation.
+type HealthCheck struct {
+	Name    string
+	Unit    string // a systemd unit that must be active
+	TCP     int64  // a port that must accept connections on localhost
+	Setting string // or the setting holding that port
+	HTTP    string // a URL on localhost that must answer 2xx
+}
+
+// NixOSBlock is a set of NixOS option values, applied when When holds.
+type NixOSBlock struct {
+	When    Condition
+	Options []OptionValue
+}
+
+// OptionValue sets one NixOS option. A value {setting = "x"} anywhere in
+// Value stands for the value of the feature's setting x.
+type OptionValue struct {
+	Option string
+	Value  any
+	Path   diag.Path
+}
+
+// SettingRef is how an option value refers to a setting.
+type SettingRef struct{ Setting string }
+
+// Profile is a named set of features and setting values.
+type Profile struct {
+	Name        string
+	File        string
+	Description string
+	Promises    []string // what the profile guarantees; its VM test checks them
+	Extends     string
+	Features    []tomltree.Item
+	Excludes    []tomltree.Item
+	Settings    []fleet.Setting
+}
+
+// Collection is a named list of packages, defined once.
+type Collection struct {
+	Name        string
+	Description string
+	Packages    []string
+}
+
+// FeatureNames returns all feature names, sorted.
+func (c *Catalog) FeatureNames() []string { return sortedKeys(c.Features) }
+
+// ProfileNames returns all profile names, sorted.
+func (c *Catalog) ProfileNames() []string { return sortedKeys(c.Profiles) }
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// ProfileChain returns a profile and the profiles it extends, the most
+// basic first.
+func (c *Catalog) ProfileChain(name string) []*Profile {
+	var chain []*Profile
+	seen := map[string]bool{}
+	for p := c.Profiles[name]; p != nil && !seen[p.Name]; p = c.Profiles[p.Extends] {
+		seen[p.Name] = true
+		chain = append([]*Profile{p}, chain...)
+	}
+	return chain
+}

@@ -1,0 +1,464 @@
+package catalog
+
+import (
+	"errors"
+	"io/fs"
+	"maps"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/shoal-nix/shoal/internal/diag"
+	"github.com/shoal-nix/shoal/internal/fleet"
+	"github.com/shoal-nix/shoal/internal/tomltree"
+)
+
+// Diagnostic codes for catalog files.
+const (
+	CodeCatalogFile = "SH015" // a catalog file cannot be read or is malformed
+	CodeShadowed    = "SH016" // a local feature reuses a built-in name
+)
+
+// Load reads a catalog laid out as features/NAME/feature.toml,
+// profiles/NAME.toml and collections.toml under root in fsys. prefix is
+// prepended to file names in diagnostics.
+func Load(fsys fs.FS, root, prefix string) (*Catalog, diag.List) {
+	c := &Catalog{Features: map[string]*Feature{}, Profiles: map[string]*Profile{}, Collections: map[string]*Collection{}, Docs: map[string]*tomltree.Doc{}}
+	var diags diag.List
+	l := loader{c: c, fsys: fsys, root: root, prefix: prefix, diags: &diags}
+	l.collections()
+	l.features(false)
+	l.profiles()
+	return c, diags
+}
+
+// WithLocal returns a catalog holding base plus the features found under
+// dir/features in fsys (a fleet's own features). base is not changed.
+func (base *Catalog) WithLocal(fsys fs.FS, dir, prefix string) (*Catalog, diag.List) {
+	c := &Catalog{Features: maps.Clone(base.Features), Profiles: base.Profiles, Collections: base.Collections, Docs: maps.Clone(base.Docs)}
+	var diags diag.List
+	l := loader{c: c, fsys: fsys, root: dir, prefix: prefix, diags: &diags, builtin: base}
+	l.features(true)
+	return c, diags
+}
+
+type loader struct {
+	c       *Catalog
+	fsys    fs.FS
+	root    string
+	prefix  string
+	diags   *diag.List
+	builtin *Catalog // set when loading local features
+}
+
+func (l *loader) parse(rel string) (*tomltree.Doc, tomltree.Decoder, bool) {
+	name := path.Join(l.prefix, rel)
+	src, err := fs.ReadFile(l.fsys, path.Join(l.root, rel))
+	if err != nil {
+		l.diags.Errorf(CodeCatalogFile, name, nil, "cannot read %s: %v", name, unwrapPathError(err))
+		return nil, tomltree.Decoder{}, false
+	}
+	doc, ds := tomltree.Parse(name, src)
+	*l.diags = append(*l.diags, ds...)
+	l.c.Docs[name] = doc
+	return doc, tomltree.Decoder{File: name, Diags: l.diags}, doc.Root != nil && !ds.HasErrors()
+}
+
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func (l *loader) collections() {
+	doc, d, ok := l.parse("collections.toml")
+	if !ok {
+		return
+	}
+	for _, name := range doc.Root.Keys {
+		p := diag.P(name)
+		col := &Collection{Name: name}
+		d.Fields(doc.Root.Get(name), p, "a package collection", []string{"description", "packages"}, func(key string, v *tomltree.Node, p diag.Path) {
+			switch key {
+			case "description":
+				col.Description, _ = d.String(v, p, "description")
+			case "packages":
+				for _, it := range d.Strings(v, p, "packages") {
+					col.Packages = append(col.Packages, it.Value)
+				}
+			}
+		})
+		l.c.Collections[name] = col
+	}
+}
+
+func (l *loader) dirNames(dir string) []string {
+	entries, err := fs.ReadDir(l.fsys, path.Join(l.root, dir))
+	if err != nil {
+		return nil
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+func (l *loader) features(local bool) {
+	for _, name := range l.dirNames("features") {
+		rel := path.Join("features", name, "feature.toml")
+		file := path.Join(l.prefix, rel)
+		if !fleet.FeatureName.MatchString(name) {
+			l.diags.Errorf(fleet.CodeInvalidName, file, nil, "invalid feature name %q: a feature name is lowercase letters, digits and \"-\", starting with a letter", name).
+				Hintf("rename the directory features/%s", name)
+			continue
+		}
+		if local && l.builtin.Features[name] != nil {
+			l.diags.Errorf(CodeShadowed, file, nil, "local feature %q has the name of a built-in feature", name).
+				Hintf("give it another name, such as %q; set the built-in feature's settings instead of replacing it", "my-"+name)
+			continue
+		}
+		doc, d, ok := l.parse(rel)
+		if !ok {
+			continue
+		}
+		f := l.feature(name, doc, d)
+		f.Local = local
+		if mod, err := fs.ReadFile(l.fsys, path.Join(l.root, "features", name, "module.nix")); err == nil {
+			f.Module = string(mod)
+		}
+		l.c.Features[name] = f
+	}
+}
+
+var featureKeys = []string{"description", "lifecycle", "replacement", "requires", "conflicts", "provides", "collections", "packages", "hardware", "resources", "settings", "ports", "health", "nixos", "nixos_when"}
+
+func (l *loader) feature(name string, doc *tomltree.Doc, d tomltree.Decoder) *Feature {
+	f := &Feature{Name: name, File: doc.Name, Lifecycle: Stable}
+	d.Fields(doc.Root, nil, "a feature", featureKeys, func(key string, v *tomltree.Node, p diag.Path) {
+		switch key {
+		case "description":
+			f.Description, _ = d.String(v, p, "description")
+		case "lifecycle":
+			if s, ok := d.String(v, p, "lifecycle"); ok {
+				if !slices.Contains([]string{Experimental, Stable, Deprecated}, s) {
+					d.Diags.Errorf(fleet.CodeInvalidValue, d.File, p, "lifecycle %q is not one of experimental, stable, deprecated", s)
+				}
+				f.Lifecycle = s
+			}
+		case "replacement":
+			f.Replacement, _ = d.String(v, p, "replacement")
+		case "requires":
+			f.Requires = d.Strings(v, p, "requires")
+		case "provides":
+			f.Provides = d.Strings(v, p, "provides")
+		case "collections":
+			f.Collections = d.Strings(v, p, "collections")
+		case "packages":
+			f.Packages = d.Strings(v, p, "packages")
+		case "conflicts":
+			f.Conflicts = l.conflicts(v, p, d)
+		case "hardware":
+			f.Hardware = l.hardware(v, p, d)
+		case "resources":
+			f.Resources.Path = p
+			d.Fields(v, p, "resources", []string{"memory", "disk"}, func(key string, v *tomltree.Node, p diag.Path) {
+				size, problem, _ := Type{Kind: KindSize}.Check(v)
+				if problem != "" {
+					d.Diags.Errorf(fleet.CodeInvalidValue, d.File, p, "resources.%s: %s", key, problem)
+					return
+				}
+				if key == "memory" {
+					f.Resources.Memory = size.(fleet.Size)
+				} else {
+					f.Resources.Disk = size.(fleet.Size)
+				}
+			})
+		case "settings":
+			if d.IsTable(v, p, "settings") {
+				for _, sname := range v.Keys {
+					if s := l.setting(sname, v.Get(sname), p.Child(sname), d); s != nil {
+						f.Settings = append(f.Settings, s)
+					}
+				}
+			}
+		case "ports":
+			l.tables(v, p, d, "ports", func(v *tomltree.Node, p diag.Path) {
+				port := Port{Protocol: "tcp"}
+				d.Fields(v, p, "a port", []string{"port", "setting", "protocol", "description"}, func(key string, v *tomltree.Node, p diag.Path) {
+					switch key {
+					case "port":
+						port.Port, _ = d.Int(v, p, "port")
+					case "setting":
+						port.Setting, _ = d.String(v, p, "setting")
+					case "protocol":
+						port.Protocol, _ = d.String(v, p, "protocol")
+					case "description":
+						port.Description, _ = d.String(v, p, "description")
+					}
+				})
+				f.Ports = append(f.Ports, port)
+			})
+		case "health":
+			l.tables(v, p, d, "health", func(v *tomltree.Node, p diag.Path) {
+				var h HealthCheck
+				d.Fields(v, p, "a health check", []string{"name", "unit", "tcp", "setting", "http"}, func(key string, v *tomltree.Node, p diag.Path) {
+					switch key {
+					case "name":
+						h.Name, _ = d.String(v, p, "name")
+					case "unit":
+						h.Unit, _ = d.String(v, p, "unit")
+					case "tcp":
+						h.TCP, _ = d.Int(v, p, "tcp")
+					case "setting":
+						h.Setting, _ = d.String(v, p, "setting")
+					case "http":
+						h.HTTP, _ = d.String(v, p, "http")
+					}
+				})
+				f.Health = append(f.Health, h)
+			})
+		case "nixos":
+			if d.IsTable(v, p, "nixos") {
+				f.NixOS = append(f.NixOS, NixOSBlock{Options: l.options(v, p)})
+			}
+		case "nixos_when":
+			l.tables(v, p, d, "nixos_when", func(v *tomltree.Node, p diag.Path) {
+				var b NixOSBlock
+				d.Fields(v, p, "a conditional NixOS block", []string{"when", "set"}, func(key string, v *tomltree.Node, p diag.Path) {
+					if key == "when" {
+						b.When = l.condition(v, p, d)
+					} else if d.IsTable(v, p, "set") {
+						b.Options = l.options(v, p)
+					}
+				})
+				f.NixOS = append(f.NixOS, b)
+			})
+		}
+	})
+	return f
+}
+
+// tables calls fn for each table of an array of tables.
+func (l *loader) tables(v *tomltree.Node, p diag.Path, d tomltree.Decoder, what string, fn func(*tomltree.Node, diag.Path)) {
+	if v.Kind != tomltree.Array {
+		d.Diags.Errorf(tomltree.CodeWrongType, d.File, p, "%s must be a list of tables ([[%s]])", what, what)
+		return
+	}
+	for i, it := range v.Items {
+		fn(it, p.Child(i))
+	}
+}
+
+func (l *loader) setting(name string, v *tomltree.Node, p diag.Path, d tomltree.Decoder) *Setting {
+	s := &Setting{Name: name, Path: p}
+	var def *tomltree.Node
+	var defPath diag.Path
+	ok := d.Fields(v, p, "a setting", []string{"type", "values", "min", "max", "default", "description", "derive"}, func(key string, v *tomltree.Node, p diag.Path) {
+		switch key {
+		case "type":
+			if k, ok := d.String(v, p, "type"); ok {
+				if !slices.Contains(settingKinds, k) {
+					d.Diags.Errorf(fleet.CodeInvalidValue, d.File, p, "setting type %q is not one of %s", k, strings.Join(settingKinds, ", ")).Hint = diag.DidYouMean(k, settingKinds)
+				}
+				s.Type.Kind = k
+			}
+		case "values":
+			for _, it := range d.Strings(v, p, "values") {
+				s.Type.Values = append(s.Type.Values, it.Value)
+			}
+		case "min", "max":
+			if n, ok := d.Int(v, p, key); ok {
+				if key == "min" {
+					s.Type.Min = &n
+				} else {
+					s.Type.Max = &n
+				}
+			}
+		case "default":
+			def, defPath = v, p
+		case "description":
+			s.Description, _ = d.String(v, p, "description")
+		case "derive":
+			l.tables(v, p, d, "derive", func(v *tomltree.Node, p diag.Path) {
+				var dv Derivation
+				d.Fields(v, p, "a derivation", []string{"when", "value"}, func(key string, v *tomltree.Node, p diag.Path) {
+					if key == "when" {
+						dv.When = l.condition(v, p, d)
+					} else {
+						dv.Value = v
+					}
+				})
+				s.Derive = append(s.Derive, dv)
+			})
+		}
+	})
+	if !ok {
+		return nil
+	}
+	if s.Type.Kind == "" {
+		d.Diags.Errorf(tomltree.CodeMissing, d.File, p, "setting %q has no type", name).Hintf("add type = one of %s", strings.Join(settingKinds, ", "))
+		return nil
+	}
+	if s.Type.Kind == KindEnum && len(s.Type.Values) == 0 {
+		d.Diags.Errorf(tomltree.CodeMissing, d.File, p, "enum setting %q lists no values", name)
+	}
+	if def != nil {
+		val, problem, _ := s.Type.Check(def)
+		if problem != "" {
+			d.Diags.Errorf(fleet.CodeInvalidValue, d.File, defPath, "default of %q: %s", name, problem)
+		}
+		s.Default = val
+	}
+	for i, dv := range s.Derive {
+		if n, ok := dv.Value.(*tomltree.Node); ok {
+			val, problem, _ := s.Type.Check(n)
+			if problem != "" {
+				d.Diags.Errorf(fleet.CodeInvalidValue, d.File, p.Child("derive", i, "value"), "derived value of %q: %s", name, problem)
+			}
+			s.Derive[i].Value = val
+		}
+	}
+	return s
+}
+
+func (l *loader) conflicts(v *tomltree.Node, p diag.Path, d tomltree.Decoder) []Conflict {
+	var out []Conflict
+	if v.Kind == tomltree.Array && len(v.Items) > 0 && v.Items[0].Kind == tomltree.String {
+		for _, it := range d.Strings(v, p, "conflicts") {
+			out = append(out, Conflict{Feature: it.Value, Path: it.Path})
+		}
+		return out
+	}
+	l.tables(v, p, d, "conflicts", func(v *tomltree.Node, p diag.Path) {
+		c := Conflict{Path: p}
+		d.Fields(v, p, "a conflict", []string{"feature", "when", "reason"}, func(key string, v *tomltree.Node, p diag.Path) {
+			switch key {
+			case "feature":
+				c.Feature, _ = d.String(v, p, "feature")
+			case "when":
+				c.When = l.condition(v, p, d)
+			case "reason":
+				c.Reason, _ = d.String(v, p, "reason")
+			}
+		})
+		out = append(out, c)
+	})
+	return out
+}
+
+func (l *loader) condition(v *tomltree.Node, p diag.Path, d tomltree.Decoder) Condition {
+	if !d.IsTable(v, p, "when") {
+		return nil
+	}
+	var c Condition
+	for _, k := range v.Keys {
+		n := v.Get(k)
+		var vals []any
+		if n.Kind == tomltree.Array {
+			for _, it := range n.Items {
+				vals = append(vals, it.Value())
+			}
+		} else {
+			vals = []any{n.Value()}
+		}
+		c = append(c, Clause{Key: k, Values: vals})
+	}
+	return c
+}
+
+func (l *loader) hardware(v *tomltree.Node, p diag.Path, d tomltree.Decoder) Hardware {
+	h := Hardware{Path: p}
+	d.Fields(v, p, "hardware", []string{"systems", "cpu", "gpu", "form"}, func(key string, v *tomltree.Node, p diag.Path) {
+		var vals []string
+		for _, it := range d.Strings(v, p, key) {
+			vals = append(vals, it.Value)
+		}
+		switch key {
+		case "systems":
+			h.Systems = vals
+		case "cpu":
+			h.CPU = vals
+		case "gpu":
+			h.GPU = vals
+		case "form":
+			h.Form = vals
+		}
+	})
+	return h
+}
+
+func (l *loader) options(v *tomltree.Node, p diag.Path) []OptionValue {
+	out := make([]OptionValue, 0, len(v.Keys))
+	for _, k := range v.Keys {
+		out = append(out, OptionValue{Option: k, Value: optionValue(v.Get(k)), Path: p.Child(k)})
+	}
+	return out
+}
+
+// optionValue converts a node to a Go value, turning {setting = "x"} into
+// a SettingRef.
+func optionValue(n *tomltree.Node) any {
+	switch n.Kind {
+	case tomltree.Array:
+		out := make([]any, len(n.Items))
+		for i, it := range n.Items {
+			out[i] = optionValue(it)
+		}
+		return out
+	case tomltree.Table:
+		if s := n.Get("setting"); s != nil && n.Len() == 1 && s.Kind == tomltree.String {
+			return SettingRef{Setting: s.Str}
+		}
+		out := make(map[string]any, n.Len())
+		for _, k := range n.Keys {
+			out[k] = optionValue(n.Get(k))
+		}
+		return out
+	}
+	return n.Value()
+}
+
+func (l *loader) profiles() {
+	for _, file := range l.dirNames("profiles") {
+		name, ok := strings.CutSuffix(file, ".toml")
+		if !ok {
+			continue
+		}
+		doc, d, ok := l.parse(path.Join("profiles", file))
+		if !ok {
+			continue
+		}
+		pr := &Profile{Name: name, File: doc.Name}
+		d.Fields(doc.Root, nil, "a profile", []string{"description", "promises", "extends", "features", "excludes", "settings"}, func(key string, v *tomltree.Node, p diag.Path) {
+			switch key {
+			case "description":
+				pr.Description, _ = d.String(v, p, "description")
+			case "promises":
+				for _, it := range d.Strings(v, p, "promises") {
+					pr.Promises = append(pr.Promises, it.Value)
+				}
+			case "extends":
+				pr.Extends, _ = d.String(v, p, "extends")
+			case "features":
+				pr.Features = d.Strings(v, p, "features")
+			case "excludes":
+				pr.Excludes = d.Strings(v, p, "excludes")
+			case "settings":
+				if d.IsTable(v, p, "settings") {
+					for _, feat := range v.Keys {
+						fv, fp := v.Get(feat), p.Child(feat)
+						if d.IsTable(fv, fp, "settings."+feat) {
+							for _, sn := range fv.Keys {
+								pr.Settings = append(pr.Settings, fleet.Setting{Feature: feat, Name: sn, Value: fv.Get(sn), Path: fp.Child(sn), FeaturePath: fp})
+							}
+						}
+					}
+				}
+			}
+		})
+		l.c.Profiles[name] = pr
+	}
+}

@@ -1,0 +1,125 @@
+package catalog
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/shoal-nix/shoal/internal/fleet"
+	"github.com/shoal-nix/shoal/internal/tomltree"
+)
+
+// Kinds of setting.
+const (
+	KindBool   = "bool"
+	KindInt    = "int"
+	KindString = "string"
+	KindEnum   = "enum"
+	KindList   = "list" // of strings, or of Values when given
+	KindPort   = "port"
+	KindSize   = "size"
+)
+
+var settingKinds = []string{KindBool, KindEnum, KindInt, KindList, KindPort, KindSize, KindString}
+
+// Type is the type of a setting.
+type Type struct {
+	Kind     string
+	Values   []string // enum values, or allowed list elements
+	Min, Max *int64
+}
+
+// String describes the type for users: "one of gnome, plasma, hyprland".
+func (t Type) String() string {
+	switch t.Kind {
+	case KindEnum:
+		return "one of " + strings.Join(t.Values, ", ")
+	case KindList:
+		if len(t.Values) > 0 {
+			return "a list of " + strings.Join(t.Values, ", ")
+		}
+		return "a list of strings"
+	case KindInt:
+		switch {
+		case t.Min != nil && t.Max != nil:
+			return fmt.Sprintf("an integer from %d to %d", *t.Min, *t.Max)
+		case t.Min != nil:
+			return fmt.Sprintf("an integer of at least %d", *t.Min)
+		}
+		return "an integer"
+	case KindPort:
+		return "a port number (1-65535)"
+	case KindSize:
+		return "a size such as \"8GiB\""
+	case KindBool:
+		return "true or false"
+	}
+	return "a string"
+}
+
+// Check converts a TOML value to the setting's Go value (bool, int64,
+// string, []string, fleet.Size) or explains why it does not fit; when it
+// does not fit, problem names what was expected and element is the index of
+// the offending list element, or -1.
+func (t Type) Check(n *tomltree.Node) (value any, problem string, element int) {
+	bad := func(format string, args ...any) (any, string, int) {
+		return nil, fmt.Sprintf(format, args...), -1
+	}
+	switch t.Kind {
+	case KindBool:
+		if n.Kind != tomltree.Bool {
+			return bad("expected true or false, found %s", n.Describe())
+		}
+		return n.Bool, "", -1
+	case KindInt, KindPort:
+		if n.Kind != tomltree.Integer {
+			return bad("expected %s, found %s", t, n.Describe())
+		}
+		lo, hi := t.Min, t.Max
+		if t.Kind == KindPort {
+			lo, hi = ptr(1), ptr(65535)
+		}
+		if lo != nil && n.Int < *lo || hi != nil && n.Int > *hi {
+			return bad("%d is out of range: expected %s", n.Int, t)
+		}
+		return n.Int, "", -1
+	case KindString, KindEnum:
+		if n.Kind != tomltree.String {
+			return bad("expected %s, found %s", t, n.Describe())
+		}
+		if t.Kind == KindEnum && !slices.Contains(t.Values, n.Str) {
+			return bad("%q is not allowed: expected %s", n.Str, t)
+		}
+		return n.Str, "", -1
+	case KindSize:
+		if n.Kind != tomltree.String {
+			return bad("expected %s, found %s", t, n.Describe())
+		}
+		size, err := fleet.ParseSize(n.Str)
+		if err != nil {
+			return bad("%v", err)
+		}
+		return size, "", -1
+	case KindList:
+		if n.Kind != tomltree.Array {
+			return bad("expected %s, found %s", t, n.Describe())
+		}
+		out := make([]string, 0, len(n.Items))
+		for i, it := range n.Items {
+			if it.Kind != tomltree.String {
+				return nil, fmt.Sprintf("expected a string, found %s", it.Describe()), i
+			}
+			if len(t.Values) > 0 && !slices.Contains(t.Values, it.Str) {
+				return nil, fmt.Sprintf("%q is not allowed: expected one of %s", it.Str, strings.Join(t.Values, ", ")), i
+			}
+			out = append(out, it.Str)
+		}
+		return out, "", -1
+	}
+	return bad("setting has unknown type %q", t.Kind)
+}
+
+func ptr(i int64) *int64 { return &i }
+
+// Allowed lists the values a setting accepts, for "did you mean" hints.
+func (t Type) Allowed() []string { return t.Values }

@@ -1,0 +1,120 @@
+package check
+
+import (
+	"errors"
+	"io/fs"
+	"path"
+
+	"github.com/shoal-nix/shoal/internal/catalog"
+	"github.com/shoal-nix/shoal/internal/diag"
+	"github.com/shoal-nix/shoal/internal/fleet"
+	"github.com/shoal-nix/shoal/internal/resolve"
+	"github.com/shoal-nix/shoal/internal/tomltree"
+	"github.com/shoal-nix/shoal/internal/validate"
+)
+
+// FleetFile is the name of the fleet file in a fleet directory.
+const FleetFile = "shoal.toml"
+
+// CodeMissingModule reports a machine module file that does not exist.
+const CodeMissingModule = "SH027"
+
+// Result is everything the pipeline produced. Resolved is nil when the
+// fleet file could not be parsed.
+type Result struct {
+	Fleet    *fleet.Fleet
+	Catalog  *catalog.Catalog
+	Resolved *resolve.Fleet
+	Diags    diag.List
+	// Docs holds every parsed file by the name diagnostics use.
+	Docs map[string]*tomltree.Doc
+}
+
+// ErrNoFleetFile is returned when the directory has no shoal.toml.
+var ErrNoFleetFile = errors.New("no " + FleetFile + " here")
+
+// Run checks the fleet whose shoal.toml is at dir/shoal.toml in fsys.
+// display is how diagnostics name that directory (e.g. "examples/homelab";
+// "" for the current one). Only a missing or unreadable fleet file is an
+// error; everything wrong inside files is a diagnostic.
+func Run(fsys fs.FS, dir, display string) (*Result, error) {
+	src, err := fs.ReadFile(fsys, path.Join(dir, FleetFile))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, ErrNoFleetFile
+		}
+		return nil, err
+	}
+	return RunSource(fsys, dir, display, src), nil
+}
+
+// RunSource is Run with the fleet file's content already read.
+func RunSource(fsys fs.FS, dir, display string, src []byte) *Result {
+	name := path.Join(display, FleetFile)
+	f, diags := fleet.Parse(name, src)
+	res := &Result{Fleet: f, Docs: map[string]*tomltree.Doc{name: f.Doc}}
+
+	base, bdiags := catalog.Builtin()
+	diags = append(diags, bdiags...)
+	cat, ldiags := base.WithLocal(fsys, dir, display)
+	diags = append(diags, ldiags...)
+	res.Catalog = cat
+	for n, d := range cat.Docs {
+		res.Docs[n] = d
+	}
+
+	if f.Doc.Root != nil && !hasSyntaxErrors(diags, name) {
+		rf, rdiags := resolve.Resolve(f, cat)
+		res.Resolved = rf
+		diags = append(diags, rdiags...)
+		diags = append(diags, validate.Fleet(rf)...)
+		diags = append(diags, missingModules(fsys, dir, f)...)
+	}
+
+	locs := make(map[string]diag.Locator, len(res.Docs))
+	for n, d := range res.Docs {
+		locs[n] = d
+	}
+	diags.Correlate(locs)
+	diags.Sort()
+	res.Diags = dedupe(diags)
+	return res
+}
+
+func hasSyntaxErrors(l diag.List, file string) bool {
+	for _, d := range l {
+		if d.File == file && (d.Code == tomltree.CodeSyntax || d.Code == tomltree.CodeDuplicate) {
+			return true
+		}
+	}
+	return false
+}
+
+// dedupe drops repeated identical diagnostics (the same bad default seen
+// from many machines is reported once). l must be sorted.
+func dedupe(l diag.List) diag.List {
+	out := l[:0]
+	for i, d := range l {
+		if i > 0 {
+			p := out[len(out)-1]
+			if p.File == d.File && p.Pos == d.Pos && p.Code == d.Code && p.Summary == d.Summary {
+				continue
+			}
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+func missingModules(fsys fs.FS, dir string, f *fleet.Fleet) diag.List {
+	var diags diag.List
+	for _, m := range f.Machines {
+		for _, mod := range m.Modules {
+			if _, err := fs.Stat(fsys, path.Join(dir, mod.Value)); err != nil {
+				diags.Errorf(CodeMissingModule, f.File, mod.Path, "module %s does not exist", mod.Value).
+					Hintf("paths in modules are relative to the directory of %s", FleetFile)
+			}
+		}
+	}
+	return diags
+}

@@ -1,0 +1,158 @@
+package fleet
+
+import (
+	"net/netip"
+	"slices"
+
+	"github.com/shoal-nix/shoal/internal/diag"
+	"github.com/shoal-nix/shoal/internal/tomltree"
+)
+
+// Ref is a name written in the fleet file, with where it was written.
+type Ref = tomltree.Item
+
+// Fleet is the decoded fleet file.
+type Fleet struct {
+	File string // the file name diagnostics use
+	Doc  *tomltree.Doc
+
+	Name      string
+	NixOS     string // the NixOS release the generated flake pins
+	AdminKeys []Ref  // SSH keys that may log in as the deploy user
+
+	Defaults []Setting // fleet-wide setting values, below profiles and machines
+
+	Users    []*User
+	Machines []*Machine
+	Services []*Service
+
+	users    map[string]*User
+	machines map[string]*Machine
+}
+
+// User is a login account declared once and placed on machines.
+type User struct {
+	Name        string
+	Path        diag.Path
+	Description string
+	Groups      []Ref
+	SSHKeys     []Ref
+	Shell       string
+}
+
+// Machine is one host of the fleet.
+type Machine struct {
+	Name     string
+	Path     diag.Path
+	Hostname string // defaults to Name
+	Profile  Ref    // empty Value: the base profile
+	Features []Ref
+	Tags     []Ref
+	Users    []Ref
+	Address  string
+	System   string // Nix system, e.g. x86_64-linux
+	Public   *bool  // explicit exposure; nil means "judge by the address"
+	Hardware Hardware
+	Settings []Setting
+	NixOS    []RawOption
+	Modules  []Ref
+}
+
+// Hardware holds the facts about a machine that features and tuning need.
+// Zero values mean "not told".
+type Hardware struct {
+	CPU    string // intel | amd | arm | other
+	GPU    []Ref  // nvidia | amd | intel
+	Memory Size
+	Disk   Size
+	Cores  int64
+	Form   string // laptop | desktop | server | vm
+}
+
+// Setting is a value given to one setting of one feature.
+type Setting struct {
+	Feature string
+	Name    string
+	Value   *tomltree.Node
+	Path    diag.Path
+	// FeaturePath points at the feature's table, for unknown-feature reports.
+	FeaturePath diag.Path
+}
+
+// RawOption is a NixOS option set directly: nixos."services.openssh.ports".
+type RawOption struct {
+	Option string
+	Value  *tomltree.Node
+	Path   diag.Path
+}
+
+// Service is a fleet service with roles assigned to machines.
+type Service struct {
+	Kind    string // monitoring | logs | backup | load_balancer
+	Path    diag.Path
+	Roles   map[string][]Ref // role -> selectors (machine, @tag, @all)
+	Options map[string]*tomltree.Node
+}
+
+// CPU vendors, GPU vendors and form factors the fleet file accepts.
+var (
+	CPUVendors  = []string{"amd", "arm", "intel", "other"}
+	GPUVendors  = []string{"amd", "intel", "nvidia"}
+	FormFactors = []string{"desktop", "laptop", "server", "vm"}
+	Systems     = []string{"aarch64-linux", "x86_64-linux"}
+)
+
+// User returns the user named name, or nil.
+func (f *Fleet) User(name string) *User { return f.users[name] }
+
+// Machine returns the machine named name, or nil.
+func (f *Fleet) Machine(name string) *Machine { return f.machines[name] }
+
+// MachineNames returns the machine names in file order.
+func (f *Fleet) MachineNames() []string {
+	names := make([]string, len(f.Machines))
+	for i, m := range f.Machines {
+		names[i] = m.Name
+	}
+	return names
+}
+
+// UserNames returns the user names in file order.
+func (f *Fleet) UserNames() []string {
+	names := make([]string, len(f.Users))
+	for i, u := range f.Users {
+		names[i] = u.Name
+	}
+	return names
+}
+
+// Tags returns every tag used by a machine, sorted.
+func (f *Fleet) Tags() []string {
+	var tags []string
+	for _, m := range f.Machines {
+		for _, t := range m.Tags {
+			tags = append(tags, t.Value)
+		}
+	}
+	slices.Sort(tags)
+	return slices.Compact(tags)
+}
+
+// HasTag reports whether m carries tag.
+func (m *Machine) HasTag(tag string) bool {
+	return slices.ContainsFunc(m.Tags, func(r Ref) bool { return r.Value == tag })
+}
+
+// IsPublic reports whether the machine is reachable from the internet: told
+// so explicitly, or its address is a globally routable IP address.
+func (m *Machine) IsPublic() bool {
+	if m.Public != nil {
+		return *m.Public
+	}
+	a, err := netip.ParseAddr(m.Address)
+	if err != nil {
+		return false
+	}
+	cgnat := netip.MustParsePrefix("100.64.0.0/10")
+	return !(a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsUnspecified() || cgnat.Contains(a))
+}

@@ -1,0 +1,95 @@
+package fleet
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// CodeInvalidName and CodeInvalidValue report names and values that are
+// well-typed but not acceptable.
+const (
+	CodeInvalidName  = "SH013"
+	CodeInvalidValue = "SH014"
+)
+
+var (
+	// machineName follows NixOS networking.hostName: a DNS label.
+	machineName = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
+	userName    = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
+	tagName     = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+	// FeatureName is the form of feature, profile and collection names.
+	FeatureName = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+)
+
+// nameProblem explains why s is not a valid name of the given kind, or
+// returns "" when it is valid.
+func nameProblem(s string, re *regexp.Regexp, rule string) string {
+	if re.MatchString(s) {
+		return ""
+	}
+	switch {
+	case s == "":
+		return "is empty"
+	case !utf8.ValidString(s) || strings.IndexFunc(s, func(r rune) bool { return r > 127 }) >= 0:
+		return "contains non-ASCII characters; " + rule
+	case strings.ContainsAny(s, " \t"):
+		return "contains spaces; " + rule
+	case strings.Contains(s, ".."), strings.ContainsAny(s, "/\\"):
+		return "contains a path separator or \"..\"; " + rule
+	case s[0] == '-':
+		return "starts with \"-\"; " + rule
+	}
+	return rule
+}
+
+const (
+	machineRule = "a machine name is a host name: letters, digits and \"-\", at most 63, not starting or ending with \"-\""
+	userRule    = "a user name is lowercase letters, digits, \"_\" and \"-\", starting with a letter or \"_\", at most 32"
+	tagRule     = "a tag is lowercase letters, digits, \"_\" and \"-\""
+	featureRule = "a feature name is lowercase letters, digits and \"-\", starting with a letter"
+)
+
+// Size is an amount of bytes, written in the fleet file like "32GiB" or "1TB".
+type Size int64
+
+var sizeUnits = map[string]int64{
+	"": 1, "b": 1,
+	"k": 1000, "kb": 1000, "m": 1000 * 1000, "mb": 1000 * 1000, "g": 1e9, "gb": 1e9, "t": 1e12, "tb": 1e12,
+	"kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40,
+}
+
+// ParseSize reads sizes such as "512MiB", "32GiB", "1TB", "1.5 TB".
+func ParseSize(s string) (Size, error) {
+	t := strings.TrimSpace(s)
+	i := strings.IndexFunc(t, func(r rune) bool { return !(r >= '0' && r <= '9' || r == '.') })
+	if i < 0 {
+		i = len(t)
+	}
+	num, unit := t[:i], strings.ToLower(strings.TrimSpace(t[i:]))
+	mult, ok := sizeUnits[unit]
+	if num == "" || !ok {
+		return 0, fmt.Errorf("%q is not a size; write a number and a unit, like \"512MiB\", \"32GiB\" or \"1TB\"", s)
+	}
+	f, err := strconv.ParseFloat(num, 64)
+	if err != nil || f < 0 || f*float64(mult) > 1<<62 {
+		return 0, fmt.Errorf("%q is not a size; write a number and a unit, like \"512MiB\", \"32GiB\" or \"1TB\"", s)
+	}
+	return Size(f * float64(mult)), nil
+}
+
+// String renders the size with a binary unit, the way memory is usually told.
+func (s Size) String() string {
+	units := []string{"B", "KiB", "MiB", "GiB", "TiB"}
+	v, i := float64(s), 0
+	for v >= 1024 && i < len(units)-1 {
+		v /= 1024
+		i++
+	}
+	if v == float64(int64(v)) {
+		return fmt.Sprintf("%d%s", int64(v), units[i])
+	}
+	return fmt.Sprintf("%.1f%s", v, units[i])
+}

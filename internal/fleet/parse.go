@@ -1,0 +1,368 @@
+package fleet
+
+import (
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/shoal-nix/shoal/internal/diag"
+	"github.com/shoal-nix/shoal/internal/tomltree"
+)
+
+// Service kinds and the roles each takes; the first role is the one that
+// serves the others.
+var ServiceRoles = map[string][]string{
+	"monitoring":    {"server", "agents"},
+	"logs":          {"server", "agents"},
+	"backup":        {"server", "clients"},
+	"load_balancer": {"frontends", "backends"},
+}
+
+// serviceOptions are the non-role keys each service takes.
+var serviceOptions = map[string][]string{
+	"monitoring":    {"retention", "scrape_interval", "alert_email"},
+	"logs":          {"retention"},
+	"backup":        {"schedule", "paths", "exclude", "repository", "keep_daily", "keep_weekly", "keep_monthly"},
+	"load_balancer": {"port", "backend_port", "health_path"},
+}
+
+// DefaultsShorthands are the [defaults] keys that stand for core settings.
+var DefaultsShorthands = []string{"timezone", "locale", "state_version", "kernel", "keymap"}
+
+// Parse decodes a fleet file. It always returns a Fleet, possibly partial,
+// and the diagnostics found.
+func Parse(name string, src []byte) (*Fleet, diag.List) {
+	doc, diags := tomltree.Parse(name, src)
+	f := &Fleet{File: name, Doc: doc, users: map[string]*User{}, machines: map[string]*Machine{}}
+	if doc.Root == nil || diags.HasErrors() {
+		return f, diags
+	}
+	p := parser{f: f, d: tomltree.Decoder{File: name, Diags: &diags}}
+	p.fleet(doc.Root)
+	return f, diags
+}
+
+type parser struct {
+	f *Fleet
+	d tomltree.Decoder
+}
+
+func (p *parser) fleet(root *tomltree.Node) {
+	if root.Len() == 0 {
+		p.d.Diags.Errorf(tomltree.CodeMissing, p.f.File, nil, "the fleet file is empty").
+			Hintf("start with a [fleet] table naming the fleet and a [machines.NAME] table; `shoal demo` shows a whole example")
+		return
+	}
+	p.d.Fields(root, nil, "the fleet file", []string{"fleet", "defaults", "users", "machines", "services"}, func(key string, v *tomltree.Node, path diag.Path) {
+		switch key {
+		case "fleet":
+			p.fleetTable(v, path)
+		case "defaults":
+			p.defaults(v, path)
+		case "users":
+			p.named(v, path, "[users]", userName, userRule, p.user)
+		case "machines":
+			p.named(v, path, "[machines]", machineName, machineRule, p.machine)
+		case "services":
+			p.services(v, path)
+		}
+	})
+	if root.Get("fleet") == nil {
+		p.d.Diags.Errorf(tomltree.CodeMissing, p.f.File, nil, "the fleet file has no [fleet] table").
+			Hintf("add [fleet] with name = \"...\" and nixos = \"26.05\"")
+	}
+	if root.Get("machines") == nil {
+		p.d.Diags.Warnf(tomltree.CodeMissing, p.f.File, nil, "the fleet has no machines").
+			Hintf("add a [machines.NAME] table, or run `shoal new machine NAME`")
+	}
+}
+
+func (p *parser) fleetTable(v *tomltree.Node, path diag.Path) {
+	p.d.Fields(v, path, "[fleet]", []string{"name", "nixos", "admin_keys"}, func(key string, v *tomltree.Node, path diag.Path) {
+		switch key {
+		case "name":
+			p.f.Name, _ = p.d.String(v, path, "fleet.name")
+		case "nixos":
+			if s, ok := p.d.String(v, path, "fleet.nixos"); ok {
+				if !isRelease(s) {
+					p.d.Diags.Errorf(CodeInvalidValue, p.f.File, path, "%q is not a NixOS release", s).
+						Hintf("write a release such as \"26.05\" or \"unstable\"")
+				}
+				p.f.NixOS = s
+			}
+		case "admin_keys":
+			p.f.AdminKeys = p.sshKeys(v, path, "fleet.admin_keys")
+		}
+	})
+}
+
+// isRelease accepts "YY.MM" and "unstable".
+func isRelease(s string) bool {
+	if s == "unstable" {
+		return true
+	}
+	if len(s) != 5 || s[2] != '.' {
+		return false
+	}
+	for _, i := range []int{0, 1, 3, 4} {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s[3:] == "05" || s[3:] == "11"
+}
+
+func (p *parser) sshKeys(v *tomltree.Node, path diag.Path, what string) []Ref {
+	keys := p.d.Strings(v, path, what)
+	for _, k := range keys {
+		if !looksLikeSSHKey(k.Value) {
+			p.d.Diags.Errorf(CodeInvalidValue, p.f.File, k.Path, "this is not an SSH public key").
+				Hintf("paste the whole line of the .pub file, e.g. \"ssh-ed25519 AAAA... alice@laptop\"")
+		}
+	}
+	return keys
+}
+
+func looksLikeSSHKey(s string) bool {
+	fields := strings.Fields(s)
+	if len(fields) < 2 {
+		return false
+	}
+	switch {
+	case strings.HasPrefix(fields[0], "ssh-"), strings.HasPrefix(fields[0], "ecdsa-sha2-"), strings.HasPrefix(fields[0], "sk-"):
+		return len(fields[1]) >= 16 && !strings.ContainsAny(s, "\n\r")
+	}
+	return false
+}
+
+func (p *parser) defaults(v *tomltree.Node, path diag.Path) {
+	known := append(slices.Clone(DefaultsShorthands), "settings")
+	p.d.Fields(v, path, "[defaults]", known, func(key string, v *tomltree.Node, path diag.Path) {
+		if key == "settings" {
+			p.f.Defaults = append(p.f.Defaults, p.settings(v, path)...)
+			return
+		}
+		p.f.Defaults = append(p.f.Defaults, Setting{Feature: "core", Name: key, Value: v, Path: path, FeaturePath: path})
+	})
+}
+
+// named decodes a table of named entries ([users.NAME], [machines.NAME]).
+func (p *parser) named(v *tomltree.Node, path diag.Path, what string, re *regexp.Regexp, rule string, each func(name string, v *tomltree.Node, path diag.Path)) {
+	if !p.d.IsTable(v, path, what) {
+		return
+	}
+	for _, name := range v.Keys {
+		np := path.Child(name)
+		if re.MatchString(name) {
+			each(name, v.Get(name), np)
+			continue
+		}
+		kind := strings.TrimSuffix(strings.Trim(what, "[]"), "s")
+		problem := nameProblem(name, re, rule)
+		p.d.Diags.Errorf(CodeInvalidName, p.f.File, np, "invalid %s name %q: it %s", kind, name, problem)
+	}
+}
+
+func (p *parser) user(name string, v *tomltree.Node, path diag.Path) {
+	u := &User{Name: name, Path: path}
+	p.f.Users = append(p.f.Users, u)
+	p.f.users[name] = u
+	p.d.Fields(v, path, "a user", []string{"description", "groups", "ssh_keys", "shell"}, func(key string, v *tomltree.Node, path diag.Path) {
+		switch key {
+		case "description":
+			u.Description, _ = p.d.String(v, path, "description")
+		case "groups":
+			u.Groups = p.d.Strings(v, path, "groups")
+		case "ssh_keys":
+			u.SSHKeys = p.sshKeys(v, path, "ssh_keys")
+		case "shell":
+			if s, ok := p.d.String(v, path, "shell"); ok {
+				if !slices.Contains([]string{"bash", "zsh", "fish"}, s) {
+					p.d.Diags.Errorf(CodeInvalidValue, p.f.File, path, "unsupported shell %q", s).Hintf("use bash, zsh or fish")
+				}
+				u.Shell = s
+			}
+		}
+	})
+}
+
+var machineKeys = []string{"profile", "features", "tags", "users", "address", "hostname", "system", "public", "hardware", "settings", "nixos", "modules"}
+
+func (p *parser) machine(name string, v *tomltree.Node, path diag.Path) {
+	m := &Machine{Name: name, Path: path, Hostname: name, System: "x86_64-linux"}
+	p.f.Machines = append(p.f.Machines, m)
+	p.f.machines[name] = m
+	p.d.Fields(v, path, "a machine", machineKeys, func(key string, v *tomltree.Node, path diag.Path) {
+		switch key {
+		case "profile":
+			if s, ok := p.d.String(v, path, "profile"); ok {
+				m.Profile = Ref{Value: s, Path: path}
+			}
+		case "features":
+			m.Features = p.names(v, path, "features", FeatureName, featureRule)
+		case "tags":
+			m.Tags = p.names(v, path, "tags", tagName, tagRule)
+		case "users":
+			m.Users = p.d.Strings(v, path, "users")
+		case "address":
+			m.Address, _ = p.d.String(v, path, "address")
+			if m.Address == "" || strings.ContainsAny(m.Address, " /\t\n") {
+				p.d.Diags.Errorf(CodeInvalidValue, p.f.File, path, "address %q is not a host name or IP address", m.Address).
+					Hintf("write how deploy reaches the machine, e.g. \"nas.home.arpa\" or \"192.0.2.10\"")
+			}
+		case "hostname":
+			if s, ok := p.d.String(v, path, "hostname"); ok {
+				if problem := nameProblem(s, machineName, machineRule); problem != "" {
+					p.d.Diags.Errorf(CodeInvalidName, p.f.File, path, "invalid host name %q: it %s", s, problem)
+				}
+				m.Hostname = s
+			}
+		case "system":
+			if s, ok := p.d.String(v, path, "system"); ok {
+				p.oneOf(s, Systems, path, "system")
+				m.System = s
+			}
+		case "public":
+			if b, ok := p.d.Bool(v, path, "public"); ok {
+				m.Public = &b
+			}
+		case "hardware":
+			p.hardware(m, v, path)
+		case "settings":
+			m.Settings = p.settings(v, path)
+		case "nixos":
+			p.rawOptions(m, v, path)
+		case "modules":
+			m.Modules = p.d.Strings(v, path, "modules")
+			for _, mod := range m.Modules {
+				if mod.Value == "" || strings.HasPrefix(mod.Value, "/") || slices.Contains(strings.Split(mod.Value, "/"), "..") {
+					p.d.Diags.Errorf(CodeInvalidValue, p.f.File, mod.Path, "module path %q must be relative to the fleet directory and stay inside it", mod.Value)
+				}
+			}
+		}
+	})
+}
+
+func (p *parser) oneOf(s string, allowed []string, path diag.Path, what string) bool {
+	if slices.Contains(allowed, s) {
+		return true
+	}
+	e := p.d.Diags.Errorf(CodeInvalidValue, p.f.File, path, "%s %q is not one of %s", what, s, strings.Join(allowed, ", "))
+	e.Hint = diag.DidYouMean(s, allowed)
+	return false
+}
+
+// names decodes a list of names that must match re.
+func (p *parser) names(v *tomltree.Node, path diag.Path, what string, re *regexp.Regexp, rule string) []Ref {
+	items := p.d.Strings(v, path, what)
+	out := items[:0]
+	for _, it := range items {
+		if problem := nameProblem(it.Value, re, rule); problem != "" {
+			p.d.Diags.Errorf(CodeInvalidName, p.f.File, it.Path, "invalid name %q in %s: it %s", it.Value, what, problem)
+			continue
+		}
+		out = append(out, it)
+	}
+	return out
+}
+
+func (p *parser) hardware(m *Machine, v *tomltree.Node, path diag.Path) {
+	h := &m.Hardware
+	p.d.Fields(v, path, "hardware", []string{"cpu", "gpu", "memory", "disk", "cores", "form"}, func(key string, v *tomltree.Node, path diag.Path) {
+		switch key {
+		case "cpu":
+			if s, ok := p.d.String(v, path, "hardware.cpu"); ok && p.oneOf(s, CPUVendors, path, "cpu vendor") {
+				h.CPU = s
+			}
+		case "gpu":
+			for _, g := range p.d.Strings(v, path, "hardware.gpu") {
+				if p.oneOf(g.Value, GPUVendors, g.Path, "gpu vendor") {
+					h.GPU = append(h.GPU, g)
+				}
+			}
+		case "memory", "disk":
+			size := p.size(v, path, "hardware."+key)
+			if key == "memory" {
+				h.Memory = size
+			} else {
+				h.Disk = size
+			}
+		case "cores":
+			if n, ok := p.d.Int(v, path, "hardware.cores"); ok {
+				if n < 1 || n > 4096 {
+					p.d.Diags.Errorf(CodeInvalidValue, p.f.File, path, "hardware.cores must be between 1 and 4096, not %d", n)
+				} else {
+					h.Cores = n
+				}
+			}
+		case "form":
+			if s, ok := p.d.String(v, path, "hardware.form"); ok && p.oneOf(s, FormFactors, path, "form factor") {
+				h.Form = s
+			}
+		}
+	})
+}
+
+func (p *parser) size(v *tomltree.Node, path diag.Path, what string) Size {
+	s, ok := p.d.String(v, path, what)
+	if !ok {
+		return 0
+	}
+	size, err := ParseSize(s)
+	if err != nil {
+		p.d.Diags.Errorf(CodeInvalidValue, p.f.File, path, "%s: %v", what, err)
+		return 0
+	}
+	return size
+}
+
+// settings decodes settings.FEATURE.NAME = value.
+func (p *parser) settings(v *tomltree.Node, path diag.Path) []Setting {
+	var out []Setting
+	if !p.d.IsTable(v, path, "settings") {
+		return nil
+	}
+	for _, feature := range v.Keys {
+		fv, fp := v.Get(feature), path.Child(feature)
+		if !p.d.IsTable(fv, fp, "settings."+feature) {
+			continue
+		}
+		for _, name := range fv.Keys {
+			out = append(out, Setting{Feature: feature, Name: name, Value: fv.Get(name), Path: fp.Child(name), FeaturePath: fp})
+		}
+	}
+	return out
+}
+
+func (p *parser) rawOptions(m *Machine, v *tomltree.Node, path diag.Path) {
+	if !p.d.IsTable(v, path, "nixos") {
+		return
+	}
+	for _, opt := range v.Keys {
+		val, op := v.Get(opt), path.Child(opt)
+		if val.Kind == tomltree.Table && !strings.Contains(opt, ".") {
+			p.d.Diags.Errorf(CodeInvalidValue, p.f.File, op, "write NixOS options as quoted paths: nixos.%q", opt+".…").
+				Hintf("for example nixos.\"services.openssh.ports\" = [2222]")
+			continue
+		}
+		m.NixOS = append(m.NixOS, RawOption{Option: opt, Value: val, Path: op})
+	}
+}
+
+func (p *parser) services(v *tomltree.Node, path diag.Path) {
+	kinds := slices.Sorted(maps.Keys(ServiceRoles))
+	p.d.Fields(v, path, "[services]", kinds, func(kind string, v *tomltree.Node, path diag.Path) {
+		s := &Service{Kind: kind, Path: path, Roles: map[string][]Ref{}, Options: map[string]*tomltree.Node{}}
+		p.f.Services = append(p.f.Services, s)
+		roles := ServiceRoles[kind]
+		known := append(slices.Clone(roles), serviceOptions[kind]...)
+		p.d.Fields(v, path, "services."+kind, known, func(key string, v *tomltree.Node, path diag.Path) {
+			if slices.Contains(roles, key) {
+				s.Roles[key] = p.d.Strings(v, path, "services."+kind+"."+key)
+				return
+			}
+			s.Options[key] = v
+		})
+	})
+}

@@ -1,0 +1,114 @@
+package resolve
+
+import (
+	"github.com/shoal-nix/shoal/internal/catalog"
+	"github.com/shoal-nix/shoal/internal/diag"
+	"github.com/shoal-nix/shoal/internal/fleet"
+)
+
+// Fleet is a resolved fleet.
+type Fleet struct {
+	Spec     *fleet.Fleet
+	Catalog  *catalog.Catalog
+	Machines []*Machine
+	byName   map[string]*Machine
+}
+
+// Machine returns the resolved machine named name, or nil.
+func (f *Fleet) Machine(name string) *Machine { return f.byName[name] }
+
+// Machine is one machine with everything resolved.
+type Machine struct {
+	Spec     *fleet.Machine
+	Profile  *catalog.Profile
+	Features []*Feature // sorted by name
+	Packages []Package  // sorted by name
+	Ports    []OpenPort
+	byName   map[string]*Feature
+}
+
+// Name is the machine's name in the fleet file.
+func (m *Machine) Name() string { return m.Spec.Name }
+
+// Feature returns the enabled feature named name, or nil.
+func (m *Machine) Feature(name string) *Feature { return m.byName[name] }
+
+// Has reports whether the feature is enabled.
+func (m *Machine) Has(name string) bool { return m.byName[name] != nil }
+
+// Feature is a feature enabled on a machine.
+type Feature struct {
+	Def      *catalog.Feature
+	Reasons  []Reason // why it is on; the first is the main one
+	Settings []Value  // in the order the feature declares them
+}
+
+// Name is the feature's name.
+func (f *Feature) Name() string { return f.Def.Name }
+
+// Value returns the resolved value of a setting, or nil when unset.
+func (f *Feature) Value(setting string) *Value {
+	for i := range f.Settings {
+		if f.Settings[i].Setting.Name == setting {
+			return &f.Settings[i]
+		}
+	}
+	return nil
+}
+
+// Reason kinds: why a feature is on.
+const (
+	ByProfile  = "profile"
+	ByMachine  = "machine"
+	ByRequire  = "required"
+	ByService  = "service"
+	ByProvider = "provides"
+)
+
+// Reason says why a feature is enabled.
+type Reason struct {
+	Kind   string
+	Detail string // profile name, requiring feature, or service role
+	File   string
+	Path   diag.Path
+}
+
+// Origin kinds: where a setting's value came from.
+const (
+	FromCatalog  = "catalog"
+	FromHardware = "hardware"
+	FromDefaults = "defaults"
+	FromProfile  = "profile"
+	FromMachine  = "machine"
+)
+
+// Origin says where a resolved value came from.
+type Origin struct {
+	Kind   string
+	Detail string // e.g. the profile name, or the hardware fact
+	File   string
+	Path   diag.Path
+}
+
+// Value is a resolved setting value: bool, int64, string, []string or
+// fleet.Size; Value is nil when the setting has no default and nobody set it.
+type Value struct {
+	Setting *catalog.Setting
+	Value   any
+	Origin  Origin
+}
+
+// Package is a package installed on a machine, with why.
+type Package struct {
+	Name       string
+	Collection string // "" when the feature names it directly
+	Feature    string
+}
+
+// OpenPort is a port a feature opens.
+type OpenPort struct {
+	Port     int64
+	Protocol string
+	Feature  string
+	Purpose  string
+}

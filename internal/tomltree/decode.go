@@ -1,0 +1,126 @@
+package tomltree
+
+import (
+	"slices"
+
+	"github.com/shoal-nix/shoal/internal/diag"
+)
+
+// Diagnostic codes for structural problems found while decoding a document
+// into a typed model.
+const (
+	CodeUnknownKey = "SH010"
+	CodeWrongType  = "SH011"
+	CodeMissing    = "SH012"
+)
+
+// Decoder helps turn a tree into a typed model, reporting unknown keys and
+// wrong types as diagnostics against File.
+type Decoder struct {
+	File  string
+	Diags *diag.List
+}
+
+// Fields calls fn for each key of table n in source order. Keys not in known
+// are reported as unknown, with a suggestion, and skipped. It returns false,
+// after reporting, when n is not a table.
+func (d Decoder) Fields(n *Node, path diag.Path, what string, known []string, fn func(key string, v *Node, p diag.Path)) bool {
+	if !d.IsTable(n, path, what) {
+		return false
+	}
+	for _, k := range n.Keys {
+		p := path.Child(k)
+		if !slices.Contains(known, k) {
+			e := d.Diags.Errorf(CodeUnknownKey, d.File, p, "unknown key %q in %s", k, what)
+			if h := diag.DidYouMean(k, known); h != "" {
+				e.Hint = h
+			} else {
+				e.Hintf("%s takes: %s", what, joinQuoted(known))
+			}
+			continue
+		}
+		fn(k, n.fields[k], p)
+	}
+	return true
+}
+
+// IsTable reports whether n is a table, reporting it when not.
+func (d Decoder) IsTable(n *Node, path diag.Path, what string) bool {
+	if n.Kind != Table {
+		d.wrong(n, path, "a table", what)
+		return false
+	}
+	return true
+}
+
+func (d Decoder) wrong(n *Node, path diag.Path, want, what string) {
+	d.Diags.Errorf(CodeWrongType, d.File, path, "%s must be %s, not %s", what, want, n.Describe())
+}
+
+// String decodes a string value.
+func (d Decoder) String(n *Node, path diag.Path, what string) (string, bool) {
+	if n.Kind != String {
+		d.wrong(n, path, "a string", what)
+		return "", false
+	}
+	return n.Str, true
+}
+
+// Bool decodes a boolean value.
+func (d Decoder) Bool(n *Node, path diag.Path, what string) (bool, bool) {
+	if n.Kind != Bool {
+		d.wrong(n, path, "true or false", what)
+		return false, false
+	}
+	return n.Bool, true
+}
+
+// Int decodes an integer value.
+func (d Decoder) Int(n *Node, path diag.Path, what string) (int64, bool) {
+	if n.Kind != Integer {
+		d.wrong(n, path, "an integer", what)
+		return 0, false
+	}
+	return n.Int, true
+}
+
+// Item is one string element of a list, with its path.
+type Item struct {
+	Value string
+	Path  diag.Path
+}
+
+// Strings decodes a list of strings. A single string is not accepted: a
+// list is asked for, and a list is clearer to read back.
+func (d Decoder) Strings(n *Node, path diag.Path, what string) []Item {
+	if n.Kind != Array {
+		if n.Kind == String {
+			d.Diags.Errorf(CodeWrongType, d.File, path, "%s must be a list of strings, not a single string", what).
+				Hintf("write [%q]", n.Str)
+			return nil
+		}
+		d.wrong(n, path, "a list of strings", what)
+		return nil
+	}
+	items := make([]Item, 0, len(n.Items))
+	for i, it := range n.Items {
+		p := path.Child(i)
+		if it.Kind != String {
+			d.Diags.Errorf(CodeWrongType, d.File, p, "each element of %s must be a string, not %s", what, it.Describe())
+			continue
+		}
+		items = append(items, Item{it.Str, p})
+	}
+	return items
+}
+
+func joinQuoted(names []string) string {
+	s := ""
+	for i, n := range names {
+		if i > 0 {
+			s += ", "
+		}
+		s += n
+	}
+	return s
+}

@@ -1,0 +1,394 @@
+package tomltree
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/pelletier/go-toml/v2/unstable"
+
+	"github.com/shoal-nix/shoal/internal/diag"
+)
+
+// Diagnostic codes owned by the parser.
+const (
+	CodeSyntax    = "SH001"
+	CodeDuplicate = "SH002"
+)
+
+// MaxKeyDepth bounds how deeply tables may nest through dotted keys and
+// headers; no shoal file needs more, and it keeps every walk shallow.
+const MaxKeyDepth = 32
+
+// Parse reads src as TOML. It returns the document, whose Root may be
+// partial or nil when there are errors, and the diagnostics found.
+func Parse(name string, src []byte) (*Doc, diag.List) {
+	doc := &Doc{Name: name, Src: src}
+	b := &builder{doc: doc}
+	if off := invalidUTF8(src); off >= 0 {
+		b.errorAt(CodeSyntax, Span{int32(off), int32(off + 1)}, "the file is not valid UTF-8 text (byte 0x%02x)", src[off]).
+			Hintf("TOML files must be UTF-8; is this a binary file?")
+		return doc, b.diags
+	}
+	doc.Root = newTable(Span{})
+	doc.Root.header = true
+	b.cur = doc.Root
+
+	var p unstable.Parser
+	p.Reset(src)
+	for p.NextExpression() {
+		b.expression(p.Expression())
+	}
+	if err := p.Error(); err != nil {
+		b.syntaxError(err)
+	}
+	return doc, b.diags
+}
+
+func invalidUTF8(src []byte) int {
+	if utf8.Valid(src) {
+		return -1
+	}
+	for i := 0; i < len(src); {
+		r, size := utf8.DecodeRune(src[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return i
+		}
+		i += size
+	}
+	return -1
+}
+
+type builder struct {
+	doc     *Doc
+	cur     *Node     // table receiving key/values
+	curPath diag.Path // its path
+	diags   diag.List
+}
+
+func (b *builder) errorAt(code string, s Span, format string, args ...any) *diag.Diagnostic {
+	d := diag.Diagnostic{Code: code, Severity: diag.Error, File: b.doc.Name, Summary: fmt.Sprintf(format, args...)}
+	b.diags.Add(d.WithPos(b.doc.PosOf(s)))
+	return &b.diags[len(b.diags)-1]
+}
+
+func (b *builder) syntaxError(err error) {
+	var perr *unstable.ParserError
+	if !errors.As(err, &perr) {
+		b.errorAt(CodeSyntax, Span{}, "invalid TOML: %s", err)
+		return
+	}
+	start := len(b.doc.Src)
+	if perr.Highlight != nil {
+		start = cap(b.doc.Src) - cap(perr.Highlight)
+	}
+	start = min(max(start, 0), len(b.doc.Src))
+	end := min(start+len(perr.Highlight), len(b.doc.Src))
+	d := b.errorAt(CodeSyntax, Span{int32(start), int32(end)}, "%s", lowerFirst(perr.Message))
+	if strings.Contains(perr.Message, "nested more than") {
+		d.Hintf("flatten the value; shoal files never need this much nesting")
+	}
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	if r < utf8.RuneSelf && r >= 'A' && r <= 'Z' && !(len(s) > n && s[n] >= 'A' && s[n] <= 'Z') {
+		return strings.ToLower(s[:n]) + s[n:]
+	}
+	return s
+}
+
+func (b *builder) span(r unstable.Range) Span {
+	return Span{int32(r.Offset), int32(r.Offset + r.Length)}
+}
+
+type keyPart struct {
+	name string
+	span Span
+}
+
+func (b *builder) keyParts(it unstable.Iterator) []keyPart {
+	var parts []keyPart
+	for it.Next() {
+		k := it.Node()
+		parts = append(parts, keyPart{string(k.Data), b.span(k.Raw)})
+	}
+	return parts
+}
+
+func (b *builder) expression(e *unstable.Node) {
+	switch e.Kind {
+	case unstable.KeyValue:
+		b.keyValue(b.cur, b.curPath, e)
+	case unstable.Table, unstable.ArrayTable:
+		b.header(e)
+	}
+}
+
+// header handles [a.b] and [[a.b]].
+func (b *builder) header(e *unstable.Node) {
+	parts := b.keyParts(e.Key())
+	if len(parts) > MaxKeyDepth {
+		b.errorAt(CodeSyntax, parts[MaxKeyDepth].span, "table name has more than %d parts", MaxKeyDepth)
+		b.cur, b.curPath = newTable(Span{}), nil // swallow what follows
+		return
+	}
+	arrayTable := e.Kind == unstable.ArrayTable
+	t := b.doc.Root
+	path := diag.Path{}
+	for i, part := range parts {
+		last := i == len(parts)-1
+		path = append(path, part.name)
+		existing := t.fields[part.name]
+		if existing == nil {
+			var n *Node
+			switch {
+			case last && arrayTable:
+				n = &Node{Kind: Array, aot: true, Span: part.span, KeySpan: part.span}
+				item := newTable(part.span)
+				item.header = true
+				n.Items = append(n.Items, item)
+				t.set(part.name, n)
+				b.cur, b.curPath = item, append(path, "0")
+				return
+			case last:
+				n = newTable(part.span)
+				n.header = true
+			default:
+				n = newTable(part.span)
+				n.implicit = true
+			}
+			t.set(part.name, n)
+			t = n
+			if last {
+				b.cur, b.curPath = n, path
+			}
+			continue
+		}
+		if last {
+			b.redefine(existing, part, path, arrayTable)
+			return
+		}
+		next, ok := b.descend(existing, part, path)
+		if !ok {
+			return
+		}
+		if existing.Kind == Array {
+			path = append(path, strconv.Itoa(len(existing.Items)-1))
+		}
+		t = next
+	}
+}
+
+// descend steps into an existing node on the way to a header's table.
+func (b *builder) descend(n *Node, part keyPart, path diag.Path) (*Node, bool) {
+	switch {
+	case n.Kind == Table && !n.inline:
+		return n, true
+	case n.Kind == Array && n.aot:
+		return n.Items[len(n.Items)-1], true
+	}
+	b.conflict(n, part, path, "cannot define a table inside %q: it is already %s", part.name, n.Describe())
+	return nil, false
+}
+
+// redefine handles a header whose final key already exists.
+func (b *builder) redefine(n *Node, part keyPart, path diag.Path, arrayTable bool) {
+	switch {
+	case arrayTable && n.Kind == Array && n.aot:
+		item := newTable(part.span)
+		item.header = true
+		n.Items = append(n.Items, item)
+		b.cur, b.curPath = item, append(path, strconv.Itoa(len(n.Items)-1))
+		return
+	case !arrayTable && n.Kind == Table && n.implicit && !n.header:
+		n.header, n.implicit = true, false
+		n.Span, n.KeySpan = part.span, part.span
+		b.cur, b.curPath = n, path
+		return
+	case !arrayTable && n.Kind == Table && n.header:
+		b.conflict(n, part, path, "table [%s] is defined twice", joinKey(path))
+	case n.Kind == Table && n.dotted:
+		b.conflict(n, part, path, "table %q was already defined with dotted keys", joinKey(path))
+	default:
+		b.conflict(n, part, path, "%q is already defined as %s", joinKey(path), n.Describe())
+	}
+	b.cur, b.curPath = newTable(Span{}), nil // swallow what follows
+}
+
+func (b *builder) conflict(first *Node, at keyPart, path diag.Path, format string, args ...any) {
+	d := b.errorAt(CodeDuplicate, at.span, format, args...)
+	d.Related = append(d.Related, diag.Related{Message: "first defined here", File: b.doc.Name, Pos: b.doc.PosOf(first.KeySpan)})
+	d.Hintf("each key and table may be defined only once; merge the two definitions")
+}
+
+// keyValue inserts key = value into table t.
+func (b *builder) keyValue(t *Node, tpath diag.Path, e *unstable.Node) {
+	parts := b.keyParts(e.Key())
+	if len(parts) > MaxKeyDepth {
+		b.errorAt(CodeSyntax, parts[MaxKeyDepth].span, "key has more than %d parts", MaxKeyDepth)
+		return
+	}
+	path := append(diag.Path{}, tpath...)
+	for _, part := range parts[:len(parts)-1] {
+		path = append(path, part.name)
+		existing := t.fields[part.name]
+		if existing == nil {
+			n := newTable(part.span)
+			n.dotted = true
+			t.set(part.name, n)
+			t = n
+			continue
+		}
+		if existing.Kind != Table || existing.inline || existing.header || existing.implicit {
+			what := existing.Describe()
+			if existing.Kind == Table && existing.inline {
+				what = "an inline table, which cannot be extended"
+			} else if existing.Kind == Table {
+				what = "a table defined by a [header]; put the key under that header"
+			}
+			b.conflict(existing, part, path, "cannot add keys to %q: it is already %s", joinKey(path), what)
+			return
+		}
+		t = existing
+	}
+	last := parts[len(parts)-1]
+	path = append(path, last.name)
+	if existing := t.fields[last.name]; existing != nil {
+		b.conflict(existing, last, path, "key %q is defined twice", joinKey(path))
+		return
+	}
+	v := b.value(e.Value(), path)
+	if v == nil {
+		return
+	}
+	v.KeySpan = last.span
+	t.set(last.name, v)
+}
+
+// value converts a value node. It returns nil after reporting an error.
+func (b *builder) value(v *unstable.Node, path diag.Path) *Node {
+	span := b.span(v.Raw)
+	switch v.Kind {
+	case unstable.String:
+		return &Node{Kind: String, Str: string(v.Data), Span: span}
+	case unstable.Bool:
+		return &Node{Kind: Bool, Bool: v.Data[0] == 't', Span: span}
+	case unstable.Integer:
+		i, err := parseInt(string(v.Data))
+		if err != nil {
+			b.errorAt(CodeSyntax, span, "integer %s does not fit in 64 bits", v.Data)
+			return nil
+		}
+		return &Node{Kind: Integer, Int: i, Span: span}
+	case unstable.Float:
+		f, err := parseFloat(string(v.Data))
+		if err != nil {
+			b.errorAt(CodeSyntax, span, "invalid float %s", v.Data)
+			return nil
+		}
+		return &Node{Kind: Float, Float: f, Span: span}
+	case unstable.LocalDate, unstable.LocalTime, unstable.LocalDateTime, unstable.DateTime:
+		return &Node{Kind: DateTime, Str: string(v.Data), Span: span}
+	case unstable.Array:
+		arr := &Node{Kind: Array, inline: true, Span: span}
+		it := v.Children()
+		for i := 0; it.Next(); {
+			c := it.Node()
+			if c.Kind == unstable.Comment {
+				continue
+			}
+			item := b.value(c, path.Child(i))
+			if item == nil {
+				return nil
+			}
+			arr.Items = append(arr.Items, item)
+			i++
+		}
+		if len(arr.Items) > 0 && arr.Span.End <= arr.Span.Start {
+			arr.Span = arr.Items[0].Span
+		}
+		return arr
+	case unstable.InlineTable:
+		tbl := newTable(span)
+		tbl.inline = true
+		it := v.Children()
+		for it.Next() {
+			c := it.Node()
+			if c.Kind != unstable.KeyValue {
+				continue
+			}
+			before := len(b.diags)
+			b.keyValue(tbl, path, c)
+			if len(b.diags) > before {
+				return nil
+			}
+		}
+		// Dotted keys inside an inline table are part of it and closed too.
+		sealInline(tbl)
+		return tbl
+	}
+	b.errorAt(CodeSyntax, span, "unsupported value")
+	return nil
+}
+
+func sealInline(t *Node) {
+	for _, k := range t.Keys {
+		if c := t.fields[k]; c.Kind == Table && c.dotted {
+			c.inline = true
+			sealInline(c)
+		}
+	}
+}
+
+func parseInt(s string) (int64, error) {
+	s = strings.ReplaceAll(s, "_", "")
+	return strconv.ParseInt(s, 0, 64)
+}
+
+func parseFloat(s string) (float64, error) {
+	s = strings.ReplaceAll(s, "_", "")
+	switch s {
+	case "inf", "+inf":
+		return math.Inf(1), nil
+	case "-inf":
+		return math.Inf(-1), nil
+	case "nan", "+nan", "-nan":
+		return math.NaN(), nil
+	}
+	return strconv.ParseFloat(s, 64)
+}
+
+func joinKey(p diag.Path) string {
+	var sb strings.Builder
+	for i, k := range p {
+		if i > 0 {
+			sb.WriteByte('.')
+		}
+		if isBareKey(k) {
+			sb.WriteString(k)
+		} else {
+			sb.WriteString(strconv.Quote(k))
+		}
+	}
+	return sb.String()
+}
+
+func isBareKey(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,399 @@
+package validate
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/shoal-nix/shoal/internal/catalog"
+	"github.com/shoal-nix/shoal/internal/diag"
+	"github.com/shoal-nix/shoal/internal/fleet"
+	"github.com/shoal-nix/shoal/internal/resolve"
+	"github.com/shoal-nix/shoal/internal/tomltree"
+)
+
+// Diagnostic codes of the rules in this package.
+const (
+	CodeRequiresCycle  = "SH040"
+	CodeConflict       = "SH041"
+	CodeProvidesClash  = "SH042"
+	CodeDeprecated     = "SH043"
+	CodeExcluded       = "SH045"
+	CodeHardware       = "SH050"
+	CodeLowMemory      = "SH051"
+	CodeLowDisk        = "SH052"
+	CodeDuplicateAddr  = "SH060"
+	CodeDuplicateHost  = "SH061"
+	CodeNoServer       = "SH063"
+	CodeNoBackupTarget = "SH064"
+	CodeServiceOption  = "SH065"
+	CodeLockout        = "SH070"
+	CodePasswordPublic = "SH071"
+	CodeNoStateVersion = "SH072"
+)
+
+// Fleet runs every rule on a resolved fleet.
+func Fleet(rf *resolve.Fleet) diag.List {
+	v := &validator{rf: rf, file: rf.Spec.File}
+	v.requiresCycles()
+	for _, m := range rf.Machines {
+		v.machine(m)
+	}
+	v.duplicates()
+	v.services()
+	return v.diags
+}
+
+type validator struct {
+	rf    *resolve.Fleet
+	file  string
+	diags diag.List
+}
+
+// anchor finds where in the fleet file a feature's presence on a machine is
+// best pointed at: the line that enabled it, or what pulled it in.
+func (v *validator) anchor(m *resolve.Machine, f *resolve.Feature) (string, diag.Path) {
+	seen := map[string]bool{}
+	for f != nil && !seen[f.Name()] {
+		seen[f.Name()] = true
+		why := f.Reasons[0]
+		switch why.Kind {
+		case resolve.ByMachine, resolve.ByService:
+			return why.File, why.Path
+		case resolve.ByProfile:
+			if m.Spec.Profile.Value != "" {
+				return v.file, m.Spec.Profile.Path
+			}
+			return v.file, m.Spec.Path
+		case resolve.ByRequire:
+			f = m.Feature(why.Detail)
+		default:
+			f = nil
+		}
+	}
+	return v.file, m.Spec.Path
+}
+
+// describe says why a feature is on, for related locations.
+func describe(f *resolve.Feature) string {
+	why := f.Reasons[0]
+	switch why.Kind {
+	case resolve.ByProfile:
+		return fmt.Sprintf("%s is enabled by profile %s", f.Name(), why.Detail)
+	case resolve.ByRequire:
+		return fmt.Sprintf("%s is required by %s", f.Name(), why.Detail)
+	case resolve.ByService:
+		return fmt.Sprintf("%s comes with the role %s", f.Name(), why.Detail)
+	}
+	return fmt.Sprintf("%s is enabled here", f.Name())
+}
+
+func (v *validator) machine(m *resolve.Machine) {
+	v.conflicts(m)
+	v.provides(m)
+	for _, f := range m.Features {
+		v.excluded(m, f)
+		v.deprecated(m, f)
+		v.hardware(m, f)
+		v.resources(m, f)
+	}
+	v.security(m)
+	if core := m.Feature("core"); core != nil {
+		if sv := core.Value("state_version"); sv != nil && sv.Value == nil {
+			v.diags.Errorf(CodeNoStateVersion, v.file, m.Spec.Path, "machine %q has no state_version", m.Name()).
+				Hintf("add state_version = \"%s\" to [defaults] (the release the machine was installed with), or settings.core.state_version to the machine", releaseOr(v.rf.Spec.NixOS))
+		}
+	}
+}
+
+func releaseOr(r string) string {
+	if r == "" || r == "unstable" {
+		return "26.05"
+	}
+	return r
+}
+
+func (v *validator) conflicts(m *resolve.Machine) {
+	reported := map[[2]string]bool{}
+	for _, f := range m.Features {
+		for _, c := range f.Def.Conflicts {
+			other := m.Feature(c.Feature)
+			if other == nil || !m.Holds(c.When) {
+				continue
+			}
+			pair := [2]string{min(f.Name(), other.Name()), max(f.Name(), other.Name())}
+			if reported[pair] {
+				continue
+			}
+			reported[pair] = true
+			file, path := v.anchor(m, f)
+			ofile, opath := v.anchor(m, other)
+			what := ""
+			if len(c.When) > 0 {
+				what = " when " + c.When.String()
+			}
+			e := v.diags.Errorf(CodeConflict, file, path, "feature %s conflicts with %s on %s%s", f.Name(), other.Name(), m.Name(), what)
+			if c.Reason != "" {
+				e.Hint = c.Reason
+			} else {
+				e.Hintf("remove one of them from %s", m.Name())
+			}
+			e.Relate(ofile, opath, "%s", describe(other))
+			if file != ofile || !slices.Equal(path, opath) {
+				e.Relate(file, path, "%s", describe(f))
+			}
+			v.relateSettings(e, m, c.When)
+		}
+	}
+}
+
+// relateSettings points at the lines that set the values a condition tests.
+func (v *validator) relateSettings(e *diag.Diagnostic, m *resolve.Machine, c catalog.Condition) {
+	for _, cl := range c {
+		feature, setting, ok := strings.Cut(cl.Key, ".")
+		if f := m.Feature(feature); ok && f != nil {
+			if val := f.Value(setting); val != nil && val.Origin.Kind != resolve.FromCatalog {
+				e.Relate(val.Origin.File, val.Origin.Path, "%s is set to %v here", cl.Key, val.Value)
+			}
+		}
+	}
+}
+
+func (v *validator) provides(m *resolve.Machine) {
+	by := map[string]*resolve.Feature{}
+	for _, f := range m.Features {
+		for _, cap := range f.Def.Provides {
+			first := by[cap.Value]
+			if first == nil {
+				by[cap.Value] = f
+				continue
+			}
+			file, path := v.anchor(m, f)
+			ofile, opath := v.anchor(m, first)
+			v.diags.Errorf(CodeProvidesClash, file, path, "features %s and %s both provide %s on %s", first.Name(), f.Name(), cap.Value, m.Name()).
+				Hintf("a machine can have one provider of %s; remove one of them", cap.Value).
+				Relate(ofile, opath, "%s", describe(first))
+		}
+	}
+}
+
+func (v *validator) excluded(m *resolve.Machine, f *resolve.Feature) {
+	if m.Profile == nil {
+		return
+	}
+	for _, p := range v.rf.Catalog.ProfileChain(m.Profile.Name) {
+		for _, ex := range p.Excludes {
+			if ex.Value != f.Name() {
+				continue
+			}
+			file, path := v.anchor(m, f)
+			e := v.diags.Errorf(CodeExcluded, file, path, "feature %s cannot be used with profile %s", f.Name(), m.Profile.Name)
+			e.Hintf("profile %s is for headless machines; use profile desktop or developer, or remove %s", p.Name, f.Name())
+			if m.Spec.Profile.Value != "" {
+				e.Relate(v.file, m.Spec.Profile.Path, "the machine's profile is %s", m.Profile.Name)
+			}
+			return
+		}
+	}
+}
+
+func (v *validator) deprecated(m *resolve.Machine, f *resolve.Feature) {
+	if f.Def.Lifecycle != catalog.Deprecated {
+		return
+	}
+	file, path := v.anchor(m, f)
+	e := v.diags.Warnf(CodeDeprecated, file, path, "feature %s is deprecated", f.Name())
+	if f.Def.Replacement != "" {
+		e.Summary += "; use " + f.Def.Replacement + " instead"
+		e.Hintf("replace %q with %q", f.Name(), f.Def.Replacement)
+	}
+}
+
+func (v *validator) hardware(m *resolve.Machine, f *resolve.Feature) {
+	need := f.Def.Hardware
+	h := m.Spec.Hardware
+	file, path := v.anchor(m, f)
+	mismatch := func(format string, args ...any) {
+		e := v.diags.Errorf(CodeHardware, file, path, format, args...)
+		e.Relate(v.file, m.Spec.Path.Child("hardware"), "the hardware of %s", m.Name())
+	}
+	if len(need.Systems) > 0 && !slices.Contains(need.Systems, m.Spec.System) {
+		mismatch("feature %s needs %s, but %s is %s", f.Name(), strings.Join(need.Systems, " or "), m.Name(), m.Spec.System)
+	}
+	if len(need.CPU) > 0 && h.CPU != "" && !slices.Contains(need.CPU, h.CPU) {
+		mismatch("feature %s needs a %s CPU, but %s has %s", f.Name(), strings.Join(need.CPU, " or "), m.Name(), h.CPU)
+	}
+	if len(need.GPU) > 0 && !slices.ContainsFunc(h.GPU, func(g fleet.Ref) bool { return slices.Contains(need.GPU, g.Value) }) {
+		have := "no GPU listed"
+		if len(h.GPU) > 0 {
+			names := make([]string, len(h.GPU))
+			for i, g := range h.GPU {
+				names[i] = g.Value
+			}
+			have = "only " + strings.Join(names, ", ")
+		}
+		mismatch("feature %s needs a %s GPU, but %s has %s", f.Name(), strings.Join(need.GPU, " or "), m.Name(), have)
+		v.diags[len(v.diags)-1].Hintf("add gpu = [%q] to the machine's hardware if it has one, or remove %s", need.GPU[0], f.Name())
+	}
+	if len(need.Form) > 0 && h.Form != "" && !slices.Contains(need.Form, h.Form) {
+		mismatch("feature %s is for %s machines, but %s is a %s", f.Name(), strings.Join(need.Form, " or "), m.Name(), h.Form)
+	}
+}
+
+func (v *validator) resources(m *resolve.Machine, f *resolve.Feature) {
+	need, h := f.Def.Resources, m.Spec.Hardware
+	file, path := v.anchor(m, f)
+	if need.Memory > 0 && h.Memory > 0 && h.Memory < need.Memory {
+		v.diags.Warnf(CodeLowMemory, file, path, "feature %s wants at least %s of memory; %s has %s", f.Name(), need.Memory, m.Name(), h.Memory).
+			Hintf("it will run, slowly; consider the zram feature or more memory").
+			Relate(v.file, m.Spec.Path.Child("hardware", "memory"), "memory of %s", m.Name())
+	}
+	if need.Disk > 0 && h.Disk > 0 && h.Disk < need.Disk {
+		v.diags.Warnf(CodeLowDisk, file, path, "feature %s wants at least %s of disk; %s has %s", f.Name(), need.Disk, m.Name(), h.Disk).
+			Relate(v.file, m.Spec.Path.Child("hardware", "disk"), "disk of %s", m.Name())
+	}
+}
+
+func (v *validator) security(m *resolve.Machine) {
+	ssh := m.Feature("ssh")
+	if ssh == nil {
+		return
+	}
+	hasKey := len(v.rf.Spec.AdminKeys) > 0
+	for _, u := range m.Spec.Users {
+		if user := v.rf.Spec.User(u.Value); user != nil && len(user.SSHKeys) > 0 {
+			hasKey = true
+		}
+	}
+	pw := ssh.Value("password_authentication")
+	passwords := pw != nil && pw.Value == true
+	if !hasKey && !passwords {
+		v.diags.Warnf(CodeLockout, v.file, m.Spec.Path, "nobody can log in to %s over SSH: no user on it has an SSH key and [fleet] has no admin_keys", m.Name()).
+			Hintf("add admin_keys to [fleet], or a user with ssh_keys to the machine's users; password login is off")
+	}
+	if passwords && m.Spec.IsPublic() {
+		e := v.diags.Warnf(CodePasswordPublic, pw.Origin.File, pw.Origin.Path, "SSH password login is on for %s, which has a public address", m.Name())
+		e.Hintf("set settings.ssh.password_authentication = false and log in with keys")
+		if a := m.Spec.Address; a != "" {
+			e.Relate(v.file, m.Spec.Path.Child("address"), "public address %s", a)
+		}
+	}
+}
+
+func (v *validator) duplicates() {
+	addrs := map[string]*fleet.Machine{}
+	hosts := map[string]*fleet.Machine{}
+	for _, m := range v.rf.Spec.Machines {
+		if m.Address != "" {
+			key := strings.ToLower(m.Address)
+			if first := addrs[key]; first != nil {
+				v.diags.Errorf(CodeDuplicateAddr, v.file, m.Path.Child("address"), "machines %s and %s have the same address %s", first.Name, m.Name, m.Address).
+					Hintf("each machine needs its own address for deploy to reach it").
+					Relate(v.file, first.Path.Child("address"), "address of %s", first.Name)
+			} else {
+				addrs[key] = m
+			}
+		}
+		key := strings.ToLower(m.Hostname)
+		if first := hosts[key]; first != nil {
+			path := m.Path
+			if m.Hostname != m.Name {
+				path = m.Path.Child("hostname")
+			}
+			opath := first.Path
+			if first.Hostname != first.Name {
+				opath = first.Path.Child("hostname")
+			}
+			v.diags.Errorf(CodeDuplicateHost, v.file, path, "machines %s and %s have the same host name %s", first.Name, m.Name, m.Hostname).
+				Hintf("host names are compared without case; give one a different hostname").
+				Relate(v.file, opath, "host name of %s", first.Name)
+		} else {
+			hosts[key] = m
+		}
+	}
+}
+
+func (v *validator) services() {
+	for _, s := range v.rf.Spec.Services {
+		roles := fleet.ServiceRoles[s.Kind]
+		server, members := roles[0], roles[1]
+		if s.Kind == "load_balancer" {
+			if len(s.Roles["frontends"]) > 0 && len(s.Roles["backends"]) == 0 {
+				v.diags.Errorf(CodeNoServer, v.file, s.Path.Child("frontends"), "the load balancer has frontends but no backends").
+					Hintf("add backends = [\"@web\"] or machine names")
+			}
+		} else if len(s.Roles[members]) > 0 && len(s.Roles[server]) == 0 {
+			if s.Kind == "backup" {
+				if s.Options["repository"] == nil {
+					v.diags.Errorf(CodeNoBackupTarget, v.file, s.Path.Child(members), "backup clients have no target: services.backup names no server and no repository").
+						Hintf("add server = [\"nas\"] or repository = \"s3:...\" to [services.backup]")
+				}
+			} else {
+				v.diags.Errorf(CodeNoServer, v.file, s.Path.Child(members), "services.%s has %s but no server", s.Kind, members).
+					Hintf("add server = [\"MACHINE\"] to [services.%s]", s.Kind)
+			}
+		}
+		if len(s.Roles[server]) > 1 && s.Kind != "load_balancer" {
+			v.diags.Warnf(CodeServiceOption, v.file, s.Path.Child(server), "services.%s has %d servers; agents are wired to the first only", s.Kind, len(s.Roles[server]))
+		}
+		v.serviceOptions(s)
+	}
+}
+
+// serviceOptions checks the types of the non-role keys of a service.
+func (v *validator) serviceOptions(s *fleet.Service) {
+	for key, n := range s.Options {
+		path := s.Path.Child(key)
+		var want tomltree.Kind
+		switch key {
+		case "keep_daily", "keep_weekly", "keep_monthly", "port", "backend_port":
+			want = tomltree.Integer
+		case "paths", "exclude":
+			want = tomltree.Array
+		default:
+			want = tomltree.String
+		}
+		if n.Kind != want {
+			v.diags.Errorf(CodeServiceOption, v.file, path, "services.%s.%s must be %s, not %s", s.Kind, key, (&tomltree.Node{Kind: want}).Describe(), n.Describe())
+			continue
+		}
+		if want == tomltree.Integer && (n.Int < 0 || strings.HasSuffix(key, "port") && (n.Int < 1 || n.Int > 65535)) {
+			v.diags.Errorf(CodeServiceOption, v.file, path, "services.%s.%s is out of range: %d", s.Kind, key, n.Int)
+		}
+	}
+}
+
+// requiresCycles reports cycles in requires among the fleet's own
+// features; the built-in catalog has none, a test holds it to that.
+func (v *validator) requiresCycles() {
+	cat := v.rf.Catalog
+	state := map[string]int{} // 0 new, 1 on stack, 2 done
+	var stack []string
+	var visit func(name string)
+	visit = func(name string) {
+		f := cat.Features[name]
+		if f == nil || state[name] == 2 {
+			return
+		}
+		state[name] = 1
+		stack = append(stack, name)
+		for _, req := range f.Requires {
+			switch state[req.Value] {
+			case 0:
+				visit(req.Value)
+			case 1:
+				i := slices.Index(stack, req.Value)
+				cycle := append(slices.Clone(stack[i:]), req.Value)
+				v.diags.Errorf(CodeRequiresCycle, f.File, req.Path, "features require each other in a cycle: %s", strings.Join(cycle, " -> ")).
+					Hintf("break the cycle: one of these features must not require the next")
+			}
+		}
+		stack = stack[:len(stack)-1]
+		state[name] = 2
+	}
+	for _, name := range cat.FeatureNames() {
+		if cat.Features[name].Local {
+			visit(name)
+		}
+	}
+}
