@@ -272,9 +272,17 @@ func (b *builder) keyValue(t *Node, tpath diag.Path, e *unstable.Node) {
 	t.set(last.name, v)
 }
 
+// MaxValueDepth bounds how deeply arrays and inline tables may nest.
+const MaxValueDepth = 32
+
 // value converts a value node. It returns nil after reporting an error.
 func (b *builder) value(v *unstable.Node, path diag.Path) *Node {
 	span := b.span(v.Raw)
+	if len(path) > MaxValueDepth+MaxKeyDepth {
+		b.errorAt(CodeSyntax, span, "values are nested more than %d levels deep", MaxValueDepth).
+			Hintf("flatten the value; shoal files never need this much nesting")
+		return nil
+	}
 	switch v.Kind {
 	case unstable.String:
 		return &Node{Kind: String, Str: string(v.Data), Span: span}
