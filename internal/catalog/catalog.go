@@ -214,11 +214,12 @@ func sortedKeys[V any](m map[string]V) []string {
 // ProfileChain returns a profile and the profiles it extends, the most
 // basic first.
 func (c *Catalog) ProfileChain(name string) []*Profile {
+	// Chains are a handful of profiles long, so a linear search finds a
+	// cycle (a profile extending itself, directly or not) cheaply.
 	var chain []*Profile
-	seen := map[string]bool{}
-	for p := c.Profiles[name]; p != nil && !seen[p.Name]; p = c.Profiles[p.Extends] {
-		seen[p.Name] = true
-		chain = append([]*Profile{p}, chain...)
+	for p := c.Profiles[name]; p != nil && !slices.Contains(chain, p); p = c.Profiles[p.Extends] {
+		chain = append(chain, p)
 	}
+	slices.Reverse(chain)
 	return chain
 }

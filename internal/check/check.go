@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io/fs"
 	"path"
+	"strings"
 
 	"github.com/shoal-nix/shoal/internal/catalog"
 	"github.com/shoal-nix/shoal/internal/diag"
@@ -71,6 +72,7 @@ func RunSource(fsys fs.FS, dir, display string, src []byte) *Result {
 		diags = append(diags, missingModules(fsys, dir, f)...)
 	}
 
+	readRefused(fsys, dir, display, diags, res.Docs)
 	locs := make(map[string]diag.Locator, len(res.Docs))
 	for n, d := range res.Docs {
 		locs[n] = d
@@ -79,6 +81,30 @@ func RunSource(fsys fs.FS, dir, display string, src []byte) *Result {
 	diags.Sort()
 	res.Diags = dedupe(diags)
 	return res
+}
+
+// readRefused parses the fleet's files that have diagnostics but were
+// refused before they were parsed (a local feature with a built-in name or
+// an invalid directory name), so that those diagnostics get a position too.
+func readRefused(fsys fs.FS, dir, display string, diags diag.List, docs map[string]*tomltree.Doc) {
+	for _, d := range diags {
+		if _, ok := docs[d.File]; ok {
+			continue
+		}
+		rel := d.File
+		if display != "" {
+			var ok bool
+			if rel, ok = strings.CutPrefix(d.File, display+"/"); !ok {
+				continue
+			}
+		}
+		src, err := fs.ReadFile(fsys, path.Join(dir, rel))
+		if err != nil {
+			continue
+		}
+		doc, _ := tomltree.Parse(d.File, src)
+		docs[d.File] = doc
+	}
 }
 
 func hasSyntaxErrors(l diag.List, file string) bool {

@@ -93,6 +93,8 @@ func runExplain(g *globals, o explainOptions, res *check.Result, name string) er
 		hint := ""
 		if s := diag.Suggest(name, res.Fleet.MachineNames()); s != "" {
 			hint = fmt.Sprintf("; did you mean %q?", s)
+		} else if names := res.Fleet.MachineNames(); len(names) > 0 {
+			hint = "; machines are: " + strings.Join(names, ", ")
 		}
 		return usageError("no machine %q in %s%s", name, res.Fleet.File, hint)
 	}

@@ -53,7 +53,23 @@ func P(parts ...any) Path {
 
 // Child returns a new path with the given elements appended; p is not changed.
 func (p Path) Child(parts ...any) Path {
-	return P(append([]any{p}, parts...)...)
+	// Paths are built for every key of a fleet file, so this avoids the
+	// intermediate []any that P(append([]any{p}, parts...)...) would need.
+	out := make(Path, len(p), len(p)+len(parts))
+	copy(out, p)
+	for _, part := range parts {
+		switch v := part.(type) {
+		case string:
+			out = append(out, v)
+		case int:
+			out = append(out, strconv.Itoa(v))
+		case Path:
+			out = append(out, v...)
+		default:
+			panic(fmt.Sprintf("diag.Path.Child: unsupported path element %T", part))
+		}
+	}
+	return out
 }
 
 // String renders the path as $.a.b.2, quoting keys that are not bare.

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -42,7 +43,23 @@ func nameProblem(s string, re *regexp.Regexp, rule string) string {
 	case s[0] == '-':
 		return "starts with \"-\"; " + rule
 	}
-	return rule
+	// Every name pattern is a first character, then more from a wider set;
+	// try each character in the middle of a name to find the one refused.
+	for _, r := range s {
+		if !re.MatchString("a" + string(r) + "a") {
+			if unicode.IsUpper(r) {
+				return "contains uppercase letters; " + rule
+			}
+			return fmt.Sprintf("contains %q; ", string(r)) + rule
+		}
+	}
+	if first := s[:1]; !re.MatchString(first) && !re.MatchString(first+"a") {
+		return fmt.Sprintf("starts with %q; ", first) + rule
+	}
+	if last := s[len(s)-1:]; !re.MatchString("a" + last) {
+		return fmt.Sprintf("ends with %q; ", last) + rule
+	}
+	return fmt.Sprintf("is too long (%d characters); ", len(s)) + rule
 }
 
 const (

@@ -116,6 +116,11 @@ func isRelease(s string) bool {
 func (p *parser) sshKeys(v *tomltree.Node, path diag.Path, what string) []Ref {
 	keys := p.d.Strings(v, path, what)
 	for _, k := range keys {
+		if strings.Contains(k.Value, "PRIVATE KEY") {
+			p.d.Diags.Errorf(CodeInvalidValue, p.f.File, k.Path, "this is a private SSH key, not a public one").
+				Hintf("remove it, and consider the key leaked if this file was shared; paste the .pub file instead")
+			continue
+		}
 		if !looksLikeSSHKey(k.Value) {
 			p.d.Diags.Errorf(CodeInvalidValue, p.f.File, k.Path, "this is not an SSH public key").
 				Hintf("paste the whole line of the .pub file, e.g. \"ssh-ed25519 AAAA... alice@laptop\"")
@@ -206,10 +211,12 @@ func (p *parser) machine(name string, v *tomltree.Node, path diag.Path) {
 		case "users":
 			m.Users = p.d.Strings(v, path, "users")
 		case "address":
-			m.Address, _ = p.d.String(v, path, "address")
-			if m.Address == "" || strings.ContainsAny(m.Address, " /\t\n") {
-				p.d.Diags.Errorf(CodeInvalidValue, p.f.File, path, "address %q is not a host name or IP address", m.Address).
-					Hintf("write how deploy reaches the machine, e.g. \"nas.home.arpa\" or \"192.0.2.10\"")
+			if s, ok := p.d.String(v, path, "address"); ok {
+				if s == "" || strings.ContainsAny(s, " /\t\n") {
+					p.d.Diags.Errorf(CodeInvalidValue, p.f.File, path, "address %q is not a host name or IP address", s).
+						Hintf("write how deploy reaches the machine, e.g. \"nas.home.arpa\" or \"192.0.2.10\"")
+				}
+				m.Address = s
 			}
 		case "hostname":
 			if s, ok := p.d.String(v, path, "hostname"); ok {
@@ -234,11 +241,14 @@ func (p *parser) machine(name string, v *tomltree.Node, path diag.Path) {
 		case "nixos":
 			p.rawOptions(m, v, path)
 		case "modules":
-			m.Modules = p.d.Strings(v, path, "modules")
-			for _, mod := range m.Modules {
+			// Paths outside the fleet are reported here and dropped, so
+			// that nothing later looks for them.
+			for _, mod := range p.d.Strings(v, path, "modules") {
 				if mod.Value == "" || strings.HasPrefix(mod.Value, "/") || slices.Contains(strings.Split(mod.Value, "/"), "..") {
 					p.d.Diags.Errorf(CodeInvalidValue, p.f.File, mod.Path, "module path %q must be relative to the fleet directory and stay inside it", mod.Value)
+					continue
 				}
+				m.Modules = append(m.Modules, mod)
 			}
 		}
 	})

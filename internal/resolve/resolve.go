@@ -3,6 +3,7 @@ package resolve
 import (
 	"fmt"
 	"maps"
+	"path"
 	"slices"
 	"strings"
 
@@ -60,8 +61,11 @@ type resolver struct {
 	diags diag.List
 
 	defaults     map[string][]layered            // feature -> checked fleet defaults
+	chains       map[string][]*catalog.Profile   // profile -> its chain, most basic first
 	profileVals  map[string]map[string][]layered // profile -> feature -> values
 	serviceRoles map[string][]Reason             // machine -> features from services (Detail: feature)
+	packageSets  map[string][]Package            // feature names, NUL-terminated -> their packages
+	keyBuf       []byte
 }
 
 func (r *resolver) index() {
@@ -72,6 +76,7 @@ func (r *resolver) index() {
 		}
 	}
 	r.profileVals = map[string]map[string][]layered{}
+	r.chains = map[string][]*catalog.Profile{}
 	r.serviceRoles = map[string][]Reason{}
 	for _, svc := range r.f.Services {
 		roles := ServiceFeatures[svc.Kind]
@@ -163,7 +168,19 @@ func (r *resolver) machine(m *fleet.Machine) *Machine {
 	}
 
 	// Features: profile chain, machine, services, then the requires closure.
-	var queue []*Feature
+	// Features and their first reasons are allocated together, enough for
+	// what the profile, machine and services name plus one more, rather
+	// than one by one: a fleet has many machines.
+	var chain []*catalog.Profile
+	if rm.Profile != nil {
+		chain = r.profileChain(rm.Profile.Name)
+	}
+	size := len(m.Features) + len(r.serviceRoles[m.Name]) + 1
+	for _, p := range chain {
+		size += len(p.Features)
+	}
+	queue := make([]*Feature, 0, size)
+	slab, reasons := make([]Feature, 0, size), make([]Reason, 0, size)
 	enable := func(name string, why Reason, report func(name string)) {
 		if f := rm.byName[name]; f != nil {
 			f.Reasons = append(f.Reasons, why)
@@ -176,12 +193,18 @@ func (r *resolver) machine(m *fleet.Machine) *Machine {
 			}
 			return
 		}
-		f := &Feature{Def: def, Reasons: []Reason{why}}
+		if len(slab) == cap(slab) {
+			slab, reasons = make([]Feature, 0, 4), make([]Reason, 0, 4)
+		}
+		slab = append(slab, Feature{Def: def})
+		f := &slab[len(slab)-1]
+		reasons = append(reasons, why)
+		f.Reasons = reasons[len(reasons)-1 : len(reasons) : len(reasons)] // full: an append copies
 		rm.byName[name] = f
 		queue = append(queue, f)
 	}
 	if rm.Profile != nil {
-		for _, p := range r.cat.ProfileChain(rm.Profile.Name) {
+		for _, p := range chain {
 			for _, it := range p.Features {
 				enable(it.Value, Reason{Kind: ByProfile, Detail: p.Name, File: p.File, Path: it.Path}, nil)
 			}
@@ -217,17 +240,43 @@ func (r *resolver) machine(m *fleet.Machine) *Machine {
 
 func (r *resolver) unknownFeature(file string, path diag.Path, name string) {
 	e := r.diags.Errorf(CodeUnknownFeature, file, path, "unknown feature %q", name)
-	if h := diag.DidYouMean(name, r.cat.FeatureNames()); h != "" {
+	if broken := r.brokenLocal(name); broken != "" {
+		e.Summary = fmt.Sprintf("feature %q cannot be used: %s has errors", name, broken)
+		e.Hintf("fix the errors reported in %s", broken)
+	} else if h := diag.DidYouMean(name, r.cat.FeatureNames()); h != "" {
 		e.Hint = h
 	} else {
 		e.Hintf("`shoal docs features` lists the catalog; a fleet's own features live in features/%s/feature.toml", name)
 	}
 }
 
+// brokenLocal returns the file name of the fleet's own feature name when
+// that file was read but the feature could not be loaded from it, or "".
+// Built-in features always load, so a parsed file for a missing feature is
+// a local one.
+func (r *resolver) brokenLocal(name string) string {
+	if r.cat.Features[name] != nil {
+		return ""
+	}
+	rel := path.Join("features", name, "feature.toml")
+	for file := range r.cat.Docs {
+		if file == rel || strings.HasSuffix(file, "/"+rel) {
+			return file
+		}
+	}
+	return ""
+}
+
 // settings layers every enabled feature's settings.
 func (r *resolver) settings(rm *Machine) {
+	// One allocation holds the values of every feature of the machine.
+	n := 0
 	for _, f := range rm.Features {
-		f.Settings = make([]Value, len(f.Def.Settings))
+		n += len(f.Def.Settings)
+	}
+	values := make([]Value, n)
+	for _, f := range rm.Features {
+		f.Settings, values = values[:len(f.Def.Settings):len(f.Def.Settings)], values[len(f.Def.Settings):]
 		for i, s := range f.Def.Settings {
 			f.Settings[i] = Value{Setting: s, Value: s.Default, Origin: Origin{Kind: FromCatalog, File: f.Def.File, Path: s.Path}}
 			for _, d := range s.Derive {
@@ -254,7 +303,7 @@ func (r *resolver) settings(rm *Machine) {
 		apply(feature, vals)
 	}
 	if rm.Profile != nil {
-		for _, p := range r.cat.ProfileChain(rm.Profile.Name) {
+		for _, p := range r.profileChain(rm.Profile.Name) {
 			for feature, vals := range r.profileSettings(p) {
 				apply(feature, vals)
 			}
@@ -274,6 +323,17 @@ func (r *resolver) settings(rm *Machine) {
 		f.Value(s.Name).Value = v
 		f.Value(s.Name).Origin = Origin{Kind: FromMachine, File: r.f.File, Path: s.Path}
 	}
+}
+
+// profileChain is catalog.ProfileChain, computed once per profile rather
+// than once per machine.
+func (r *resolver) profileChain(name string) []*catalog.Profile {
+	chain, ok := r.chains[name]
+	if !ok {
+		chain = r.cat.ProfileChain(name)
+		r.chains[name] = chain
+	}
+	return chain
 }
 
 func (r *resolver) profileSettings(p *catalog.Profile) map[string][]layered {
@@ -431,24 +491,8 @@ func (m *Machine) Holds(c catalog.Condition) bool {
 }
 
 func (r *resolver) packagesAndPorts(rm *Machine) {
-	seen := map[string]bool{}
-	add := func(p Package) {
-		if !seen[p.Name] {
-			seen[p.Name] = true
-			rm.Packages = append(rm.Packages, p)
-		}
-	}
+	rm.Packages = r.packages(rm.Features)
 	for _, f := range rm.Features {
-		for _, c := range f.Def.Collections {
-			if col := r.cat.Collections[c.Value]; col != nil {
-				for _, p := range col.Packages {
-					add(Package{Name: p, Collection: c.Value, Feature: f.Def.Name})
-				}
-			}
-		}
-		for _, p := range f.Def.Packages {
-			add(Package{Name: p.Value, Feature: f.Def.Name})
-		}
 		for _, p := range f.Def.Ports {
 			port := p.Port
 			if p.Setting != "" {
@@ -461,5 +505,47 @@ func (r *resolver) packagesAndPorts(rm *Machine) {
 			}
 		}
 	}
-	slices.SortFunc(rm.Packages, func(a, b Package) int { return strings.Compare(a.Name, b.Name) })
+}
+
+// packages returns the packages of a machine's features, sorted by name.
+// They depend only on which features are on, and most machines of a fleet
+// share a few sets of features, so each set's list is built once and
+// shared between machines: a resolved Fleet is read-only.
+func (r *resolver) packages(features []*Feature) []Package {
+	key := r.keyBuf[:0]
+	for _, f := range features {
+		key = append(key, f.Def.Name...)
+		key = append(key, 0)
+	}
+	r.keyBuf = key
+	if pkgs, ok := r.packageSets[string(key)]; ok {
+		return pkgs
+	}
+	var pkgs []Package
+	seen := map[string]bool{}
+	add := func(p Package) {
+		if !seen[p.Name] {
+			seen[p.Name] = true
+			pkgs = append(pkgs, p)
+		}
+	}
+	for _, f := range features {
+		for _, c := range f.Def.Collections {
+			if col := r.cat.Collections[c.Value]; col != nil {
+				for _, p := range col.Packages {
+					add(Package{Name: p, Collection: c.Value, Feature: f.Def.Name})
+				}
+			}
+		}
+		for _, p := range f.Def.Packages {
+			add(Package{Name: p.Value, Feature: f.Def.Name})
+		}
+	}
+	slices.SortFunc(pkgs, func(a, b Package) int { return strings.Compare(a.Name, b.Name) })
+	pkgs = slices.Clip(pkgs)
+	if r.packageSets == nil {
+		r.packageSets = map[string][]Package{}
+	}
+	r.packageSets[string(key)] = pkgs
+	return pkgs
 }

@@ -91,13 +91,15 @@ type Item struct {
 }
 
 // Strings decodes a list of strings. A single string is not accepted: a
-// list is asked for, and a list is clearer to read back.
+// list is asked for, and a list is clearer to read back. After reporting
+// it, the string is returned as a list of one, so that later checks do not
+// report its absence too.
 func (d Decoder) Strings(n *Node, path diag.Path, what string) []Item {
 	if n.Kind != Array {
 		if n.Kind == String {
 			d.Diags.Errorf(CodeWrongType, d.File, path, "%s must be a list of strings, not a single string", what).
 				Hintf("write [%q]", n.Str)
-			return nil
+			return []Item{{n.Str, path}}
 		}
 		d.wrong(n, path, "a list of strings", what)
 		return nil

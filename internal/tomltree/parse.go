@@ -67,6 +67,8 @@ type builder struct {
 	cur     *Node     // table receiving key/values
 	curPath diag.Path // its path
 	diags   diag.List
+	end     int32 // offset just past the value value() last converted
+	depth   int   // arrays and inline tables value() is inside
 }
 
 func (b *builder) errorAt(code string, s Span, format string, args ...any) *diag.Diagnostic {
@@ -87,10 +89,30 @@ func (b *builder) syntaxError(err error) {
 	}
 	start = min(max(start, 0), len(b.doc.Src))
 	end := min(start+len(perr.Highlight), len(b.doc.Src))
-	d := b.errorAt(CodeSyntax, Span{int32(start), int32(end)}, "%s", lowerFirst(perr.Message))
-	if strings.Contains(perr.Message, "nested more than") {
-		d.Hintf("flatten the value; shoal files never need this much nesting")
+	msg, hint := explainSyntax(perr.Message, b.doc.Src[start:])
+	d := b.errorAt(CodeSyntax, Span{int32(start), int32(end)}, "%s", msg)
+	d.Hint = hint
+}
+
+// explainSyntax turns go-toml's message about the text at rest into a
+// summary and a hint, for the mistakes people make most.
+func explainSyntax(msg string, rest []byte) (summary, hint string) {
+	n := 0
+	for n < len(rest) && (isBareKeyByte(rest[n]) || rest[n] == '.') {
+		n++
 	}
+	word := rest[:n]
+	badStart := strings.HasPrefix(msg, "unexpected character") && strings.HasSuffix(msg, "at start of value")
+	switch {
+	case strings.Contains(msg, "nested more than"):
+		return lowerFirst(msg), "flatten the value; shoal files never need this much nesting"
+	case strings.HasPrefix(msg, "expected value, not end of input"),
+		badStart && (len(rest) == 0 || rest[0] == '\n' || rest[0] == '\r' || rest[0] == '#'):
+		return "the value is missing", "write a value after \"=\", such as \"text\", 42 or true"
+	case len(word) > 0 && (badStart || strings.HasPrefix(msg, "expected keyword")):
+		return "text must be quoted", fmt.Sprintf("write %q; of bare words, TOML knows only true and false", word)
+	}
+	return lowerFirst(msg), ""
 }
 
 func lowerFirst(s string) string {
@@ -216,6 +238,8 @@ func (b *builder) redefine(n *Node, part keyPart, path diag.Path, arrayTable boo
 		b.conflict(n, part, path, "table [%s] is defined twice", joinKey(path))
 	case n.Kind == Table && n.dotted:
 		b.conflict(n, part, path, "table %q was already defined with dotted keys", joinKey(path))
+	case n.Kind == Table && n.inline:
+		b.conflict(n, part, path, "table %q was already defined as an inline table", joinKey(path))
 	default:
 		b.conflict(n, part, path, "%q is already defined as %s", joinKey(path), n.Describe())
 	}
@@ -264,7 +288,7 @@ func (b *builder) keyValue(t *Node, tpath diag.Path, e *unstable.Node) {
 		b.conflict(existing, last, path, "key %q is defined twice", joinKey(path))
 		return
 	}
-	v := b.value(e.Value(), path)
+	v := b.value(e.Value(), path, last.span.End)
 	if v == nil {
 		return
 	}
@@ -275,10 +299,23 @@ func (b *builder) keyValue(t *Node, tpath diag.Path, e *unstable.Node) {
 // MaxValueDepth bounds how deeply arrays and inline tables may nest.
 const MaxValueDepth = 32
 
-// value converts a value node. It returns nil after reporting an error.
-func (b *builder) value(v *unstable.Node, path diag.Path) *Node {
+// value converts a value node that starts at or after offset from. It
+// returns nil after reporting an error, and leaves in b.end the offset just
+// past the value.
+func (b *builder) value(v *unstable.Node, path diag.Path, from int32) *Node {
 	span := b.span(v.Raw)
-	if len(path) > MaxValueDepth+MaxKeyDepth {
+	if v.Kind == unstable.Array {
+		// go-toml gives arrays no range: find the opening bracket.
+		if start := b.skipBlank(from); int(start) < len(b.doc.Src) && b.doc.Src[start] == '[' {
+			span = Span{start, start + 1}
+		}
+	}
+	b.end = span.End
+	if v.Kind == unstable.Array || v.Kind == unstable.InlineTable {
+		b.depth++
+		defer func() { b.depth-- }()
+	}
+	if b.depth > MaxValueDepth {
 		b.errorAt(CodeSyntax, span, "values are nested more than %d levels deep", MaxValueDepth).
 			Hintf("flatten the value; shoal files never need this much nesting")
 		return nil
@@ -306,20 +343,25 @@ func (b *builder) value(v *unstable.Node, path diag.Path) *Node {
 		return &Node{Kind: DateTime, Str: string(v.Data), Span: span}
 	case unstable.Array:
 		arr := &Node{Kind: Array, inline: true, Span: span}
+		next := span.End
 		it := v.Children()
 		for i := 0; it.Next(); {
 			c := it.Node()
 			if c.Kind == unstable.Comment {
 				continue
 			}
-			item := b.value(c, path.Child(i))
+			item := b.value(c, path.Child(i), next)
 			if item == nil {
 				return nil
 			}
 			arr.Items = append(arr.Items, item)
+			next = b.end
 			i++
 		}
-		if len(arr.Items) > 0 && arr.Span.End <= arr.Span.Start {
+		b.end = b.closing(next, ']')
+		if arr.Span.End > arr.Span.Start {
+			arr.Span.End = b.end
+		} else if len(arr.Items) > 0 {
 			arr.Span = arr.Items[0].Span
 		}
 		return arr
@@ -338,12 +380,43 @@ func (b *builder) value(v *unstable.Node, path diag.Path) *Node {
 				return nil
 			}
 		}
+		b.end = b.closing(b.end, '}')
 		// Dotted keys inside an inline table are part of it and closed too.
 		sealInline(tbl)
 		return tbl
 	}
 	b.errorAt(CodeSyntax, span, "unsupported value")
 	return nil
+}
+
+// skipBlank returns the offset of the first byte at or after off that is
+// not white space, a comma, an equals sign or part of a comment: between a
+// key and its value, and between the elements of an array, nothing else can
+// stand.
+func (b *builder) skipBlank(off int32) int32 {
+	src := b.doc.Src
+	for int(off) < len(src) {
+		switch src[off] {
+		case ' ', '\t', '\r', '\n', ',', '=':
+			off++
+		case '#':
+			for int(off) < len(src) && src[off] != '\n' {
+				off++
+			}
+		default:
+			return off
+		}
+	}
+	return off
+}
+
+// closing returns the offset just past the bracket that closes an array or
+// inline table whose last element ends at off, or off if it is not there.
+func (b *builder) closing(off int32, bracket byte) int32 {
+	if end := b.skipBlank(off); int(end) < len(b.doc.Src) && b.doc.Src[end] == bracket {
+		return end + 1
+	}
+	return off
 }
 
 func sealInline(t *Node) {
@@ -393,10 +466,13 @@ func isBareKey(s string) bool {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+		if !isBareKeyByte(s[i]) {
 			return false
 		}
 	}
 	return true
+}
+
+func isBareKeyByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'
 }

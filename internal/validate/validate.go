@@ -34,7 +34,7 @@ const (
 
 // Fleet runs every rule on a resolved fleet.
 func Fleet(rf *resolve.Fleet) diag.List {
-	v := &validator{rf: rf, file: rf.Spec.File}
+	v := &validator{rf: rf, file: rf.Spec.File, chains: map[string][]*catalog.Profile{}}
 	v.requiresCycles()
 	for _, m := range rf.Machines {
 		v.machine(m)
@@ -48,6 +48,9 @@ type validator struct {
 	rf    *resolve.Fleet
 	file  string
 	diags diag.List
+	// chains caches catalog.ProfileChain by profile name: it is asked
+	// for every feature of every machine.
+	chains map[string][]*catalog.Profile
 }
 
 // anchor finds where in the fleet file a feature's presence on a machine is
@@ -139,7 +142,9 @@ func (v *validator) conflicts(m *resolve.Machine) {
 				e.Hintf("remove one of them from %s", m.Name())
 			}
 			e.Relate(ofile, opath, "%s", describe(other))
-			if file != ofile || !slices.Equal(path, opath) {
+			// The diagnostic is at f's anchor already; a note there helps
+			// only when it says more than "enabled here".
+			if f.Reasons[0].Kind != resolve.ByMachine {
 				e.Relate(file, path, "%s", describe(f))
 			}
 			v.relateSettings(e, m, c.When)
@@ -153,7 +158,7 @@ func (v *validator) relateSettings(e *diag.Diagnostic, m *resolve.Machine, c cat
 		feature, setting, ok := strings.Cut(cl.Key, ".")
 		if f := m.Feature(feature); ok && f != nil {
 			if val := f.Value(setting); val != nil && val.Origin.Kind != resolve.FromCatalog {
-				e.Relate(val.Origin.File, val.Origin.Path, "%s is set to %v here", cl.Key, val.Value)
+				e.Relate(val.Origin.File, val.Origin.Path, "%s is set to %s here", cl.Key, formatValue(val.Value))
 			}
 		}
 	}
@@ -177,23 +182,48 @@ func (v *validator) provides(m *resolve.Machine) {
 	}
 }
 
-func (v *validator) excluded(m *resolve.Machine, f *resolve.Feature) {
+// excludedBy returns the profile of m's chain that excludes the feature
+// named name, or nil.
+func (v *validator) excludedBy(m *resolve.Machine, name string) *catalog.Profile {
 	if m.Profile == nil {
+		return nil
+	}
+	chain, ok := v.chains[m.Profile.Name]
+	if !ok {
+		chain = v.rf.Catalog.ProfileChain(m.Profile.Name)
+		v.chains[m.Profile.Name] = chain
+	}
+	for _, p := range chain {
+		for _, ex := range p.Excludes {
+			if ex.Value == name {
+				return p
+			}
+		}
+	}
+	return nil
+}
+
+func (v *validator) excluded(m *resolve.Machine, f *resolve.Feature) {
+	p := v.excludedBy(m, f.Name())
+	if p == nil {
 		return
 	}
-	for _, p := range v.rf.Catalog.ProfileChain(m.Profile.Name) {
-		for _, ex := range p.Excludes {
-			if ex.Value != f.Name() {
-				continue
-			}
-			file, path := v.anchor(m, f)
-			e := v.diags.Errorf(CodeExcluded, file, path, "feature %s cannot be used with profile %s", f.Name(), m.Profile.Name)
-			e.Hintf("profile %s is for headless machines; use profile desktop or developer, or remove %s", p.Name, f.Name())
-			if m.Spec.Profile.Value != "" {
-				e.Relate(v.file, m.Spec.Profile.Path, "the machine's profile is %s", m.Profile.Name)
-			}
-			return
-		}
+	// A feature pulled in by another excluded feature is not reported on
+	// its own: removing the one the user wrote removes both.
+	why := f.Reasons[0]
+	if why.Kind == resolve.ByRequire && v.excludedBy(m, why.Detail) != nil {
+		return
+	}
+	file, path := v.anchor(m, f)
+	what, remove := "feature "+f.Name(), f.Name()
+	if why.Kind == resolve.ByRequire {
+		what += ", required by " + why.Detail + ","
+		remove = why.Detail + ", which requires it"
+	}
+	e := v.diags.Errorf(CodeExcluded, file, path, "%s cannot be used with profile %s", what, m.Profile.Name)
+	e.Hintf("profile %s is for headless machines; use profile desktop or developer, or remove %s", p.Name, remove)
+	if m.Spec.Profile.Value != "" {
+		e.Relate(v.file, m.Spec.Profile.Path, "the machine's profile is %s", m.Profile.Name)
 	}
 }
 
@@ -211,37 +241,88 @@ func (v *validator) deprecated(m *resolve.Machine, f *resolve.Feature) {
 
 func (v *validator) hardware(m *resolve.Machine, f *resolve.Feature) {
 	need := f.Def.Hardware
+	if len(need.Systems) == 0 && len(need.CPU) == 0 && len(need.GPU) == 0 && len(need.Form) == 0 {
+		return // most features need nothing; skip finding an anchor
+	}
 	h := m.Spec.Hardware
 	file, path := v.anchor(m, f)
-	mismatch := func(format string, args ...any) {
-		e := v.diags.Errorf(CodeHardware, file, path, format, args...)
-		e.Relate(v.file, m.Spec.Path.Child("hardware"), "the hardware of %s", m.Name())
+	hw := m.Spec.Path.Child("hardware")
+	// mismatch reports a need the machine does not meet, with a note on
+	// the fact that decided it; fact is where that fact is written, or
+	// the machine when it is not written at all.
+	mismatch := func(fact diag.Path, note string, format string, args ...any) *diag.Diagnostic {
+		return v.diags.Errorf(CodeHardware, file, path, format, args...).Relate(v.file, fact, "%s", note)
 	}
 	if len(need.Systems) > 0 && !slices.Contains(need.Systems, m.Spec.System) {
-		mismatch("feature %s needs %s, but %s is %s", f.Name(), strings.Join(need.Systems, " or "), m.Name(), m.Spec.System)
+		fact, note := m.Spec.Path.Child("system"), "the system of "+m.Name()
+		if !v.written(fact) {
+			fact, note = m.Spec.Path, m.Name()+" is "+m.Spec.System+", the default system"
+		}
+		mismatch(fact, note, "feature %s needs %s, but %s is %s", f.Name(), strings.Join(need.Systems, " or "), m.Name(), m.Spec.System)
 	}
 	if len(need.CPU) > 0 && h.CPU != "" && !slices.Contains(need.CPU, h.CPU) {
-		mismatch("feature %s needs a %s CPU, but %s has %s", f.Name(), strings.Join(need.CPU, " or "), m.Name(), h.CPU)
+		mismatch(hw.Child("cpu"), "the CPU of "+m.Name(), "feature %s needs %s CPU, but %s has %s", f.Name(), withArticle(strings.Join(need.CPU, " or ")), m.Name(), h.CPU)
 	}
 	if len(need.GPU) > 0 && !slices.ContainsFunc(h.GPU, func(g fleet.Ref) bool { return slices.Contains(need.GPU, g.Value) }) {
-		have := "no GPU listed"
+		have, fact, note := "no GPU listed", hw.Child("gpu"), "the GPUs of "+m.Name()
 		if len(h.GPU) > 0 {
 			names := make([]string, len(h.GPU))
 			for i, g := range h.GPU {
 				names[i] = g.Value
 			}
 			have = "only " + strings.Join(names, ", ")
+		} else if v.written(hw) {
+			fact, note = hw, "the hardware of "+m.Name()+", with no gpu"
+		} else {
+			fact, note = m.Spec.Path, m.Name()+" has no hardware table"
 		}
-		mismatch("feature %s needs a %s GPU, but %s has %s", f.Name(), strings.Join(need.GPU, " or "), m.Name(), have)
-		v.diags[len(v.diags)-1].Hintf("add gpu = [%q] to the machine's hardware if it has one, or remove %s", need.GPU[0], f.Name())
+		mismatch(fact, note, "feature %s needs %s GPU, but %s has %s", f.Name(), withArticle(strings.Join(need.GPU, " or ")), m.Name(), have).
+			Hintf("add gpu = [%q] to the machine's hardware if it has one, or remove %s", need.GPU[0], f.Name())
 	}
 	if len(need.Form) > 0 && h.Form != "" && !slices.Contains(need.Form, h.Form) {
-		mismatch("feature %s is for %s machines, but %s is a %s", f.Name(), strings.Join(need.Form, " or "), m.Name(), h.Form)
+		mismatch(hw.Child("form"), "the form factor of "+m.Name(), "feature %s is for %s machines, but %s is %s", f.Name(), strings.Join(need.Form, " or "), m.Name(), withArticle(h.Form))
 	}
+}
+
+// written reports whether p is written in the fleet file, so that a note
+// pointing at it lands on it and not on a parent.
+func (v *validator) written(p diag.Path) bool {
+	if v.rf.Spec.Doc == nil {
+		return false
+	}
+	_, ok := v.rf.Spec.Doc.Lookup(p)
+	return ok
+}
+
+// withArticle puts "a" or "an" before a word as it is said: "an intel",
+// "an nvidia", "a laptop".
+func withArticle(word string) string {
+	if word != "" && strings.ContainsRune("aeiouAEIOU", rune(word[0])) || strings.HasPrefix(word, "nvidia") {
+		return "an " + word
+	}
+	return "a " + word
+}
+
+// formatValue renders a setting value the way the fleet file writes it.
+func formatValue(v any) string {
+	switch x := v.(type) {
+	case string:
+		return fmt.Sprintf("%q", x)
+	case []string:
+		q := make([]string, len(x))
+		for i, s := range x {
+			q[i] = fmt.Sprintf("%q", s)
+		}
+		return "[" + strings.Join(q, ", ") + "]"
+	}
+	return fmt.Sprint(v)
 }
 
 func (v *validator) resources(m *resolve.Machine, f *resolve.Feature) {
 	need, h := f.Def.Resources, m.Spec.Hardware
+	if !(need.Memory > 0 && h.Memory > 0 && h.Memory < need.Memory || need.Disk > 0 && h.Disk > 0 && h.Disk < need.Disk) {
+		return // the common case: nothing to report, so no anchor to find
+	}
 	file, path := v.anchor(m, f)
 	if need.Memory > 0 && h.Memory > 0 && h.Memory < need.Memory {
 		v.diags.Warnf(CodeLowMemory, file, path, "feature %s wants at least %s of memory; %s has %s", f.Name(), need.Memory, m.Name(), h.Memory).
@@ -272,10 +353,14 @@ func (v *validator) security(m *resolve.Machine) {
 			Hintf("add admin_keys to [fleet], or a user with ssh_keys to the machine's users; password login is off")
 	}
 	if passwords && m.Spec.IsPublic() {
-		e := v.diags.Warnf(CodePasswordPublic, pw.Origin.File, pw.Origin.Path, "SSH password login is on for %s, which has a public address", m.Name())
-		e.Hintf("set settings.ssh.password_authentication = false and log in with keys")
-		if a := m.Spec.Address; a != "" {
-			e.Relate(v.file, m.Spec.Path.Child("address"), "public address %s", a)
+		if m.Spec.Public != nil {
+			v.diags.Warnf(CodePasswordPublic, pw.Origin.File, pw.Origin.Path, "SSH password login is on for %s, which is marked public", m.Name()).
+				Hintf("set settings.ssh.password_authentication = false and log in with keys").
+				Relate(v.file, m.Spec.Path.Child("public"), "%s is marked public here", m.Name())
+		} else {
+			v.diags.Warnf(CodePasswordPublic, pw.Origin.File, pw.Origin.Path, "SSH password login is on for %s, which has a public address", m.Name()).
+				Hintf("set settings.ssh.password_authentication = false and log in with keys").
+				Relate(v.file, m.Spec.Path.Child("address"), "public address %s", m.Spec.Address)
 		}
 	}
 }
