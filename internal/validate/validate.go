@@ -101,6 +101,7 @@ func (v *validator) machine(m *resolve.Machine) {
 		v.resources(m, f)
 	}
 	v.security(m)
+	v.rawOptions(m.Spec)
 	if core := m.Feature("core"); core != nil {
 		if sv := core.Value("state_version"); sv != nil && sv.Value == nil {
 			v.diags.Errorf(CodeNoStateVersion, v.file, m.Spec.Path, "machine %q has no state_version", m.Name()).
