@@ -58,6 +58,8 @@ type explanation struct {
 	Features []explainedFeature `json:"features"`
 	Packages []explainedPackage `json:"packages"`
 	Ports    []resolve.OpenPort `json:"ports"`
+	NixOS    []explainedValue   `json:"nixos"`
+	Modules  []string           `json:"modules"`
 }
 
 type explainedFeature struct {
@@ -134,6 +136,13 @@ func explain(res *check.Result, m *resolve.Machine) explanation {
 	}
 	for _, p := range m.Packages {
 		x.Packages = append(x.Packages, explainedPackage(p))
+	}
+	x.NixOS, x.Modules = []explainedValue{}, []string{}
+	for _, raw := range m.Spec.NixOS {
+		x.NixOS = append(x.NixOS, explainedValue{Name: raw.Option, Value: raw.Value.Value(), Origin: "machine", Where: loc(res.Fleet.File, raw.Path)})
+	}
+	for _, mod := range m.Spec.Modules {
+		x.Modules = append(x.Modules, mod.Value)
 	}
 	if x.Ports == nil {
 		x.Ports = []resolve.OpenPort{}
@@ -247,6 +256,21 @@ func printExplanation(w io.Writer, x explanation, m *resolve.Machine) {
 		fmt.Fprintf(tw, "  %s\t%s\n", p.Name, from)
 	}
 	tw.Flush()
+
+	if len(x.NixOS) > 0 {
+		fmt.Fprintf(w, "\nnixos options (%d):\n", len(x.NixOS))
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		for _, o := range x.NixOS {
+			fmt.Fprintf(tw, "  %s\t= %v\t%s\n", o.Name, o.Value, o.Where)
+		}
+		tw.Flush()
+	}
+	if len(x.Modules) > 0 {
+		fmt.Fprintf(w, "\nmodules (%d):\n", len(x.Modules))
+		for _, mod := range x.Modules {
+			fmt.Fprintf(w, "  %s\n", mod)
+		}
+	}
 
 	fmt.Fprintf(w, "\nports (%d):\n", len(x.Ports))
 	for _, p := range x.Ports {

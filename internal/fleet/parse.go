@@ -74,7 +74,7 @@ func (p *parser) fleet(root *tomltree.Node) {
 	}
 	if root.Get("machines") == nil {
 		p.d.Diags.Warnf(tomltree.CodeMissing, p.f.File, nil, "the fleet has no machines").
-			Hintf("add a [machines.NAME] table, or run `shoal new machine NAME`")
+			Hintf("add a [machines.NAME] table with a profile; `shoal demo` shows a whole fleet")
 	}
 }
 

@@ -246,7 +246,7 @@ func (r *resolver) unknownFeature(file string, path diag.Path, name string) {
 	} else if h := diag.DidYouMean(name, r.cat.FeatureNames()); h != "" {
 		e.Hint = h
 	} else {
-		e.Hintf("`shoal docs features` lists the catalog; a fleet's own features live in features/%s/feature.toml", name)
+		e.Hintf("the catalog has: %s; a fleet's own features live in features/%s/feature.toml", strings.Join(r.cat.FeatureNames(), ", "), name)
 	}
 }
 
