@@ -15,6 +15,7 @@ import (
 var layer = map[string]int{
 	"diag":     0,
 	"nixopts":  0,
+	"nixlit":   0,
 	"tomltree": 1,
 	"fleet":    2,
 	"catalog":  3,
