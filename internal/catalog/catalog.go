@@ -81,7 +81,8 @@ type Setting struct {
 	Derive []Derivation
 }
 
-// Derivation gives a setting a value when a hardware fact matches.
+// Derivation gives a setting a value when a hardware fact matches. The
+// first derivation of a setting whose condition holds wins.
 type Derivation struct {
 	When  Condition
 	Value any
@@ -102,11 +103,38 @@ type Condition []Clause
 
 // Clause is one key of a Condition.
 type Clause struct {
-	Key    string // "feature.setting" or "hardware.cpu" and friends
+	Key string // "feature.setting" or "hardware.cpu" and friends
+	// Values holds the values the key may have: plain values compared for
+	// equality, or Ranges of integers.
 	Values []any
 }
 
-// String renders the condition for explanations: desktop.environment = "gnome".
+// Range is a condition value that matches the integers from Min to Max,
+// both included; a nil bound is open. A catalog file writes it as a table,
+// { min = 5, max = 16 }, so that a derivation can depend on a size or a
+// count (hardware.memory_gib, hardware.cores) without listing every value.
+type Range struct{ Min, Max *int64 }
+
+// Contains reports whether n lies in the range.
+func (r Range) Contains(n int64) bool {
+	return (r.Min == nil || n >= *r.Min) && (r.Max == nil || n <= *r.Max)
+}
+
+// String renders the range for explanations: "at most 4", "from 5 to 16".
+func (r Range) String() string {
+	switch {
+	case r.Min != nil && r.Max != nil:
+		return fmt.Sprintf("from %d to %d", *r.Min, *r.Max)
+	case r.Max != nil:
+		return fmt.Sprintf("at most %d", *r.Max)
+	case r.Min != nil:
+		return fmt.Sprintf("at least %d", *r.Min)
+	}
+	return "any number"
+}
+
+// String renders the condition for explanations: desktop.environment =
+// "gnome", hardware.memory_gib is at most 4.
 func (c Condition) String() string {
 	parts := make([]string, len(c))
 	for i, cl := range c {
@@ -114,7 +142,13 @@ func (c Condition) String() string {
 		for j, v := range cl.Values {
 			vals[j] = formatValue(v)
 		}
-		parts[i] = cl.Key + " = " + strings.Join(vals, " or ")
+		op := " = "
+		if len(cl.Values) > 0 {
+			if _, ok := cl.Values[0].(Range); ok {
+				op = " is "
+			}
+		}
+		parts[i] = cl.Key + op + strings.Join(vals, " or ")
 	}
 	return strings.Join(parts, " and ")
 }
@@ -167,7 +201,9 @@ type NixOSBlock struct {
 }
 
 // OptionValue sets one NixOS option. A value {setting = "x"} anywhere in
-// Value stands for the value of the feature's setting x.
+// Value stands for the value of the feature's setting x; an option whose
+// value is {setting = "x"} for a setting that is unset (no default, no
+// derivation matched, nobody set it) is left to NixOS's own default.
 type OptionValue struct {
 	Option string
 	Value  any

@@ -358,15 +358,43 @@ func (l *loader) condition(v *tomltree.Node, p diag.Path, d tomltree.Decoder) Co
 		n := v.Get(k)
 		var vals []any
 		if n.Kind == tomltree.Array {
-			for _, it := range n.Items {
-				vals = append(vals, it.Value())
+			for i, it := range n.Items {
+				vals = append(vals, l.conditionValue(it, p.Child(k, i), d))
 			}
 		} else {
-			vals = []any{n.Value()}
+			vals = []any{l.conditionValue(n, p.Child(k), d)}
 		}
 		c = append(c, Clause{Key: k, Values: vals})
 	}
 	return c
+}
+
+// conditionValue reads one value a condition key may have: a plain value,
+// or a table { min = N, max = M } that is a Range.
+func (l *loader) conditionValue(n *tomltree.Node, p diag.Path, d tomltree.Decoder) any {
+	if n.Kind != tomltree.Table {
+		return n.Value()
+	}
+	var r Range
+	before := len(*d.Diags)
+	d.Fields(n, p, "a range", []string{"min", "max"}, func(key string, v *tomltree.Node, p diag.Path) {
+		if i, ok := d.Int(v, p, key); ok {
+			if key == "min" {
+				r.Min = &i
+			} else {
+				r.Max = &i
+			}
+		}
+	})
+	switch {
+	case len(*d.Diags) > before:
+		// A wrong key or value is reported already.
+	case r.Min == nil && r.Max == nil:
+		d.Diags.Errorf(tomltree.CodeMissing, d.File, p, "a range needs min, max or both").Hintf("write { min = 5, max = 16 }")
+	case r.Min != nil && r.Max != nil && *r.Min > *r.Max:
+		d.Diags.Errorf(fleet.CodeInvalidValue, d.File, p, "range from %d to %d is empty", *r.Min, *r.Max)
+	}
+	return r
 }
 
 func (l *loader) hardware(v *tomltree.Node, p diag.Path, d tomltree.Decoder) Hardware {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -174,11 +175,14 @@ func TestExplain(t *testing.T) {
 		"laptop: profile developer, x86_64-linux",
 		"docker  ", // a feature of the developer profile
 		"profile developer, ../../examples/homelab/shoal.toml:33:1",
-		`desktop.environment          = "plasma"                       machine, ../../examples/homelab/shoal.toml:38:18`,
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, stdout)
 		}
+	}
+	// Columns are as wide as the longest value, which the catalog decides.
+	if want := regexp.MustCompile(`\n  desktop\.environment += "plasma" +machine, \.\./\.\./examples/homelab/shoal\.toml:38:18\n`); !want.MatchString(stdout) {
+		t.Errorf("stdout lacks the machine's desktop.environment with where it was set:\n%s", stdout)
 	}
 }
 

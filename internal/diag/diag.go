@@ -72,6 +72,16 @@ func (p Path) Child(parts ...any) Path {
 	return out
 }
 
+// Key returns a new path with the key k appended; p is not changed. It is
+// Child(k) without the interface conversion, for the decoders that build a
+// path for every key of a file.
+func (p Path) Key(k string) Path {
+	out := make(Path, len(p)+1)
+	copy(out, p)
+	out[len(p)] = k
+	return out
+}
+
 // String renders the path as $.a.b.2, quoting keys that are not bare.
 func (p Path) String() string {
 	var b strings.Builder

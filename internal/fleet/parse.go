@@ -158,7 +158,7 @@ func (p *parser) named(v *tomltree.Node, path diag.Path, what string, re *regexp
 		return
 	}
 	for _, name := range v.Keys {
-		np := path.Child(name)
+		np := path.Key(name)
 		if re.MatchString(name) {
 			each(name, v.Get(name), np)
 			continue
@@ -334,12 +334,12 @@ func (p *parser) settings(v *tomltree.Node, path diag.Path) []Setting {
 		return nil
 	}
 	for _, feature := range v.Keys {
-		fv, fp := v.Get(feature), path.Child(feature)
+		fv, fp := v.Get(feature), path.Key(feature)
 		if !p.d.IsTable(fv, fp, "settings."+feature) {
 			continue
 		}
 		for _, name := range fv.Keys {
-			out = append(out, Setting{Feature: feature, Name: name, Value: fv.Get(name), Path: fp.Child(name), FeaturePath: fp})
+			out = append(out, Setting{Feature: feature, Name: name, Value: fv.Get(name), Path: fp.Key(name), FeaturePath: fp})
 		}
 	}
 	return out
@@ -350,7 +350,7 @@ func (p *parser) rawOptions(m *Machine, v *tomltree.Node, path diag.Path) {
 		return
 	}
 	for _, opt := range v.Keys {
-		val, op := v.Get(opt), path.Child(opt)
+		val, op := v.Get(opt), path.Key(opt)
 		if val.Kind == tomltree.Table && !strings.Contains(opt, ".") {
 			p.d.Diags.Errorf(CodeInvalidValue, p.f.File, op, "write NixOS options as quoted paths: nixos.%q", opt+".…").
 				Hintf("for example nixos.\"services.openssh.ports\" = [2222]")

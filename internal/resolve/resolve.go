@@ -82,10 +82,11 @@ func (r *resolver) index() {
 		roles := ServiceFeatures[svc.Kind]
 		for _, role := range slices.Sorted(maps.Keys(svc.Roles)) {
 			feature := roles[role]
+			detail := feature + "\x00services." + svc.Kind + "." + role
 			for _, sel := range svc.Roles[role] {
 				for _, m := range r.selectRef(sel) {
 					if feature != "" {
-						r.serviceRoles[m.Name] = append(r.serviceRoles[m.Name], Reason{Kind: ByService, Detail: feature + "\x00services." + svc.Kind + "." + role, File: r.f.File, Path: sel.Path})
+						r.serviceRoles[m.Name] = append(r.serviceRoles[m.Name], Reason{Kind: ByService, Detail: detail, File: r.f.File, Path: sel.Path})
 					}
 				}
 			}
@@ -390,13 +391,17 @@ func (r *resolver) checkSetting(s fleet.Setting, file string) (any, bool) {
 // hardwareMatch evaluates a derivation's condition on the machine's
 // hardware facts and returns the fact that decided it.
 func (r *resolver) hardwareMatch(rm *Machine, c catalog.Condition) (string, bool) {
-	var facts []string
 	for _, cl := range c {
 		actual, ok := HardwareFact(rm.Spec, cl.Key)
 		if !ok || !matchAny(actual, cl.Values) {
 			return "", false
 		}
-		facts = append(facts, cl.Key+" = "+formatFact(actual))
+	}
+	// The description is built only for a match: most conditions fail.
+	facts := make([]string, len(c))
+	for i, cl := range c {
+		actual, _ := HardwareFact(rm.Spec, cl.Key)
+		facts[i] = cl.Key + " = " + formatFact(actual)
 	}
 	return strings.Join(facts, ", "), len(facts) > 0
 }
@@ -441,8 +446,8 @@ func formatFact(v any) string {
 	return strings.TrimSpace(strings.ReplaceAll(fmt.Sprint(v), "\n", " "))
 }
 
-// matchAny reports whether actual equals one of want; a list actual
-// matches when any element does.
+// matchAny reports whether actual equals one of want, or lies in one of
+// its ranges; a list actual matches when any element does.
 func matchAny(actual any, want []any) bool {
 	if l, ok := actual.([]any); ok {
 		return slices.ContainsFunc(l, func(x any) bool { return matchAny(x, want) })
@@ -454,6 +459,10 @@ func matchAny(actual any, want []any) bool {
 }
 
 func equal(a, b any) bool {
+	if r, ok := b.(catalog.Range); ok {
+		n, ok := a.(int64)
+		return ok && r.Contains(n)
+	}
 	switch x := a.(type) {
 	case fleet.Size:
 		if y, ok := b.(int64); ok {

@@ -29,7 +29,7 @@ func (d Decoder) Fields(n *Node, path diag.Path, what string, known []string, fn
 		return false
 	}
 	for _, k := range n.Keys {
-		p := path.Child(k)
+		p := path.Key(k)
 		if !slices.Contains(known, k) {
 			e := d.Diags.Errorf(CodeUnknownKey, d.File, p, "unknown key %q in %s", k, what)
 			if h := diag.DidYouMean(k, known); h != "" {

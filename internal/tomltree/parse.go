@@ -69,6 +69,16 @@ type builder struct {
 	diags   diag.List
 	end     int32 // offset just past the value value() last converted
 	depth   int   // arrays and inline tables value() is inside
+
+	// path is the path of the key or element being converted, for
+	// messages; keyValue and value push onto it and pop what they pushed,
+	// so that no path is allocated per key. Copy it to keep it.
+	path diag.Path
+	// parts holds the parts of the keys being read, innermost last; see
+	// keyParts.
+	parts []keyPart
+	names map[string]string // key names seen, so that each is allocated once
+	nodes []Node            // the current block of nodes; see node
 }
 
 func (b *builder) errorAt(code string, s Span, format string, args ...any) *diag.Diagnostic {
@@ -135,19 +145,58 @@ type keyPart struct {
 	span Span
 }
 
+// node returns a new node holding n. Nodes are allocated in blocks that
+// grow with the document: it has a node per value, and they all live as
+// long as the Doc.
+func (b *builder) node(n Node) *Node {
+	if len(b.nodes) == cap(b.nodes) {
+		b.nodes = make([]Node, 0, min(2*cap(b.nodes)+8, 256))
+	}
+	b.nodes = append(b.nodes, n)
+	return &b.nodes[len(b.nodes)-1]
+}
+
+// table returns a new table starting at span.
+func (b *builder) table(span Span) *Node {
+	return b.node(Node{Kind: Table, fields: map[string]*Node{}, Span: span, KeySpan: span})
+}
+
+// keyParts reads a dotted key onto b.parts and returns its parts; the
+// caller truncates b.parts back when done with them.
 func (b *builder) keyParts(it unstable.Iterator) []keyPart {
-	var parts []keyPart
+	start := len(b.parts)
 	for it.Next() {
 		k := it.Node()
-		parts = append(parts, keyPart{string(k.Data), b.span(k.Raw)})
+		b.parts = append(b.parts, keyPart{b.name(k.Data), b.span(k.Raw)})
 	}
-	return parts
+	return b.parts[start:len(b.parts):len(b.parts)]
+}
+
+// maxNames bounds the names kept by name, so that a file of many distinct
+// keys costs no more than without it.
+const maxNames = 4096
+
+// name returns data as a string, the same string for the same key name: a
+// fleet file repeats its key names once per machine.
+func (b *builder) name(data []byte) string {
+	if s, ok := b.names[string(data)]; ok {
+		return s
+	}
+	s := string(data)
+	if len(b.names) < maxNames {
+		if b.names == nil {
+			b.names = map[string]string{}
+		}
+		b.names[s] = s
+	}
+	return s
 }
 
 func (b *builder) expression(e *unstable.Node) {
 	switch e.Kind {
 	case unstable.KeyValue:
-		b.keyValue(b.cur, b.curPath, e)
+		b.path = append(b.path[:0], b.curPath...)
+		b.keyValue(b.cur, e)
 	case unstable.Table, unstable.ArrayTable:
 		b.header(e)
 	}
@@ -156,6 +205,7 @@ func (b *builder) expression(e *unstable.Node) {
 // header handles [a.b] and [[a.b]].
 func (b *builder) header(e *unstable.Node) {
 	parts := b.keyParts(e.Key())
+	defer func() { b.parts = b.parts[:0] }()
 	if len(parts) > MaxKeyDepth {
 		b.errorAt(CodeSyntax, parts[MaxKeyDepth].span, "table name has more than %d parts", MaxKeyDepth)
 		b.cur, b.curPath = newTable(Span{}), nil // swallow what follows
@@ -172,18 +222,18 @@ func (b *builder) header(e *unstable.Node) {
 			var n *Node
 			switch {
 			case last && arrayTable:
-				n = &Node{Kind: Array, aot: true, Span: part.span, KeySpan: part.span}
-				item := newTable(part.span)
+				n = b.node(Node{Kind: Array, aot: true, Span: part.span, KeySpan: part.span})
+				item := b.table(part.span)
 				item.header = true
 				n.Items = append(n.Items, item)
 				t.set(part.name, n)
 				b.cur, b.curPath = item, append(path, "0")
 				return
 			case last:
-				n = newTable(part.span)
+				n = b.table(part.span)
 				n.header = true
 			default:
-				n = newTable(part.span)
+				n = b.table(part.span)
 				n.implicit = true
 			}
 			t.set(part.name, n)
@@ -224,7 +274,7 @@ func (b *builder) descend(n *Node, part keyPart, path diag.Path) (*Node, bool) {
 func (b *builder) redefine(n *Node, part keyPart, path diag.Path, arrayTable bool) {
 	switch {
 	case arrayTable && n.Kind == Array && n.aot:
-		item := newTable(part.span)
+		item := b.table(part.span)
 		item.header = true
 		n.Items = append(n.Items, item)
 		b.cur, b.curPath = item, append(path, strconv.Itoa(len(n.Items)-1))
@@ -252,19 +302,20 @@ func (b *builder) conflict(first *Node, at keyPart, path diag.Path, format strin
 	d.Hintf("each key and table may be defined only once; merge the two definitions")
 }
 
-// keyValue inserts key = value into table t.
-func (b *builder) keyValue(t *Node, tpath diag.Path, e *unstable.Node) {
+// keyValue inserts key = value into table t, whose path is b.path.
+func (b *builder) keyValue(t *Node, e *unstable.Node) {
+	mark, depth := len(b.parts), len(b.path)
+	defer func() { b.parts, b.path = b.parts[:mark], b.path[:depth] }()
 	parts := b.keyParts(e.Key())
 	if len(parts) > MaxKeyDepth {
 		b.errorAt(CodeSyntax, parts[MaxKeyDepth].span, "key has more than %d parts", MaxKeyDepth)
 		return
 	}
-	path := append(diag.Path{}, tpath...)
 	for _, part := range parts[:len(parts)-1] {
-		path = append(path, part.name)
+		b.path = append(b.path, part.name)
 		existing := t.fields[part.name]
 		if existing == nil {
-			n := newTable(part.span)
+			n := b.table(part.span)
 			n.dotted = true
 			t.set(part.name, n)
 			t = n
@@ -277,18 +328,18 @@ func (b *builder) keyValue(t *Node, tpath diag.Path, e *unstable.Node) {
 			} else if existing.Kind == Table {
 				what = "a table defined by a [header]; put the key under that header"
 			}
-			b.conflict(existing, part, path, "cannot add keys to %q: it is already %s", joinKey(path), what)
+			b.conflict(existing, part, b.path, "cannot add keys to %q: it is already %s", joinKey(b.path), what)
 			return
 		}
 		t = existing
 	}
 	last := parts[len(parts)-1]
-	path = append(path, last.name)
+	b.path = append(b.path, last.name)
 	if existing := t.fields[last.name]; existing != nil {
-		b.conflict(existing, last, path, "key %q is defined twice", joinKey(path))
+		b.conflict(existing, last, b.path, "key %q is defined twice", joinKey(b.path))
 		return
 	}
-	v := b.value(e.Value(), path, last.span.End)
+	v := b.value(e.Value(), last.span.End)
 	if v == nil {
 		return
 	}
@@ -302,7 +353,7 @@ const MaxValueDepth = 32
 // value converts a value node that starts at or after offset from. It
 // returns nil after reporting an error, and leaves in b.end the offset just
 // past the value.
-func (b *builder) value(v *unstable.Node, path diag.Path, from int32) *Node {
+func (b *builder) value(v *unstable.Node, from int32) *Node {
 	span := b.span(v.Raw)
 	if v.Kind == unstable.Array {
 		// go-toml gives arrays no range: find the opening bracket.
@@ -322,27 +373,27 @@ func (b *builder) value(v *unstable.Node, path diag.Path, from int32) *Node {
 	}
 	switch v.Kind {
 	case unstable.String:
-		return &Node{Kind: String, Str: string(v.Data), Span: span}
+		return b.node(Node{Kind: String, Str: string(v.Data), Span: span})
 	case unstable.Bool:
-		return &Node{Kind: Bool, Bool: v.Data[0] == 't', Span: span}
+		return b.node(Node{Kind: Bool, Bool: v.Data[0] == 't', Span: span})
 	case unstable.Integer:
 		i, err := parseInt(string(v.Data))
 		if err != nil {
 			b.errorAt(CodeSyntax, span, "integer %s does not fit in 64 bits", v.Data)
 			return nil
 		}
-		return &Node{Kind: Integer, Int: i, Span: span}
+		return b.node(Node{Kind: Integer, Int: i, Span: span})
 	case unstable.Float:
 		f, err := parseFloat(string(v.Data))
 		if err != nil {
 			b.errorAt(CodeSyntax, span, "invalid float %s", v.Data)
 			return nil
 		}
-		return &Node{Kind: Float, Float: f, Span: span}
+		return b.node(Node{Kind: Float, Float: f, Span: span})
 	case unstable.LocalDate, unstable.LocalTime, unstable.LocalDateTime, unstable.DateTime:
-		return &Node{Kind: DateTime, Str: string(v.Data), Span: span}
+		return b.node(Node{Kind: DateTime, Str: string(v.Data), Span: span})
 	case unstable.Array:
-		arr := &Node{Kind: Array, inline: true, Span: span}
+		arr := b.node(Node{Kind: Array, inline: true, Span: span})
 		next := span.End
 		it := v.Children()
 		for i := 0; it.Next(); {
@@ -350,7 +401,9 @@ func (b *builder) value(v *unstable.Node, path diag.Path, from int32) *Node {
 			if c.Kind == unstable.Comment {
 				continue
 			}
-			item := b.value(c, path.Child(i), next)
+			b.path = append(b.path, strconv.Itoa(i))
+			item := b.value(c, next)
+			b.path = b.path[:len(b.path)-1]
 			if item == nil {
 				return nil
 			}
@@ -366,7 +419,7 @@ func (b *builder) value(v *unstable.Node, path diag.Path, from int32) *Node {
 		}
 		return arr
 	case unstable.InlineTable:
-		tbl := newTable(span)
+		tbl := b.table(span)
 		tbl.inline = true
 		it := v.Children()
 		for it.Next() {
@@ -375,7 +428,7 @@ func (b *builder) value(v *unstable.Node, path diag.Path, from int32) *Node {
 				continue
 			}
 			before := len(b.diags)
-			b.keyValue(tbl, path, c)
+			b.keyValue(tbl, c)
 			if len(b.diags) > before {
 				return nil
 			}

@@ -31,12 +31,13 @@ func (k Kind) String() string { return kindNames[k] }
 type Span struct{ Start, End int32 }
 
 // Node is a TOML value: a scalar, an array or a table.
+//
+// The fields are ordered so that the one-byte ones share a word: a document
+// has a node per value, and this keeps a node at 112 bytes rather than 128.
 type Node struct {
-	Kind  Kind
 	Str   string // String value, or the text of a DateTime
 	Int   int64
 	Float float64
-	Bool  bool
 
 	Items []*Node // Array elements
 
@@ -47,6 +48,9 @@ type Node struct {
 	// created them). KeySpan covers the key that introduced the node.
 	Span    Span
 	KeySpan Span
+
+	Kind Kind
+	Bool bool
 
 	// How a table came to be, for TOML's redefinition rules.
 	header   bool // defined by a [header]

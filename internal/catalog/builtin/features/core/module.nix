@@ -1,3 +1,6 @@
+# shoal catalog: core
+# Options set (checked against the NixOS options index by catalog_test.go):
+#   boot.kernelPackages
 # The kernel setting needs a package set, which typed settings cannot name.
 { config, lib, pkgs, ... }:
 {
