@@ -23,6 +23,9 @@ var layer = map[string]int{
 	"validate": 5,
 	"check":    6,
 	"synth":    6,
+	"genfs":    0,
+	"runner":   0,
+	"gen":      7,
 	"cli":      9,
 }
 

@@ -16,6 +16,7 @@ const (
 	ExitFailure    = 1 // an operation failed (I/O, a missing file)
 	ExitUsage      = 2 // the command line is wrong
 	ExitFleetError = 3 // the fleet has errors (or warnings, with --strict)
+	ExitOutOfDate  = 4 // gen --check: the flake on disk is out of date
 )
 
 // exitError carries an exit code through cobra; its message, if any, has
@@ -45,6 +46,15 @@ type globals struct {
 	stdout io.Writer
 	stderr io.Writer
 	color  bool // colour and source snippets: a terminal, and NO_COLOR unset
+	trace  bool // -x: print external commands before running them
+}
+
+// traceWriter is where -x prints commands, or nil.
+func (g *globals) traceWriter() io.Writer {
+	if g.trace {
+		return g.stderr
+	}
+	return nil
 }
 
 func newRootCommand(g *globals) *cobra.Command {
@@ -52,8 +62,8 @@ func newRootCommand(g *globals) *cobra.Command {
 		Use:   "shoal",
 		Short: "Keep a fleet of NixOS machines in one typed file",
 		Long: `shoal keeps a fleet of NixOS machines in one typed file (shoal.toml),
-checks it in milliseconds with precise diagnostics, and explains every
-resolved feature, setting and package.
+checks it in milliseconds with precise diagnostics, explains every resolved
+feature, setting and package, and generates the fleet's NixOS flake.
 
 Commands take the fleet as an optional path: a directory holding shoal.toml,
 or the file itself; the default is the current directory.
@@ -62,10 +72,12 @@ Exit status:
   0  success: no errors
   1  an operation failed (a file could not be read, ...)
   2  usage error: unknown command or flag, wrong arguments
-  3  the fleet has errors (with --strict, warnings too)`,
+  3  the fleet has errors (with --strict, warnings too)
+  4  gen --check: the generated flake is out of date`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.PersistentFlags().BoolVarP(&g.trace, "trace", "x", false, "print the external commands (nix, ssh) shoal runs")
 	root.SetIn(g.stdin)
 	root.SetOut(g.stdout)
 	root.SetErr(g.stderr)
@@ -76,6 +88,9 @@ Exit status:
 		newCheckCommand(g),
 		newExplainCommand(g),
 		newDemoCommand(g),
+		newGenCommand(g),
+		newDiffCommand(g),
+		newEvalCommand(g),
 	)
 	return root
 }

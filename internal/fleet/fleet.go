@@ -19,6 +19,8 @@ type Fleet struct {
 	Name      string
 	NixOS     string // the NixOS release the generated flake pins
 	AdminKeys []Ref  // SSH keys that may log in as the deploy user
+	Inputs    []Input
+	Overlays  []Ref // overlay files, relative to the fleet directory
 
 	Defaults []Setting // fleet-wide setting values, below profiles and machines
 
@@ -28,6 +30,13 @@ type Fleet struct {
 
 	users    map[string]*User
 	machines map[string]*Machine
+}
+
+// Input is a flake input the fleet adds beside nixpkgs.
+type Input struct {
+	Name string
+	URL  string
+	Path diag.Path
 }
 
 // User is a login account declared once and placed on machines.

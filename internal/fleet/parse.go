@@ -79,7 +79,7 @@ func (p *parser) fleet(root *tomltree.Node) {
 }
 
 func (p *parser) fleetTable(v *tomltree.Node, path diag.Path) {
-	p.d.Fields(v, path, "[fleet]", []string{"name", "nixos", "admin_keys"}, func(key string, v *tomltree.Node, path diag.Path) {
+	p.d.Fields(v, path, "[fleet]", []string{"name", "nixos", "admin_keys", "inputs", "overlays"}, func(key string, v *tomltree.Node, path diag.Path) {
 		switch key {
 		case "name":
 			p.f.Name, _ = p.d.String(v, path, "fleet.name")
@@ -93,8 +93,52 @@ func (p *parser) fleetTable(v *tomltree.Node, path diag.Path) {
 			}
 		case "admin_keys":
 			p.f.AdminKeys = p.sshKeys(v, path, "fleet.admin_keys")
+		case "inputs":
+			p.inputs(v, path)
+		case "overlays":
+			for _, o := range p.d.Strings(v, path, "fleet.overlays") {
+				if p.relativeNix(o, "overlay") {
+					p.f.Overlays = append(p.f.Overlays, o)
+				}
+			}
 		}
 	})
+}
+
+var inputName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
+
+// inputs decodes [fleet.inputs]: name = "flake URL".
+func (p *parser) inputs(v *tomltree.Node, path diag.Path) {
+	if !p.d.IsTable(v, path, "fleet.inputs") {
+		return
+	}
+	for _, name := range v.Keys {
+		ip := path.Child(name)
+		url, ok := p.d.String(v.Get(name), ip, "fleet.inputs."+name)
+		if !ok {
+			continue
+		}
+		switch {
+		case !inputName.MatchString(name) || name == "nixpkgs" || name == "self":
+			p.d.Diags.Errorf(CodeInvalidName, p.f.File, ip, "invalid input name %q", name).
+				Hintf("input names are Nix identifiers other than nixpkgs and self (shoal pins nixpkgs itself)")
+		case url == "" || strings.ContainsAny(url, " \t\n\"\\"):
+			p.d.Diags.Errorf(CodeInvalidValue, p.f.File, ip, "%q is not a flake URL", url).
+				Hintf("for example \"github:nix-community/disko\"")
+		default:
+			p.f.Inputs = append(p.f.Inputs, Input{Name: name, URL: url, Path: ip})
+		}
+	}
+}
+
+// relativeNix reports whether a module or overlay path stays inside the
+// fleet directory, reporting it when not.
+func (p *parser) relativeNix(r Ref, what string) bool {
+	if r.Value == "" || strings.HasPrefix(r.Value, "/") || slices.Contains(strings.Split(r.Value, "/"), "..") {
+		p.d.Diags.Errorf(CodeInvalidValue, p.f.File, r.Path, "%s path %q must be relative to the fleet directory and stay inside it", what, r.Value)
+		return false
+	}
+	return true
 }
 
 // isRelease accepts "YY.MM" and "unstable".
@@ -244,11 +288,9 @@ func (p *parser) machine(name string, v *tomltree.Node, path diag.Path) {
 			// Paths outside the fleet are reported here and dropped, so
 			// that nothing later looks for them.
 			for _, mod := range p.d.Strings(v, path, "modules") {
-				if mod.Value == "" || strings.HasPrefix(mod.Value, "/") || slices.Contains(strings.Split(mod.Value, "/"), "..") {
-					p.d.Diags.Errorf(CodeInvalidValue, p.f.File, mod.Path, "module path %q must be relative to the fleet directory and stay inside it", mod.Value)
-					continue
+				if p.relativeNix(mod, "module") {
+					m.Modules = append(m.Modules, mod)
 				}
-				m.Modules = append(m.Modules, mod)
 			}
 		}
 	})

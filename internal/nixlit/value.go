@@ -44,6 +44,12 @@ func Value(v any) (string, error) {
 	return value(v, "", 0, atTop, 0, 0)
 }
 
+// Expr is a Nix expression the caller has built from nixlit's own pieces
+// (AttrPath, String, Value), such as cfg.port or pkgs.ripgrep. Value writes
+// it unchanged, in parentheses when it stands in a list and has spaces.
+// Never build an Expr from user text without quoting it first.
+type Expr string
+
 // place is where a value stands, which decides how it may be written.
 type place int
 
@@ -93,6 +99,11 @@ func value(v any, at string, depth int, pl place, prefix, suffix int) (string, e
 		return attrs(m, at, depth, pl, prefix, suffix)
 	case map[string]any:
 		return attrs(v, at, depth, pl, prefix, suffix)
+	case Expr:
+		if pl == inList && strings.ContainsAny(string(v), " \t\n") {
+			return "(" + string(v) + ")", nil
+		}
+		return string(v), nil
 	default:
 		return "", valueError(at, fmt.Errorf("unsupported Go type %T", v))
 	}

@@ -1,0 +1,169 @@
+package gen
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/shoal-nix/shoal/internal/catalog"
+	"github.com/shoal-nix/shoal/internal/genfs"
+	"github.com/shoal-nix/shoal/internal/nixlit"
+	"github.com/shoal-nix/shoal/internal/resolve"
+)
+
+// File is one generated file: a slash-separated path relative to the
+// output directory, and its content.
+type File = genfs.File
+
+// Options says where the flake goes relative to the fleet.
+type Options struct {
+	// SourceDir is the fleet directory as seen from the output directory,
+	// slash-separated ("" or "." when they are the same). Extra modules and
+	// local features' module.nix files are referenced through it.
+	SourceDir string
+}
+
+// Owned reports whether path is a place the generator writes: genfs may
+// remove stale generated files there, and nowhere else.
+func Owned(p string) bool {
+	switch {
+	case p == "flake.nix", p == ".nixd.json":
+		return true
+	case strings.HasPrefix(p, "flake/"), strings.HasPrefix(p, "modules/"), strings.HasPrefix(p, "tests/"):
+		return true
+	case strings.HasPrefix(p, "machines/"):
+		parts := strings.Split(p, "/")
+		return len(parts) == 3 && parts[2] == "default.nix"
+	}
+	return false
+}
+
+// Generate returns the files of the flake for a resolved fleet, sorted by
+// path. The fleet must have checked without errors.
+func Generate(rf *resolve.Fleet, o Options) ([]File, error) {
+	g := &generator{rf: rf, cat: rf.Catalog, src: strings.TrimSuffix(path.Clean("./"+o.SourceDir), "/"), files: map[string][]byte{}}
+	if g.src == "." {
+		g.src = ""
+	}
+	g.index()
+	steps := []func() error{
+		g.flake, g.namespace, g.defaults, g.packages, g.validation, g.services,
+		g.featureModules, g.profileModules, g.machineFiles, g.testFiles, g.nixd,
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]File, 0, len(g.files))
+	for p, data := range g.files {
+		out = append(out, File{Path: p, Data: data})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out, nil
+}
+
+type generator struct {
+	rf    *resolve.Fleet
+	cat   *catalog.Catalog
+	src   string
+	files map[string][]byte
+
+	features []*catalog.Feature // used by some machine, sorted by name
+	used     map[string]bool
+	profiles []string // used by some machine, sorted
+	systems  []string
+}
+
+func (g *generator) index() {
+	g.used = map[string]bool{}
+	profiles := map[string]bool{}
+	systems := map[string]bool{}
+	for _, m := range g.rf.Machines {
+		for _, f := range m.Features {
+			g.used[f.Name()] = true
+		}
+		if m.Profile != nil {
+			for _, p := range g.cat.ProfileChain(m.Profile.Name) {
+				profiles[p.Name] = true
+			}
+		}
+		systems[m.Spec.System] = true
+	}
+	for _, name := range g.cat.FeatureNames() {
+		if g.used[name] {
+			g.features = append(g.features, g.cat.Features[name])
+		}
+	}
+	g.profiles = sortedSet(profiles)
+	g.systems = sortedSet(systems)
+	if len(g.systems) == 0 {
+		g.systems = []string{"x86_64-linux"}
+	}
+}
+
+func sortedSet(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (g *generator) put(p string, w *nixw) error {
+	data, err := w.bytes()
+	if err != nil {
+		return fmt.Errorf("generate %s: %w", p, err)
+	}
+	g.files[p] = data
+	return nil
+}
+
+// featureFile is where a feature's module lives in the flake.
+func featureFile(name string) string {
+	if name == "hardening" {
+		return "modules/security/hardening.nix"
+	}
+	return "modules/features/" + name + ".nix"
+}
+
+// rel returns a Nix path literal for target (relative to the output root)
+// as seen from the directory of file from, by the shortest way.
+func rel(from, target string) string {
+	dir := strings.Split(path.Dir(from), "/")
+	if dir[0] == "." {
+		dir = nil
+	}
+	to := strings.Split(path.Clean(target), "/")
+	common := 0
+	for common < len(dir) && common < len(to)-1 && dir[common] == to[common] {
+		common++
+	}
+	p := strings.Repeat("../", len(dir)-common) + strings.Join(to[common:], "/")
+	if !strings.HasPrefix(p, "../") {
+		p = "./" + p
+	}
+	lit, err := nixlit.Path(p)
+	if err != nil {
+		return nixlit.String(p) // unreachable for generator-made paths
+	}
+	return lit
+}
+
+// srcPath is a file of the fleet directory, relative to the output root.
+func (g *generator) srcPath(p string) string {
+	if g.src == "" {
+		return p
+	}
+	return path.Clean(g.src + "/" + p)
+}
+
+// featureOpt is the attribute path of a feature's option.
+func featureOpt(feature string, rest ...string) []string {
+	return append([]string{"shoal", "features", feature}, rest...)
+}
+
+func attrPath(parts ...string) string { return nixlit.AttrPath(parts...) }

@@ -1,0 +1,164 @@
+package gen
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/shoal-nix/shoal/internal/catalog"
+	"github.com/shoal-nix/shoal/internal/nixlit"
+)
+
+// testFiles writes tests/PROFILE.nix: a NixOS VM test per profile in use,
+// which boots a machine with the profile and checks what it promises
+// through the health checks of its features.
+func (g *generator) testFiles() error {
+	for _, name := range g.profiles {
+		if err := g.testFile(name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// profileFeatures is the profile's features (following extends) with
+// their requires closure, plus the monitoring agent when the fleet has
+// monitoring, in name order.
+func (g *generator) profileFeatures(name string) []*catalog.Feature {
+	on := map[string]bool{}
+	var queue []string
+	add := func(f string) {
+		if !on[f] && g.used[f] {
+			on[f] = true
+			queue = append(queue, f)
+		}
+	}
+	for _, p := range g.cat.ProfileChain(name) {
+		for _, f := range p.Features {
+			add(f.Value)
+		}
+	}
+	for _, s := range g.rf.Spec.Services {
+		if s.Kind == "monitoring" && len(s.Roles["agents"]) > 0 {
+			add("monitoring-agent")
+		}
+	}
+	for i := 0; i < len(queue); i++ {
+		for _, r := range g.cat.Features[queue[i]].Requires {
+			add(r.Value)
+		}
+	}
+	var out []*catalog.Feature
+	for _, f := range g.features {
+		if on[f.Name] {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// settingFor is a setting's value on a machine of the profile that sets
+// nothing itself: the profile's, else the fleet's default, else the catalog's.
+func (g *generator) settingFor(profile string, f *catalog.Feature, setting string) any {
+	s := f.Setting(setting)
+	if s == nil {
+		return nil
+	}
+	v := s.Default
+	for _, d := range g.rf.Spec.Defaults {
+		if d.Feature == f.Name && d.Name == setting {
+			if x, problem, _ := s.Type.Check(d.Value); problem == "" {
+				v = x
+			}
+		}
+	}
+	for _, p := range g.cat.ProfileChain(profile) {
+		for _, ps := range p.Settings {
+			if ps.Feature == f.Name && ps.Name == setting {
+				if x, problem, _ := s.Type.Check(ps.Value); problem == "" {
+					v = x
+				}
+			}
+		}
+	}
+	return v
+}
+
+func pyString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+func (g *generator) testFile(name string) error {
+	p := g.cat.Profiles[name]
+	file := "tests/" + name + ".nix"
+	features := g.profileFeatures(name)
+
+	var script []string
+	script = append(script, `machine.wait_for_unit("multi-user.target")`)
+	for _, f := range features {
+		for _, h := range f.Health {
+			if h.Unit != "" {
+				script = append(script, fmt.Sprintf("machine.wait_for_unit(%s)", pyString(h.Unit)))
+			}
+			port := h.TCP
+			if h.Setting != "" {
+				if v, ok := g.settingFor(name, f, h.Setting).(int64); ok {
+					port = v
+				}
+			}
+			if port > 0 {
+				script = append(script, fmt.Sprintf("machine.wait_for_open_port(%d)", port))
+			}
+			if h.HTTP != "" {
+				script = append(script, fmt.Sprintf("machine.succeed(%s)", pyString("curl -fsS "+shellQuote(h.HTTP))))
+			}
+		}
+		switch f.Name {
+		case "docker":
+			script = append(script, `machine.succeed("docker info")`)
+		case "podman":
+			script = append(script, `machine.succeed("podman info")`)
+		}
+	}
+
+	w := newFile(fmt.Sprintf("VM test of profile %s: boots a machine with the profile and checks what it promises.", name))
+	for _, promise := range p.Promises {
+		w.comment("  - " + promise)
+	}
+	w.line("{ pkgs, ... }:")
+	w.open("pkgs.testers.runNixOSTest {")
+	w.line("name = ", str("shoal-profile-"+name), ";")
+	w.blank()
+	w.open("nodes.machine = {")
+	w.open("imports = [")
+	w.line(rel(file, "modules/nixos"))
+	w.line(rel(file, "modules/profiles/"+name+".nix"))
+	for _, f := range features {
+		w.line(rel(file, featureFile(f.Name)))
+	}
+	w.close("];")
+	for _, f := range features {
+		w.line(attrPath(featureOpt(f.Name, "enable")...), " = true;")
+	}
+	if core := g.cat.Features["core"]; core != nil && g.used["core"] && g.settingFor(name, core, "state_version") == nil {
+		w.line(attrPath(featureOpt("core", "state_version")...), " = ", str(releaseOf(g.rf.Spec.NixOS)), ";")
+	}
+	w.close("};")
+	w.blank()
+	w.line("testScript = ", nixlit.IndentedString(strings.Join(script, "\n")+"\n", 0), ";")
+	w.close("}")
+	return g.put(file, w)
+}
+
+func releaseOf(r string) string {
+	if r == "" || r == "unstable" {
+		return "26.05"
+	}
+	return r
+}
+
+// shellQuote quotes s for a POSIX shell.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

@@ -1,0 +1,285 @@
+package genfs
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Result counts what Apply did.
+type Result struct {
+	Written int   // files created or updated
+	Bytes   int64 // bytes in the files written
+	Removed int   // stale generated files removed
+}
+
+// RefusedError is Apply's error when the plan refuses files: nothing was
+// changed.
+type RefusedError struct {
+	Refused []Refusal
+}
+
+func (e *RefusedError) Error() string {
+	var b strings.Builder
+	b.WriteString("refusing to change the generated tree: ")
+	for i, r := range e.Refused {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(r.Path + " " + r.Reason)
+	}
+	return b.String()
+}
+
+// Apply carries out p, the plan Compare made for the same dir and files.
+//
+// It is all or nothing where it can be. If p refuses any file, Apply
+// changes nothing and returns a *RefusedError. Before changing anything it
+// checks again that every file it is to create is still absent and every
+// file it is to update or remove still carries the header, and stops if
+// one does not. It then writes each new content to a temporary file in the
+// destination's directory (creating directories 0755 and files 0644) and
+// syncs it; only when all are written does it rename them into place, so
+// each file is replaced atomically and a failed write changes nothing.
+// Last it removes the stale files and the directories that their removal
+// leaves empty, never dir itself.
+func Apply(dir string, files []File, p *Plan) (Result, error) {
+	var res Result
+	if p == nil {
+		return res, errors.New("apply: no plan")
+	}
+	if len(p.Refused) > 0 {
+		return res, &RefusedError{Refused: slices.Clone(p.Refused)}
+	}
+	wanted, err := index(files)
+	if err != nil {
+		return res, err
+	}
+	var writes []File
+	for _, name := range slices.Concat(p.Creates, p.Updates) {
+		data, ok := wanted[name]
+		if !ok {
+			return res, fmt.Errorf("apply: plan writes %s, which is not among the files", name)
+		}
+		writes = append(writes, File{Path: name, Data: data})
+	}
+	for _, name := range p.Removes {
+		if err := checkPath(name); err != nil {
+			return res, err
+		}
+		if _, ok := wanted[name]; ok {
+			return res, fmt.Errorf("apply: plan removes %s, which is among the files", name)
+		}
+	}
+	if len(writes) == 0 && len(p.Removes) == 0 {
+		return res, nil
+	}
+
+	if len(writes) > 0 {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return res, fmt.Errorf("create output directory: %w", err)
+		}
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return res, fmt.Errorf("open output directory: %w", err)
+	}
+	defer root.Close()
+
+	if err := recheck(root, p, wanted); err != nil {
+		return res, err
+	}
+
+	staged, err := stage(root, writes)
+	if err != nil {
+		return res, fmt.Errorf("write generated files in %s (nothing was changed): %w", dir, err)
+	}
+	for i, s := range staged {
+		if err := root.Rename(s.tmp, s.path); err != nil {
+			for _, rest := range staged[i:] {
+				root.Remove(rest.tmp)
+			}
+			return res, fmt.Errorf("write generated files in %s (%d of %d written): %w", dir, res.Written, len(staged), err)
+		}
+		res.Written++
+		res.Bytes += s.size
+	}
+
+	for _, name := range p.Removes {
+		if err := root.Remove(name); err != nil {
+			return res, fmt.Errorf("remove stale generated file: %w", err)
+		}
+		res.Removed++
+	}
+	if err := pruneEmpty(root, p.Removes); err != nil {
+		return res, fmt.Errorf("remove emptied directories: %w", err)
+	}
+	return res, nil
+}
+
+// recheck makes sure that the files p changes are still as Compare found
+// them, so that nothing that appeared or changed since is overwritten.
+func recheck(root *os.Root, p *Plan, wanted map[string][]byte) error {
+	var errs []error
+	changed := func(name string) {
+		errs = append(errs, fmt.Errorf("%s changed since it was compared", name))
+	}
+	for _, name := range p.Creates {
+		if st, _, err := inspect(root, File{Path: name, Data: wanted[name]}); err != nil {
+			errs = append(errs, err)
+		} else if st != stateCreate {
+			changed(name)
+		}
+	}
+	for _, name := range p.Updates {
+		if st, _, err := inspect(root, File{Path: name, Data: wanted[name]}); err != nil {
+			errs = append(errs, err)
+		} else if st != stateUpdate && st != stateUnchanged {
+			changed(name)
+		}
+	}
+	for _, name := range p.Removes {
+		if ok, err := removable(root, name); err != nil {
+			errs = append(errs, err)
+		} else if !ok {
+			changed(name)
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("nothing was changed: %w", errors.Join(errs...))
+	}
+	return nil
+}
+
+// removable reports whether name is a regular file with the header, with
+// no symbolic link on the way to it.
+func removable(root *os.Root, name string) (bool, error) {
+	for dir := range parents(name) {
+		fi, err := root.Lstat(dir)
+		if err != nil || !fi.IsDir() {
+			return false, nil
+		}
+	}
+	fi, err := root.Lstat(name)
+	if err != nil || !fi.Mode().IsRegular() {
+		return false, nil
+	}
+	return hasHeader(root, name)
+}
+
+// stagedFile is a new content written next to its destination.
+type stagedFile struct {
+	path, tmp string
+	size      int64
+}
+
+// stage writes every file to a temporary file beside its destination. On
+// failure it removes what it wrote, directories included, and returns the
+// error.
+func stage(root *os.Root, files []File) (staged []stagedFile, err error) {
+	var made []string // directories created, outermost first
+	defer func() {
+		if err == nil {
+			return
+		}
+		for _, s := range staged {
+			root.Remove(s.tmp)
+		}
+		for _, dir := range slices.Backward(made) {
+			root.Remove(dir)
+		}
+		staged = nil
+	}()
+	for _, f := range files {
+		for dir := range parents(f.Path) {
+			err := root.Mkdir(dir, 0o755)
+			if err == nil {
+				made = append(made, dir)
+			} else if !errors.Is(err, fs.ErrExist) {
+				return staged, err
+			}
+		}
+		tmp, err := writeTemp(root, f)
+		if err != nil {
+			return staged, err
+		}
+		staged = append(staged, stagedFile{path: f.Path, tmp: tmp, size: int64(len(f.Data))})
+	}
+	return staged, nil
+}
+
+// writeTemp writes f's data to a new file in f's directory, syncs it, and
+// returns the new file's name.
+func writeTemp(root *os.Root, f File) (string, error) {
+	dir, base := path.Split(f.Path)
+	for range 100 {
+		tmp := dir + "." + base + ".shoal-" + strconv.FormatUint(rand.Uint64(), 36) + ".tmp"
+		out, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		_, err = out.Write(f.Data)
+		if err == nil {
+			// Without the sync, a crash could leave an empty file in
+			// place: it would lack the header, and shoal would then
+			// refuse to overwrite it.
+			err = out.Sync()
+		}
+		if cerr := out.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			root.Remove(tmp)
+			return "", err
+		}
+		return tmp, nil
+	}
+	return "", fmt.Errorf("create a temporary file for %s: too many name collisions", f.Path)
+}
+
+// pruneEmpty removes the directories that held removed files and are now
+// empty, and their parents that are left empty in turn, up to but not
+// including the root.
+func pruneEmpty(root *os.Root, removed []string) error {
+	seen := map[string]bool{}
+	var dirs []string
+	for _, name := range removed {
+		for dir := range parents(name) {
+			if !seen[dir] {
+				seen[dir] = true
+				dirs = append(dirs, dir)
+			}
+		}
+	}
+	// Deepest first, so that a parent is looked at after its children.
+	slices.SortFunc(dirs, func(a, b string) int {
+		return cmp.Or(cmp.Compare(strings.Count(b, "/"), strings.Count(a, "/")), strings.Compare(a, b))
+	})
+	for _, dir := range dirs {
+		fi, err := root.Lstat(dir)
+		if err != nil || !fi.IsDir() {
+			continue
+		}
+		entries, err := fs.ReadDir(root.FS(), dir)
+		if err != nil {
+			return err
+		}
+		if len(entries) > 0 {
+			continue
+		}
+		if err := root.Remove(dir); err != nil {
+			return err
+		}
+	}
+	return nil
+}
