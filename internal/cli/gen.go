@@ -221,4 +221,3 @@ func runDiff(g *globals, o genOptions, fleetArg string) error {
 	}
 	return nil
 }
-
