@@ -67,7 +67,7 @@ func (g *generator) featureModule(f *catalog.Feature) error {
 		if inner.err != nil {
 			return fmt.Errorf("generate %s: %w", file, inner.err)
 		}
-		blocks = append(blocks, "# when "+b.When.String()+"\n(lib.mkIf "+g.condition(b.When)+" {\n"+inner.b.String()+"})")
+		blocks = append(blocks, "# when "+b.When.String()+"\n(lib.mkIf ("+g.condition(b.When)+") {\n"+inner.b.String()+"})")
 	}
 	if f.Module != "" {
 		blocks = append(blocks, "# what typed settings cannot say, from module.nix\n(import "+rel(file, g.rawModulePath(f))+" args)")
