@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Result counts what Apply did.
@@ -206,6 +207,11 @@ func stage(root *os.Root, files []File) (staged []stagedFile, err error) {
 				return staged, err
 			}
 		}
+		if testHookStage != nil {
+			if err := testHookStage(f.Path); err != nil {
+				return staged, err
+			}
+		}
 		tmp, err := writeTemp(root, f)
 		if err != nil {
 			return staged, err
@@ -215,10 +221,20 @@ func stage(root *os.Root, files []File) (staged []stagedFile, err error) {
 	return staged, nil
 }
 
+// testHookStage, when set, runs before each temporary file is written, so
+// that a test can make writing fail even as root.
+var testHookStage func(path string) error
+
 // writeTemp writes f's data to a new file in f's directory, syncs it, and
 // returns the new file's name.
 func writeTemp(root *os.Root, f File) (string, error) {
 	dir, base := path.Split(f.Path)
+	// Leave room for the decoration within the usual 255-byte limit on
+	// a name.
+	for len(base) > 200 {
+		_, size := utf8.DecodeLastRuneInString(base)
+		base = base[:len(base)-size]
+	}
 	for range 100 {
 		tmp := dir + "." + base + ".shoal-" + strconv.FormatUint(rand.Uint64(), 36) + ".tmp"
 		out, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
