@@ -142,5 +142,11 @@ func missingModules(fsys fs.FS, dir string, f *fleet.Fleet) diag.List {
 			}
 		}
 	}
+	for _, o := range f.Overlays {
+		if _, err := fs.Stat(fsys, path.Join(dir, o.Value)); err != nil {
+			diags.Errorf(CodeMissingModule, f.File, o.Path, "overlay %s does not exist", o.Value).
+				Hintf("paths in overlays are relative to the directory of %s", FleetFile)
+		}
+	}
 	return diags
 }
