@@ -100,14 +100,14 @@ func Apply(dir string, files []File, p *Plan) (Result, error) {
 
 	staged, err := stage(root, writes)
 	if err != nil {
-		return res, fmt.Errorf("write generated files in %s (nothing was changed): %w", dir, err)
+		return res, fmt.Errorf("write generated files (nothing was changed): %w", err)
 	}
 	for i, s := range staged {
 		if err := root.Rename(s.tmp, s.path); err != nil {
 			for _, rest := range staged[i:] {
 				root.Remove(rest.tmp)
 			}
-			return res, fmt.Errorf("write generated files in %s (%d of %d written): %w", dir, res.Written, len(staged), err)
+			return res, fmt.Errorf("write generated files (%d of %d written): %w", res.Written, len(staged), err)
 		}
 		res.Written++
 		res.Bytes += s.size
@@ -154,10 +154,23 @@ func recheck(root *os.Root, p *Plan, wanted map[string][]byte) error {
 		}
 	}
 	if len(errs) > 0 {
-		return fmt.Errorf("nothing was changed: %w", errors.Join(errs...))
+		return fmt.Errorf("%w; nothing was changed", joined(errs))
 	}
 	return nil
 }
+
+// joined is several errors on one line.
+type joined []error
+
+func (e joined) Error() string {
+	msgs := make([]string, len(e))
+	for i, err := range e {
+		msgs[i] = err.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+func (e joined) Unwrap() []error { return e }
 
 // removable reports whether name is a regular file with the header, with
 // no symbolic link on the way to it.

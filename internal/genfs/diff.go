@@ -63,7 +63,7 @@ func Diff(w io.Writer, dir string, files []File, p *Plan) error {
 				return err
 			}
 			if old, err = readRegular(root, e.path); err != nil {
-				return fmt.Errorf("diff %s: %w", e.path, err)
+				return fmt.Errorf("diff: %w", err)
 			}
 		}
 		if e.new {

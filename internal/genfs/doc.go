@@ -33,10 +33,12 @@
 //   - Diff prints what GNU diff -u would print for each file, with labels
 //     a/PATH and b/PATH (/dev/null for a created or removed file), three
 //     lines of context, and "\ No newline at end of file" where it
-//     applies. Its line diff is Myers' O(ND) algorithm with GNU diff's
-//     tie-breaking; where several minimal diffs exist, GNU diff, which
-//     also trims common ends and drops lines found in one file only before
-//     it compares, may show a repeated line as changed one line apart.
+//     applies. Its line diff is Myers' O(ND) algorithm, minimal for any
+//     input of a few thousand lines, with GNU diff's choice among equally
+//     short diffs. GNU diff trims the files' common ends and sets aside
+//     lines found in one file only before it compares, so where a line is
+//     added to or removed from a run of identical lines, it may show
+//     another line of the run as the one changed.
 //
 // Paths in File and Plan are slash-separated and relative to the output
 // directory. An invalid path, a path given twice, or content without the
