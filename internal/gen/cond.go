@@ -71,6 +71,12 @@ func valueTest(ref string, v any, isList bool) string {
 	if isList {
 		return "builtins.elem " + lit(v) + " " + ref
 	}
+	if b, ok := v.(bool); ok { // not ref == true, which statix flags
+		if b {
+			return ref
+		}
+		return "!" + ref
+	}
 	return ref + " == " + lit(v)
 }
 

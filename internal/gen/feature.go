@@ -85,7 +85,7 @@ func (g *generator) featureModule(f *catalog.Feature) error {
 		w.comment("Lifecycle: " + f.Lifecycle + replacement(f))
 	}
 	args := []string{"config", "lib"}
-	if strings.Contains(text, "pkgs.") || strings.Contains(text, "common.") {
+	if refersTo(text, "pkgs") || refersTo(text, "common") {
 		args = append(args, "pkgs")
 	}
 	head := "{ " + strings.Join(args, ", ") + ", ... }"
@@ -95,13 +95,13 @@ func (g *generator) featureModule(f *catalog.Feature) error {
 	w.line(head + ":")
 	w.open("let")
 	w.line("cfg = config.shoal.features.", nixlit.AttrName(f.Name), ";")
-	if strings.Contains(text, featuresVar+".") {
+	if refersTo(text, featuresVar) {
 		w.line(featuresVar, " = config.shoal.features;")
 	}
-	if strings.Contains(text, hardwareVar+".") {
+	if refersTo(text, hardwareVar) {
 		w.line(hardwareVar, " = config.shoal.hardware;")
 	}
-	if strings.Contains(text, "common.") {
+	if refersTo(text, "common") {
 		w.line("common = import ", rel(file, "modules/packages/common.nix"), " pkgs;")
 	}
 	w.close("in")

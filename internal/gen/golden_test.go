@@ -45,15 +45,15 @@ func goldenFleets(t *testing.T) []string {
 }
 
 // resolveFleet checks the fleet in fsys and returns it resolved, failing
-// the test on any error diagnostic (and, when clean is set, on warnings
-// too): the generator is only ever given a fleet that checked.
-func resolveFleet(t testing.TB, fsys fs.FS, clean bool) *resolve.Fleet {
+// the test on any diagnostic: the generator is only ever given a fleet
+// without errors, and the test fleets have no warnings either.
+func resolveFleet(t testing.TB, fsys fs.FS) *resolve.Fleet {
 	t.Helper()
 	res, err := check.Run(fsys, ".", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Diags.HasErrors() || clean && len(res.Diags) > 0 {
+	if len(res.Diags) > 0 {
 		t.Fatalf("the fleet does not check clean:\n%s", describe(res.Diags))
 	}
 	if res.Resolved == nil {
@@ -62,6 +62,7 @@ func resolveFleet(t testing.TB, fsys fs.FS, clean bool) *resolve.Fleet {
 	return res.Resolved
 }
 
+// describe lists diagnostics one a line, for failure messages.
 func describe(l diag.List) string {
 	var b strings.Builder
 	for _, d := range l {
@@ -74,7 +75,7 @@ func describe(l diag.List) string {
 // fleet directory (SourceDir ""), failing on any diagnostic.
 func generate(t testing.TB, dir string) []gen.File {
 	t.Helper()
-	files, err := gen.Generate(resolveFleet(t, os.DirFS(dir), true), gen.Options{})
+	files, err := gen.Generate(resolveFleet(t, os.DirFS(dir)), gen.Options{})
 	if err != nil {
 		t.Fatalf("generate %s: %v", dir, err)
 	}
@@ -113,21 +114,24 @@ func TestGolden(t *testing.T) {
 	}
 }
 
+// TestGoldenHomelabIsTheExample keeps the golden homelab fleet a copy of
+// examples/homelab, so that its want directory shows what users of the
+// example get.
+func TestGoldenHomelabIsTheExample(t *testing.T) {
+	example := readTree(t, filepath.Join("..", "..", "examples", "homelab"))
+	golden := readTree(t, filepath.Join(goldenDir, "homelab", "fleet"))
+	if !maps.EqualFunc(example, golden, bytes.Equal) {
+		t.Errorf("testdata/gen/homelab/fleet differs from examples/homelab: copy it again (cp -r examples/homelab/. testdata/gen/homelab/fleet/) and run go test ./internal/gen -run TestGolden -update")
+	}
+}
+
 // writeTree replaces dir with the files.
 func writeTree(t *testing.T, dir string, files []gen.File) {
 	t.Helper()
 	if err := os.RemoveAll(dir); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range files {
-		p := filepath.Join(dir, filepath.FromSlash(f.Path))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeFlake(t, dir, files)
 }
 
 // readTree returns every file under dir by its slash-separated path.
@@ -150,7 +154,7 @@ func readTree(t *testing.T, dir string) map[string][]byte {
 		return nil
 	})
 	if err != nil {
-		t.Fatalf("read want: %v (run with -update to create it)", err)
+		t.Fatalf("read %s: %v (for a want directory, run with -update to create it)", dir, err)
 	}
 	return out
 }

@@ -2,7 +2,6 @@ package gen
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/shoal-nix/shoal/internal/fleet"
 	"github.com/shoal-nix/shoal/internal/nixlit"
@@ -189,11 +188,11 @@ func (g *generator) machineFile(m *resolve.Machine) error {
 	text := body.b.String()
 	args := "{ ... }:"
 	switch {
-	case strings.Contains(text, "lib.") && strings.Contains(text, "pkgs."):
+	case refersTo(text, "lib") && refersTo(text, "pkgs"):
 		args = "{ lib, pkgs, ... }:"
-	case strings.Contains(text, "lib."):
+	case refersTo(text, "lib"):
 		args = "{ lib, ... }:"
-	case strings.Contains(text, "pkgs."):
+	case refersTo(text, "pkgs"):
 		args = "{ pkgs, ... }:"
 	}
 	w.line(args)

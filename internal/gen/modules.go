@@ -42,7 +42,10 @@ func settingType(s *catalog.Setting) string {
 		expr = "lib.types.str"
 	}
 	if s.Default == nil {
-		return "lib.types.nullOr (" + expr + ")"
+		if strings.Contains(expr, " ") {
+			expr = "(" + expr + ")"
+		}
+		return "lib.types.nullOr " + expr
 	}
 	return expr
 }

@@ -36,8 +36,17 @@ func (w *nixw) line(parts ...string) {
 		return
 	}
 	pad := strings.Repeat("  ", w.indent)
-	w.b.WriteString(pad)
-	w.b.WriteString(strings.ReplaceAll(s, "\n", "\n"+pad))
+	for i, l := range strings.Split(s, "\n") {
+		if i > 0 {
+			w.b.WriteByte('\n')
+		}
+		// An empty line stays empty: padding would be trailing whitespace,
+		// and inside an indented string Nix strips it anyway.
+		if l != "" {
+			w.b.WriteString(pad)
+			w.b.WriteString(l)
+		}
+	}
 	w.b.WriteByte('\n')
 }
 
@@ -79,3 +88,21 @@ func (w *nixw) bytes() ([]byte, error) { return []byte(w.b.String()), w.err }
 
 // str quotes s as a Nix string.
 func str(s string) string { return nixlit.String(s) }
+
+// refersTo reports whether the Nix code text uses the variable name: name
+// and a dot where an expression starts, not inside another name or a path
+// ("conf.d" does not use f, nor "/etc/common.conf" common). Text inside a
+// string may still match; that costs an unused binding, never a missing one.
+func refersTo(text, name string) bool {
+	for i := 0; ; {
+		j := strings.Index(text[i:], name+".")
+		if j < 0 {
+			return false
+		}
+		j += i
+		if j == 0 || strings.IndexByte(" \t\n([{!=;:", text[j-1]) >= 0 {
+			return true
+		}
+		i = j + 1
+	}
+}

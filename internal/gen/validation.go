@@ -102,12 +102,12 @@ func (g *generator) validation() error {
 		args = "{ config, lib, ... }:"
 	}
 	w.line(args)
-	if strings.Contains(text, featuresVar+".") || strings.Contains(text, hardwareVar+".") {
+	if refersTo(text, featuresVar) || refersTo(text, hardwareVar) {
 		w.open("let")
-		if strings.Contains(text, featuresVar+".") {
+		if refersTo(text, featuresVar) {
 			w.line(featuresVar, " = config.shoal.features;")
 		}
-		if strings.Contains(text, hardwareVar+".") {
+		if refersTo(text, hardwareVar) {
 			w.line(hardwareVar, " = config.shoal.hardware;")
 		}
 		w.close("in")

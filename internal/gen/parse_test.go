@@ -1,0 +1,111 @@
+package gen_test
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/shoal-nix/shoal/internal/check"
+	"github.com/shoal-nix/shoal/internal/gen"
+	"github.com/shoal-nix/shoal/internal/resolve"
+	"github.com/shoal-nix/shoal/internal/synth"
+)
+
+// testFleet is a fleet that checks clean, by a name for subtests.
+type testFleet struct {
+	name string
+	fsys fs.FS // the fleet directory
+}
+
+// testFleets are the fleets whose flakes the tests below generate: the
+// bundled example, every golden fleet, and two synthetic fleets of 60
+// machines (package synth), whose mix of profiles, features, services and
+// raw options no hand-written fleet matches.
+func testFleets(t *testing.T) []testFleet {
+	t.Helper()
+	fleets := []testFleet{{"examples-homelab", os.DirFS(filepath.Join("..", "..", "examples", "homelab"))}}
+	for _, name := range goldenFleets(t) {
+		fleets = append(fleets, testFleet{name, os.DirFS(filepath.Join(goldenDir, name, "fleet"))})
+	}
+	for _, seed := range []int64{1, 2} {
+		src := synth.Fleet(60, seed)
+		fleets = append(fleets, testFleet{fmt.Sprintf("synth-60-seed-%d", seed), fstest.MapFS{check.FleetFile: {Data: src}}})
+	}
+	return fleets
+}
+
+// generateFleet checks the fleet and generates its flake into the fleet
+// directory (SourceDir ""), failing on any diagnostic.
+func generateFleet(t *testing.T, fl testFleet) (*resolve.Fleet, []gen.File) {
+	t.Helper()
+	rf := resolveFleet(t, fl.fsys)
+	files, err := gen.Generate(rf, gen.Options{})
+	if err != nil {
+		t.Fatalf("generate: %v", err)
+	}
+	return rf, files
+}
+
+// TestGeneratedNixParses generates the flake of each fleet into a temporary
+// directory and has nix-instantiate --parse read every .nix file of it.
+func TestGeneratedNixParses(t *testing.T) {
+	requireNix(t)
+	for _, fl := range testFleets(t) {
+		t.Run(fl.name, func(t *testing.T) {
+			t.Parallel()
+			_, files := generateFleet(t, fl)
+			dir := t.TempDir()
+			writeFlake(t, dir, files)
+			parseNix(t, dir, nixFiles(files))
+		})
+	}
+}
+
+// nixFiles returns the paths of the .nix files among files.
+func nixFiles(files []gen.File) []string {
+	var out []string
+	for _, f := range files {
+		if strings.HasSuffix(f.Path, ".nix") {
+			out = append(out, f.Path)
+		}
+	}
+	return out
+}
+
+// parseNix has nix-instantiate --parse read the files (relative to dir),
+// all in one run; when that fails, one by one, so that the failure names
+// every file Nix refuses, with Nix's error.
+func parseNix(t *testing.T, dir string, files []string) {
+	t.Helper()
+	if len(files) == 0 {
+		t.Fatal("no .nix files to parse")
+	}
+	args := []string{"--parse"}
+	for _, f := range files {
+		args = append(args, "./"+f)
+	}
+	_, all := nixInstantiate(t, dir, args...)
+	if all == nil {
+		return
+	}
+	refused := 0
+	for _, f := range files {
+		if _, err := nixInstantiate(t, dir, "--parse", "./"+f); err != nil {
+			var ne *nixError
+			if errors.As(err, &ne) {
+				t.Errorf("%s: Nix cannot parse it:\n%s", f, ne.stderr)
+			} else {
+				t.Errorf("%s: %v", f, err)
+			}
+			refused++
+		}
+	}
+	if refused == 0 {
+		t.Errorf("nix-instantiate --parse failed on the files together but on none alone: %v", all)
+	}
+}
