@@ -67,7 +67,11 @@ func (g *generator) featureModule(f *catalog.Feature) error {
 		if inner.err != nil {
 			return fmt.Errorf("generate %s: %w", file, inner.err)
 		}
-		blocks = append(blocks, "# when "+b.When.String()+"\n(lib.mkIf ("+g.condition(b.When)+") {\n"+inner.b.String()+"})")
+		cond := g.condition(b.When)
+		if len(b.When) > 1 || strings.HasPrefix(b.When[0].Key, "hardware.") {
+			cond = "(" + cond + ")"
+		}
+		blocks = append(blocks, "# when "+b.When.String()+"\n(lib.mkIf "+cond+" {\n"+inner.b.String()+"})")
 	}
 	if f.Module != "" {
 		blocks = append(blocks, "# what typed settings cannot say, from module.nix\n(import "+rel(file, g.rawModulePath(f))+" args)")

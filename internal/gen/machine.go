@@ -109,6 +109,21 @@ func (g *generator) machineFile(m *resolve.Machine) error {
 			body.line(rel(file, g.srcPath(mod.Value)))
 		}
 	}
+	if len(spec.NixOS) > 0 {
+		// A module of their own: NixOS merges them with what shoal sets, or
+		// names both places when they conflict.
+		body.comment("NixOS options set directly in shoal.toml.")
+		body.open("{")
+		ix := nixopts.Load()
+		for _, raw := range spec.NixOS {
+			p, err := nixopts.SplitPath(raw.Option)
+			if err != nil {
+				return fmt.Errorf("machine %s: option %q: %w", spec.Name, raw.Option, err)
+			}
+			body.bind(p, g.optionValue(ix, p, raw.Value.Value()))
+		}
+		body.close("}")
+	}
 	body.close("];")
 	body.blank()
 	body.bind([]string{"networking", "hostName"}, spec.Hostname)
@@ -170,18 +185,6 @@ func (g *generator) machineFile(m *resolve.Machine) error {
 		}
 	}
 	g.users(body, m)
-	if len(spec.NixOS) > 0 {
-		body.blank()
-		body.comment("NixOS options set directly in shoal.toml (checked against the NixOS options index).")
-		ix := nixopts.Load()
-		for _, raw := range spec.NixOS {
-			p, err := nixopts.SplitPath(raw.Option)
-			if err != nil {
-				return fmt.Errorf("machine %s: option %q: %w", spec.Name, raw.Option, err)
-			}
-			body.bind(p, g.optionValue(ix, p, raw.Value.Value()))
-		}
-	}
 	if body.err != nil {
 		return fmt.Errorf("generate %s: %w", file, body.err)
 	}

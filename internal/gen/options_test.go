@@ -279,8 +279,10 @@ let
     else [ path ];
   module = m:
     let v = if builtins.isFunction m then m args else m; in
-    if v ? config || v ? options then walk [ ] trie (v.config or { })
-    else walk [ ] trie (removeAttrs v [ "imports" "disabledModules" "_file" "key" ]);
+    (if v ? config || v ? options then walk [ ] trie (v.config or { })
+     else walk [ ] trie (removeAttrs v [ "imports" "disabledModules" "_file" "key" ]))
+    # inline modules among the imports (a machine's raw nixos."…" options)
+    ++ builtins.concatMap module (builtins.filter builtins.isAttrs (v.imports or [ ]));
   inputs = { nixpkgs.lib.nixosSystem = id; };
   of = file: kind:
     if kind == "module" then module (import (./. + "/${file}"))

@@ -195,6 +195,8 @@ let
   pkgs = { zsh = "the zsh package"; };
   machine = name: import (./machines + "/${name}/default.nix") { inherit lib pkgs; config = { }; };
   withMachine = machine "with";
+  # Raw nixos."…" options are an inline module among the imports.
+  raw = builtins.foldl' (a: b: a // b) { } (builtins.filter builtins.isAttrs withMachine.imports);
   flake = import ./flake.nix;
   configurations = import ./flake/nixos-configurations.nix { nixpkgs.lib.nixosSystem = id; };
   tricky = mode: (import ./modules/features/tricky.nix {
@@ -221,10 +223,10 @@ in
   users = withMachine.users.users;
   machineTimezone = withMachine.shoal.features.core.timezone;
   machineMode = withMachine.shoal.features.tricky.mode;
-  domain = withMachine.networking.domain;
-  etcText = (builtins.getAttr names.etc withMachine.environment.etc).text;
-  variables = withMachine.environment.variables;
-  extraModule = (import (last withMachine.imports)).marker;
+  domain = raw.networking.domain;
+  etcText = (builtins.getAttr names.etc raw.environment.etc).text;
+  variables = raw.environment.variables;
+  extraModule = (import (last (builtins.filter (x: !builtins.isAttrs x) withMachine.imports))).marker;
   defaults = import ./modules/defaults.nix;
   trickyEnable = trickyOption.enable;
   trickyGreeting = { inherit (trickyOption.greeting) default description; };

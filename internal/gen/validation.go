@@ -55,11 +55,11 @@ func (g *generator) validation() error {
 		}
 		if len(h.CPU) > 0 {
 			asserts = append(asserts, rule{on + " && " + hardwareVar + ".cpu != null -> " + hardwareTest("cpu", anys(h.CPU)),
-				fmt.Sprintf("feature %s needs a %s CPU", f.Name, strings.Join(h.CPU, " or "))})
+				fmt.Sprintf("feature %s needs an %s CPU", f.Name, strings.Join(h.CPU, " or "))})
 		}
 		if len(h.GPU) > 0 {
 			asserts = append(asserts, rule{on + " -> " + hardwareTest("gpu", anys(h.GPU)),
-				fmt.Sprintf("feature %s needs a %s GPU in shoal.hardware.gpu", f.Name, strings.Join(h.GPU, " or "))})
+				fmt.Sprintf("feature %s needs an %s GPU in shoal.hardware.gpu", f.Name, strings.Join(h.GPU, " or "))})
 		}
 		if len(h.Form) > 0 {
 			asserts = append(asserts, rule{on + " && " + hardwareVar + ".form != null -> " + hardwareTest("form", anys(h.Form)),

@@ -17,6 +17,7 @@ const (
 	CodeOptionType     = "SH081"
 	CodeOptionReadOnly = "SH082"
 	CodeOptionNearMiss = "SH083"
+	CodeOptionTwice    = "SH084"
 )
 
 // rawOptions checks a machine's nixos."option.path" settings against the
@@ -27,6 +28,12 @@ func (v *validator) rawOptions(m *fleet.Machine) {
 		return
 	}
 	ix := nixopts.Load()
+	type seen struct {
+		path  []string
+		value *tomltree.Node
+		at    diag.Path
+	}
+	var earlier []seen
 	for _, raw := range m.NixOS {
 		path, err := nixopts.SplitPath(raw.Option)
 		if err != nil {
@@ -34,6 +41,14 @@ func (v *validator) rawOptions(m *fleet.Machine) {
 				Hintf("write the option the way NixOS does, e.g. nixos.\"services.openssh.ports\"; quote names with dots: nixos.'services.nginx.virtualHosts.\"example.org\".root'")
 			continue
 		}
+		for _, e := range earlier {
+			if overlaps(e.path, e.value, path, raw.Value) {
+				v.diags.Errorf(CodeOptionTwice, v.file, raw.Path, "%s is set twice on %s", nixopts.FormatPath(path), m.Name).
+					Hintf("set each option once: merge the two settings").
+					Relate(v.file, e.at, "also set here")
+			}
+		}
+		earlier = append(earlier, seen{path, raw.Value, raw.Path})
 		v.rawOption(ix, m, path, raw.Value, raw.Path)
 	}
 }
@@ -109,4 +124,27 @@ func firstN(s []string, n int) []string {
 		return append(slices.Clone(s[:n]), "…")
 	}
 	return s
+}
+
+// overlaps reports whether two raw settings define the same option: the
+// same path, or a parent set whose table holds the other's path.
+func overlaps(a []string, av *tomltree.Node, b []string, bv *tomltree.Node) bool {
+	if len(a) > len(b) {
+		a, av, b, bv = b, bv, a, av
+	}
+	if !isPrefix(a, b) {
+		return false
+	}
+	n := av
+	for _, k := range b[len(a):] {
+		if n = n.Get(k); n == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// isPrefix reports whether a is b or a parent of it.
+func isPrefix(a, b []string) bool {
+	return len(a) <= len(b) && slices.Equal(a, b[:len(a)])
 }

@@ -19,7 +19,7 @@ in
     }
     {
       assertion = f.gpu-intel.enable -> builtins.elem "intel" hw.gpu;
-      message = "shoal: feature gpu-intel needs a intel GPU in shoal.hardware.gpu";
+      message = "shoal: feature gpu-intel needs an intel GPU in shoal.hardware.gpu";
     }
     {
       assertion = f.nix.enable -> f.core.enable;

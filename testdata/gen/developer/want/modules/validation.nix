@@ -19,7 +19,7 @@ in
     }
     {
       assertion = f.gpu-nvidia.enable -> builtins.elem "nvidia" hw.gpu;
-      message = "shoal: feature gpu-nvidia needs a nvidia GPU in shoal.hardware.gpu";
+      message = "shoal: feature gpu-nvidia needs an nvidia GPU in shoal.hardware.gpu";
     }
     {
       assertion = f.nix.enable -> f.core.enable;

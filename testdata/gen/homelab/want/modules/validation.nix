@@ -23,7 +23,7 @@ in
     }
     {
       assertion = f.gpu-amd.enable -> builtins.elem "amd" hw.gpu;
-      message = "shoal: feature gpu-amd needs a amd GPU in shoal.hardware.gpu";
+      message = "shoal: feature gpu-amd needs an amd GPU in shoal.hardware.gpu";
     }
     {
       assertion = f.gpu-nvidia.enable -> (hw.system == "x86_64-linux" || hw.system == "aarch64-linux");
@@ -31,7 +31,7 @@ in
     }
     {
       assertion = f.gpu-nvidia.enable -> builtins.elem "nvidia" hw.gpu;
-      message = "shoal: feature gpu-nvidia needs a nvidia GPU in shoal.hardware.gpu";
+      message = "shoal: feature gpu-nvidia needs an nvidia GPU in shoal.hardware.gpu";
     }
     {
       assertion = f.hardening.enable -> f.ssh.enable && f.firewall.enable;

@@ -19,11 +19,11 @@ in
         environment.systemPackages = common.system ++ common.cli;
       }
       # when core.microcode = "amd"
-      (lib.mkIf ((f.core.enable && f.core.microcode == "amd")) {
+      (lib.mkIf (f.core.enable && f.core.microcode == "amd") {
         hardware.cpu.amd.updateMicrocode = true;
       })
       # when core.microcode = "intel"
-      (lib.mkIf ((f.core.enable && f.core.microcode == "intel")) {
+      (lib.mkIf (f.core.enable && f.core.microcode == "intel") {
         hardware.cpu.intel.updateMicrocode = true;
       })
       # what typed settings cannot say, from module.nix

@@ -14,7 +14,7 @@ in
         environment.systemPackages = common.development;
       }
       # when development.languages = "c"
-      (lib.mkIf ((f.development.enable && builtins.elem "c" f.development.languages)) {
+      (lib.mkIf (f.development.enable && builtins.elem "c" f.development.languages) {
         environment.systemPackages = [
           pkgs.cmake
           pkgs.clang-tools
@@ -22,7 +22,7 @@ in
         ];
       })
       # when development.languages = "go"
-      (lib.mkIf ((f.development.enable && builtins.elem "go" f.development.languages)) {
+      (lib.mkIf (f.development.enable && builtins.elem "go" f.development.languages) {
         environment.systemPackages = [
           pkgs.go
           pkgs.gopls
@@ -30,28 +30,28 @@ in
         ];
       })
       # when development.languages = "java"
-      (lib.mkIf ((f.development.enable && builtins.elem "java" f.development.languages)) {
+      (lib.mkIf (f.development.enable && builtins.elem "java" f.development.languages) {
         environment.systemPackages = [
           pkgs.jdk
           pkgs.maven
         ];
       })
       # when development.languages = "node"
-      (lib.mkIf ((f.development.enable && builtins.elem "node" f.development.languages)) {
+      (lib.mkIf (f.development.enable && builtins.elem "node" f.development.languages) {
         environment.systemPackages = [
           pkgs.nodejs
           pkgs.typescript
         ];
       })
       # when development.languages = "python"
-      (lib.mkIf ((f.development.enable && builtins.elem "python" f.development.languages)) {
+      (lib.mkIf (f.development.enable && builtins.elem "python" f.development.languages) {
         environment.systemPackages = [
           pkgs.python3
           pkgs.pyright
         ];
       })
       # when development.languages = "rust"
-      (lib.mkIf ((f.development.enable && builtins.elem "rust" f.development.languages)) {
+      (lib.mkIf (f.development.enable && builtins.elem "rust" f.development.languages) {
         environment.systemPackages = [
           pkgs.cargo
           pkgs.rustc
@@ -61,20 +61,20 @@ in
         ];
       })
       # when development.editors = "neovim"
-      (lib.mkIf ((f.development.enable && builtins.elem "neovim" f.development.editors)) {
+      (lib.mkIf (f.development.enable && builtins.elem "neovim" f.development.editors) {
         programs.neovim.enable = true;
       })
       # when development.editors = "vscode"
-      (lib.mkIf ((f.development.enable && builtins.elem "vscode" f.development.editors)) {
+      (lib.mkIf (f.development.enable && builtins.elem "vscode" f.development.editors) {
         environment.systemPackages = [ pkgs.vscode ];
         nixpkgs.config.allowUnfree = true;
       })
       # when development.editors = "emacs"
-      (lib.mkIf ((f.development.enable && builtins.elem "emacs" f.development.editors)) {
+      (lib.mkIf (f.development.enable && builtins.elem "emacs" f.development.editors) {
         environment.systemPackages = [ pkgs.emacs ];
       })
       # when development.editors = "helix"
-      (lib.mkIf ((f.development.enable && builtins.elem "helix" f.development.editors)) {
+      (lib.mkIf (f.development.enable && builtins.elem "helix" f.development.editors) {
         environment.systemPackages = [ pkgs.helix ];
       })
     ]

@@ -16,6 +16,10 @@
     ../../modules/features/monitoring-server.nix
     ../../modules/features/nix.nix
     ../../modules/features/ssh.nix
+    # NixOS options set directly in shoal.toml.
+    {
+      services.openssh.openFirewall = true;
+    }
   ];
 
   networking.hostName = "nas";
@@ -62,7 +66,4 @@
   };
   programs.zsh.enable = true;
   users.users.root.openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGz7vZ3cLq1r0Yb2V0mAdminKeyExample admin@homelab" ];
-
-  # NixOS options set directly in shoal.toml (checked against the NixOS options index).
-  services.openssh.openFirewall = true;
 }

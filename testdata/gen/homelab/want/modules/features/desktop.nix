@@ -14,18 +14,18 @@ in
         environment.systemPackages = common.desktop;
       }
       # when desktop.environment = "gnome"
-      (lib.mkIf ((f.desktop.enable && f.desktop.environment == "gnome")) {
+      (lib.mkIf (f.desktop.enable && f.desktop.environment == "gnome") {
         services.desktopManager.gnome.enable = true;
         services.displayManager.gdm.enable = true;
       })
       # when desktop.environment = "plasma"
-      (lib.mkIf ((f.desktop.enable && f.desktop.environment == "plasma")) {
+      (lib.mkIf (f.desktop.enable && f.desktop.environment == "plasma") {
         services.desktopManager.plasma6.enable = true;
         services.displayManager.sddm.enable = true;
         services.displayManager.sddm.wayland.enable = true;
       })
       # when desktop.environment = "hyprland"
-      (lib.mkIf ((f.desktop.enable && f.desktop.environment == "hyprland")) {
+      (lib.mkIf (f.desktop.enable && f.desktop.environment == "hyprland") {
         programs.hyprland.enable = true;
         services.displayManager.sddm.enable = true;
         services.displayManager.sddm.wayland.enable = true;

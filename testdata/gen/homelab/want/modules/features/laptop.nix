@@ -14,12 +14,12 @@ in
         environment.systemPackages = common.laptop;
       }
       # when laptop.power_manager = "tlp"
-      (lib.mkIf ((f.laptop.enable && f.laptop.power_manager == "tlp")) {
+      (lib.mkIf (f.laptop.enable && f.laptop.power_manager == "tlp") {
         services.tlp.enable = true;
         services.power-profiles-daemon.enable = false;
       })
       # when laptop.power_manager = "power-profiles-daemon"
-      (lib.mkIf ((f.laptop.enable && f.laptop.power_manager == "power-profiles-daemon")) {
+      (lib.mkIf (f.laptop.enable && f.laptop.power_manager == "power-profiles-daemon") {
         services.power-profiles-daemon.enable = true;
       })
     ]

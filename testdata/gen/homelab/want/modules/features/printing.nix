@@ -12,7 +12,7 @@ in
         services.printing.enable = true;
       }
       # when printing.discover = true
-      (lib.mkIf ((f.printing.enable && f.printing.discover)) {
+      (lib.mkIf (f.printing.enable && f.printing.discover) {
         services.avahi.enable = true;
         services.avahi.nssmdns4 = true;
         services.avahi.openFirewall = true;

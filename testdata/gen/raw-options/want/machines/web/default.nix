@@ -14,6 +14,42 @@
     # Extra modules from shoal.toml.
     ./disks.nix
     ../../hosts/common.nix
+    # NixOS options set directly in shoal.toml.
+    {
+      services.openssh.openFirewall = false;
+      services.openssh.settings.LogLevel = "VERBOSE";
+      networking.nameservers = [
+        "1.1.1.1"
+        "9.9.9.9"
+      ];
+      boot.kernelParams = [
+        "quiet"
+        "console=ttyS0,115200"
+      ];
+      environment.systemPackages = [
+        pkgs.htop
+        pkgs.python3Packages.requests
+      ];
+      services.nginx.virtualHosts."example.org".root = "/srv/example.org";
+      services.nginx.virtualHosts."example.org".locations."/api".proxyPass = "http://127.0.0.1:8080";
+      services.postgresql.enable = true;
+      services.nginx = {
+        clientMaxBodySize = "64m";
+        enable = true;
+        recommendedTlsSettings = true;
+      };
+      environment.variables = {
+        EDITOR = "vim";
+        PAGER = "less -R";
+      };
+      networking.hosts = {
+        "10.0.0.5" = [
+          "db.internal"
+          "db"
+        ];
+        "::1" = [ "localhost6" ];
+      };
+    }
   ];
 
   networking.hostName = "web";
@@ -28,39 +64,4 @@
 
   # Users from shoal.toml, and the fleet's admin keys for root.
   users.users.root.openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleAdminKeyExample admin@example" ];
-
-  # NixOS options set directly in shoal.toml (checked against the NixOS options index).
-  services.openssh.openFirewall = false;
-  services.openssh.settings.LogLevel = "VERBOSE";
-  networking.nameservers = [
-    "1.1.1.1"
-    "9.9.9.9"
-  ];
-  boot.kernelParams = [
-    "quiet"
-    "console=ttyS0,115200"
-  ];
-  environment.systemPackages = [
-    pkgs.htop
-    pkgs.python3Packages.requests
-  ];
-  services.nginx.virtualHosts."example.org".root = "/srv/example.org";
-  services.nginx.virtualHosts."example.org".locations."/api".proxyPass = "http://127.0.0.1:8080";
-  services.postgresql.enable = true;
-  services.nginx = {
-    clientMaxBodySize = "64m";
-    enable = true;
-    recommendedTlsSettings = true;
-  };
-  environment.variables = {
-    EDITOR = "vim";
-    PAGER = "less -R";
-  };
-  networking.hosts = {
-    "10.0.0.5" = [
-      "db.internal"
-      "db"
-    ];
-    "::1" = [ "localhost6" ];
-  };
 }

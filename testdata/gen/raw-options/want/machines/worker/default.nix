@@ -13,6 +13,10 @@
     ../../modules/features/ssh.nix
     # Extra modules from shoal.toml.
     ../../hosts/common.nix
+    # NixOS options set directly in shoal.toml.
+    {
+      boot.kernel.sysctl = { "vm.swappiness" = 10; };
+    }
   ];
 
   networking.hostName = "worker";
@@ -27,7 +31,4 @@
 
   # Users from shoal.toml, and the fleet's admin keys for root.
   users.users.root.openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleAdminKeyExample admin@example" ];
-
-  # NixOS options set directly in shoal.toml (checked against the NixOS options index).
-  boot.kernel.sysctl = { "vm.swappiness" = 10; };
 }

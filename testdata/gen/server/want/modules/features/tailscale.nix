@@ -17,7 +17,7 @@ in
         networking.firewall.allowedUDPPorts = [ cfg.port ];
       }
       # when tailscale.trust_tailnet = true
-      (lib.mkIf ((f.tailscale.enable && f.tailscale.trust_tailnet)) {
+      (lib.mkIf (f.tailscale.enable && f.tailscale.trust_tailnet) {
         networking.firewall.trustedInterfaces = [ "tailscale0" ];
       })
     ]

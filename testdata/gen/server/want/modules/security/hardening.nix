@@ -23,7 +23,7 @@ in
         boot.kernel.sysctl."net.ipv6.conf.all.accept_redirects" = false;
       }
       # when hardening.level = "strict"
-      (lib.mkIf ((f.hardening.enable && f.hardening.level == "strict")) {
+      (lib.mkIf (f.hardening.enable && f.hardening.level == "strict") {
         security.apparmor.enable = true;
         security.forcePageTableIsolation = true;
         security.virtualisation.flushL1DataCache = "always";
