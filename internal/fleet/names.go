@@ -65,6 +65,7 @@ func nameProblem(s string, re *regexp.Regexp, rule string) string {
 const (
 	machineRule = "a machine name is a host name: letters, digits and \"-\", at most 63, not starting or ending with \"-\""
 	userRule    = "a user name is lowercase letters, digits, \"_\" and \"-\", starting with a letter or \"_\", at most 32"
+	groupRule   = "a group name is lowercase letters, digits, \"_\" and \"-\", starting with a letter or \"_\", at most 32"
 	tagRule     = "a tag is lowercase letters, digits, \"_\" and \"-\""
 	featureRule = "a feature name is lowercase letters, digits and \"-\", starting with a letter"
 )

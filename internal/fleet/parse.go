@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"maps"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -138,7 +139,28 @@ func (p *parser) relativeNix(r Ref, what string) bool {
 		p.d.Diags.Errorf(CodeInvalidValue, p.f.File, r.Path, "%s path %q must be relative to the fleet directory and stay inside it", what, r.Value)
 		return false
 	}
+	if Generated(path.Clean(r.Value)) {
+		p.d.Diags.Errorf(CodeInvalidValue, p.f.File, r.Path, "%s path %q is where shoal gen writes its own files", what, r.Value).
+			Hintf("keep your modules outside flake/, modules/, tests/ and machines/NAME/default.nix, e.g. in machines/NAME/ or nixos/")
+		return false
+	}
 	return true
+}
+
+// Generated reports whether a path in a fleet directory (slash-separated,
+// clean, relative) is a place shoal gen owns: it writes and removes
+// generated files there, and a user's file there would collide.
+func Generated(p string) bool {
+	switch {
+	case p == "flake.nix", p == ".nixd.json":
+		return true
+	case strings.HasPrefix(p, "flake/"), strings.HasPrefix(p, "modules/"), strings.HasPrefix(p, "tests/"):
+		return true
+	case strings.HasPrefix(p, "machines/"):
+		parts := strings.Split(p, "/")
+		return len(parts) == 3 && parts[2] == "default.nix"
+	}
+	return false
 }
 
 // isRelease accepts "YY.MM" and "unstable".
@@ -221,8 +243,12 @@ func (p *parser) user(name string, v *tomltree.Node, path diag.Path) {
 		switch key {
 		case "description":
 			u.Description, _ = p.d.String(v, path, "description")
+			if strings.ContainsAny(u.Description, "\n:") {
+				p.d.Diags.Errorf(CodeInvalidValue, p.f.File, path, "a user's description cannot contain newlines or colons").
+					Hintf("NixOS writes it to /etc/passwd, where colons separate fields; use a dash or a comma instead")
+			}
 		case "groups":
-			u.Groups = p.d.Strings(v, path, "groups")
+			u.Groups = p.names(v, path, "groups", userName, groupRule)
 		case "ssh_keys":
 			u.SSHKeys = p.sshKeys(v, path, "ssh_keys")
 		case "shell":

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/shoal-nix/shoal/internal/catalog"
+	"github.com/shoal-nix/shoal/internal/fleet"
 	"github.com/shoal-nix/shoal/internal/genfs"
 	"github.com/shoal-nix/shoal/internal/nixlit"
 	"github.com/shoal-nix/shoal/internal/resolve"
@@ -26,19 +27,9 @@ type Options struct {
 }
 
 // Owned reports whether path is a place the generator writes: genfs may
-// remove stale generated files there, and nowhere else.
-func Owned(p string) bool {
-	switch {
-	case p == "flake.nix", p == ".nixd.json":
-		return true
-	case strings.HasPrefix(p, "flake/"), strings.HasPrefix(p, "modules/"), strings.HasPrefix(p, "tests/"):
-		return true
-	case strings.HasPrefix(p, "machines/"):
-		parts := strings.Split(p, "/")
-		return len(parts) == 3 && parts[2] == "default.nix"
-	}
-	return false
-}
+// remove stale generated files there, and nowhere else. The fleet file
+// may not point modules or overlays there.
+func Owned(p string) bool { return fleet.Generated(p) }
 
 // Generate returns the files of the flake for a resolved fleet, sorted by
 // path. The fleet must have checked without errors.
