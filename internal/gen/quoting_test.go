@@ -32,8 +32,8 @@ const (
 	hostileModule      = "extra/a ${b} ''c.nix"
 	hostileTimezone    = "Etc/${UTC}''\\x"
 	hostileMachineTZ   = "Asia/${Tokyo}"
-	hostileDescription = "Grüße ${HOME} \"x\" '' \\ \n"
-	hostileGroup       = "g${x}"
+	hostileDescription = "Grüße ${HOME} \"x\" '' \\ ü" // NixOS refuses newlines and colons here; check does too
+	hostileGroup       = "g_x-1" // group names are checked to be plain; the hostile part is elsewhere
 	hostileUserKey     = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIQuoteKeyQuoteKeyQuote ${x} ''y'' \"z\" \\w"
 	hostileAddress     = "h${x}''.example"
 	hostileAddress2    = "b${x}.example"
