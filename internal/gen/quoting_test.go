@@ -33,7 +33,7 @@ const (
 	hostileTimezone    = "Etc/${UTC}''\\x"
 	hostileMachineTZ   = "Asia/${Tokyo}"
 	hostileDescription = "Grüße ${HOME} \"x\" '' \\ ü" // NixOS refuses newlines and colons here; check does too
-	hostileGroup       = "g_x-1" // group names are checked to be plain; the hostile part is elsewhere
+	hostileGroup       = "g_x-1"                       // group names are checked to be plain; the hostile part is elsewhere
 	hostileUserKey     = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIQuoteKeyQuoteKeyQuote ${x} ''y'' \"z\" \\w"
 	hostileAddress     = "h${x}''.example"
 	hostileAddress2    = "b${x}.example"
