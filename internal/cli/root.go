@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
@@ -118,20 +119,11 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return ExitFailure
 }
 
-// isUsage recognises cobra's own argument errors.
+// isUsage recognises cobra's own errors about the command line.
 func isUsage(err error) bool {
 	msg := err.Error()
 	for _, p := range []string{"unknown command", "accepts ", "requires at least", "requires at most", "unknown flag", "unknown shorthand"} {
-		if len(msg) >= len(p) && containsWord(msg, p) {
-			return true
-		}
-	}
-	return false
-}
-
-func containsWord(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
+		if strings.Contains(msg, p) {
 			return true
 		}
 	}
