@@ -110,6 +110,24 @@ func TestNixOSCheck(t *testing.T) {
 					checkMachine(t, outDir, m)
 				})
 			}
+			// The node of each profile's VM test is a NixOS machine too.
+			tests, _ := filepath.Glob(filepath.Join(outDir, "tests", "*.nix"))
+			for _, test := range tests {
+				profile := strings.TrimSuffix(filepath.Base(test), ".nix")
+				wrapper := "vm-test-nodes/" + profile + ".nix"
+				src := "# The node of tests/" + profile + ".nix, as a module.\n" +
+					"(import ../tests/" + profile + ".nix { pkgs.testers.runNixOSTest = test: test; }).nodes.machine\n"
+				if err := os.MkdirAll(filepath.Join(outDir, "vm-test-nodes"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(outDir, filepath.FromSlash(wrapper)), []byte(src), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				t.Run("test-"+profile, func(t *testing.T) {
+					t.Parallel()
+					checkMachine(t, outDir, wrapper)
+				})
+			}
 		})
 	}
 }
@@ -339,6 +357,9 @@ func runNixOSCheck(t *testing.T, outDir, machine string, opts nixosCheckOpts) ni
 	t.Helper()
 	c := requireNixOSChecker(t)
 	module := filepath.Join(outDir, "machines", machine, "default.nix")
+	if strings.HasSuffix(machine, ".nix") {
+		module = filepath.Join(outDir, filepath.FromSlash(machine)) // a module file, not a machine name
+	}
 	args := []string{c.script, "--json", "--lib", c.lib}
 	if !opts.StrictDefaults {
 		args = append(args, "--literal-defaults")
