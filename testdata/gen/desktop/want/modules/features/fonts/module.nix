@@ -4,7 +4,7 @@
 #   fonts.packages
 # fonts.packages takes packages, which typed option values spell only as
 # strings; the packages setting names nixpkgs attributes.
-{ config, lib, pkgs, ... }:
+{ config, pkgs, ... }:
 {
   fonts.packages = map (name: pkgs.${name}) config.shoal.features.fonts.packages;
 }

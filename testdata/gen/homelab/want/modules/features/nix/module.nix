@@ -4,7 +4,7 @@
 #   nix.gc.options
 # The garbage collector's flag is built from the gc_keep setting, which a
 # typed option value cannot do: it only takes a setting's value whole.
-{ config, lib, ... }:
+{ config, ... }:
 {
   nix.gc.options = "--delete-older-than ${config.shoal.features.nix.gc_keep}";
 }
