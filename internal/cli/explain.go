@@ -178,6 +178,8 @@ func originText(o resolve.Origin) string {
 		return "fleet defaults"
 	case resolve.FromProfile:
 		return "profile " + o.Detail
+	case resolve.FromService:
+		return o.Detail // the option, services.backup.schedule
 	}
 	return "machine"
 }

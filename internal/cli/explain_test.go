@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -65,4 +66,31 @@ func cutLast(s, sep string) (before, after string, found bool) {
 		return s, "", false
 	}
 	return s[:i], s[i+len(sep):], true
+}
+
+// TestExplainShowsServiceOptions explains a backup client of the bundled
+// example: its backup schedule comes from [services.backup], and explain
+// names the option and the line that sets it.
+func TestExplainShowsServiceOptions(t *testing.T) {
+	src, err := os.ReadFile(homelab + "/shoal.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := 0
+	for i, l := range strings.Split(string(src), "\n") {
+		if strings.HasPrefix(l, "schedule = ") {
+			line = i + 1
+		}
+	}
+	if line == 0 {
+		t.Fatal("examples/homelab sets no services.backup.schedule")
+	}
+	code, stdout, stderr := shoal(t, "explain", "vps", homelab)
+	if code != ExitOK {
+		t.Fatalf("explain vps: exit %d\n%s", code, stderr)
+	}
+	want := regexp.MustCompile(`\n  backup-client\.schedule += "daily" +services\.backup\.schedule, \.\./\.\./examples/homelab/shoal\.toml:` + strconv.Itoa(line) + `:1\n`)
+	if !want.MatchString(stdout) {
+		t.Errorf("stdout lacks backup-client.schedule from services.backup.schedule at line %d:\n%s", line, stdout)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -95,6 +96,11 @@ func generate(g *globals, o genOptions, fleetArg string) (*generated, error) {
 	src, err := relDir(out, dir)
 	if err != nil {
 		return nil, err
+	}
+	if strings.HasPrefix(src, "..") {
+		if refs := userNixFiles(res); len(refs) > 0 {
+			fmt.Fprintf(g.stderr, "shoal: warning: the flake in %s refers to %d file(s) of the fleet outside it (%s); nix flake commands refuse paths outside the flake: generate into the fleet directory or a directory inside it\n", out, len(refs), refs[0])
+		}
 	}
 	files, err := gen.Generate(res.Resolved, gen.Options{SourceDir: src})
 	if err != nil {

@@ -28,13 +28,14 @@ func (g *generator) featureModule(f *catalog.Feature) error {
 
 	// The unconditional block: options, packages and ports.
 	main := &nixw{indent: 1}
+	var mainAttrs attrs
 	for _, b := range f.NixOS {
 		if len(b.When) == 0 {
-			g.optionLines(main, f, b.Options)
+			g.optionLines(main, &mainAttrs, f, b.Options)
 		}
 	}
 	if pk := g.packageList(f); pk != "" {
-		main.line("environment.systemPackages = ", pk, ";")
+		mainAttrs.add([]string{"environment", "systemPackages"}, pk, "")
 	}
 	for _, proto := range []string{"tcp", "udp"} {
 		var ports []any
@@ -49,9 +50,10 @@ func (g *generator) featureModule(f *catalog.Feature) error {
 			}
 		}
 		if len(ports) > 0 {
-			main.line("networking.firewall.allowed", strings.ToUpper(proto), "Ports = ", main.value(ports), ";")
+			mainAttrs.addValue(main, []string{"networking", "firewall", "allowed" + strings.ToUpper(proto) + "Ports"}, ports, "")
 		}
 	}
+	mainAttrs.write(main)
 	if main.b.Len() > 0 || main.err != nil {
 		if main.err != nil {
 			return fmt.Errorf("generate %s: %w", file, main.err)
@@ -63,7 +65,9 @@ func (g *generator) featureModule(f *catalog.Feature) error {
 			continue
 		}
 		inner := &nixw{indent: 1}
-		g.optionLines(inner, f, b.Options)
+		var innerAttrs attrs
+		g.optionLines(inner, &innerAttrs, f, b.Options)
+		innerAttrs.write(inner)
 		if inner.err != nil {
 			return fmt.Errorf("generate %s: %w", file, inner.err)
 		}
@@ -110,9 +114,16 @@ func (g *generator) featureModule(f *catalog.Feature) error {
 	}
 	w.close("in")
 	w.open("{")
-	if len(blocks) == 0 {
+	switch {
+	case len(blocks) == 0:
 		w.line("config = lib.mkIf cfg.enable { };")
-	} else {
+	case len(blocks) == 1 && strings.HasPrefix(blocks[0], "{\n"):
+		// One plain block needs no lib.mkMerge.
+		w.b.WriteString(strings.Repeat("  ", w.indent) + "config = lib.mkIf cfg.enable ")
+		inner := &nixw{indent: w.indent}
+		inner.line(blocks[0])
+		w.b.WriteString(strings.TrimLeft(strings.TrimSuffix(inner.b.String(), "\n"), " ") + ";\n")
+	default:
 		w.open("config = lib.mkIf cfg.enable (")
 		w.open("lib.mkMerge [")
 		w.b.WriteString(text)
@@ -158,10 +169,10 @@ func (g *generator) packageList(f *catalog.Feature) string {
 	return strings.Join(parts, " ++ ")
 }
 
-// optionLines writes option = value; lines. A value that is exactly an
-// unset-able setting is guarded so NixOS keeps its own default when the
+// optionLines adds option = value bindings to a. A value that is exactly
+// an unset-able setting is guarded so NixOS keeps its own default when the
 // setting is null.
-func (g *generator) optionLines(w *nixw, f *catalog.Feature, opts []catalog.OptionValue) {
+func (g *generator) optionLines(w *nixw, a *attrs, f *catalog.Feature, opts []catalog.OptionValue) {
 	ix := nixopts.Load()
 	for _, o := range opts {
 		p, err := nixopts.SplitPath(o.Option)
@@ -175,11 +186,11 @@ func (g *generator) optionLines(w *nixw, f *catalog.Feature, opts []catalog.Opti
 		if ref, ok := o.Value.(catalog.SettingRef); ok {
 			if s := f.Setting(ref.Setting); s != nil && s.Default == nil {
 				ex := "cfg." + nixlit.AttrName(ref.Setting)
-				w.line(nixlit.AttrPath(p...), " = lib.mkIf (", ex, " != null) ", ex, ";")
+				a.add(p, "lib.mkIf ("+ex+" != null) "+ex, "")
 				continue
 			}
 		}
-		w.bind(p, v)
+		a.addValue(w, p, v, "")
 	}
 }
 
@@ -193,6 +204,10 @@ func (g *generator) optionValue(ix *nixopts.Index, p []string, v any) any {
 	case string:
 		if t := optionType(ix, p); t != nil && isPackage(*t) {
 			return pkgExpr(x)
+		}
+		if strings.Contains(x, "\n") && nixlit.CheckString(x) == nil {
+			// Scripts and configuration text read better as indented strings.
+			return nixlit.Expr(nixlit.IndentedString(x, 0))
 		}
 		return x
 	case []any:

@@ -22,13 +22,15 @@ func (g *generator) profileModules() error {
 		p := g.cat.Profiles[name]
 		file := "modules/profiles/" + name + ".nix"
 		w := newFile(fmt.Sprintf("Profile %s: %s.", name, firstLine(p.Description)))
-		for _, promise := range p.Promises {
-			w.comment("Promises: " + promise)
+		if len(p.Promises) > 0 {
+			w.comment("It promises:")
+			for _, promise := range p.Promises {
+				w.comment("  - " + promise)
+			}
 		}
+		w.comment("Features come from the profile and those it extends; its setting values use lib.mkDefault, so machines override them.")
 		w.line("{ lib, ... }:")
 		w.open("{")
-		w.line("shoal.profile = lib.mkDefault ", str(name), ";")
-		w.blank()
 		enabled := map[string]string{}
 		settings := map[string]map[string]any{}
 		for _, pr := range g.cat.ProfileChain(name) {
@@ -50,26 +52,29 @@ func (g *generator) profileModules() error {
 				settings[s.Feature][s.Name] = v
 			}
 		}
-		w.comment("Features of the profile (and the profiles it extends).")
+		var a attrs
+		a.add([]string{"shoal", "profile"}, "lib.mkDefault "+str(name), "")
 		for _, f := range sortedKeys(enabled) {
 			if !g.used[f] {
 				continue
 			}
-			line := attrPath(featureOpt(f, "enable")...) + " = true;"
+			comment := ""
 			if enabled[f] != name {
-				line += " # from profile " + enabled[f]
+				comment = "from profile " + enabled[f]
 			}
-			w.line(line)
+			a.add(featureOpt(f, "enable"), "true", comment)
+			for _, st := range sortedKeys(settings[f]) {
+				a.add(featureOpt(f, st), "lib.mkDefault "+w.value(nixValue(settings[f][st])), "")
+			}
 		}
-		if len(settings) > 0 {
-			w.blank()
-			w.comment("Setting values of the profile; machines override them.")
-			for _, f := range sortedKeys(settings) {
-				for _, s := range sortedKeys(settings[f]) {
-					w.line(attrPath(featureOpt(f, s)...), " = lib.mkDefault ", w.value(nixValue(settings[f][s])), ";")
+		for _, f := range sortedKeys(settings) {
+			if _, ok := enabled[f]; !ok {
+				for _, st := range sortedKeys(settings[f]) {
+					a.add(featureOpt(f, st), "lib.mkDefault "+w.value(nixValue(settings[f][st])), "")
 				}
 			}
 		}
+		a.write(w)
 		w.close("}")
 		if err := g.put(file, w); err != nil {
 			return err
@@ -91,7 +96,7 @@ func (g *generator) machineFiles() error {
 func (g *generator) machineFile(m *resolve.Machine) error {
 	spec := m.Spec
 	file := "machines/" + spec.Name + "/default.nix"
-	w := newFile(fmt.Sprintf("Machine %s: what shoal.toml says of it, with every feature and why it is on.", spec.Name))
+	w := newFile(fmt.Sprintf("Machine %s: what shoal.toml says of it. Comments say why each feature is on", spec.Name), "and where each value comes from.")
 
 	body := &nixw{indent: 1}
 	body.open("imports = [")
@@ -126,65 +131,50 @@ func (g *generator) machineFile(m *resolve.Machine) error {
 	}
 	body.close("];")
 	body.blank()
-	body.bind([]string{"networking", "hostName"}, spec.Hostname)
-	body.bind([]string{"shoal", "hardware", "system"}, spec.System)
+	var a attrs
+	a.addValue(body, []string{"networking", "hostName"}, spec.Hostname, "")
+	hw := func(name string, v any) { a.addValue(body, []string{"shoal", "hardware", name}, v, "") }
+	hw("system", spec.System)
 	h := spec.Hardware
 	if h.CPU != "" {
-		body.bind([]string{"shoal", "hardware", "cpu"}, h.CPU)
+		hw("cpu", h.CPU)
 	}
 	if len(h.GPU) > 0 {
 		gpus := make([]any, len(h.GPU))
 		for i, gpu := range h.GPU {
 			gpus[i] = gpu.Value
 		}
-		body.bind([]string{"shoal", "hardware", "gpu"}, gpus)
+		hw("gpu", gpus)
 	}
 	if h.Form != "" {
-		body.bind([]string{"shoal", "hardware", "form"}, h.Form)
+		hw("form", h.Form)
 	}
 	if h.Memory > 0 {
-		body.bind([]string{"shoal", "hardware", "memory"}, int64(h.Memory))
+		hw("memory", int64(h.Memory))
 	}
 	if h.Disk > 0 {
-		body.bind([]string{"shoal", "hardware", "disk"}, int64(h.Disk))
+		hw("disk", int64(h.Disk))
 	}
 	if h.Cores > 0 {
-		body.bind([]string{"shoal", "hardware", "cores"}, h.Cores)
+		hw("cores", h.Cores)
 	}
-
-	body.blank()
-	body.comment("Features, and why each is on.")
+	// Each feature: why it is on, then the values set for this machine in
+	// shoal.toml and those derived from its hardware (which profiles and
+	// shoal.toml override).
 	for _, f := range m.Features {
-		body.line(attrPath(featureOpt(f.Name(), "enable")...), " = true; # ", reasonComment(f.Reasons[0]))
-	}
-
-	var machineVals, derived []string
-	for _, f := range m.Features {
+		a.add(featureOpt(f.Name(), "enable"), "true", reasonComment(f.Reasons[0]))
 		for _, v := range f.Settings {
+			p := featureOpt(f.Name(), v.Setting.Name)
 			switch v.Origin.Kind {
 			case resolve.FromMachine:
-				machineVals = append(machineVals, attrPath(featureOpt(f.Name(), v.Setting.Name)...)+" = "+body.value(nixValue(v.Value))+";")
+				a.add(p, body.value(nixValue(v.Value)), "shoal.toml")
 			case resolve.FromHardware:
-				derived = append(derived, attrPath(featureOpt(f.Name(), v.Setting.Name)...)+" = lib.mkOverride "+
-					fmt.Sprint(derivedPriority)+" "+body.value(nixValue(v.Value))+"; # from "+v.Origin.Detail)
+				a.add(p, "lib.mkOverride "+fmt.Sprint(derivedPriority)+" "+body.value(nixValue(v.Value)), "from "+v.Origin.Detail)
 			}
 		}
 	}
-	if len(machineVals) > 0 {
-		body.blank()
-		body.comment("Settings given in shoal.toml.")
-		for _, l := range machineVals {
-			body.line(l)
-		}
-	}
-	if len(derived) > 0 {
-		body.blank()
-		body.comment("Settings derived from the hardware; profiles and shoal.toml override them.")
-		for _, l := range derived {
-			body.line(l)
-		}
-	}
-	g.users(body, m)
+	g.users(body, &a, m)
+	a.write(body)
 	if body.err != nil {
 		return fmt.Errorf("generate %s: %w", file, body.err)
 	}
@@ -217,42 +207,37 @@ func reasonComment(r resolve.Reason) string {
 	return "features in shoal.toml"
 }
 
-// users writes the fleet's users that this machine has, and the admin keys
+// users adds the fleet's users that this machine has, and the admin keys
 // for root (deploy logs in as root with a key unless told otherwise).
-func (g *generator) users(w *nixw, m *resolve.Machine) {
+func (g *generator) users(w *nixw, a *attrs, m *resolve.Machine) {
 	spec := g.rf.Spec
-	if len(m.Spec.Users) == 0 && len(spec.AdminKeys) == 0 {
-		return
-	}
-	w.blank()
-	w.comment("Users from shoal.toml, and the fleet's admin keys for root.")
 	shells := map[string]bool{}
 	for _, ref := range m.Spec.Users {
 		u := spec.User(ref.Value)
 		if u == nil {
 			continue
 		}
-		user := map[string]any{"isNormalUser": true}
+		at := func(p ...string) []string { return append([]string{"users", "users", u.Name}, p...) }
+		a.addValue(w, at("isNormalUser"), true, "")
 		if u.Description != "" {
-			user["description"] = u.Description
+			a.addValue(w, at("description"), u.Description, "")
 		}
 		if len(u.Groups) > 0 {
-			user["extraGroups"] = refValues(u.Groups)
+			a.addValue(w, at("extraGroups"), refValues(u.Groups), "")
 		}
 		if len(u.SSHKeys) > 0 {
-			user["openssh"] = map[string]any{"authorizedKeys": map[string]any{"keys": refValues(u.SSHKeys)}}
+			a.addValue(w, at("openssh", "authorizedKeys", "keys"), refValues(u.SSHKeys), "")
 		}
 		if u.Shell != "" && u.Shell != "bash" {
-			user["shell"] = nixlit.Expr("pkgs." + nixlit.AttrName(u.Shell))
+			a.add(at("shell"), "pkgs."+nixlit.AttrName(u.Shell), "")
 			shells[u.Shell] = true
 		}
-		w.bind([]string{"users", "users", u.Name}, user)
 	}
 	for _, sh := range sortedKeys(shells) {
-		w.bind([]string{"programs", sh, "enable"}, true)
+		a.addValue(w, []string{"programs", sh, "enable"}, true, "")
 	}
 	if len(spec.AdminKeys) > 0 {
-		w.bind([]string{"users", "users", "root", "openssh", "authorizedKeys", "keys"}, refValues(spec.AdminKeys))
+		a.addValue(w, []string{"users", "users", "root", "openssh", "authorizedKeys", "keys"}, refValues(spec.AdminKeys), "the fleet's admin keys")
 	}
 }
 

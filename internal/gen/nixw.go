@@ -106,3 +106,78 @@ func refersTo(text, name string) bool {
 		i = j + 1
 	}
 }
+
+// binding is one attribute of an attribute set being built: a path, the
+// Nix expression bound to it and an optional trailing comment.
+type binding struct {
+	path    []string
+	expr    string
+	comment string
+}
+
+// attrs collects bindings and writes them nested the way a person would:
+// bindings that share a first attribute are grouped under their longest
+// common prefix (services.openssh = { enable = true; ports = [ 22 ]; };),
+// so no attribute is written twice at one level (statix W20) and Nix never
+// sees an attribute defined twice.
+type attrs []binding
+
+// add appends a binding of a rendered expression.
+func (a *attrs) add(path []string, expr, comment string) {
+	*a = append(*a, binding{path: path, expr: expr, comment: comment})
+}
+
+// addValue appends a binding of a Go value rendered with nixlit.Value.
+func (a *attrs) addValue(w *nixw, path []string, v any, comment string) {
+	a.add(path, w.value(v), comment)
+}
+
+// write writes the bindings at w's indentation.
+func (a attrs) write(w *nixw) {
+	var order []string
+	groups := map[string][]binding{}
+	for _, b := range a {
+		k := b.path[0]
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], b)
+	}
+	for _, k := range order {
+		g := groups[k]
+		n := commonPrefix(g)
+		if len(g) == 1 || n == 0 {
+			for _, b := range g {
+				line := nixlit.AttrPath(b.path...) + " = " + b.expr + ";"
+				if b.comment != "" {
+					line += " # " + b.comment
+				}
+				w.line(line)
+			}
+			continue
+		}
+		inner := make(attrs, len(g))
+		for i, b := range g {
+			inner[i] = binding{path: b.path[n:], expr: b.expr, comment: b.comment}
+		}
+		w.open(nixlit.AttrPath(g[0].path[:n]...) + " = {")
+		inner.write(w)
+		w.close("};")
+	}
+}
+
+// commonPrefix is the length of the longest path prefix the bindings
+// share, leaving every binding at least one attribute of its own.
+func commonPrefix(g []binding) int {
+	n := len(g[0].path) - 1
+	for _, b := range g[1:] {
+		n = min(n, len(b.path)-1)
+		for i := 0; i < n; i++ {
+			if b.path[i] != g[0].path[i] {
+				n = i
+				break
+			}
+		}
+	}
+	return max(n, 0)
+}

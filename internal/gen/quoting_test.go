@@ -38,6 +38,8 @@ const (
 	hostileAddress     = "h${x}''.example"
 	hostileAddress2    = "b${x}.example"
 	hostileRepository  = "s3:https://x/${y}''/"
+	hostileSchedule    = "Mon *-*-* ${h}:00 ''\"\\" // [services.backup] schedule, a setting of backup-client
+	hostileBackupPath  = "/srv/${x} ''y''"
 	hostileDomain      = "ex${am}ple.org ''\" \\ ü\n"
 	hostileEtcName     = "m${x} ''q''"
 	hostileEtcText     = "multi\nline ${y} ''z''\n\ttab"
@@ -143,6 +145,8 @@ func hostileFleet() fstest.MapFS {
 	line("[services.backup]")
 	line(`clients = ["in"]`)
 	line("repository = ", tomlString(hostileRepository))
+	line("schedule = ", tomlString(hostileSchedule))
+	line("paths = ", tomlList(hostileBackupPath))
 	line("[services.logs]")
 	line(`server = ["with"]`)
 	line(`agents = ["or"]`)
@@ -188,6 +192,8 @@ let
     mkBefore = id;
     mkIf = _: id;
     mkMerge = id;
+    optional = c: x: if c then [ x ] else [ ];
+    concatLines = lines: builtins.concatStringsSep "" (map (l: l + "\n") lines);
     mkEnableOption = id;
     mkOption = id;
     types.enum = id;
@@ -206,7 +212,10 @@ let
   }).config._then;
   trickyOption = (import ./modules/nixos/default.nix { inherit lib; }).options.shoal.features.tricky;
   services = (import ./modules/services/defaults.nix {
-    config = { shoal.features = { }; networking.hostName = "HOST"; };
+    config = {
+      shoal.features.load-balancer = { port = 8443; health_path = "/ready"; };
+      networking.hostName = "HOST";
+    };
     inherit lib;
   }).config;
   last = list: builtins.elemAt list (builtins.length list - 1);
@@ -373,11 +382,15 @@ func TestHostileValuesRoundTrip(t *testing.T) {
 	}
 	same("scrape targets", dig(got.Services[0], "services", "prometheus", "scrapeConfigs", 0, "static_configs", 0, "targets"), targets)
 	haproxy, _ := dig(got.Services[1], "services", "haproxy", "config").(string)
-	for _, want := range []string{"\n  server a-b " + hostileAddress2 + ":80 check\n", "\n  server with " + hostileAddress + ":80 check\n"} {
+	// The frontend's port and health check are the machine's settings.
+	for _, want := range []string{"\n  bind *:8443\n", "\n  server a-b " + hostileAddress2 + ":80 check\n", "\n  server with " + hostileAddress + ":80 check\n", "\n  option httpchk GET /ready\n"} {
 		if !strings.Contains(haproxy, want) {
 			t.Errorf("haproxy config %q does not hold %q", haproxy, want)
 		}
 	}
+	backupClient := dig(got.Services[2], "shoal", "features", "backup-client")
+	same("backup schedule from [services.backup]", dig(backupClient, "schedule"), hostileSchedule)
+	same("backup paths from [services.backup]", dig(backupClient, "paths"), []any{hostileBackupPath})
 	same("backup repository", dig(got.Services[2], "services", "restic", "backups", "shoal", "repository"), hostileRepository+"HOST")
 	same("loki URL", dig(got.Services[3], "systemd", "services", "alloy", "environment", "SHOAL_LOKI_URL"), "http://"+hostileAddress+":3100/loki/api/v1/push")
 

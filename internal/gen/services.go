@@ -9,10 +9,15 @@ import (
 	"github.com/shoal-nix/shoal/internal/resolve"
 )
 
+// servicePriority is the priority of the setting values that service
+// options give ([services.backup] schedule): above profiles (lib.mkDefault,
+// 1000), below what a machine sets (100), as resolve layers them.
+const servicePriority = 900
+
 // services writes modules/services/defaults.nix: the fleet services of
 // shoal.toml wired across machines (scrape targets, log and backup
-// destinations, load balancer backends), each under the enable option of
-// the feature its role brings.
+// destinations, load balancer backends) and the setting values their
+// options give, each under the enable option of the feature its role brings.
 func (g *generator) services() error {
 	w := newFile(
 		"Fleet services from [services] in shoal.toml, wired across machines: what each role's",
@@ -91,6 +96,8 @@ func settingOf(m *resolve.Machine, feature, setting string) any {
 	return nil
 }
 
+// block writes what fn writes, unless nothing, under feature's enable
+// option; nothing when no machine has the feature.
 func (g *generator) block(w *nixw, comment, feature string, fn func(in *nixw)) {
 	if !g.used[feature] {
 		return
@@ -100,7 +107,37 @@ func (g *generator) block(w *nixw, comment, feature string, fn func(in *nixw)) {
 	if in.err != nil && w.err == nil {
 		w.err = in.err
 	}
+	if in.b.Len() == 0 {
+		return
+	}
 	w.line("# " + comment + "\n(lib.mkIf " + featuresVar + "." + nixlit.AttrPath(feature, "enable") + " {\n" + in.b.String() + "})")
+}
+
+// serviceSettings writes the values s's options give the settings of
+// feature (resolve.ServiceOptions), at servicePriority.
+func (g *generator) serviceSettings(w *nixw, s *fleet.Service, feature string) {
+	def := g.cat.Features[feature]
+	vals := map[string]any{}
+	for key, n := range s.Options {
+		to, ok := resolve.ServiceOptions[s.Kind][key]
+		if !ok || to.Feature != feature || def == nil || def.Setting(to.Setting) == nil {
+			continue
+		}
+		if v, problem, _ := def.Setting(to.Setting).Type.Check(n); problem == "" {
+			vals[to.Setting] = v
+		}
+	}
+	if len(vals) == 0 {
+		return
+	}
+	w.comment(fmt.Sprintf("settings from [services.%s]; a machine's own settings override them", s.Kind))
+	w.open(attrPath(featureOpt(feature)...) + " = {")
+	for _, st := range def.Settings { // in the order the feature declares them
+		if v, ok := vals[st.Name]; ok {
+			w.line(nixlit.AttrName(st.Name), fmt.Sprintf(" = lib.mkOverride %d ", servicePriority), w.value(nixValue(v)), ";")
+		}
+	}
+	w.close("};")
 }
 
 func (g *generator) monitoringBlock(w *nixw, s *fleet.Service) {
@@ -111,6 +148,7 @@ func (g *generator) monitoringBlock(w *nixw, s *fleet.Service) {
 		}
 	}
 	g.block(w, "monitoring: the server scrapes every agent's node exporter", "monitoring-server", func(in *nixw) {
+		g.serviceSettings(in, s, "monitoring-server")
 		in.bind([]string{"services", "prometheus", "scrapeConfigs"}, []any{map[string]any{
 			"job_name":       "node",
 			"static_configs": []any{map[string]any{"targets": targets}},
@@ -119,6 +157,9 @@ func (g *generator) monitoringBlock(w *nixw, s *fleet.Service) {
 }
 
 func (g *generator) logsBlock(w *nixw, s *fleet.Service) {
+	g.block(w, "logs: the log server's settings", "log-server", func(in *nixw) {
+		g.serviceSettings(in, s, "log-server")
+	})
 	servers := g.members(s, "server")
 	if len(servers) == 0 {
 		return
@@ -137,31 +178,49 @@ func (g *generator) backupBlock(w *nixw, s *fleet.Service) {
 	} else if servers := g.members(s, "server"); len(servers) > 0 {
 		repo = "rest:http://" + hostPort(address(servers[0]), settingOf(servers[0], "backup-server", "port")) + "/"
 	}
-	if repo == "" {
-		return
-	}
 	g.block(w, "backup: clients back up to the fleet's repository, one directory per host", "backup-client", func(in *nixw) {
+		g.serviceSettings(in, s, "backup-client")
+		if repo == "" {
+			return
+		}
 		in.line(nixlit.AttrPath("services", "restic", "backups", "shoal", "repository"), " = ",
 			str(repo)+" + config.networking.hostName", ";")
 		in.bind([]string{"services", "restic", "backups", "shoal", "passwordFile"}, "/var/lib/shoal/secrets/restic-password")
 	})
 }
 
+// loadBalancerBlock writes HAProxy's frontend and backend. The port the
+// frontend binds and the health check are the load-balancer settings of
+// the machine the configuration is for, read in Nix: a machine may set
+// its own. The feature opens that port in the firewall.
 func (g *generator) loadBalancerBlock(w *nixw, s *fleet.Service) {
-	port, backendPort := int64(80), int64(80)
-	if n := s.Options["port"]; n != nil {
-		port = n.Int
-	}
+	backendPort := int64(80)
 	if n := s.Options["backend_port"]; n != nil {
 		backendPort = n.Int
 	}
-	var lines []string
-	lines = append(lines, "frontend shoal", fmt.Sprintf("  bind *:%d", port), "  default_backend shoal", "", "backend shoal", "  balance roundrobin")
+	lb := featuresVar + "." + nixlit.AttrPath("load-balancer")
+	lines := []string{
+		str("frontend shoal"),
+		`"  bind *:${toString ` + lb + `.port}"`,
+		str("  default_backend shoal"),
+		str(""),
+		str("backend shoal"),
+		str("  balance roundrobin"),
+	}
 	for _, m := range g.members(s, "backends") {
-		lines = append(lines, fmt.Sprintf("  server %s %s check", m.Name(), hostPort(address(m), backendPort)))
+		lines = append(lines, str(fmt.Sprintf("  server %s %s check", m.Name(), hostPort(address(m), backendPort))))
 	}
 	g.block(w, "load balancer: the frontends spread requests over the backends", "load-balancer", func(in *nixw) {
-		in.line(nixlit.AttrPath("services", "haproxy", "config"), " = lib.mkAfter ", nixlit.IndentedString(strings.Join(lines, "\n")+"\n", 0), ";")
-		in.bind([]string{"networking", "firewall", "allowedTCPPorts"}, []any{port})
+		g.serviceSettings(in, s, "load-balancer")
+		in.open(nixlit.AttrPath("services", "haproxy", "config") + " = lib.mkAfter (")
+		in.open("lib.concatLines (")
+		in.open("[")
+		for _, l := range lines {
+			in.line(l)
+		}
+		in.close("]")
+		in.line("++ lib.optional (", lb, ".health_path != null) ", `"  option httpchk GET ${`, lb, `.health_path}"`)
+		in.close(")")
+		in.close(");")
 	})
 }

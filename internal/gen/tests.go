@@ -7,6 +7,7 @@ import (
 
 	"github.com/shoal-nix/shoal/internal/catalog"
 	"github.com/shoal-nix/shoal/internal/nixlit"
+	"github.com/shoal-nix/shoal/internal/resolve"
 )
 
 // testFiles writes tests/PROFILE.nix: a NixOS VM test per profile in use,
@@ -58,7 +59,8 @@ func (g *generator) profileFeatures(name string) []*catalog.Feature {
 }
 
 // settingFor is a setting's value on a machine of the profile that sets
-// nothing itself: the profile's, else the fleet's default, else the catalog's.
+// nothing itself: a service option's, else the profile's, else the fleet's
+// default, else the catalog's.
 func (g *generator) settingFor(profile string, f *catalog.Feature, setting string) any {
 	s := f.Setting(setting)
 	if s == nil {
@@ -78,6 +80,16 @@ func (g *generator) settingFor(profile string, f *catalog.Feature, setting strin
 				if x, problem, _ := s.Type.Check(ps.Value); problem == "" {
 					v = x
 				}
+			}
+		}
+	}
+	for _, svc := range g.rf.Spec.Services {
+		for key, n := range svc.Options {
+			if resolve.ServiceOptions[svc.Kind][key] != (resolve.ServiceSetting{Feature: f.Name, Setting: setting}) {
+				continue
+			}
+			if x, problem, _ := s.Type.Check(n); problem == "" {
+				v = x
 			}
 		}
 	}
@@ -138,12 +150,14 @@ func (g *generator) testFile(name string) error {
 		w.line(rel(file, featureFile(f.Name)))
 	}
 	w.close("];")
+	var a attrs
 	for _, f := range features {
-		w.line(attrPath(featureOpt(f.Name, "enable")...), " = true;")
+		a.add(featureOpt(f.Name, "enable"), "true", "")
+		if f.Name == "core" && g.settingFor(name, f, "state_version") == nil {
+			a.add(featureOpt("core", "state_version"), str(releaseOf(g.rf.Spec.NixOS)), "")
+		}
 	}
-	if core := g.cat.Features["core"]; core != nil && g.used["core"] && g.settingFor(name, core, "state_version") == nil {
-		w.line(attrPath(featureOpt("core", "state_version")...), " = ", str(releaseOf(g.rf.Spec.NixOS)), ";")
-	}
+	a.write(w)
 	w.close("};")
 	w.blank()
 	w.line("testScript = ", nixlit.IndentedString(strings.Join(script, "\n")+"\n", 0), ";")

@@ -73,19 +73,21 @@ type Reason struct {
 	Path   diag.Path
 }
 
-// Origin kinds: where a setting's value came from.
+// Origin kinds: where a setting's value came from, from the lowest layer
+// to the highest.
 const (
 	FromCatalog  = "catalog"
 	FromHardware = "hardware"
 	FromDefaults = "defaults"
 	FromProfile  = "profile"
+	FromService  = "service"
 	FromMachine  = "machine"
 )
 
 // Origin says where a resolved value came from.
 type Origin struct {
 	Kind   string
-	Detail string // e.g. the profile name, or the hardware fact
+	Detail string // the profile name, the hardware fact, or the service option ("services.backup.schedule")
 	File   string
 	Path   diag.Path
 }

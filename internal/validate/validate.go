@@ -2,6 +2,8 @@ package validate
 
 import (
 	"fmt"
+	"maps"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -26,7 +28,7 @@ const (
 	CodeDuplicateHost  = "SH061"
 	CodeNoServer       = "SH063"
 	CodeNoBackupTarget = "SH064"
-	CodeServiceOption  = "SH065"
+	CodeServiceOption  = resolve.CodeServiceOption
 	CodeLockout        = "SH070"
 	CodePasswordPublic = "SH071"
 	CodeNoStateVersion = "SH072"
@@ -41,6 +43,7 @@ func Fleet(rf *resolve.Fleet) diag.List {
 	}
 	v.duplicates()
 	v.services()
+	v.healthPaths()
 	return v.diags
 }
 
@@ -426,26 +429,67 @@ func (v *validator) services() {
 	}
 }
 
-// serviceOptions checks the types of the non-role keys of a service.
+// serviceOptions checks the non-role keys of a service that set no feature
+// setting; resolve checks the others against the setting's type.
 func (v *validator) serviceOptions(s *fleet.Service) {
-	for key, n := range s.Options {
-		path := s.Path.Child(key)
-		var want tomltree.Kind
-		switch key {
-		case "keep_daily", "keep_weekly", "keep_monthly", "port", "backend_port":
-			want = tomltree.Integer
-		case "paths", "exclude":
-			want = tomltree.Array
-		default:
-			want = tomltree.String
-		}
-		if n.Kind != want {
-			v.diags.Errorf(CodeServiceOption, v.file, path, "services.%s.%s must be %s, not %s", s.Kind, key, (&tomltree.Node{Kind: want}).Describe(), n.Describe())
+	for _, key := range slices.Sorted(maps.Keys(s.Options)) {
+		if _, ok := resolve.ServiceOptions[s.Kind][key]; ok {
 			continue
 		}
-		if want == tomltree.Integer && (n.Int < 0 || strings.HasSuffix(key, "port") && (n.Int < 1 || n.Int > 65535)) {
-			v.diags.Errorf(CodeServiceOption, v.file, path, "services.%s.%s is out of range: %d", s.Kind, key, n.Int)
+		n, path := s.Options[key], s.Path.Child(key)
+		want := tomltree.String
+		if key == "backend_port" {
+			want = tomltree.Integer
 		}
+		if n.Kind != want {
+			v.diags.Errorf(CodeServiceOption, v.file, path, "services.%s.%s: expected %s, found %s", s.Kind, key, (&tomltree.Node{Kind: want}).Describe(), n.Describe())
+			continue
+		}
+		switch {
+		case want == tomltree.Integer && (n.Int < 1 || n.Int > 65535):
+			v.diags.Errorf(CodeServiceOption, v.file, path, "services.%s.%s: %d is out of range: expected a port number (1-65535)", s.Kind, key, n.Int)
+		case s.Kind == "monitoring" && key == "alert_email":
+			// Accepting it silently would promise mail that never comes.
+			v.diags.Warnf(CodeServiceOption, v.file, path, "services.monitoring.alert_email is not used yet: shoal has no alerting yet").
+				Hintf("remove it; until shoal configures Alertmanager, set it up in a module of your own (modules = [...])")
+		}
+	}
+}
+
+// healthPathRE is what load-balancer.health_path may be: a URL path with
+// none of the characters HAProxy's configuration reads as quoting,
+// comments or separators, since it is written into that configuration.
+var healthPathRE = regexp.MustCompile(`^/[A-Za-z0-9._~%!&()*+,;=:@/?-]*$`)
+
+// healthPaths checks the load balancer's health check path where it is
+// set: in [services.load_balancer], and where a machine has a value of its
+// own (a machine's settings, the fleet's defaults, a profile).
+func (v *validator) healthPaths() {
+	const hint = "write a path that starts with \"/\", without spaces, quotes, \"\\\" or \"#\", such as \"/healthz\""
+	for _, s := range v.rf.Spec.Services {
+		if n := s.Options["health_path"]; n != nil && n.Kind == tomltree.String && !healthPathRE.MatchString(n.Str) {
+			v.diags.Errorf(CodeServiceOption, v.file, s.Path.Child("health_path"), "services.%s.health_path: %q is not a URL path the load balancer can check", s.Kind, n.Str).
+				Hintf("%s", hint)
+		}
+	}
+	reported := map[string]bool{}
+	for _, m := range v.rf.Machines {
+		f := m.Feature("load-balancer")
+		if f == nil {
+			continue
+		}
+		val := f.Value("health_path")
+		if val == nil || val.Origin.Kind == resolve.FromService {
+			continue
+		}
+		p, ok := val.Value.(string)
+		where := val.Origin.File + "\x00" + val.Origin.Path.String()
+		if !ok || healthPathRE.MatchString(p) || reported[where] {
+			continue
+		}
+		reported[where] = true
+		v.diags.Errorf(resolve.CodeSettingValue, val.Origin.File, val.Origin.Path, "load-balancer.health_path: %q is not a URL path the load balancer can check", p).
+			Hintf("%s", hint)
 	}
 }
 

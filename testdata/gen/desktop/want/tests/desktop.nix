@@ -24,15 +24,17 @@ pkgs.testers.runNixOSTest {
       ../modules/features/printing.nix
       ../modules/features/ssh.nix
     ];
-    shoal.features.audio.enable = true;
-    shoal.features.core.enable = true;
-    shoal.features.desktop.enable = true;
-    shoal.features.firewall.enable = true;
-    shoal.features.fonts.enable = true;
-    shoal.features.networkmanager.enable = true;
-    shoal.features.nix.enable = true;
-    shoal.features.printing.enable = true;
-    shoal.features.ssh.enable = true;
+    shoal.features = {
+      audio.enable = true;
+      core.enable = true;
+      desktop.enable = true;
+      firewall.enable = true;
+      fonts.enable = true;
+      networkmanager.enable = true;
+      nix.enable = true;
+      printing.enable = true;
+      ssh.enable = true;
+    };
   };
 
   testScript = ''

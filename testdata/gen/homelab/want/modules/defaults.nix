@@ -18,6 +18,9 @@
       "/var/lib/containers"
       "**/.cache"
     ];
+    keep_daily = null;
+    keep_weekly = null;
+    keep_monthly = null;
   };
   backup-server = {
     port = 8000;
@@ -92,6 +95,7 @@
   monitoring-server = {
     port = 9090;
     retention = "30d";
+    scrape_interval = "1m";
     grafana_port = 3000;
   };
   networkmanager = {

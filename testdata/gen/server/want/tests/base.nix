@@ -19,10 +19,12 @@ pkgs.testers.runNixOSTest {
       ../modules/features/nix.nix
       ../modules/features/ssh.nix
     ];
-    shoal.features.core.enable = true;
-    shoal.features.firewall.enable = true;
-    shoal.features.nix.enable = true;
-    shoal.features.ssh.enable = true;
+    shoal.features = {
+      core.enable = true;
+      firewall.enable = true;
+      nix.enable = true;
+      ssh.enable = true;
+    };
   };
 
   testScript = ''

@@ -15,6 +15,9 @@
       "/var/lib/containers"
       "**/.cache"
     ];
+    keep_daily = null;
+    keep_weekly = null;
+    keep_monthly = null;
   };
   core = {
     timezone = "UTC";
@@ -40,6 +43,7 @@
     port = 80;
     stats_port = 8404;
     timeout = "30s";
+    health_path = null;
   };
   log-server = {
     port = 3100;
@@ -55,6 +59,7 @@
   monitoring-server = {
     port = 9090;
     retention = "30d";
+    scrape_interval = "1m";
     grafana_port = 3000;
   };
   nix = {

@@ -20,11 +20,13 @@ pkgs.testers.runNixOSTest {
       ../modules/features/nix.nix
       ../modules/features/ssh.nix
     ];
-    shoal.features.core.enable = true;
-    shoal.features.firewall.enable = true;
-    shoal.features.monitoring-agent.enable = true;
-    shoal.features.nix.enable = true;
-    shoal.features.ssh.enable = true;
+    shoal.features = {
+      core.enable = true;
+      firewall.enable = true;
+      monitoring-agent.enable = true;
+      nix.enable = true;
+      ssh.enable = true;
+    };
   };
 
   testScript = ''

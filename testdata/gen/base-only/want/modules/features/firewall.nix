@@ -5,14 +5,12 @@ let
   cfg = config.shoal.features.firewall;
 in
 {
-  config = lib.mkIf cfg.enable (
-    lib.mkMerge [
-      {
-        networking.firewall.enable = true;
-        networking.firewall.allowPing = cfg.allow_ping;
-        networking.firewall.logRefusedConnections = cfg.log_refused;
-        networking.firewall.trustedInterfaces = cfg.trusted_interfaces;
-      }
-    ]
-  );
+  config = lib.mkIf cfg.enable {
+    networking.firewall = {
+      enable = true;
+      allowPing = cfg.allow_ping;
+      logRefusedConnections = cfg.log_refused;
+      trustedInterfaces = cfg.trusted_interfaces;
+    };
+  };
 }

@@ -6,14 +6,12 @@ let
   common = import ../packages/common.nix pkgs;
 in
 {
-  config = lib.mkIf cfg.enable (
-    lib.mkMerge [
-      {
-        hardware.graphics.enable = true;
-        hardware.intel-gpu-tools.enable = true;
-        services.xserver.videoDrivers = [ "modesetting" ];
-        environment.systemPackages = common.gpu-tools;
-      }
-    ]
-  );
+  config = lib.mkIf cfg.enable {
+    hardware = {
+      graphics.enable = true;
+      intel-gpu-tools.enable = true;
+    };
+    services.xserver.videoDrivers = [ "modesetting" ];
+    environment.systemPackages = common.gpu-tools;
+  };
 }

@@ -13,9 +13,11 @@ in
       }
       # when printing.discover = true
       (lib.mkIf (f.printing.enable && f.printing.discover) {
-        services.avahi.enable = true;
-        services.avahi.nssmdns4 = true;
-        services.avahi.openFirewall = true;
+        services.avahi = {
+          enable = true;
+          nssmdns4 = true;
+          openFirewall = true;
+        };
       })
     ]
   );

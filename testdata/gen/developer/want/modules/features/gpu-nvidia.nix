@@ -6,17 +6,17 @@ let
   common = import ../packages/common.nix pkgs;
 in
 {
-  config = lib.mkIf cfg.enable (
-    lib.mkMerge [
-      {
-        nixpkgs.config.allowUnfree = true;
-        hardware.graphics.enable = true;
-        hardware.nvidia.modesetting.enable = true;
-        hardware.nvidia.open = cfg.open;
-        hardware.nvidia.powerManagement.enable = cfg.power_management;
-        services.xserver.videoDrivers = [ "nvidia" ];
-        environment.systemPackages = common.gpu-tools;
-      }
-    ]
-  );
+  config = lib.mkIf cfg.enable {
+    nixpkgs.config.allowUnfree = true;
+    hardware = {
+      graphics.enable = true;
+      nvidia = {
+        modesetting.enable = true;
+        open = cfg.open;
+        powerManagement.enable = cfg.power_management;
+      };
+    };
+    services.xserver.videoDrivers = [ "nvidia" ];
+    environment.systemPackages = common.gpu-tools;
+  };
 }

@@ -5,12 +5,10 @@ let
   cfg = config.shoal.features.networkmanager;
 in
 {
-  config = lib.mkIf cfg.enable (
-    lib.mkMerge [
-      {
-        networking.networkmanager.enable = true;
-        networking.networkmanager.wifi.backend = cfg.wifi_backend;
-      }
-    ]
-  );
+  config = lib.mkIf cfg.enable {
+    networking.networkmanager = {
+      enable = true;
+      wifi.backend = cfg.wifi_backend;
+    };
+  };
 }

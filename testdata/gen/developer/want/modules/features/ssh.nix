@@ -5,17 +5,17 @@ let
   cfg = config.shoal.features.ssh;
 in
 {
-  config = lib.mkIf cfg.enable (
-    lib.mkMerge [
-      {
-        services.openssh.enable = true;
-        services.openssh.ports = [ cfg.port ];
-        services.openssh.settings.PasswordAuthentication = cfg.password_authentication;
-        services.openssh.settings.KbdInteractiveAuthentication = cfg.password_authentication;
-        services.openssh.settings.PermitRootLogin = cfg.permit_root_login;
-        services.openssh.settings.X11Forwarding = cfg.x11_forwarding;
-        networking.firewall.allowedTCPPorts = [ cfg.port ];
-      }
-    ]
-  );
+  config = lib.mkIf cfg.enable {
+    services.openssh = {
+      enable = true;
+      ports = [ cfg.port ];
+      settings = {
+        PasswordAuthentication = cfg.password_authentication;
+        KbdInteractiveAuthentication = cfg.password_authentication;
+        PermitRootLogin = cfg.permit_root_login;
+        X11Forwarding = cfg.x11_forwarding;
+      };
+    };
+    networking.firewall.allowedTCPPorts = [ cfg.port ];
+  };
 }

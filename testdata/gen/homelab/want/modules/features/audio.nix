@@ -5,15 +5,13 @@ let
   cfg = config.shoal.features.audio;
 in
 {
-  config = lib.mkIf cfg.enable (
-    lib.mkMerge [
-      {
-        services.pipewire.enable = true;
-        services.pipewire.pulse.enable = true;
-        services.pipewire.alsa.enable = true;
-        services.pipewire.jack.enable = cfg.jack;
-        security.rtkit.enable = true;
-      }
-    ]
-  );
+  config = lib.mkIf cfg.enable {
+    services.pipewire = {
+      enable = true;
+      pulse.enable = true;
+      alsa.enable = true;
+      jack.enable = cfg.jack;
+    };
+    security.rtkit.enable = true;
+  };
 }

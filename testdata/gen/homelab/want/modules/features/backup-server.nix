@@ -8,10 +8,12 @@ in
   config = lib.mkIf cfg.enable (
     lib.mkMerge [
       {
-        services.restic.server.enable = true;
-        services.restic.server.appendOnly = cfg.append_only;
-        services.restic.server.dataDir = cfg.data_dir;
-        services.restic.server.prometheus = true;
+        services.restic.server = {
+          enable = true;
+          appendOnly = cfg.append_only;
+          dataDir = cfg.data_dir;
+          prometheus = true;
+        };
         environment.systemPackages = [ pkgs.restic ];
         networking.firewall.allowedTCPPorts = [ cfg.port ];
       }

@@ -15,20 +15,28 @@ in
       }
       # when desktop.environment = "gnome"
       (lib.mkIf (f.desktop.enable && f.desktop.environment == "gnome") {
-        services.desktopManager.gnome.enable = true;
-        services.displayManager.gdm.enable = true;
+        services = {
+          desktopManager.gnome.enable = true;
+          displayManager.gdm.enable = true;
+        };
       })
       # when desktop.environment = "plasma"
       (lib.mkIf (f.desktop.enable && f.desktop.environment == "plasma") {
-        services.desktopManager.plasma6.enable = true;
-        services.displayManager.sddm.enable = true;
-        services.displayManager.sddm.wayland.enable = true;
+        services = {
+          desktopManager.plasma6.enable = true;
+          displayManager.sddm = {
+            enable = true;
+            wayland.enable = true;
+          };
+        };
       })
       # when desktop.environment = "hyprland"
       (lib.mkIf (f.desktop.enable && f.desktop.environment == "hyprland") {
         programs.hyprland.enable = true;
-        services.displayManager.sddm.enable = true;
-        services.displayManager.sddm.wayland.enable = true;
+        services.displayManager.sddm = {
+          enable = true;
+          wayland.enable = true;
+        };
       })
     ]
   );

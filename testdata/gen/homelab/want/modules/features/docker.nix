@@ -10,8 +10,10 @@ in
   config = lib.mkIf cfg.enable (
     lib.mkMerge [
       {
-        virtualisation.docker.enable = true;
-        virtualisation.docker.autoPrune.enable = cfg.prune;
+        virtualisation.docker = {
+          enable = true;
+          autoPrune.enable = cfg.prune;
+        };
         environment.systemPackages = common.containers ++ [ pkgs.docker-compose ];
       }
       # when docker.nvidia = true and gpu-nvidia.open = true or false

@@ -8,8 +8,10 @@ in
   config = lib.mkIf cfg.enable (
     lib.mkMerge [
       {
-        fonts.enableDefaultPackages = true;
-        fonts.fontconfig.enable = true;
+        fonts = {
+          enableDefaultPackages = true;
+          fontconfig.enable = true;
+        };
       }
       # what typed settings cannot say, from module.nix
       (import ./fonts/module.nix args)

@@ -6,18 +6,20 @@ let
   common = import ../packages/common.nix pkgs;
 in
 {
-  config = lib.mkIf cfg.enable (
-    lib.mkMerge [
-      {
-        nixpkgs.config.allowUnfree = true;
-        programs.steam.enable = true;
-        programs.steam.remotePlay.openFirewall = cfg.remote_play;
-        programs.steam.localNetworkGameTransfers.openFirewall = cfg.remote_play;
-        programs.gamemode.enable = true;
-        hardware.graphics.enable = true;
-        hardware.graphics.enable32Bit = true;
-        environment.systemPackages = common.gaming;
-      }
-    ]
-  );
+  config = lib.mkIf cfg.enable {
+    nixpkgs.config.allowUnfree = true;
+    programs = {
+      steam = {
+        enable = true;
+        remotePlay.openFirewall = cfg.remote_play;
+        localNetworkGameTransfers.openFirewall = cfg.remote_play;
+      };
+      gamemode.enable = true;
+    };
+    hardware.graphics = {
+      enable = true;
+      enable32Bit = true;
+    };
+    environment.systemPackages = common.gaming;
+  };
 }

@@ -6,15 +6,15 @@ let
   common = import ../packages/common.nix pkgs;
 in
 {
-  config = lib.mkIf cfg.enable (
-    lib.mkMerge [
-      {
-        hardware.graphics.enable = true;
-        hardware.amdgpu.initrd.enable = true;
-        hardware.amdgpu.opencl.enable = cfg.opencl;
-        services.xserver.videoDrivers = [ "amdgpu" ];
-        environment.systemPackages = common.gpu-tools ++ [ pkgs.radeontop ];
-      }
-    ]
-  );
+  config = lib.mkIf cfg.enable {
+    hardware = {
+      graphics.enable = true;
+      amdgpu = {
+        initrd.enable = true;
+        opencl.enable = cfg.opencl;
+      };
+    };
+    services.xserver.videoDrivers = [ "amdgpu" ];
+    environment.systemPackages = common.gpu-tools ++ [ pkgs.radeontop ];
+  };
 }

@@ -15,8 +15,10 @@ in
       }
       # when laptop.power_manager = "tlp"
       (lib.mkIf (f.laptop.enable && f.laptop.power_manager == "tlp") {
-        services.tlp.enable = true;
-        services.power-profiles-daemon.enable = false;
+        services = {
+          tlp.enable = true;
+          power-profiles-daemon.enable = false;
+        };
       })
       # when laptop.power_manager = "power-profiles-daemon"
       (lib.mkIf (f.laptop.enable && f.laptop.power_manager == "power-profiles-daemon") {

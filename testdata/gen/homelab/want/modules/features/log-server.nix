@@ -5,61 +5,59 @@ let
   cfg = config.shoal.features.log-server;
 in
 {
-  config = lib.mkIf cfg.enable (
-    lib.mkMerge [
-      {
-        services.loki.enable = true;
-        services.loki.configuration = {
-          analytics = {
-            reporting_enabled = false;
-          };
-          auth_enabled = false;
-          common = {
-            instance_addr = "127.0.0.1";
-            path_prefix = "/var/lib/loki";
-            replication_factor = 1;
-            ring = {
-              kvstore = {
-                store = "inmemory";
-              };
-            };
-            storage = {
-              filesystem = {
-                chunks_directory = "/var/lib/loki/chunks";
-                rules_directory = "/var/lib/loki/rules";
-              };
+  config = lib.mkIf cfg.enable {
+    services.loki = {
+      enable = true;
+      configuration = {
+        analytics = {
+          reporting_enabled = false;
+        };
+        auth_enabled = false;
+        common = {
+          instance_addr = "127.0.0.1";
+          path_prefix = "/var/lib/loki";
+          replication_factor = 1;
+          ring = {
+            kvstore = {
+              store = "inmemory";
             };
           };
-          compactor = {
-            delete_request_store = "filesystem";
-            retention_enabled = true;
-            working_directory = "/var/lib/loki/compactor";
-          };
-          limits_config = {
-            retention_period = cfg.retention;
-          };
-          schema_config = {
-            configs = [
-              {
-                from = "2024-04-01";
-                index = {
-                  period = "24h";
-                  prefix = "index_";
-                };
-                object_store = "filesystem";
-                schema = "v13";
-                store = "tsdb";
-              }
-            ];
-          };
-          server = {
-            grpc_listen_port = 9096;
-            http_listen_port = cfg.port;
+          storage = {
+            filesystem = {
+              chunks_directory = "/var/lib/loki/chunks";
+              rules_directory = "/var/lib/loki/rules";
+            };
           };
         };
-        environment.systemPackages = [ pkgs.grafana-loki ];
-        networking.firewall.allowedTCPPorts = [ cfg.port ];
-      }
-    ]
-  );
+        compactor = {
+          delete_request_store = "filesystem";
+          retention_enabled = true;
+          working_directory = "/var/lib/loki/compactor";
+        };
+        limits_config = {
+          retention_period = cfg.retention;
+        };
+        schema_config = {
+          configs = [
+            {
+              from = "2024-04-01";
+              index = {
+                period = "24h";
+                prefix = "index_";
+              };
+              object_store = "filesystem";
+              schema = "v13";
+              store = "tsdb";
+            }
+          ];
+        };
+        server = {
+          grpc_listen_port = 9096;
+          http_listen_port = cfg.port;
+        };
+      };
+    };
+    environment.systemPackages = [ pkgs.grafana-loki ];
+    networking.firewall.allowedTCPPorts = [ cfg.port ];
+  };
 }

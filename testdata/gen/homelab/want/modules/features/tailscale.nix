@@ -9,10 +9,12 @@ in
   config = lib.mkIf cfg.enable (
     lib.mkMerge [
       {
-        services.tailscale.enable = true;
-        services.tailscale.port = cfg.port;
-        services.tailscale.useRoutingFeatures = cfg.routing;
-        services.tailscale.authKeyFile = lib.mkIf (cfg.auth_key_file != null) cfg.auth_key_file;
+        services.tailscale = {
+          enable = true;
+          port = cfg.port;
+          useRoutingFeatures = cfg.routing;
+          authKeyFile = lib.mkIf (cfg.auth_key_file != null) cfg.auth_key_file;
+        };
         environment.systemPackages = [ pkgs.tailscale ];
         networking.firewall.allowedUDPPorts = [ cfg.port ];
       }

@@ -103,6 +103,21 @@ in
           default = defaults.backup-client.exclude;
           description = "What is left out (restic exclude patterns)";
         };
+        keep_daily = lib.mkOption {
+          type = lib.types.nullOr (lib.types.addCheck lib.types.int (x: x >= 1));
+          default = defaults.backup-client.keep_daily;
+          description = "Daily snapshots restic forget keeps after each backup; unset: no daily rule. With no keep_* setting, no snapshot is ever removed";
+        };
+        keep_weekly = lib.mkOption {
+          type = lib.types.nullOr (lib.types.addCheck lib.types.int (x: x >= 1));
+          default = defaults.backup-client.keep_weekly;
+          description = "Weekly snapshots restic forget keeps after each backup; unset: no weekly rule";
+        };
+        keep_monthly = lib.mkOption {
+          type = lib.types.nullOr (lib.types.addCheck lib.types.int (x: x >= 1));
+          default = defaults.backup-client.keep_monthly;
+          description = "Monthly snapshots restic forget keeps after each backup; unset: no monthly rule";
+        };
       };
 
       backup-server = {
@@ -389,6 +404,11 @@ in
           type = lib.types.str;
           default = defaults.monitoring-server.retention;
           description = "How long Prometheus keeps samples";
+        };
+        scrape_interval = lib.mkOption {
+          type = lib.types.str;
+          default = defaults.monitoring-server.scrape_interval;
+          description = "How often Prometheus scrapes the agents (a Prometheus duration: 15s, 1m)";
         };
         grafana_port = lib.mkOption {
           type = lib.types.port;

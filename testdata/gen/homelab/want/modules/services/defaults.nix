@@ -9,6 +9,10 @@ in
   config = lib.mkMerge [
     # monitoring: the server scrapes every agent's node exporter
     (lib.mkIf f.monitoring-server.enable {
+      # settings from [services.monitoring]; a machine's own settings override them
+      shoal.features.monitoring-server = {
+        retention = lib.mkOverride 900 "90d";
+      };
       services.prometheus.scrapeConfigs = [
         {
           job_name = "node";
@@ -32,6 +36,13 @@ in
     })
     # backup: clients back up to the fleet's repository, one directory per host
     (lib.mkIf f.backup-client.enable {
+      # settings from [services.backup]; a machine's own settings override them
+      shoal.features.backup-client = {
+        schedule = lib.mkOverride 900 "daily";
+        keep_daily = lib.mkOverride 900 7;
+        keep_weekly = lib.mkOverride 900 4;
+        keep_monthly = lib.mkOverride 900 6;
+      };
       services.restic.backups.shoal.repository = "rest:http://nas.home.arpa:8000/" + config.networking.hostName;
       services.restic.backups.shoal.passwordFile = "/var/lib/shoal/secrets/restic-password";
     })

@@ -5,12 +5,8 @@ let
   cfg = config.shoal.features.motd;
 in
 {
-  config = lib.mkIf cfg.enable (
-    lib.mkMerge [
-      {
-        users.motd = cfg.text;
-        environment.etc."nginx/conf.d/motd.conf".text = "# placeholder";
-      }
-    ]
-  );
+  config = lib.mkIf cfg.enable {
+    users.motd = cfg.text;
+    environment.etc."nginx/conf.d/motd.conf".text = "# placeholder";
+  };
 }

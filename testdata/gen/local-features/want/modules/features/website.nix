@@ -10,15 +10,19 @@ in
   config = lib.mkIf cfg.enable (
     lib.mkMerge [
       {
-        services.nginx.enable = true;
-        services.nginx.recommendedGzipSettings = true;
-        services.nginx.defaultHTTPListenPort = cfg.port;
+        services.nginx = {
+          enable = true;
+          recommendedGzipSettings = true;
+          defaultHTTPListenPort = cfg.port;
+        };
         environment.systemPackages = [ pkgs.curl ];
-        networking.firewall.allowedTCPPorts = [
-          cfg.port
-          443
-        ];
-        networking.firewall.allowedUDPPorts = [ 443 ];
+        networking.firewall = {
+          allowedTCPPorts = [
+            cfg.port
+            443
+          ];
+          allowedUDPPorts = [ 443 ];
+        };
       }
       # when hardware.form = "vm"
       (lib.mkIf (hw.form == "vm") {

@@ -8,17 +8,25 @@ in
   config = lib.mkIf cfg.enable (
     lib.mkMerge [
       {
-        nix.settings.experimental-features = [
-          "nix-command"
-          "flakes"
-        ];
-        nix.settings.trusted-users = cfg.trusted_users;
-        nix.settings.max-jobs = lib.mkIf (cfg.max_jobs != null) cfg.max_jobs;
-        nix.settings.cores = cfg.build_cores;
-        nix.gc.automatic = true;
-        nix.gc.dates = cfg.gc_schedule;
-        nix.optimise.automatic = true;
-        nix.optimise.dates = [ cfg.optimise_schedule ];
+        nix = {
+          settings = {
+            experimental-features = [
+              "nix-command"
+              "flakes"
+            ];
+            trusted-users = cfg.trusted_users;
+            max-jobs = lib.mkIf (cfg.max_jobs != null) cfg.max_jobs;
+            cores = cfg.build_cores;
+          };
+          gc = {
+            automatic = true;
+            dates = cfg.gc_schedule;
+          };
+          optimise = {
+            automatic = true;
+            dates = [ cfg.optimise_schedule ];
+          };
+        };
       }
       # what typed settings cannot say, from module.nix
       (import ./nix/module.nix args)

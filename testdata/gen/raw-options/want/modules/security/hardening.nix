@@ -9,25 +9,33 @@ in
   config = lib.mkIf cfg.enable (
     lib.mkMerge [
       {
-        security.sudo.execWheelOnly = true;
-        security.sudo.wheelNeedsPassword = cfg.wheel_needs_password;
+        security.sudo = {
+          execWheelOnly = true;
+          wheelNeedsPassword = cfg.wheel_needs_password;
+        };
         users.mutableUsers = false;
-        services.fail2ban.enable = true;
-        services.fail2ban.bantime = cfg.ban_time;
-        boot.kernel.sysctl."kernel.dmesg_restrict" = 1;
-        boot.kernel.sysctl."kernel.kptr_restrict" = 2;
-        boot.kernel.sysctl."net.core.bpf_jit_harden" = 2;
-        boot.kernel.sysctl."kernel.unprivileged_bpf_disabled" = 1;
-        boot.kernel.sysctl."net.ipv4.conf.all.accept_redirects" = false;
-        boot.kernel.sysctl."net.ipv4.conf.all.send_redirects" = false;
-        boot.kernel.sysctl."net.ipv6.conf.all.accept_redirects" = false;
+        services.fail2ban = {
+          enable = true;
+          bantime = cfg.ban_time;
+        };
+        boot.kernel.sysctl = {
+          "kernel.dmesg_restrict" = 1;
+          "kernel.kptr_restrict" = 2;
+          "net.core.bpf_jit_harden" = 2;
+          "kernel.unprivileged_bpf_disabled" = 1;
+          "net.ipv4.conf.all.accept_redirects" = false;
+          "net.ipv4.conf.all.send_redirects" = false;
+          "net.ipv6.conf.all.accept_redirects" = false;
+        };
       }
       # when hardening.level = "strict"
       (lib.mkIf (f.hardening.enable && f.hardening.level == "strict") {
-        security.apparmor.enable = true;
-        security.forcePageTableIsolation = true;
-        security.virtualisation.flushL1DataCache = "always";
-        security.protectKernelImage = true;
+        security = {
+          apparmor.enable = true;
+          forcePageTableIsolation = true;
+          virtualisation.flushL1DataCache = "always";
+          protectKernelImage = true;
+        };
         boot.kernel.sysctl."kernel.yama.ptrace_scope" = 2;
       })
     ]

@@ -5,13 +5,11 @@ let
   cfg = config.shoal.features.zram;
 in
 {
-  config = lib.mkIf cfg.enable (
-    lib.mkMerge [
-      {
-        zramSwap.enable = true;
-        zramSwap.memoryPercent = cfg.memory_percent;
-        zramSwap.algorithm = cfg.algorithm;
-      }
-    ]
-  );
+  config = lib.mkIf cfg.enable {
+    zramSwap = {
+      enable = true;
+      memoryPercent = cfg.memory_percent;
+      algorithm = cfg.algorithm;
+    };
+  };
 }

@@ -5,14 +5,12 @@ let
   cfg = config.shoal.features.monitoring-agent;
 in
 {
-  config = lib.mkIf cfg.enable (
-    lib.mkMerge [
-      {
-        services.prometheus.exporters.node.enable = true;
-        services.prometheus.exporters.node.port = cfg.port;
-        services.prometheus.exporters.node.enabledCollectors = cfg.collectors;
-        networking.firewall.allowedTCPPorts = [ cfg.port ];
-      }
-    ]
-  );
+  config = lib.mkIf cfg.enable {
+    services.prometheus.exporters.node = {
+      enable = true;
+      port = cfg.port;
+      enabledCollectors = cfg.collectors;
+    };
+    networking.firewall.allowedTCPPorts = [ cfg.port ];
+  };
 }

@@ -5,25 +5,41 @@ let
   cfg = config.shoal.features.monitoring-server;
 in
 {
-  config = lib.mkIf cfg.enable (
-    lib.mkMerge [
-      {
-        services.prometheus.enable = true;
-        services.prometheus.port = cfg.port;
-        services.prometheus.retentionTime = cfg.retention;
-        services.grafana.enable = true;
-        services.grafana.settings.server.http_addr = "0.0.0.0";
-        services.grafana.settings.server.http_port = cfg.grafana_port;
-        services.grafana.settings.security.secret_key = "$__file{/var/lib/grafana/secret-key}";
-        services.grafana.settings.security.admin_password = "$__file{/var/lib/grafana/admin-password}";
-        services.grafana.settings.analytics.reporting_enabled = false;
-        systemd.services.grafana.preStart = "umask 077\nfor f in /var/lib/grafana/secret-key /var/lib/grafana/admin-password; do\n  if [ ! -s \"$f\" ]; then\n    head -c 24 /dev/urandom | base64 > \"$f\"\n  fi\ndone\n";
-        environment.systemPackages = [ pkgs.prometheus-alertmanager ];
-        networking.firewall.allowedTCPPorts = [
-          cfg.port
-          cfg.grafana_port
-        ];
-      }
-    ]
-  );
+  config = lib.mkIf cfg.enable {
+    services = {
+      prometheus = {
+        enable = true;
+        port = cfg.port;
+        retentionTime = cfg.retention;
+        globalConfig.scrape_interval = cfg.scrape_interval;
+      };
+      grafana = {
+        enable = true;
+        settings = {
+          server = {
+            http_addr = "0.0.0.0";
+            http_port = cfg.grafana_port;
+          };
+          security = {
+            secret_key = "$__file{/var/lib/grafana/secret-key}";
+            admin_password = "$__file{/var/lib/grafana/admin-password}";
+          };
+          analytics.reporting_enabled = false;
+        };
+      };
+    };
+    systemd.services.grafana.preStart = ''
+      umask 077
+      for f in /var/lib/grafana/secret-key /var/lib/grafana/admin-password; do
+        if [ ! -s "$f" ]; then
+          head -c 24 /dev/urandom | base64 > "$f"
+        fi
+      done
+    '';
+    environment.systemPackages = [ pkgs.prometheus-alertmanager ];
+    networking.firewall.allowedTCPPorts = [
+      cfg.port
+      cfg.grafana_port
+    ];
+  };
 }

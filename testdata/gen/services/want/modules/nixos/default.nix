@@ -94,6 +94,21 @@ in
           default = defaults.backup-client.exclude;
           description = "What is left out (restic exclude patterns)";
         };
+        keep_daily = lib.mkOption {
+          type = lib.types.nullOr (lib.types.addCheck lib.types.int (x: x >= 1));
+          default = defaults.backup-client.keep_daily;
+          description = "Daily snapshots restic forget keeps after each backup; unset: no daily rule. With no keep_* setting, no snapshot is ever removed";
+        };
+        keep_weekly = lib.mkOption {
+          type = lib.types.nullOr (lib.types.addCheck lib.types.int (x: x >= 1));
+          default = defaults.backup-client.keep_weekly;
+          description = "Weekly snapshots restic forget keeps after each backup; unset: no weekly rule";
+        };
+        keep_monthly = lib.mkOption {
+          type = lib.types.nullOr (lib.types.addCheck lib.types.int (x: x >= 1));
+          default = defaults.backup-client.keep_monthly;
+          description = "Monthly snapshots restic forget keeps after each backup; unset: no monthly rule";
+        };
       };
 
       core = {
@@ -211,6 +226,11 @@ in
           default = defaults.load-balancer.timeout;
           description = "Client and server inactivity timeout";
         };
+        health_path = lib.mkOption {
+          type = lib.types.nullOr lib.types.str;
+          default = defaults.load-balancer.health_path;
+          description = "URL path of the backends' health check (HAProxy's option httpchk GET PATH), such as \"/healthz\"; unset: a backend is up when it accepts TCP connections";
+        };
       };
 
       log-server = {
@@ -261,6 +281,11 @@ in
           type = lib.types.str;
           default = defaults.monitoring-server.retention;
           description = "How long Prometheus keeps samples";
+        };
+        scrape_interval = lib.mkOption {
+          type = lib.types.str;
+          default = defaults.monitoring-server.scrape_interval;
+          description = "How often Prometheus scrapes the agents (a Prometheus duration: 15s, 1m)";
         };
         grafana_port = lib.mkOption {
           type = lib.types.port;

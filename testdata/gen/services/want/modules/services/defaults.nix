@@ -9,6 +9,11 @@ in
   config = lib.mkMerge [
     # monitoring: the server scrapes every agent's node exporter
     (lib.mkIf f.monitoring-server.enable {
+      # settings from [services.monitoring]; a machine's own settings override them
+      shoal.features.monitoring-server = {
+        retention = lib.mkOverride 900 "90d";
+        scrape_interval = lib.mkOverride 900 "30s";
+      };
       services.prometheus.scrapeConfigs = [
         {
           job_name = "node";
@@ -25,28 +30,56 @@ in
         }
       ];
     })
+    # logs: the log server's settings
+    (lib.mkIf f.log-server.enable {
+      # settings from [services.logs]; a machine's own settings override them
+      shoal.features.log-server = {
+        retention = lib.mkOverride 900 "336h";
+      };
+    })
     # logs: shippers push the journal to the log server
     (lib.mkIf f.log-shipper.enable {
       systemd.services.alloy.environment.SHOAL_LOKI_URL = "http://10.1.0.5:3200/loki/api/v1/push";
     })
     # backup: clients back up to the fleet's repository, one directory per host
     (lib.mkIf f.backup-client.enable {
+      # settings from [services.backup]; a machine's own settings override them
+      shoal.features.backup-client = {
+        schedule = lib.mkOverride 900 "*-*-* 02:30:00";
+        paths = lib.mkOverride 900 [
+          "/srv"
+          "/var/lib"
+        ];
+        exclude = lib.mkOverride 900 [ "/var/lib/cache" ];
+        keep_daily = lib.mkOverride 900 7;
+        keep_weekly = lib.mkOverride 900 4;
+        keep_monthly = lib.mkOverride 900 12;
+      };
       services.restic.backups.shoal.repository = "s3:https://s3.example.com/fleet-backups/" + config.networking.hostName;
       services.restic.backups.shoal.passwordFile = "/var/lib/shoal/secrets/restic-password";
     })
     # load balancer: the frontends spread requests over the backends
     (lib.mkIf f.load-balancer.enable {
-      services.haproxy.config = lib.mkAfter ''
-        frontend shoal
-          bind *:8080
-          default_backend shoal
-
-        backend shoal
-          balance roundrobin
-          server app1 10.1.0.11:3000 check
-          server app2 [2001:db8::12]:3000 check
-      '';
-      networking.firewall.allowedTCPPorts = [ 8080 ];
+      # settings from [services.load_balancer]; a machine's own settings override them
+      shoal.features.load-balancer = {
+        port = lib.mkOverride 900 8080;
+        health_path = lib.mkOverride 900 "/healthz";
+      };
+      services.haproxy.config = lib.mkAfter (
+        lib.concatLines (
+          [
+            "frontend shoal"
+            "  bind *:${toString f.load-balancer.port}"
+            "  default_backend shoal"
+            ""
+            "backend shoal"
+            "  balance roundrobin"
+            "  server app1 10.1.0.11:3000 check"
+            "  server app2 [2001:db8::12]:3000 check"
+          ]
+          ++ lib.optional (f.load-balancer.health_path != null) "  option httpchk GET ${f.load-balancer.health_path}"
+        )
+      );
     })
   ];
 }
