@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -140,7 +141,7 @@ func (c Condition) String() string {
 	for i, cl := range c {
 		vals := make([]string, len(cl.Values))
 		for j, v := range cl.Values {
-			vals[j] = formatValue(v)
+			vals[j] = FormatValue(v)
 		}
 		op := " = "
 		if len(cl.Values) > 0 {
@@ -153,9 +154,20 @@ func (c Condition) String() string {
 	return strings.Join(parts, " and ")
 }
 
-func formatValue(v any) string {
-	if s, ok := v.(string); ok {
-		return fmt.Sprintf("%q", s)
+// FormatValue renders a setting value the way the fleet file writes it:
+// "plasma", ["go", "rust"], 22, true; nil is "(unset)".
+func FormatValue(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "(unset)"
+	case string:
+		return fmt.Sprintf("%q", x)
+	case []string:
+		q := make([]string, len(x))
+		for i, s := range x {
+			q[i] = fmt.Sprintf("%q", s)
+		}
+		return "[" + strings.Join(q, ", ") + "]"
 	}
 	return fmt.Sprint(v)
 }
@@ -238,14 +250,7 @@ func (c *Catalog) FeatureNames() []string { return sortedKeys(c.Features) }
 // ProfileNames returns all profile names, sorted.
 func (c *Catalog) ProfileNames() []string { return sortedKeys(c.Profiles) }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 // ProfileChain returns a profile and the profiles it extends, the most
 // basic first.

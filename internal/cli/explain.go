@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/shoal-nix/shoal/internal/catalog"
 	"github.com/shoal-nix/shoal/internal/check"
 	"github.com/shoal-nix/shoal/internal/diag"
 	"github.com/shoal-nix/shoal/internal/resolve"
@@ -191,21 +192,6 @@ func originWhere(o resolve.Origin, loc func(string, diag.Path) string) string {
 	return loc(o.File, o.Path)
 }
 
-func formatSetting(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "(unset)"
-	case string:
-		return fmt.Sprintf("%q", x)
-	case []string:
-		q := make([]string, len(x))
-		for i, s := range x {
-			q[i] = fmt.Sprintf("%q", s)
-		}
-		return "[" + strings.Join(q, ", ") + "]"
-	}
-	return fmt.Sprint(v)
-}
 
 func printExplanation(w io.Writer, x explanation, m *resolve.Machine) {
 	h := m.Spec.Hardware
@@ -243,7 +229,7 @@ func printExplanation(w io.Writer, x explanation, m *resolve.Machine) {
 			if s.Where != "" {
 				where += ", " + s.Where
 			}
-			fmt.Fprintf(tw, "  %s.%s\t= %s\t%s\n", f.Name, s.Name, formatSetting(s.Value), where)
+			fmt.Fprintf(tw, "  %s.%s\t= %s\t%s\n", f.Name, s.Name, catalog.FormatValue(s.Value), where)
 		}
 	}
 	tw.Flush()

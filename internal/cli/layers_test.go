@@ -14,7 +14,7 @@ import (
 // -> leaves.
 var layer = map[string]int{
 	"diag":     0,
-	"nixopts":  0,
+	"nixopts":  1,
 	"nixlit":   0,
 	"tomltree": 1,
 	"fleet":    2,

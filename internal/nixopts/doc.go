@@ -22,6 +22,7 @@
 // conventions for what TOML cannot say as Nix does (packages are strings
 // naming nixpkgs attributes, submodule entries are checked through Lookup).
 //
-// The package is a leaf: it reads only its embedded data, and Load, which
-// reads it once, takes a few milliseconds.
+// The package reads only its embedded data, and Load, which reads it once,
+// takes a few milliseconds. Attribute names are quoted by package nixlit,
+// shoal's one quoting place.
 package nixopts

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/shoal-nix/shoal/internal/nixlit"
 )
 
 // SplitPath splits an option path written the Nix way into attribute names:
@@ -70,7 +72,7 @@ func splitPath(s string, index bool) ([]string, error) {
 				return nil, fmt.Errorf("option path %q: quote the whole attribute name, not part of it", s)
 			case index && (name == "*" || isAnyName(name)):
 			case !isIdentifier(name):
-				return nil, fmt.Errorf("option path %q: attribute name %q must be quoted (%s)", s, name, quoteName(name))
+				return nil, fmt.Errorf("option path %q: attribute name %q must be quoted (%s)", s, name, nixlit.String(name))
 			}
 			i = j
 		}
@@ -97,7 +99,7 @@ func FormatPath(path []string) string {
 		if isIdentifier(name) && !nixKeywords[name] || name == "*" || isAnyName(name) {
 			b.WriteString(name)
 		} else {
-			b.WriteString(quoteName(name))
+			b.WriteString(nixlit.String(name))
 		}
 	}
 	return b.String()
@@ -123,33 +125,4 @@ func isIdentifier(s string) bool {
 		}
 	}
 	return true
-}
-
-// quoteName writes an attribute name as a Nix string.
-func quoteName(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '"', '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		case '$':
-			if i+1 < len(s) && s[i+1] == '{' {
-				b.WriteString(`\$`)
-			} else {
-				b.WriteByte(c)
-			}
-		default:
-			b.WriteByte(c)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
 }

@@ -162,7 +162,7 @@ func (v *validator) relateSettings(e *diag.Diagnostic, m *resolve.Machine, c cat
 		feature, setting, ok := strings.Cut(cl.Key, ".")
 		if f := m.Feature(feature); ok && f != nil {
 			if val := f.Value(setting); val != nil && val.Origin.Kind != resolve.FromCatalog {
-				e.Relate(val.Origin.File, val.Origin.Path, "%s is set to %s here", cl.Key, formatValue(val.Value))
+				e.Relate(val.Origin.File, val.Origin.Path, "%s is set to %s here", cl.Key, catalog.FormatValue(val.Value))
 			}
 		}
 	}
@@ -307,20 +307,6 @@ func withArticle(word string) string {
 	return "a " + word
 }
 
-// formatValue renders a setting value the way the fleet file writes it.
-func formatValue(v any) string {
-	switch x := v.(type) {
-	case string:
-		return fmt.Sprintf("%q", x)
-	case []string:
-		q := make([]string, len(x))
-		for i, s := range x {
-			q[i] = fmt.Sprintf("%q", s)
-		}
-		return "[" + strings.Join(q, ", ") + "]"
-	}
-	return fmt.Sprint(v)
-}
 
 func (v *validator) resources(m *resolve.Machine, f *resolve.Feature) {
 	need, h := f.Def.Resources, m.Spec.Hardware
