@@ -192,7 +192,6 @@ func originWhere(o resolve.Origin, loc func(string, diag.Path) string) string {
 	return loc(o.File, o.Path)
 }
 
-
 func printExplanation(w io.Writer, x explanation, m *resolve.Machine) {
 	h := m.Spec.Hardware
 	var hw []string

@@ -307,7 +307,6 @@ func withArticle(word string) string {
 	return "a " + word
 }
 
-
 func (v *validator) resources(m *resolve.Machine, f *resolve.Feature) {
 	need, h := f.Def.Resources, m.Spec.Hardware
 	if !(need.Memory > 0 && h.Memory > 0 && h.Memory < need.Memory || need.Disk > 0 && h.Disk > 0 && h.Disk < need.Disk) {
