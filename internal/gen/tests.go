@@ -141,6 +141,8 @@ func (g *generator) testFile(name string) error {
 	w.line("{ pkgs, ... }:")
 	w.open("pkgs.testers.runNixOSTest {")
 	w.line("name = ", str("shoal-profile-"+name), ";")
+	w.comment("Features may set nixpkgs.config (allowUnfree); the test's shared pkgs would make it read-only.")
+	w.line("node.pkgsReadOnly = false;")
 	w.blank()
 	w.open("nodes.machine = {")
 	w.open("imports = [")

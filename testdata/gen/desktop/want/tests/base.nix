@@ -9,6 +9,8 @@
 { pkgs, ... }:
 pkgs.testers.runNixOSTest {
   name = "shoal-profile-base";
+  # Features may set nixpkgs.config (allowUnfree); the test's shared pkgs would make it read-only.
+  node.pkgsReadOnly = false;
 
   nodes.machine = {
     imports = [

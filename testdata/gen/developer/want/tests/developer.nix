@@ -7,6 +7,8 @@
 { pkgs, ... }:
 pkgs.testers.runNixOSTest {
   name = "shoal-profile-developer";
+  # Features may set nixpkgs.config (allowUnfree); the test's shared pkgs would make it read-only.
+  node.pkgsReadOnly = false;
 
   nodes.machine = {
     imports = [
