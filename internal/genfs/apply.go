@@ -46,8 +46,9 @@ func (e *RefusedError) Error() string {
 // checks again that every file it is to create is still absent and every
 // file it is to update or remove still carries the header, and stops if
 // one does not. It then writes each new content to a temporary file in the
-// destination's directory (creating directories 0755 and files 0644) and
-// syncs it; only when all are written does it rename them into place, so
+// destination's directory (creating directories 0755 and files 0644),
+// syncs the file system once, and only when all are written renames them
+// into place, so
 // each file is replaced atomically and a failed write changes nothing.
 // Last it removes the stale files and the directories that their removal
 // leaves empty, never dir itself.
@@ -101,6 +102,17 @@ func Apply(dir string, files []File, p *Plan) (Result, error) {
 	staged, err := stage(root, writes)
 	if err != nil {
 		return res, fmt.Errorf("write generated files (nothing was changed): %w", err)
+	}
+	// Without a sync, a crash could leave an empty file in place: it would
+	// lack the header, and shoal would then refuse to overwrite it. One sync
+	// of the file system costs far less than one per file.
+	if len(staged) > 0 && os.Getenv("SHOAL_NOSYNC") == "" {
+		if err := syncFS(dir); err != nil {
+			for _, s := range staged {
+				root.Remove(s.tmp)
+			}
+			return res, fmt.Errorf("write generated files (nothing was changed): %w", err)
+		}
 	}
 	for i, s := range staged {
 		if err := root.Rename(s.tmp, s.path); err != nil {
@@ -211,8 +223,13 @@ func stage(root *os.Root, files []File) (staged []stagedFile, err error) {
 		}
 		staged = nil
 	}()
+	seen := map[string]bool{}
 	for _, f := range files {
 		for dir := range parents(f.Path) {
+			if seen[dir] {
+				continue
+			}
+			seen[dir] = true
 			err := root.Mkdir(dir, 0o755)
 			if err == nil {
 				made = append(made, dir)
@@ -220,6 +237,8 @@ func stage(root *os.Root, files []File) (staged []stagedFile, err error) {
 				return staged, err
 			}
 		}
+	}
+	for _, f := range files {
 		if testHookStage != nil {
 			if err := testHookStage(f.Path); err != nil {
 				return staged, err
@@ -258,12 +277,6 @@ func writeTemp(root *os.Root, f File) (string, error) {
 			return "", err
 		}
 		_, err = out.Write(f.Data)
-		if err == nil {
-			// Without the sync, a crash could leave an empty file in
-			// place: it would lack the header, and shoal would then
-			// refuse to overwrite it.
-			err = out.Sync()
-		}
 		if cerr := out.Close(); err == nil {
 			err = cerr
 		}

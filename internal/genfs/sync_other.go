@@ -1,0 +1,7 @@
+//go:build !linux
+
+package genfs
+
+// syncFS does nothing outside Linux, where shoal's fleets are managed
+// from; the renames are still atomic.
+func syncFS(string) error { return nil }
