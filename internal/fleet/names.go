@@ -98,16 +98,26 @@ func ParseSize(s string) (Size, error) {
 	return Size(f * float64(mult)), nil
 }
 
-// String renders the size with a binary unit, the way memory is usually told.
+// String renders the size the way people write it: in the largest binary
+// or decimal unit it is a whole number of ("32GiB", "1TB"), else in binary
+// units with one decimal.
 func (s Size) String() string {
+	for _, u := range []struct {
+		name string
+		size int64
+	}{{"TiB", 1 << 40}, {"TB", 1e12}, {"GiB", 1 << 30}, {"GB", 1e9}, {"MiB", 1 << 20}, {"MB", 1e6}, {"KiB", 1 << 10}, {"KB", 1e3}} {
+		if s >= Size(u.size) && int64(s)%u.size == 0 {
+			return fmt.Sprintf("%d%s", int64(s)/u.size, u.name)
+		}
+	}
 	units := []string{"B", "KiB", "MiB", "GiB", "TiB"}
 	v, i := float64(s), 0
 	for v >= 1024 && i < len(units)-1 {
 		v /= 1024
 		i++
 	}
-	if v == float64(int64(v)) {
-		return fmt.Sprintf("%d%s", int64(v), units[i])
+	if i == 0 {
+		return fmt.Sprintf("%dB", int64(s))
 	}
 	return fmt.Sprintf("%.1f%s", v, units[i])
 }

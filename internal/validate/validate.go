@@ -29,6 +29,7 @@ const (
 	CodeNoServer       = "SH063"
 	CodeNoBackupTarget = "SH064"
 	CodeServiceOption  = resolve.CodeServiceOption
+	CodeManyServers    = "SH066"
 	CodeLockout        = "SH070"
 	CodePasswordPublic = "SH071"
 	CodeNoStateVersion = "SH072"
@@ -101,8 +102,8 @@ func (v *validator) machine(m *resolve.Machine) {
 		v.excluded(m, f)
 		v.deprecated(m, f)
 		v.hardware(m, f)
-		v.resources(m, f)
 	}
+	v.resources(m)
 	v.security(m)
 	v.rawOptions(m.Spec)
 	if core := m.Feature("core"); core != nil {
@@ -307,21 +308,53 @@ func withArticle(word string) string {
 	return "a " + word
 }
 
-func (v *validator) resources(m *resolve.Machine, f *resolve.Feature) {
-	need, h := f.Def.Resources, m.Spec.Hardware
-	if !(need.Memory > 0 && h.Memory > 0 && h.Memory < need.Memory || need.Disk > 0 && h.Disk > 0 && h.Disk < need.Disk) {
-		return // the common case: nothing to report, so no anchor to find
+// resources warns, once per machine and resource, when the machine has
+// less memory or disk than some of its features want, naming them all.
+func (v *validator) resources(m *resolve.Machine) {
+	h := m.Spec.Hardware
+	check := func(code, what string, have fleet.Size, need func(*catalog.Feature) fleet.Size, hint string) {
+		if have == 0 {
+			return // not told: nothing to compare
+		}
+		var short []*resolve.Feature
+		for _, f := range m.Features {
+			if n := need(f.Def); n > have {
+				short = append(short, f)
+			}
+		}
+		if len(short) == 0 {
+			return
+		}
+		wants := make([]string, len(short))
+		for i, f := range short {
+			wants[i] = fmt.Sprintf("%s (%s)", f.Name(), need(f.Def))
+		}
+		e := v.diags.Warnf(code, v.file, m.Spec.Path.Child("hardware", what), "%s has %s of %s, less than %s %s", m.Name(), have, what, joinAnd(wants), plural(len(short), "wants", "want"))
+		if hint != "" {
+			e.Hint = hint
+		}
+		for _, f := range short {
+			file, path := v.anchor(m, f)
+			e.Relate(file, path, "%s", describe(f))
+		}
 	}
-	file, path := v.anchor(m, f)
-	if need.Memory > 0 && h.Memory > 0 && h.Memory < need.Memory {
-		v.diags.Warnf(CodeLowMemory, file, path, "feature %s wants at least %s of memory; %s has %s", f.Name(), need.Memory, m.Name(), h.Memory).
-			Hintf("it will run, slowly; consider the zram feature or more memory").
-			Relate(v.file, m.Spec.Path.Child("hardware", "memory"), "memory of %s", m.Name())
+	check(CodeLowMemory, "memory", h.Memory, func(f *catalog.Feature) fleet.Size { return f.Resources.Memory },
+		"it will run, slowly; consider the zram feature or more memory")
+	check(CodeLowDisk, "disk", h.Disk, func(f *catalog.Feature) fleet.Size { return f.Resources.Disk }, "")
+}
+
+func joinAnd(items []string) string {
+	if len(items) <= 1 {
+		return strings.Join(items, "")
 	}
-	if need.Disk > 0 && h.Disk > 0 && h.Disk < need.Disk {
-		v.diags.Warnf(CodeLowDisk, file, path, "feature %s wants at least %s of disk; %s has %s", f.Name(), need.Disk, m.Name(), h.Disk).
-			Relate(v.file, m.Spec.Path.Child("hardware", "disk"), "disk of %s", m.Name())
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
 	}
+	return many
 }
 
 func (v *validator) security(m *resolve.Machine) {
@@ -408,7 +441,8 @@ func (v *validator) services() {
 			}
 		}
 		if len(s.Roles[server]) > 1 && s.Kind != "load_balancer" {
-			v.diags.Warnf(CodeServiceOption, v.file, s.Path.Child(server), "services.%s has %d servers; agents are wired to the first only", s.Kind, len(s.Roles[server]))
+			v.diags.Warnf(CodeManyServers, v.file, s.Path.Child(server), "services.%s has %d servers; agents are wired to the first only", s.Kind, len(s.Roles[server])).
+				Hintf("name one server; shoal does not yet spread agents over several")
 		}
 		v.serviceOptions(s)
 	}
