@@ -1,6 +1,7 @@
 package tomltree
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -100,6 +101,11 @@ func (b *builder) syntaxError(err error) {
 	start = min(max(start, 0), len(b.doc.Src))
 	end := min(start+len(perr.Highlight), len(b.doc.Src))
 	msg, hint := explainSyntax(perr.Message, b.doc.Src[start:])
+	if hint == "" {
+		if v := unquotedValue(b.doc.Src, start); v != "" {
+			msg, hint = "text must be quoted", fmt.Sprintf("write %q", v)
+		}
+	}
 	d := b.errorAt(CodeSyntax, Span{int32(start), int32(end)}, "%s", msg)
 	d.Hint = hint
 }
@@ -123,6 +129,30 @@ func explainSyntax(msg string, rest []byte) (summary, hint string) {
 		return "text must be quoted", fmt.Sprintf("write %q; of bare words, TOML knows only true and false", word)
 	}
 	return lowerFirst(msg), ""
+}
+
+// unquotedValue returns the value of the key = value line holding offset
+// when it looks like text someone forgot to quote (an address, a version,
+// a path: 10.0.0.1, 26.05.1, /srv/data), else "".
+func unquotedValue(src []byte, offset int) string {
+	lineStart := bytes.LastIndexByte(src[:offset], '\n') + 1
+	lineEnd := bytes.IndexByte(src[offset:], '\n')
+	if lineEnd < 0 {
+		lineEnd = len(src)
+	} else {
+		lineEnd += offset
+	}
+	line := string(src[lineStart:lineEnd])
+	_, value, ok := strings.Cut(line, "=")
+	if !ok {
+		return ""
+	}
+	value, _, _ = strings.Cut(value, " #")
+	value = strings.TrimSpace(value)
+	if value == "" || strings.ContainsAny(value[:1], "\"'[{") || !strings.ContainsAny(value, ".:/-") || strings.ContainsAny(value, "\"'") {
+		return ""
+	}
+	return value
 }
 
 func lowerFirst(s string) string {
