@@ -30,8 +30,12 @@ func Parse(name string, src []byte) (*Doc, diag.List) {
 	doc := &Doc{Name: name, Src: src}
 	b := &builder{doc: doc}
 	if off := invalidUTF8(src); off >= 0 {
-		b.errorAt(CodeSyntax, Span{int32(off), int32(off + 1)}, "the file is not valid UTF-8 text (byte 0x%02x)", src[off]).
-			Hintf("TOML files must be UTF-8; is this a binary file?")
+		d := b.errorAt(CodeSyntax, Span{int32(off), int32(off + 1)}, "the file is not valid UTF-8 text (byte 0x%02x)", src[off])
+		if looksLikeText(src) {
+			d.Hintf("TOML files must be UTF-8; save the file as UTF-8 (it may be in Latin-1 or another legacy encoding)")
+		} else {
+			d.Hintf("TOML files must be UTF-8; is this a binary file?")
+		}
 		return doc, b.diags
 	}
 	doc.Root = newTable(Span{})
@@ -47,6 +51,18 @@ func Parse(name string, src []byte) (*Doc, diag.List) {
 		b.syntaxError(err)
 	}
 	return doc, b.diags
+}
+
+// looksLikeText reports whether src is mostly printable text, so that a
+// bad byte in it is more likely a legacy encoding than a binary file.
+func looksLikeText(src []byte) bool {
+	bad := 0
+	for _, c := range src {
+		if c < 0x20 && c != '\n' && c != '\r' && c != '\t' || c >= 0x80 {
+			bad++
+		}
+	}
+	return bad <= 3 || bad*20 < len(src)
 }
 
 func invalidUTF8(src []byte) int {

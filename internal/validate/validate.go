@@ -108,7 +108,7 @@ func (v *validator) machine(m *resolve.Machine) {
 	v.rawOptions(m.Spec)
 	if core := m.Feature("core"); core != nil {
 		if sv := core.Value("state_version"); sv != nil && sv.Value == nil {
-			v.diags.Errorf(CodeNoStateVersion, v.file, m.Spec.Path, "machine %q has no state_version", m.Name()).
+			v.diags.Errorf(CodeNoStateVersion, v.file, m.Spec.Path, "%s has no state_version", m.Name()).
 				Hintf("add state_version = \"%s\" to [defaults] (the release the machine was installed with), or settings.core.state_version to the machine", releaseOr(v.rf.Spec.NixOS))
 		}
 	}
@@ -226,7 +226,17 @@ func (v *validator) excluded(m *resolve.Machine, f *resolve.Feature) {
 		remove = why.Detail + ", which requires it"
 	}
 	e := v.diags.Errorf(CodeExcluded, file, path, "%s cannot be used with profile %s", what, m.Profile.Name)
-	e.Hintf("profile %s is for headless machines; use profile desktop or developer, or remove %s", p.Name, remove)
+	var others []string
+	for _, name := range v.rf.Catalog.ProfileNames() {
+		if name != m.Profile.Name && v.profileAllows(name, f.Name()) {
+			others = append(others, name)
+		}
+	}
+	if len(others) > 0 {
+		e.Hintf("profile %s excludes it (%s); use profile %s, or remove %s", p.Name, strings.ToLower(firstWords(p.Description)), joinOr(others), remove)
+	} else {
+		e.Hintf("profile %s excludes it; remove %s", p.Name, remove)
+	}
 	if m.Spec.Profile.Value != "" {
 		e.Relate(v.file, m.Spec.Profile.Path, "the machine's profile is %s", m.Profile.Name)
 	}
@@ -341,6 +351,33 @@ func (v *validator) resources(m *resolve.Machine) {
 	check(CodeLowMemory, "memory", h.Memory, func(f *catalog.Feature) fleet.Size { return f.Resources.Memory },
 		"it will run, slowly; consider the zram feature or more memory")
 	check(CodeLowDisk, "disk", h.Disk, func(f *catalog.Feature) fleet.Size { return f.Resources.Disk }, "")
+}
+
+// profileAllows reports whether no profile in name's chain excludes feature.
+func (v *validator) profileAllows(name, feature string) bool {
+	for _, p := range v.rf.Catalog.ProfileChain(name) {
+		for _, ex := range p.Excludes {
+			if ex.Value == feature {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// firstWords is a description up to its first colon or period.
+func firstWords(s string) string {
+	if i := strings.IndexAny(s, ":."); i > 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func joinOr(items []string) string {
+	if len(items) <= 1 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
 }
 
 func joinAnd(items []string) string {
