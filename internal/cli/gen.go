@@ -192,20 +192,32 @@ func runGen(g *globals, o genOptions, fleetArg string) error {
 	return nil
 }
 
+// printPlan lists what gen changed (or would change), at most
+// planListMax lines; --json has the whole list.
 func printPlan(w io.Writer, p *genfs.Plan, created, updated, removed string) {
+	var lines []string
 	for _, f := range p.Creates {
-		fmt.Fprintf(w, "  %s %s\n", created, f)
+		lines = append(lines, created+" "+f)
 	}
 	for _, f := range p.Updates {
-		fmt.Fprintf(w, "  %s %s\n", updated, f)
+		lines = append(lines, updated+" "+f)
 	}
 	for _, f := range p.Removes {
-		fmt.Fprintf(w, "  %s %s\n", removed, f)
+		lines = append(lines, removed+" "+f)
 	}
 	for _, r := range p.Refused {
-		fmt.Fprintf(w, "  refused %s: %s\n", r.Path, r.Reason)
+		lines = append(lines, "refused "+r.Path+": "+r.Reason)
+	}
+	for i, l := range lines {
+		if i == planListMax && len(lines) > planListMax+1 {
+			fmt.Fprintf(w, "  ... and %d more (--json lists them all)\n", len(lines)-i)
+			break
+		}
+		fmt.Fprintf(w, "  %s\n", l)
 	}
 }
+
+const planListMax = 40
 
 func orEmpty(s []string) []string {
 	if s == nil {
