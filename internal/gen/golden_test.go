@@ -26,7 +26,7 @@ var update = flag.Bool("update", false, "rewrite testdata/gen/*/want with what t
 const goldenDir = "../../testdata/gen"
 
 // goldenFleets returns the names of the golden fleets, sorted.
-func goldenFleets(t *testing.T) []string {
+func goldenFleets(t testing.TB) []string {
 	t.Helper()
 	entries, err := os.ReadDir(goldenDir)
 	if err != nil {
