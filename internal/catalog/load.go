@@ -10,6 +10,7 @@ import (
 
 	"github.com/shoal-nix/shoal/internal/diag"
 	"github.com/shoal-nix/shoal/internal/fleet"
+	"github.com/shoal-nix/shoal/internal/nixopts"
 	"github.com/shoal-nix/shoal/internal/tomltree"
 )
 
@@ -222,7 +223,7 @@ func (l *loader) feature(name string, doc *tomltree.Doc, d tomltree.Decoder) *Fe
 			})
 		case "nixos":
 			if d.IsTable(v, p, "nixos") {
-				f.NixOS = append(f.NixOS, NixOSBlock{Options: l.options(v, p)})
+				f.NixOS = append(f.NixOS, NixOSBlock{Options: l.options(v, p, d)})
 			}
 		case "nixos_when":
 			l.tables(v, p, d, "nixos_when", func(v *tomltree.Node, p diag.Path) {
@@ -231,14 +232,56 @@ func (l *loader) feature(name string, doc *tomltree.Doc, d tomltree.Decoder) *Fe
 					if key == "when" {
 						b.When = l.condition(v, p, d)
 					} else if d.IsTable(v, p, "set") {
-						b.Options = l.options(v, p)
+						b.Options = l.options(v, p, d)
 					}
 				})
 				f.NixOS = append(f.NixOS, b)
 			})
 		}
 	})
+	l.settingRefs(f, d)
 	return f
+}
+
+// settingRefs reports option values that refer to a setting the feature
+// does not declare: the generated module would read an attribute that is
+// not there.
+func (l *loader) settingRefs(f *Feature, d tomltree.Decoder) {
+	for _, b := range f.NixOS {
+		for _, o := range b.Options {
+			for _, name := range settingRefs(o.Value) {
+				if f.Setting(name) == nil {
+					e := d.Diags.Errorf(CodeCatalogFile, d.File, o.Path, "option %s refers to setting %q, which feature %s does not declare", o.Option, name, f.Name)
+					if names := f.SettingNames(); len(names) > 0 {
+						e.Hintf("its settings are %s", strings.Join(names, ", "))
+					} else {
+						e.Hintf("declare it under [settings.%s]", name)
+					}
+				}
+			}
+		}
+	}
+}
+
+// settingRefs lists the settings an option value refers to, in order.
+func settingRefs(v any) []string {
+	switch x := v.(type) {
+	case SettingRef:
+		return []string{x.Setting}
+	case []any:
+		var out []string
+		for _, e := range x {
+			out = append(out, settingRefs(e)...)
+		}
+		return out
+	case map[string]any:
+		var out []string
+		for _, k := range sortedKeys(x) {
+			out = append(out, settingRefs(x[k])...)
+		}
+		return out
+	}
+	return nil
 }
 
 // tables calls fn for each table of an array of tables.
@@ -418,12 +461,59 @@ func (l *loader) hardware(v *tomltree.Node, p diag.Path, d tomltree.Decoder) Har
 	return h
 }
 
-func (l *loader) options(v *tomltree.Node, p diag.Path) []OptionValue {
+// options reads a table of NixOS option paths and values. A key that is
+// not an option path is reported and left out: the generator could not
+// write it.
+// options reads a table of NixOS option paths and values. A key that is
+// not an option path, or that sets an option another key of the table
+// sets too, is reported and left out: the generator writes the table as
+// one attribute set, where Nix refuses an attribute defined twice.
+func (l *loader) options(v *tomltree.Node, p diag.Path, d tomltree.Decoder) []OptionValue {
 	out := make([]OptionValue, 0, len(v.Keys))
+	paths := make([][]string, 0, len(v.Keys))
+next:
 	for _, k := range v.Keys {
-		out = append(out, OptionValue{Option: k, Value: optionValue(v.Get(k)), Path: p.Child(k)})
+		path, err := nixopts.SplitPath(k)
+		if err != nil {
+			d.Diags.Errorf(CodeCatalogFile, d.File, p.Child(k), "%q is not a NixOS option path: %v", k, err).
+				Hintf("write the option the way NixOS does, e.g. \"services.openssh.ports\"; quote names with dots: 'services.nginx.virtualHosts.\"example.org\".root'")
+			continue
+		}
+		o := OptionValue{Option: k, Value: optionValue(v.Get(k)), Path: p.Child(k)}
+		for i, e := range out {
+			if setsTwice(paths[i], e.Value, path, o.Value) {
+				d.Diags.Errorf(CodeCatalogFile, d.File, o.Path, "%s is set twice: %q sets it too", nixopts.FormatPath(path), e.Option).
+					Hintf("set each option once: merge the two")
+				continue next
+			}
+		}
+		out = append(out, o)
+		paths = append(paths, path)
 	}
 	return out
+}
+
+// setsTwice reports whether two option settings define the same option:
+// the same path, or a parent whose value is not a table of its own or whose
+// table holds the other's path. A parent given a table that does not hold
+// the other path merges with it.
+func setsTwice(a []string, av any, b []string, bv any) bool {
+	if len(a) > len(b) {
+		a, av, b = b, bv, a
+	}
+	if !slices.Equal(a, b[:len(a)]) {
+		return false
+	}
+	for _, k := range b[len(a):] {
+		m, ok := av.(map[string]any)
+		if !ok {
+			return true
+		}
+		if av, ok = m[k]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // optionValue converts a node to a Go value, turning {setting = "x"} into

@@ -46,8 +46,13 @@ func (g *generator) clause(cl catalog.Clause) string {
 	return "(" + featuresVar + "." + nixlit.AttrPath(feature, "enable") + " && " + orJoin(tests) + ")"
 }
 
+// orJoin joins tests with ||; no test at all (a local feature's condition
+// key given an empty list) never holds.
 func orJoin(tests []string) string {
-	if len(tests) == 1 {
+	switch len(tests) {
+	case 0:
+		return "false"
+	case 1:
 		return tests[0]
 	}
 	return "(" + strings.Join(tests, " || ") + ")"

@@ -34,8 +34,13 @@ func (g *generator) featureModule(f *catalog.Feature) error {
 			g.optionLines(main, &mainAttrs, f, b.Options)
 		}
 	}
+	// What shoal adds from packages and ports. When the feature's own
+	// options set one of these options or a set holding it, Nix would see
+	// an attribute defined twice: they go in a block of their own, which
+	// the module system merges.
+	var added attrs
 	if pk := g.packageList(f); pk != "" {
-		mainAttrs.add([]string{"environment", "systemPackages"}, pk, "")
+		added.add([]string{"environment", "systemPackages"}, pk, "")
 	}
 	for _, proto := range []string{"tcp", "udp"} {
 		var ports []any
@@ -50,8 +55,12 @@ func (g *generator) featureModule(f *catalog.Feature) error {
 			}
 		}
 		if len(ports) > 0 {
-			mainAttrs.addValue(main, []string{"networking", "firewall", "allowed" + strings.ToUpper(proto) + "Ports"}, ports, "")
+			added.addValue(main, []string{"networking", "firewall", "allowed" + strings.ToUpper(proto) + "Ports"}, ports, "")
 		}
+	}
+	separate := mainAttrs.overlaps(added)
+	if !separate {
+		mainAttrs = append(mainAttrs, added...)
 	}
 	mainAttrs.write(main)
 	if main.b.Len() > 0 || main.err != nil {
@@ -59,6 +68,11 @@ func (g *generator) featureModule(f *catalog.Feature) error {
 			return fmt.Errorf("generate %s: %w", file, main.err)
 		}
 		blocks = append(blocks, "{\n"+main.b.String()+"}")
+	}
+	if separate {
+		own := &nixw{indent: 1}
+		added.write(own)
+		blocks = append(blocks, "{\n"+own.b.String()+"}")
 	}
 	for _, b := range f.NixOS {
 		if len(b.When) == 0 {
@@ -75,7 +89,8 @@ func (g *generator) featureModule(f *catalog.Feature) error {
 		if len(b.When) > 1 || strings.HasPrefix(b.When[0].Key, "hardware.") {
 			cond = "(" + cond + ")"
 		}
-		blocks = append(blocks, "# when "+b.When.String()+"\n(lib.mkIf "+cond+" {\n"+inner.b.String()+"})")
+		// A local feature's condition keys are free text: keep the comment on its line.
+		blocks = append(blocks, "# when "+noBreak.Replace(b.When.String())+"\n(lib.mkIf "+cond+" {\n"+inner.b.String()+"})")
 	}
 	if f.Module != "" {
 		blocks = append(blocks, "# what typed settings cannot say, from module.nix\n(import "+rel(file, g.rawModulePath(f))+" args)")

@@ -151,7 +151,9 @@ func (g *generator) namespace() error {
 }
 
 func firstLine(s string) string {
-	s, _, _ = strings.Cut(s, "\n")
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		s = s[:i]
+	}
 	return strings.TrimSuffix(s, ".")
 }
 

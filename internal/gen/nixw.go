@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/shoal-nix/shoal/internal/genfs"
@@ -51,12 +52,20 @@ func (w *nixw) line(parts ...string) {
 }
 
 // comment writes a # comment; text is never interpreted by Nix, but a
-// newline in it would end the comment, so lines are split.
+// line break in it would end the comment, so lines are split. Nix ends a
+// comment at a carriage return as well as at a newline.
 func (w *nixw) comment(text string) {
-	for _, l := range strings.Split(text, "\n") {
+	for _, l := range strings.Split(oneBreak.Replace(text), "\n") {
 		w.line(strings.TrimRight("# "+l, " "))
 	}
 }
+
+// oneBreak turns every line break Nix knows (\r\n, \r, \n) into \n.
+var oneBreak = strings.NewReplacer("\r\n", "\n", "\r", "\n")
+
+// noBreak turns every line break into a space, for a comment that must
+// stay on its line.
+var noBreak = strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ")
 
 func (w *nixw) open(s string)  { w.line(s); w.indent++ }
 func (w *nixw) close(s string) { w.indent--; w.line(s) }
@@ -132,6 +141,21 @@ func (a *attrs) addValue(w *nixw, path []string, v any, comment string) {
 	a.add(path, w.value(v), comment)
 }
 
+// overlaps reports whether a binding of a and one of b are the same
+// attribute, or one holds the other: written in one attribute set, Nix
+// would see an attribute defined twice.
+func (a attrs) overlaps(b attrs) bool {
+	for _, x := range a {
+		for _, y := range b {
+			n := min(len(x.path), len(y.path))
+			if slices.Equal(x.path[:n], y.path[:n]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // write writes the bindings at w's indentation.
 func (a attrs) write(w *nixw) {
 	var order []string
@@ -150,7 +174,7 @@ func (a attrs) write(w *nixw) {
 			for _, b := range g {
 				line := nixlit.AttrPath(b.path...) + " = " + b.expr + ";"
 				if b.comment != "" {
-					line += " # " + b.comment
+					line += " # " + noBreak.Replace(b.comment)
 				}
 				w.line(line)
 			}

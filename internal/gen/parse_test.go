@@ -109,3 +109,60 @@ func parseNix(t *testing.T, dir string, files []string) {
 		t.Errorf("nix-instantiate --parse failed on the files together but on none alone: %v", all)
 	}
 }
+
+// parseRegressions are fleets, found by FuzzGenerate and the like, whose
+// generated Nix real Nix once refused. Each checks clean.
+func parseRegressions() []testFleet {
+	carriageReturns := fuzzHead + "[machines.web]\nprofile = \"server\"\nfeatures = [\"x\"]\n"
+	carriageReturns = strings.Replace(carriageReturns, `name = "fuzz"`, `name = "a\rb\r\nc"`, 1)
+	return []testFleet{
+		// A carriage return ends a Nix comment as a newline does: the fleet
+		// name and a feature's description are written in comments.
+		{"carriage returns in comments", fstest.MapFS{
+			check.FleetFile:           {Data: []byte(carriageReturns)},
+			"features/x/feature.toml": {Data: []byte("description = \"X\\rY\\r\\nZ\"\n")},
+		}},
+		// A local feature's own options that set environment.systemPackages
+		// or a set holding the firewall's ports, beside packages and ports
+		// of its own: one attribute set would define them twice.
+		{"feature options beside its packages and ports", fstest.MapFS{
+			check.FleetFile: {Data: []byte(fuzzHead + "[machines.web]\nprofile = \"server\"\nfeatures = [\"x\"]\n")},
+			"features/x/feature.toml": {Data: []byte("description = \"X\"\npackages = [\"curl\"]\n[[ports]]\nport = 8080\n[[ports]]\nport = 8443\nprotocol = \"udp\"\n" +
+				"[nixos]\n\"environment.systemPackages\" = []\n\"networking.firewall\" = { enable = true }\n")},
+		}},
+		// A local feature's condition keys are not checked, and each
+		// conditional block is introduced by a comment that names them.
+		{"line breaks in condition keys", fstest.MapFS{
+			check.FleetFile: {Data: []byte(fuzzHead + "[machines.web]\nprofile = \"server\"\nfeatures = [\"x\"]\n")},
+			"features/x/feature.toml": {Data: []byte("description = \"X\"\n[settings.n]\ntype = \"int\"\ndefault = 1\n" +
+				"[[nixos_when]]\nwhen = { \"x.n\\n\" = 1 }\nset = { \"environment.etc.a.text\" = \"a\" }\n" +
+				"[[nixos_when]]\nwhen = { \"x\\ry\" = \"b\", \"hardware.form\\r\\n\" = \"vm\" }\nset = { \"environment.etc.b.text\" = \"b\" }\n")},
+		}},
+		// A condition key given an empty list of values, which nothing matches.
+		{"condition keys without values", fstest.MapFS{
+			check.FleetFile: {Data: []byte(fuzzHead + "[machines.web]\nprofile = \"server\"\nfeatures = [\"x\"]\n")},
+			"features/x/feature.toml": {Data: []byte("description = \"X\"\n[settings.n]\ntype = \"int\"\ndefault = 1\n" +
+				"[[nixos_when]]\nwhen = { \"x.n\" = [] }\nset = { \"environment.etc.a.text\" = \"a\" }\n" +
+				"[[nixos_when]]\nwhen = { \"hardware.form\" = [], \"hardware.cpu\" = \"amd\" }\nset = { \"environment.etc.b.text\" = \"b\" }\n")},
+		}},
+		// A raw option beside its parent's table: Nix merges the two.
+		{"raw option beside its parent's table", fstest.MapFS{
+			check.FleetFile: {Data: []byte(fuzzHead + "[machines.web]\nprofile = \"server\"\nnixos.\"myapp.extra\" = { a = 1 }\nnixos.\"myapp.extra.b\" = 2\n")},
+		}},
+	}
+}
+
+// TestParseRegressions has nix-instantiate --parse read the flake of each
+// of parseRegressions.
+func TestParseRegressions(t *testing.T) {
+	requireNix(t)
+	for _, fl := range parseRegressions() {
+		t.Run(fl.name, func(t *testing.T) {
+			t.Parallel()
+			_, files := generateFleet(t, fl)
+			dir := t.TempDir()
+			writeFlake(t, dir, files)
+			parseNix(t, dir, nixFiles(files))
+		})
+	}
+}

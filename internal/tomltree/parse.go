@@ -213,6 +213,10 @@ func (b *builder) keyParts(it unstable.Iterator) []keyPart {
 	start := len(b.parts)
 	for it.Next() {
 		k := it.Node()
+		if bytes.IndexByte(k.Data, 0) >= 0 {
+			b.errorAt(CodeSyntax, b.span(k.Raw), "a key cannot hold the NUL character (\\u0000): Nix attribute names cannot").
+				Hintf("remove the \\u0000 escape")
+		}
 		b.parts = append(b.parts, keyPart{b.name(k.Data), b.span(k.Raw)})
 	}
 	return b.parts[start:len(b.parts):len(b.parts)]
@@ -419,6 +423,11 @@ func (b *builder) value(v *unstable.Node, from int32) *Node {
 	}
 	switch v.Kind {
 	case unstable.String:
+		if bytes.IndexByte(v.Data, 0) >= 0 {
+			b.errorAt(CodeSyntax, span, "a string cannot hold the NUL character (\\u0000): Nix strings cannot").
+				Hintf("remove the \\u0000 escape")
+			return nil
+		}
 		return b.node(Node{Kind: String, Str: string(v.Data), Span: span})
 	case unstable.Bool:
 		return b.node(Node{Kind: Bool, Bool: v.Data[0] == 't', Span: span})
@@ -433,6 +442,16 @@ func (b *builder) value(v *unstable.Node, from int32) *Node {
 		f, err := parseFloat(string(v.Data))
 		if err != nil {
 			b.errorAt(CodeSyntax, span, "invalid float %s", v.Data)
+			return nil
+		}
+		// Every value may end up in Nix, whose floats are finite and normal.
+		switch {
+		case math.IsInf(f, 0) || math.IsNaN(f):
+			b.errorAt(CodeSyntax, span, "%s is not a number Nix can hold: Nix has no infinity or NaN", v.Data)
+			return nil
+		case f != 0 && math.Abs(f) < 0x1p-1022:
+			b.errorAt(CodeSyntax, span, "float %s is too close to zero for Nix, which refuses subnormal numbers", v.Data).
+				Hintf("write 0.0, or a number no smaller than 2.2250738585072014e-308")
 			return nil
 		}
 		return b.node(Node{Kind: Float, Float: f, Span: span})

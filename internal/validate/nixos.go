@@ -127,7 +127,8 @@ func firstN(s []string, n int) []string {
 }
 
 // overlaps reports whether two raw settings define the same option: the
-// same path, or a parent set whose table holds the other's path.
+// same path, or a parent whose value is not a table (so it cannot hold the
+// other's path) or whose table holds the other's path.
 func overlaps(a []string, av *tomltree.Node, b []string, bv *tomltree.Node) bool {
 	if len(a) > len(b) {
 		a, av, b, bv = b, bv, a, av
@@ -137,6 +138,9 @@ func overlaps(a []string, av *tomltree.Node, b []string, bv *tomltree.Node) bool
 	}
 	n := av
 	for _, k := range b[len(a):] {
+		if n.Kind != tomltree.Table {
+			return true
+		}
 		if n = n.Get(k); n == nil {
 			return false
 		}
