@@ -261,7 +261,7 @@ func TestReferencesExist(t *testing.T) {
 		}
 		for _, b := range f.NixOS {
 			for _, o := range b.Options {
-				for _, ref := range settingRefs(o.Value) {
+				for _, ref := range catalog.SettingRefs(o.Value) {
 					if f.Setting(ref) == nil {
 						t.Errorf("%s: option %s refers to setting %q, which the feature does not have", where, o.Option, ref)
 					}
@@ -312,27 +312,6 @@ func kindOf(f *catalog.Feature, setting string) string {
 		return s.Type.Kind
 	}
 	return ""
-}
-
-// settingRefs lists the settings an option value refers to.
-func settingRefs(v any) []string {
-	switch x := v.(type) {
-	case catalog.SettingRef:
-		return []string{x.Setting}
-	case []any:
-		var out []string
-		for _, e := range x {
-			out = append(out, settingRefs(e)...)
-		}
-		return out
-	case map[string]any:
-		var out []string
-		for _, k := range sortedKeys(x) {
-			out = append(out, settingRefs(x[k])...)
-		}
-		return out
-	}
-	return nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -627,7 +606,7 @@ func checkValue(t *testing.T, ix *nixopts.Index, where string, path []string, r 
 // can have (the others by their first).
 func valueVariants(t *testing.T, f *catalog.Feature, v any) []any {
 	t.Helper()
-	refs := settingRefs(v)
+	refs := catalog.SettingRefs(v)
 	if len(refs) == 0 {
 		return []any{v}
 	}

@@ -249,7 +249,7 @@ func (l *loader) feature(name string, doc *tomltree.Doc, d tomltree.Decoder) *Fe
 func (l *loader) settingRefs(f *Feature, d tomltree.Decoder) {
 	for _, b := range f.NixOS {
 		for _, o := range b.Options {
-			for _, name := range settingRefs(o.Value) {
+			for _, name := range SettingRefs(o.Value) {
 				if f.Setting(name) == nil {
 					e := d.Diags.Errorf(CodeCatalogFile, d.File, o.Path, "option %s refers to setting %q, which feature %s does not declare", o.Option, name, f.Name)
 					if names := f.SettingNames(); len(names) > 0 {
@@ -263,21 +263,21 @@ func (l *loader) settingRefs(f *Feature, d tomltree.Decoder) {
 	}
 }
 
-// settingRefs lists the settings an option value refers to, in order.
-func settingRefs(v any) []string {
+// SettingRefs lists the settings an option value refers to, in order.
+func SettingRefs(v any) []string {
 	switch x := v.(type) {
 	case SettingRef:
 		return []string{x.Setting}
 	case []any:
 		var out []string
 		for _, e := range x {
-			out = append(out, settingRefs(e)...)
+			out = append(out, SettingRefs(e)...)
 		}
 		return out
 	case map[string]any:
 		var out []string
 		for _, k := range sortedKeys(x) {
-			out = append(out, settingRefs(x[k])...)
+			out = append(out, SettingRefs(x[k])...)
 		}
 		return out
 	}

@@ -16,7 +16,7 @@ var keywords = map[string]bool{
 // otherwise quoted with String. It is right both where an attribute is set
 // ({ name = …; }) and where it is selected (x.name).
 func AttrName(name string) string {
-	if isIdentifier(name) && !keywords[name] {
+	if IsIdentifier(name) && !keywords[name] {
 		return name
 	}
 	return String(name)
@@ -37,7 +37,9 @@ func AttrPath(parts ...string) string {
 	return b.String()
 }
 
-func isIdentifier(s string) bool {
+// IsIdentifier reports whether s has the syntax of a Nix identifier,
+// [a-zA-Z_][a-zA-Z0-9_'-]*; keywords included (AttrName still quotes those).
+func IsIdentifier(s string) bool {
 	if s == "" {
 		return false
 	}

@@ -71,7 +71,7 @@ func splitPath(s string, index bool) ([]string, error) {
 			case j < len(s) && s[j] == '"':
 				return nil, fmt.Errorf("option path %q: quote the whole attribute name, not part of it", s)
 			case index && (name == "*" || isAnyName(name)):
-			case !isIdentifier(name):
+			case !nixlit.IsIdentifier(name):
 				return nil, fmt.Errorf("option path %q: attribute name %q must be quoted (%s)", s, name, nixlit.String(name))
 			}
 			i = j
@@ -96,33 +96,11 @@ func FormatPath(path []string) string {
 		if i > 0 {
 			b.WriteByte('.')
 		}
-		if isIdentifier(name) && !nixKeywords[name] || name == "*" || isAnyName(name) {
-			b.WriteString(name)
+		if name == "*" || isAnyName(name) {
+			b.WriteString(name) // the index's placeholders
 		} else {
-			b.WriteString(nixlit.String(name))
+			b.WriteString(nixlit.AttrName(name))
 		}
 	}
 	return b.String()
-}
-
-// nixKeywords cannot be bare attribute names in Nix.
-var nixKeywords = map[string]bool{
-	"assert": true, "else": true, "if": true, "in": true, "inherit": true,
-	"let": true, "or": true, "rec": true, "then": true, "with": true,
-}
-
-func isIdentifier(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '_':
-		case i > 0 && (c >= '0' && c <= '9' || c == '\'' || c == '-'):
-		default:
-			return false
-		}
-	}
-	return true
 }
