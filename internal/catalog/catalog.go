@@ -11,12 +11,13 @@ import (
 	"github.com/shoal-nix/shoal/internal/tomltree"
 )
 
-// Catalog is the set of features, profiles and package collections a fleet
-// can use.
+// Catalog is the set of features, profiles, package collections and
+// fleet services a fleet can use.
 type Catalog struct {
 	Features    map[string]*Feature
 	Profiles    map[string]*Profile
 	Collections map[string]*Collection
+	Services    map[string]*Service
 	// Docs holds every parsed catalog file by name, for correlation.
 	Docs map[string]*tomltree.Doc
 }

@@ -30,10 +30,17 @@ func builtin(t *testing.T) *catalog.Catalog {
 
 func TestBuiltinLoadsClean(t *testing.T) {
 	cat := builtin(t)
+	for _, name := range []string{"monitoring", "logs", "backup", "load_balancer"} {
+		if cat.Services[name] == nil {
+			t.Errorf("the catalog has no service %q", name)
+		}
+	}
 	var want []string
-	for _, roles := range resolve.ServiceFeatures {
-		for _, f := range roles {
-			want = append(want, f)
+	for _, svc := range cat.Services {
+		for _, r := range svc.Roles {
+			if r.Feature != "" {
+				want = append(want, r.Feature)
+			}
 		}
 	}
 	want = append(want, "core", "nix", "ssh", "firewall", "hardening", "desktop", "audio", "fonts",
@@ -87,6 +94,27 @@ func TestBuiltinIsDocumented(t *testing.T) {
 	for name, c := range cat.Collections {
 		if c.Description == "" || len(c.Packages) == 0 {
 			t.Errorf("collection %s needs a description and packages", name)
+		}
+	}
+	for _, name := range cat.ServiceNames() {
+		svc := cat.Services[name]
+		if svc.Description == "" {
+			t.Errorf("service %s has no description", name)
+		}
+		for _, r := range svc.Roles {
+			if r.Description == "" {
+				t.Errorf("role %s.%s has no description", name, r.Name)
+			}
+		}
+		for _, o := range svc.Options {
+			if o.Description == "" {
+				t.Errorf("option %s.%s has no description", name, o.Name)
+			}
+		}
+		for _, w := range svc.Wires {
+			if w.Comment == "" {
+				t.Errorf("service %s: the wire for %s has no comment: the generated block would not say what it is", name, w.Role)
+			}
 		}
 	}
 }
@@ -537,6 +565,50 @@ func TestOptionsExist(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestServiceOptionsExist holds the NixOS options the services' [[wire]]
+// tables set to the options index, with sample addresses standing for the
+// machines their values name.
+func TestServiceOptionsExist(t *testing.T) {
+	cat := builtin(t)
+	ix := nixopts.Load()
+	for _, name := range cat.ServiceNames() {
+		for _, w := range cat.Services[name].Wires {
+			for _, o := range w.Set {
+				where := fmt.Sprintf("service %s, wire for %s, option %s", name, w.Role, o.Option)
+				r, path, ok := lookupOption(t, ix, where, o.Option)
+				if ok {
+					checkValue(t, ix, where, path, r, sampleWire(o.Value))
+				}
+			}
+		}
+	}
+}
+
+// sampleWire fills in a wire's value the way the generator does for a
+// fleet with one machine per role, at 192.0.2.1:9000.
+func sampleWire(v any) any {
+	switch x := v.(type) {
+	case catalog.Endpoints:
+		return []any{"192.0.2.1:9000"}
+	case string:
+		s, _ := catalog.ExpandPlaceholders(x, func(string) (string, bool) { return "192.0.2.1:9000", true })
+		return s
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = sampleWire(e)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = sampleWire(e)
+		}
+		return out
+	}
+	return v
 }
 
 // lookupOption finds an option path in the index, reporting a path that is

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"maps"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -21,22 +22,24 @@ const (
 )
 
 // Load reads a catalog laid out as features/NAME/feature.toml,
-// profiles/NAME.toml and collections.toml under root in fsys. prefix is
-// prepended to file names in diagnostics.
+// profiles/NAME.toml, services/NAME.toml and collections.toml under root
+// in fsys. prefix is prepended to file names in diagnostics.
 func Load(fsys fs.FS, root, prefix string) (*Catalog, diag.List) {
-	c := &Catalog{Features: map[string]*Feature{}, Profiles: map[string]*Profile{}, Collections: map[string]*Collection{}, Docs: map[string]*tomltree.Doc{}}
+	c := &Catalog{Features: map[string]*Feature{}, Profiles: map[string]*Profile{}, Collections: map[string]*Collection{}, Services: map[string]*Service{}, Docs: map[string]*tomltree.Doc{}}
 	var diags diag.List
 	l := loader{c: c, fsys: fsys, root: root, prefix: prefix, diags: &diags}
 	l.collections()
 	l.features(false)
 	l.profiles()
+	l.services()
 	return c, diags
 }
 
 // WithLocal returns a catalog holding base plus the features found under
-// dir/features in fsys (a fleet's own features). base is not changed.
+// dir/features in fsys (a fleet's own features). base is not changed. A
+// fleet cannot add services yet: they are base's.
 func (base *Catalog) WithLocal(fsys fs.FS, dir, prefix string) (*Catalog, diag.List) {
-	c := &Catalog{Features: maps.Clone(base.Features), Profiles: base.Profiles, Collections: base.Collections, Docs: maps.Clone(base.Docs)}
+	c := &Catalog{Features: maps.Clone(base.Features), Profiles: base.Profiles, Collections: base.Collections, Services: base.Services, Docs: maps.Clone(base.Docs)}
 	var diags diag.List
 	l := loader{c: c, fsys: fsys, root: dir, prefix: prefix, diags: &diags, builtin: base}
 	l.features(true)
@@ -299,8 +302,10 @@ func (l *loader) setting(name string, v *tomltree.Node, p diag.Path, d tomltree.
 	s := &Setting{Name: name, Path: p}
 	var def *tomltree.Node
 	var defPath diag.Path
-	ok := d.Fields(v, p, "a setting", []string{"type", "values", "min", "max", "default", "description", "derive"}, func(key string, v *tomltree.Node, p diag.Path) {
+	ok := d.Fields(v, p, "a setting", []string{"type", "values", "min", "max", "pattern", "default", "description", "derive"}, func(key string, v *tomltree.Node, p diag.Path) {
 		switch key {
+		case "pattern":
+			s.Type.Pattern = l.pattern(v, p, d)
 		case "type":
 			if k, ok := d.String(v, p, "type"); ok {
 				if !slices.Contains(settingKinds, k) {
@@ -348,6 +353,10 @@ func (l *loader) setting(name string, v *tomltree.Node, p diag.Path, d tomltree.
 	if s.Type.Kind == KindEnum && len(s.Type.Values) == 0 {
 		d.Diags.Errorf(tomltree.CodeMissing, d.File, p, "enum setting %q lists no values", name)
 	}
+	if s.Type.Pattern != nil && s.Type.Kind != KindString {
+		d.Diags.Errorf(CodeCatalogFile, d.File, p.Child("pattern"), "setting %q has a pattern, which only a string setting takes", name)
+		s.Type.Pattern = nil
+	}
 	if def != nil {
 		val, problem, _ := s.Type.Check(def)
 		if problem != "" {
@@ -365,6 +374,39 @@ func (l *loader) setting(name string, v *tomltree.Node, p diag.Path, d tomltree.
 		}
 	}
 	return s
+}
+
+// pattern reads a setting's { regexp, description, hint }.
+func (l *loader) pattern(v *tomltree.Node, p diag.Path, d tomltree.Decoder) *Pattern {
+	pt := &Pattern{}
+	ok := d.Fields(v, p, "a pattern", []string{"regexp", "description", "hint"}, func(key string, v *tomltree.Node, p diag.Path) {
+		switch key {
+		case "regexp":
+			if src, ok := d.String(v, p, "regexp"); ok {
+				re, err := regexp.Compile(src)
+				if err != nil {
+					d.Diags.Errorf(fleet.CodeInvalidValue, d.File, p, "pattern.regexp is no regular expression: %v", err).
+						Hintf("write a Go regular expression (RE2 syntax), anchored with ^ and $")
+					return
+				}
+				pt.Regexp = re
+			}
+		case "description":
+			pt.Description, _ = d.String(v, p, "description")
+		case "hint":
+			pt.Hint, _ = d.String(v, p, "hint")
+		}
+	})
+	if !ok || pt.Regexp == nil {
+		if ok && v.Get("regexp") == nil {
+			d.Diags.Errorf(tomltree.CodeMissing, d.File, p, "a pattern needs regexp").Hintf("write { regexp = \"^/.*$\", description = \"a URL path\" }")
+		}
+		return nil
+	}
+	if pt.Description == "" {
+		pt.Description = "of the form " + pt.Regexp.String()
+	}
+	return pt
 }
 
 func (l *loader) conflicts(v *tomltree.Node, p diag.Path, d tomltree.Decoder) []Conflict {

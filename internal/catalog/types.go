@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -27,6 +28,18 @@ type Type struct {
 	Kind     string
 	Values   []string // enum values, or allowed list elements
 	Min, Max *int64
+	Pattern  *Pattern // a string must match it
+}
+
+// Pattern is a regular expression a string setting must match, for a value
+// the generator writes into a configuration file of its own syntax (a URL
+// path into HAProxy's).
+type Pattern struct {
+	Regexp *regexp.Regexp
+	// Description completes "VALUE is not ...": "a URL path the load
+	// balancer can check".
+	Description string
+	Hint        string // how to write a value that fits
 }
 
 // String describes the type for users: "one of gnome, plasma, hyprland".
@@ -89,6 +102,9 @@ func (t Type) Check(n *tomltree.Node) (value any, problem string, element int) {
 		}
 		if t.Kind == KindEnum && !slices.Contains(t.Values, n.Str) {
 			return bad("%q is not allowed: expected %s", n.Str, t)
+		}
+		if t.Pattern != nil && !t.Pattern.Regexp.MatchString(n.Str) {
+			return bad("%q is not %s", n.Str, t.Pattern.Description)
 		}
 		return n.Str, "", -1
 	case KindSize:

@@ -95,12 +95,13 @@ type RawOption struct {
 	Path   diag.Path
 }
 
-// Service is a fleet service with roles assigned to machines.
+// Service is a [services.NAME] table of the fleet file: a fleet service of
+// the catalog, its roles given to machines and its options. The catalog
+// says which keys are which; resolve reads Table against it.
 type Service struct {
-	Kind    string // monitoring | logs | backup | load_balancer
-	Path    diag.Path
-	Roles   map[string][]Ref // role -> selectors (machine, @tag, @all)
-	Options map[string]*tomltree.Node
+	Kind  string // the service's name in the catalog
+	Path  diag.Path
+	Table *tomltree.Node
 }
 
 // CPU vendors, GPU vendors and form factors the fleet file accepts.

@@ -1,7 +1,6 @@
 package fleet
 
 import (
-	"maps"
 	"path"
 	"regexp"
 	"slices"
@@ -10,23 +9,6 @@ import (
 	"github.com/shoal-nix/shoal/internal/diag"
 	"github.com/shoal-nix/shoal/internal/tomltree"
 )
-
-// Service kinds and the roles each takes; the first role is the one that
-// serves the others.
-var ServiceRoles = map[string][]string{
-	"monitoring":    {"server", "agents"},
-	"logs":          {"server", "agents"},
-	"backup":        {"server", "clients"},
-	"load_balancer": {"frontends", "backends"},
-}
-
-// serviceOptions are the non-role keys each service takes.
-var serviceOptions = map[string][]string{
-	"monitoring":    {"retention", "scrape_interval", "alert_email"},
-	"logs":          {"retention"},
-	"backup":        {"schedule", "paths", "exclude", "repository", "keep_daily", "keep_weekly", "keep_monthly"},
-	"load_balancer": {"port", "backend_port", "health_path"},
-}
 
 // DefaultsShorthands are the [defaults] keys that stand for core settings.
 var DefaultsShorthands = []string{"timezone", "locale", "state_version", "kernel", "keymap"}
@@ -428,19 +410,18 @@ func (p *parser) rawOptions(m *Machine, v *tomltree.Node, path diag.Path) {
 	}
 }
 
+// services records each [services.NAME] table. Which services exist and
+// which of their keys are roles or options is the catalog's to say:
+// resolve reads the tables against it.
 func (p *parser) services(v *tomltree.Node, path diag.Path) {
-	kinds := slices.Sorted(maps.Keys(ServiceRoles))
-	p.d.Fields(v, path, "[services]", kinds, func(kind string, v *tomltree.Node, path diag.Path) {
-		s := &Service{Kind: kind, Path: path, Roles: map[string][]Ref{}, Options: map[string]*tomltree.Node{}}
-		p.f.Services = append(p.f.Services, s)
-		roles := ServiceRoles[kind]
-		known := append(slices.Clone(roles), serviceOptions[kind]...)
-		p.d.Fields(v, path, "services."+kind, known, func(key string, v *tomltree.Node, path diag.Path) {
-			if slices.Contains(roles, key) {
-				s.Roles[key] = p.d.Strings(v, path, "services."+kind+"."+key)
-				return
-			}
-			s.Options[key] = v
-		})
-	})
+	if !p.d.IsTable(v, path, "[services]") {
+		return
+	}
+	for _, name := range v.Keys {
+		t, tp := v.Get(name), path.Key(name)
+		if !p.d.IsTable(t, tp, "services."+name) {
+			continue
+		}
+		p.f.Services = append(p.f.Services, &Service{Kind: name, Path: tp, Table: t})
+	}
 }

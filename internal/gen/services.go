@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/shoal-nix/shoal/internal/fleet"
+	"github.com/shoal-nix/shoal/internal/catalog"
 	"github.com/shoal-nix/shoal/internal/nixlit"
+	"github.com/shoal-nix/shoal/internal/nixopts"
 	"github.com/shoal-nix/shoal/internal/resolve"
 )
 
@@ -18,23 +19,16 @@ const servicePriority = 900
 // shoal.toml wired across machines (scrape targets, log and backup
 // destinations, load balancer backends) and the setting values their
 // options give, each under the enable option of the feature its role brings.
+// What each service wires is its catalog file's [[wire]] blocks, plus what
+// its wiring function writes into them.
 func (g *generator) services() error {
 	w := newFile(
 		"Fleet services from [services] in shoal.toml, wired across machines: what each role's",
 		"feature needs to know about the others. Every block applies only where its feature is on.",
 	)
 	body := &nixw{indent: 2}
-	for _, s := range g.rf.Spec.Services {
-		switch s.Kind {
-		case "monitoring":
-			g.monitoringBlock(body, s)
-		case "logs":
-			g.logsBlock(body, s)
-		case "backup":
-			g.backupBlock(body, s)
-		case "load_balancer":
-			g.loadBalancerBlock(body, s)
-		}
+	for _, s := range g.rf.Services {
+		g.serviceBlocks(body, s)
 	}
 	if body.err != nil {
 		return fmt.Errorf("generate modules/services/defaults.nix: %w", body.err)
@@ -56,17 +50,111 @@ func (g *generator) services() error {
 	return g.put("modules/services/defaults.nix", w)
 }
 
-// members expands a role's selectors to resolved machines, in file order.
-func (g *generator) members(s *fleet.Service, role string) []*resolve.Machine {
-	seen := map[string]bool{}
-	var out []*resolve.Machine
-	for _, sel := range s.Roles[role] {
-		for _, m := range resolve.Select(g.rf.Spec, sel.Value) {
-			if !seen[m.Name] {
-				seen[m.Name] = true
-				out = append(out, g.rf.Machine(m.Name))
+// wiring writes, into the block of one of a service's [[wire]] tables,
+// what the service's catalog file cannot say as data. The block is for
+// the machines of role; the function writes nothing for roles it does not
+// wire.
+type wiring func(g *generator, w *nixw, s *resolve.Service, role string)
+
+// wirings holds the wiring function of each service that needs one, by
+// the service's name; a service that its catalog file wires whole has none.
+var wirings = map[string]wiring{
+	"backup":        backupWiring,
+	"load_balancer": loadBalancerWiring,
+}
+
+// serviceBlocks writes a block per [[wire]] of s's catalog file: the
+// values s's options give the settings of the role's feature (in the
+// role's first block), the wire's option values, and what the service's
+// wiring function adds.
+func (g *generator) serviceBlocks(w *nixw, s *resolve.Service) {
+	settled := map[string]bool{}
+	for _, wire := range s.Def.Wires {
+		role := s.Def.Role(wire.Role)
+		g.block(w, wire.Comment, role.Feature, func(in *nixw) {
+			if !settled[role.Name] {
+				settled[role.Name] = true
+				g.serviceSettings(in, s, role.Feature)
+			}
+			for _, o := range wire.Set {
+				path, err := nixopts.SplitPath(o.Option)
+				if err != nil {
+					continue // the catalog loader reports it
+				}
+				if v, ok := g.wireValue(s, o.Value); ok {
+					in.bind(path, v)
+				}
+			}
+			if fn := wirings[s.Name()]; fn != nil {
+				fn(g, in, s, wire.Role)
+			}
+		})
+	}
+}
+
+// wireValue fills in a [[wire]] option value for s: ${ROLE} in a string is
+// the host:port of ROLE's first machine, {endpoints = "ROLE"} the list of
+// host:port of its machines. ok is false when a role named by ${ROLE} has
+// no machine: the option is left out.
+func (g *generator) wireValue(s *resolve.Service, v any) (any, bool) {
+	switch x := v.(type) {
+	case catalog.Endpoints:
+		var out []any
+		for _, m := range g.members(s, x.Role) {
+			if port := g.rolePort(s, x.Role, m); port != nil {
+				out = append(out, hostPort(address(m), port))
 			}
 		}
+		return out, true
+	case string:
+		return catalog.ExpandPlaceholders(x, func(role string) (string, bool) { return g.endpoint(s, role) })
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			var ok bool
+			if out[i], ok = g.wireValue(s, e); !ok {
+				return nil, false
+			}
+		}
+		return out, true
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			var ok bool
+			if out[k], ok = g.wireValue(s, e); !ok {
+				return nil, false
+			}
+		}
+		return out, true
+	}
+	return v, true
+}
+
+// endpoint is the host:port of the first machine of a role of s, where the
+// others reach it; ok is false when the role has no machine.
+func (g *generator) endpoint(s *resolve.Service, role string) (string, bool) {
+	ms := g.members(s, role)
+	if len(ms) == 0 {
+		return "", false
+	}
+	return hostPort(address(ms[0]), g.rolePort(s, role, ms[0])), true
+}
+
+// rolePort is the port m listens on in a role of s: the value on m of the
+// setting the role's port names, or nil.
+func (g *generator) rolePort(s *resolve.Service, role string, m *resolve.Machine) any {
+	r := s.Def.Role(role)
+	if r == nil || r.Feature == "" || r.Port == "" {
+		return nil
+	}
+	return settingOf(m, r.Feature, r.Port)
+}
+
+// members expands a role's selectors to resolved machines, in file order.
+func (g *generator) members(s *resolve.Service, role string) []*resolve.Machine {
+	var out []*resolve.Machine
+	for _, m := range s.Members(role) {
+		out = append(out, g.rf.Machine(m.Name))
 	}
 	return out
 }
@@ -114,23 +202,26 @@ func (g *generator) block(w *nixw, comment, feature string, fn func(in *nixw)) {
 }
 
 // serviceSettings writes the values s's options give the settings of
-// feature (resolve.ServiceOptions), at servicePriority.
-func (g *generator) serviceSettings(w *nixw, s *fleet.Service, feature string) {
+// feature, at servicePriority.
+func (g *generator) serviceSettings(w *nixw, s *resolve.Service, feature string) {
 	def := g.cat.Features[feature]
+	if def == nil {
+		return
+	}
 	vals := map[string]any{}
-	for key, n := range s.Options {
-		to, ok := resolve.ServiceOptions[s.Kind][key]
-		if !ok || to.Feature != feature || def == nil || def.Setting(to.Setting) == nil {
+	for _, o := range s.Def.Options {
+		n := s.Options[o.Name]
+		if n == nil || o.Feature != feature || def.Setting(o.Setting) == nil {
 			continue
 		}
-		if v, problem, _ := def.Setting(to.Setting).Type.Check(n); problem == "" {
-			vals[to.Setting] = v
+		if v, problem, _ := def.Setting(o.Setting).Type.Check(n); problem == "" {
+			vals[o.Setting] = v
 		}
 	}
 	if len(vals) == 0 {
 		return
 	}
-	w.comment(fmt.Sprintf("settings from [services.%s]; a machine's own settings override them", s.Kind))
+	w.comment(fmt.Sprintf("settings from [services.%s]; a machine's own settings override them", s.Name()))
 	w.open(attrPath(featureOpt(feature)...) + " = {")
 	for _, st := range def.Settings { // in the order the feature declares them
 		if v, ok := vals[st.Name]; ok {
@@ -140,65 +231,35 @@ func (g *generator) serviceSettings(w *nixw, s *fleet.Service, feature string) {
 	w.close("};")
 }
 
-func (g *generator) monitoringBlock(w *nixw, s *fleet.Service) {
-	var targets []any
-	for _, m := range g.members(s, "agents") {
-		if port := settingOf(m, "monitoring-agent", "port"); port != nil {
-			targets = append(targets, hostPort(address(m), port))
-		}
-	}
-	g.block(w, "monitoring: the server scrapes every agent's node exporter", "monitoring-server", func(in *nixw) {
-		g.serviceSettings(in, s, "monitoring-server")
-		in.bind([]string{"services", "prometheus", "scrapeConfigs"}, []any{map[string]any{
-			"job_name":       "node",
-			"static_configs": []any{map[string]any{"targets": targets}},
-		}})
-	})
-}
-
-func (g *generator) logsBlock(w *nixw, s *fleet.Service) {
-	g.block(w, "logs: the log server's settings", "log-server", func(in *nixw) {
-		g.serviceSettings(in, s, "log-server")
-	})
-	servers := g.members(s, "server")
-	if len(servers) == 0 {
+// backupWiring points the clients at the repository: the one the
+// repository option names, or the restic REST server on the first server,
+// with each client's host name appended in Nix.
+func backupWiring(g *generator, w *nixw, s *resolve.Service, role string) {
+	if role != "clients" {
 		return
 	}
-	port := settingOf(servers[0], "log-server", "port")
-	url := "http://" + hostPort(address(servers[0]), port) + "/loki/api/v1/push"
-	g.block(w, "logs: shippers push the journal to the log server", "log-shipper", func(in *nixw) {
-		in.bind([]string{"systemd", "services", "alloy", "environment", "SHOAL_LOKI_URL"}, url)
-	})
-}
-
-func (g *generator) backupBlock(w *nixw, s *fleet.Service) {
-	repo := ""
-	if n := s.Options["repository"]; n != nil {
-		repo = n.Str
-	} else if servers := g.members(s, "server"); len(servers) > 0 {
-		repo = "rest:http://" + hostPort(address(servers[0]), settingOf(servers[0], "backup-server", "port")) + "/"
-	}
-	g.block(w, "backup: clients back up to the fleet's repository, one directory per host", "backup-client", func(in *nixw) {
-		g.serviceSettings(in, s, "backup-client")
-		if repo == "" {
+	repo, _ := s.Values["repository"].(string)
+	if repo == "" {
+		server, ok := g.endpoint(s, "server")
+		if !ok {
 			return
 		}
-		in.line(nixlit.AttrPath("services", "restic", "backups", "shoal", "repository"), " = ",
-			str(repo)+" + config.networking.hostName", ";")
-		in.bind([]string{"services", "restic", "backups", "shoal", "passwordFile"}, "/var/lib/shoal/secrets/restic-password")
-	})
+		repo = "rest:http://" + server + "/"
+	}
+	w.line(nixlit.AttrPath("services", "restic", "backups", "shoal", "repository"), " = ",
+		str(repo)+" + config.networking.hostName", ";")
+	w.bind([]string{"services", "restic", "backups", "shoal", "passwordFile"}, "/var/lib/shoal/secrets/restic-password")
 }
 
-// loadBalancerBlock writes HAProxy's frontend and backend. The port the
-// frontend binds and the health check are the load-balancer settings of
-// the machine the configuration is for, read in Nix: a machine may set
-// its own. The feature opens that port in the firewall.
-func (g *generator) loadBalancerBlock(w *nixw, s *fleet.Service) {
-	backendPort := int64(80)
-	if n := s.Options["backend_port"]; n != nil {
-		backendPort = n.Int
+// loadBalancerWiring writes HAProxy's frontend and backend. The port the
+// frontend binds and the health check are the settings of the frontends'
+// feature on the machine the configuration is for, read in Nix: a machine
+// may set its own. The feature opens that port in the firewall.
+func loadBalancerWiring(g *generator, w *nixw, s *resolve.Service, role string) {
+	if role != "frontends" {
+		return
 	}
-	lb := featuresVar + "." + nixlit.AttrPath("load-balancer")
+	lb := featuresVar + "." + nixlit.AttrPath(s.Def.Role(role).Feature)
 	lines := []string{
 		str("frontend shoal"),
 		`"  bind *:${toString ` + lb + `.port}"`,
@@ -207,20 +268,18 @@ func (g *generator) loadBalancerBlock(w *nixw, s *fleet.Service) {
 		str("backend shoal"),
 		str("  balance roundrobin"),
 	}
+	backendPort := s.Values["backend_port"]
 	for _, m := range g.members(s, "backends") {
 		lines = append(lines, str(fmt.Sprintf("  server %s %s check", m.Name(), hostPort(address(m), backendPort))))
 	}
-	g.block(w, "load balancer: the frontends spread requests over the backends", "load-balancer", func(in *nixw) {
-		g.serviceSettings(in, s, "load-balancer")
-		in.open(nixlit.AttrPath("services", "haproxy", "config") + " = lib.mkAfter (")
-		in.open("lib.concatLines (")
-		in.open("[")
-		for _, l := range lines {
-			in.line(l)
-		}
-		in.close("]")
-		in.line("++ lib.optional (", lb, ".health_path != null) ", `"  option httpchk GET ${`, lb, `.health_path}"`)
-		in.close(")")
-		in.close(");")
-	})
+	w.open(nixlit.AttrPath("services", "haproxy", "config") + " = lib.mkAfter (")
+	w.open("lib.concatLines (")
+	w.open("[")
+	for _, l := range lines {
+		w.line(l)
+	}
+	w.close("]")
+	w.line("++ lib.optional (", lb, ".health_path != null) ", `"  option httpchk GET ${`, lb, `.health_path}"`)
+	w.close(")")
+	w.close(");")
 }

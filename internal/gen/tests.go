@@ -7,7 +7,6 @@ import (
 
 	"github.com/shoal-nix/shoal/internal/catalog"
 	"github.com/shoal-nix/shoal/internal/nixlit"
-	"github.com/shoal-nix/shoal/internal/resolve"
 )
 
 // testFiles writes tests/PROFILE.nix: a NixOS VM test per profile in use,
@@ -23,8 +22,9 @@ func (g *generator) testFiles() error {
 }
 
 // profileFeatures is the profile's features (following extends) with
-// their requires closure, plus the monitoring agent when the fleet has
-// monitoring, in name order.
+// their requires closure, plus the features of the service roles meant for
+// every machine (the monitoring agent) when the fleet gives them machines,
+// in name order.
 func (g *generator) profileFeatures(name string) []*catalog.Feature {
 	on := map[string]bool{}
 	var queue []string
@@ -39,9 +39,11 @@ func (g *generator) profileFeatures(name string) []*catalog.Feature {
 			add(f.Value)
 		}
 	}
-	for _, s := range g.rf.Spec.Services {
-		if s.Kind == "monitoring" && len(s.Roles["agents"]) > 0 {
-			add("monitoring-agent")
+	for _, s := range g.rf.Services {
+		for _, r := range s.Def.Roles {
+			if r.ProfileTests && len(s.Roles[r.Name]) > 0 {
+				add(r.Feature)
+			}
 		}
 	}
 	for i := 0; i < len(queue); i++ {
@@ -83,9 +85,10 @@ func (g *generator) settingFor(profile string, f *catalog.Feature, setting strin
 			}
 		}
 	}
-	for _, svc := range g.rf.Spec.Services {
-		for key, n := range svc.Options {
-			if resolve.ServiceOptions[svc.Kind][key] != (resolve.ServiceSetting{Feature: f.Name, Setting: setting}) {
+	for _, svc := range g.rf.Services {
+		for _, o := range svc.Def.Options {
+			n := svc.Options[o.Name]
+			if n == nil || o.Feature != f.Name || o.Setting != setting {
 				continue
 			}
 			if x, problem, _ := s.Type.Check(n); problem == "" {

@@ -11,6 +11,7 @@ type Fleet struct {
 	Spec     *fleet.Fleet
 	Catalog  *catalog.Catalog
 	Machines []*Machine
+	Services []*Service // in the order of the fleet file
 	byName   map[string]*Machine
 }
 

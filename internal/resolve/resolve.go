@@ -2,7 +2,6 @@ package resolve
 
 import (
 	"fmt"
-	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -28,46 +27,6 @@ const (
 
 // DefaultProfile is used by machines that name none.
 const DefaultProfile = "base"
-
-// ServiceFeatures maps a service role to the feature its machines get.
-var ServiceFeatures = map[string]map[string]string{
-	"monitoring":    {"server": "monitoring-server", "agents": "monitoring-agent"},
-	"logs":          {"server": "log-server", "agents": "log-shipper"},
-	"backup":        {"server": "backup-server", "clients": "backup-client"},
-	"load_balancer": {"frontends": "load-balancer"},
-}
-
-// ServiceSetting names a setting of a service role's feature.
-type ServiceSetting struct{ Feature, Setting string }
-
-// ServiceOptions maps the options of each service (the keys of
-// [services.KIND] that are not roles) to the feature setting each one sets
-// on every machine with that feature: services.backup.schedule is
-// backup-client.schedule. The value sits above the fleet's defaults and
-// the profile, below the machine's own settings. The options not listed
-// are the generator's to read (backup.repository, load_balancer.backend_port)
-// or not used yet (monitoring.alert_email).
-var ServiceOptions = map[string]map[string]ServiceSetting{
-	"monitoring": {
-		"retention":       {"monitoring-server", "retention"},
-		"scrape_interval": {"monitoring-server", "scrape_interval"},
-	},
-	"logs": {
-		"retention": {"log-server", "retention"},
-	},
-	"backup": {
-		"schedule":     {"backup-client", "schedule"},
-		"paths":        {"backup-client", "paths"},
-		"exclude":      {"backup-client", "exclude"},
-		"keep_daily":   {"backup-client", "keep_daily"},
-		"keep_weekly":  {"backup-client", "keep_weekly"},
-		"keep_monthly": {"backup-client", "keep_monthly"},
-	},
-	"load_balancer": {
-		"port":        {"load-balancer", "port"},
-		"health_path": {"load-balancer", "health_path"},
-	},
-}
 
 // Resolve resolves every machine of f against cat.
 func Resolve(f *fleet.Fleet, cat *catalog.Catalog) (*Fleet, diag.List) {
@@ -113,27 +72,8 @@ func (r *resolver) index() {
 	r.chains = map[string][]*catalog.Profile{}
 	r.serviceRoles = map[string][]Reason{}
 	r.serviceVals = map[string][]layered{}
-	for _, svc := range r.f.Services {
-		for _, key := range slices.Sorted(maps.Keys(svc.Options)) {
-			if to, ok := ServiceOptions[svc.Kind][key]; ok {
-				if l, ok := r.checkServiceOption(svc, key, to); ok {
-					r.serviceVals[to.Feature] = append(r.serviceVals[to.Feature], l)
-				}
-			}
-		}
-		roles := ServiceFeatures[svc.Kind]
-		for _, role := range slices.Sorted(maps.Keys(svc.Roles)) {
-			feature := roles[role]
-			detail := feature + "\x00services." + svc.Kind + "." + role
-			for _, sel := range svc.Roles[role] {
-				for _, m := range r.selectRef(sel) {
-					if feature != "" {
-						r.serviceRoles[m.Name] = append(r.serviceRoles[m.Name], Reason{Kind: ByService, Detail: detail, File: r.f.File, Path: sel.Path})
-					}
-				}
-			}
-		}
-	}
+	r.services()
+	r.assignRoles()
 }
 
 // Select expands a selector (a machine name, @tag or @all) to machines.
@@ -427,36 +367,12 @@ func (r *resolver) checkSetting(s fleet.Setting, file string) (any, bool) {
 			e.Hint = diag.DidYouMean(s.Value.Str, st.Type.Values)
 		} else if elem >= 0 && s.Value.Items[elem].Kind == tomltree.String {
 			e.Hint = diag.DidYouMean(s.Value.Items[elem].Str, st.Type.Values)
+		} else if st.Type.Pattern != nil && st.Type.Pattern.Hint != "" {
+			e.Hintf("%s", st.Type.Pattern.Hint)
 		}
 		return nil, false
 	}
 	return v, true
-}
-
-// checkServiceOption checks a service option's value against the type of
-// the setting it sets and returns it as a layer of that setting.
-func (r *resolver) checkServiceOption(svc *fleet.Service, key string, to ServiceSetting) (layered, bool) {
-	var st *catalog.Setting
-	if def := r.cat.Features[to.Feature]; def != nil {
-		st = def.Setting(to.Setting)
-	}
-	if st == nil {
-		return layered{}, false // the built-in catalog has them all; a test holds it to that
-	}
-	n, path := svc.Options[key], svc.Path.Child(key)
-	name := "services." + svc.Kind + "." + key
-	v, problem, elem := st.Type.Check(n)
-	if problem != "" {
-		at := path
-		if elem >= 0 {
-			at = path.Child(elem)
-		}
-		r.diags.Errorf(CodeServiceOption, r.f.File, at, "%s: %s", name, problem).
-			Hintf("it sets %s.%s on every machine with %s", to.Feature, to.Setting, to.Feature)
-		return layered{}, false
-	}
-	s := fleet.Setting{Feature: to.Feature, Name: to.Setting, Value: n, Path: path, FeaturePath: svc.Path}
-	return layered{s, Origin{Kind: FromService, Detail: name, File: r.f.File, Path: path}, v}, true
 }
 
 // hardwareMatch evaluates a derivation's condition on the machine's

@@ -2,7 +2,6 @@ package resolve_test
 
 import (
 	"io/fs"
-	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"testing/fstest"
 
 	"github.com/shoal-nix/shoal/internal/catalog"
+	"github.com/shoal-nix/shoal/internal/diag"
 	"github.com/shoal-nix/shoal/internal/fleet"
 	"github.com/shoal-nix/shoal/internal/resolve"
 )
@@ -150,29 +150,25 @@ port = 70000
 	}
 }
 
-// TestServiceOptionsNameRealSettings holds resolve.ServiceOptions to the
-// fleet file and the catalog: each option is one [services.KIND] takes,
-// and it sets a setting of a feature one of the service's roles brings.
-func TestServiceOptionsNameRealSettings(t *testing.T) {
+// TestServiceKeysFromCatalog holds the fleet file to the catalog's
+// services: every role and option a service declares is a key its
+// [services.NAME] table takes, and the rest are unknown keys.
+func TestServiceKeysFromCatalog(t *testing.T) {
 	cat, diags := catalog.Builtin()
 	if len(diags) > 0 {
 		t.Fatal(diags)
 	}
-	for _, kind := range slices.Sorted(maps.Keys(resolve.ServiceOptions)) {
-		roles := slices.Collect(maps.Values(resolve.ServiceFeatures[kind]))
-		for _, key := range slices.Sorted(maps.Keys(resolve.ServiceOptions[kind])) {
-			to := resolve.ServiceOptions[kind][key]
-			if !slices.Contains(roles, to.Feature) {
-				t.Errorf("services.%s.%s sets %s.%s, but no role of services.%s brings %s", kind, key, to.Feature, to.Setting, kind, to.Feature)
+	for _, name := range cat.ServiceNames() {
+		for _, key := range append(cat.Services[name].Keys(), "no_such_key") {
+			src := "[fleet]\nname = \"t\"\nnixos = \"26.05\"\n[machines.m]\n[services." + name + "]\n" + key + " = 1\n"
+			f, diags := fleet.Parse("shoal.toml", []byte(src))
+			if len(diags) > 0 {
+				t.Fatalf("parse: %v", diags)
 			}
-			if def := cat.Features[to.Feature]; def == nil || def.Setting(to.Setting) == nil {
-				t.Errorf("services.%s.%s sets %s.%s, which the catalog does not have", kind, key, to.Feature, to.Setting)
-			}
-			_, diags := fleet.Parse("shoal.toml", []byte("[services."+kind+"]\n"+key+" = 1\n"))
-			for _, d := range diags {
-				if d.Code == "SH010" {
-					t.Errorf("services.%s.%s: the fleet file does not take it: %s", kind, key, d.Summary)
-				}
+			_, diags = resolve.Resolve(f, cat)
+			unknown := slices.ContainsFunc(diags, func(d diag.Diagnostic) bool { return d.Code == "SH010" })
+			if unknown != (key == "no_such_key") {
+				t.Errorf("services.%s.%s: unknown key reported: %v, want %v (%v)", name, key, unknown, key == "no_such_key", diags)
 			}
 		}
 	}

@@ -2,8 +2,6 @@ package validate
 
 import (
 	"fmt"
-	"maps"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -11,7 +9,6 @@ import (
 	"github.com/shoal-nix/shoal/internal/diag"
 	"github.com/shoal-nix/shoal/internal/fleet"
 	"github.com/shoal-nix/shoal/internal/resolve"
-	"github.com/shoal-nix/shoal/internal/tomltree"
 )
 
 // Diagnostic codes of the rules in this package.
@@ -44,7 +41,6 @@ func Fleet(rf *resolve.Fleet) diag.List {
 	}
 	v.duplicates()
 	v.services()
-	v.healthPaths()
 	return v.diags
 }
 
@@ -457,96 +453,78 @@ func (v *validator) duplicates() {
 	}
 }
 
+// services checks each fleet service against what its catalog file
+// declares: a role that names machines has what it needs (agents a
+// server), a role names no more machines than the wiring uses, and no
+// option that does nothing yet is set.
 func (v *validator) services() {
-	for _, s := range v.rf.Spec.Services {
-		roles := fleet.ServiceRoles[s.Kind]
-		server, members := roles[0], roles[1]
-		if s.Kind == "load_balancer" {
-			if len(s.Roles["frontends"]) > 0 && len(s.Roles["backends"]) == 0 {
-				v.diags.Errorf(CodeNoServer, v.file, s.Path.Child("frontends"), "the load balancer has frontends but no backends").
-					Hintf("add backends = [\"@web\"] or machine names")
-			}
-		} else if len(s.Roles[members]) > 0 && len(s.Roles[server]) == 0 {
-			if s.Kind == "backup" {
-				if s.Options["repository"] == nil {
-					v.diags.Errorf(CodeNoBackupTarget, v.file, s.Path.Child(members), "backup clients have no target: services.backup names no server and no repository").
-						Hintf("add server = [\"nas\"] or repository = \"s3:...\" to [services.backup]")
-				}
-			} else {
-				v.diags.Errorf(CodeNoServer, v.file, s.Path.Child(members), "services.%s has %s but no server", s.Kind, members).
-					Hintf("add server = [\"MACHINE\"] to [services.%s]", s.Kind)
+	for _, s := range v.rf.Services {
+		for _, role := range s.Def.Roles {
+			v.roleNeeds(s, role)
+			if n := len(s.Roles[role.Name]); role.Max > 0 && int64(n) > role.Max {
+				v.manyMachines(s, role, n)
 			}
 		}
-		if len(s.Roles[server]) > 1 && s.Kind != "load_balancer" {
-			v.diags.Warnf(CodeManyServers, v.file, s.Path.Child(server), "services.%s has %d servers; agents are wired to the first only", s.Kind, len(s.Roles[server])).
-				Hintf("name one server; shoal does not yet spread agents over several")
-		}
-		v.serviceOptions(s)
-	}
-}
-
-// serviceOptions checks the non-role keys of a service that set no feature
-// setting; resolve checks the others against the setting's type.
-func (v *validator) serviceOptions(s *fleet.Service) {
-	for _, key := range slices.Sorted(maps.Keys(s.Options)) {
-		if _, ok := resolve.ServiceOptions[s.Kind][key]; ok {
-			continue
-		}
-		n, path := s.Options[key], s.Path.Child(key)
-		want := tomltree.String
-		if key == "backend_port" {
-			want = tomltree.Integer
-		}
-		if n.Kind != want {
-			v.diags.Errorf(CodeServiceOption, v.file, path, "services.%s.%s: expected %s, found %s", s.Kind, key, (&tomltree.Node{Kind: want}).Describe(), n.Describe())
-			continue
-		}
-		switch {
-		case want == tomltree.Integer && (n.Int < 1 || n.Int > 65535):
-			v.diags.Errorf(CodeServiceOption, v.file, path, "services.%s.%s: %d is out of range: expected a port number (1-65535)", s.Kind, key, n.Int)
-		case s.Kind == "monitoring" && key == "alert_email":
-			// Accepting it silently would promise mail that never comes.
-			v.diags.Warnf(CodeServiceOption, v.file, path, "services.monitoring.alert_email is not used yet: shoal has no alerting yet").
-				Hintf("remove it; until shoal configures Alertmanager, set it up in a module of your own (modules = [...])")
+		for _, o := range s.Def.Options {
+			if o.Unused == "" || s.Options[o.Name] == nil {
+				continue
+			}
+			// Accepting it silently would promise what never happens.
+			e := v.diags.Warnf(CodeServiceOption, v.file, s.Spec.Path.Child(o.Name), "services.%s.%s is not used yet: %s", s.Name(), o.Name, o.Unused)
+			if o.UnusedHint != "" {
+				e.Hintf("%s", o.UnusedHint)
+			}
 		}
 	}
 }
 
-// healthPathRE is what load-balancer.health_path may be: a URL path with
-// none of the characters HAProxy's configuration reads as quoting,
-// comments or separators, since it is written into that configuration.
-var healthPathRE = regexp.MustCompile(`^/[A-Za-z0-9._~%!&()*+,;=:@/?-]*$`)
+// roleNeeds reports a role that names machines while none of the roles or
+// options it needs is given: agents with no server (SH063), or, when an
+// option may stand in for the machines, clients with no target (SH064).
+func (v *validator) roleNeeds(s *resolve.Service, role *catalog.Role) {
+	if len(role.Needs) == 0 || len(s.Roles[role.Name]) == 0 {
+		return
+	}
+	code := CodeNoServer
+	for _, n := range role.Needs {
+		if len(s.Roles[n]) > 0 || s.Options[n] != nil {
+			return
+		}
+		if s.Def.Option(n) != nil {
+			code = CodeNoBackupTarget
+		}
+	}
+	summary := fmt.Sprintf("services.%s has %s but no %s", s.Name(), role.Name, strings.Join(role.Needs, " and no "))
+	if role.Unmet != "" {
+		summary = role.Unmet
+	}
+	e := v.diags.Errorf(code, v.file, s.Spec.Path.Child(role.Name), "%s", summary)
+	if role.UnmetHint != "" {
+		e.Hintf("%s", role.UnmetHint)
+	} else {
+		e.Hintf("add %s = [\"MACHINE\"] to [services.%s]", role.Needs[0], s.Name())
+	}
+}
 
-// healthPaths checks the load balancer's health check path where it is
-// set: in [services.load_balancer], and where a machine has a value of its
-// own (a machine's settings, the fleet's defaults, a profile).
-func (v *validator) healthPaths() {
-	const hint = "write a path that starts with \"/\", without spaces, quotes, \"\\\" or \"#\", such as \"/healthz\""
-	for _, s := range v.rf.Spec.Services {
-		if n := s.Options["health_path"]; n != nil && n.Kind == tomltree.String && !healthPathRE.MatchString(n.Str) {
-			v.diags.Errorf(CodeServiceOption, v.file, s.Path.Child("health_path"), "services.%s.health_path: %q is not a URL path the load balancer can check", s.Kind, n.Str).
-				Hintf("%s", hint)
+// manyMachines warns of a role that names more machines than the wiring
+// uses: the roles that need it are wired to its first machine only.
+func (v *validator) manyMachines(s *resolve.Service, role *catalog.Role, n int) {
+	var users []string
+	for _, r := range s.Def.Roles {
+		if slices.Contains(r.Needs, role.Name) {
+			users = append(users, r.Name)
 		}
 	}
-	reported := map[string]bool{}
-	for _, m := range v.rf.Machines {
-		f := m.Feature("load-balancer")
-		if f == nil {
-			continue
-		}
-		val := f.Value("health_path")
-		if val == nil || val.Origin.Kind == resolve.FromService {
-			continue
-		}
-		p, ok := val.Value.(string)
-		where := val.Origin.File + "\x00" + val.Origin.Path.String()
-		if !ok || healthPathRE.MatchString(p) || reported[where] {
-			continue
-		}
-		reported[where] = true
-		v.diags.Errorf(resolve.CodeSettingValue, val.Origin.File, val.Origin.Path, "load-balancer.health_path: %q is not a URL path the load balancer can check", p).
-			Hintf("%s", hint)
+	them := "the other roles"
+	if len(users) > 0 {
+		them = strings.Join(users, " and ")
 	}
+	plural := role.Name
+	if !strings.HasSuffix(plural, "s") {
+		plural += "s"
+	}
+	v.diags.Warnf(CodeManyServers, v.file, s.Spec.Path.Child(role.Name), "services.%s has %d %s; %s are wired to the first only", s.Name(), n, plural, them).
+		Hintf("name one %s; shoal does not yet spread %s over several", role.Name, them)
 }
 
 // requiresCycles reports cycles in requires among the fleet's own

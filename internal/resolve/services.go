@@ -1,0 +1,143 @@
+package resolve
+
+import (
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/shoal-nix/shoal/internal/catalog"
+	"github.com/shoal-nix/shoal/internal/diag"
+	"github.com/shoal-nix/shoal/internal/fleet"
+	"github.com/shoal-nix/shoal/internal/tomltree"
+)
+
+// Service is a [services.NAME] table of the fleet file read against the
+// catalog's service of that name.
+type Service struct {
+	Spec *fleet.Service
+	Def  *catalog.Service
+	// Roles maps a role to the selectors (machine, @tag, @all) the fleet
+	// file gives it.
+	Roles map[string][]fleet.Ref
+	// Options holds the options the fleet file sets, as written.
+	Options map[string]*tomltree.Node
+	// Values holds the options' checked values, and the defaults of the
+	// options that have one and are not set; an option whose value does
+	// not fit is left out.
+	Values map[string]any
+
+	f *fleet.Fleet
+}
+
+// Name is the service's name: [services.NAME].
+func (s *Service) Name() string { return s.Def.Name }
+
+// Members expands a role's selectors to the fleet's machines, each once,
+// in the order the selectors name them.
+func (s *Service) Members(role string) []*fleet.Machine {
+	seen := map[string]bool{}
+	var out []*fleet.Machine
+	for _, sel := range s.Roles[role] {
+		for _, m := range Select(s.f, sel.Value) {
+			if !seen[m.Name] {
+				seen[m.Name] = true
+				out = append(out, m)
+			}
+		}
+	}
+	return out
+}
+
+// services reads the fleet file's [services.NAME] tables: unknown services
+// and keys are reported as unknown keys, roles are lists of selectors, and
+// options are checked against their types.
+func (r *resolver) services() {
+	d := tomltree.Decoder{File: r.f.File, Diags: &r.diags}
+	names := r.cat.ServiceNames()
+	for _, spec := range r.f.Services {
+		def := r.cat.Services[spec.Kind]
+		if def == nil {
+			e := r.diags.Errorf(tomltree.CodeUnknownKey, r.f.File, spec.Path, "unknown key %q in [services]", spec.Kind)
+			if h := diag.DidYouMean(spec.Kind, names); h != "" {
+				e.Hint = h
+			} else {
+				e.Hintf("[services] takes: %s", strings.Join(names, ", "))
+			}
+			continue
+		}
+		s := &Service{Spec: spec, Def: def, Roles: map[string][]fleet.Ref{}, Options: map[string]*tomltree.Node{}, Values: map[string]any{}, f: r.f}
+		what := "services." + spec.Kind
+		d.Fields(spec.Table, spec.Path, what, def.Keys(), func(key string, v *tomltree.Node, p diag.Path) {
+			if def.Role(key) != nil {
+				s.Roles[key] = d.Strings(v, p, what+"."+key)
+				return
+			}
+			s.Options[key] = v
+		})
+		for _, o := range def.Options {
+			if n := s.Options[o.Name]; n != nil {
+				r.serviceOption(s, o, n)
+			} else if o.Default != nil {
+				s.Values[o.Name] = o.Default
+			}
+		}
+		r.out.Services = append(r.out.Services, s)
+	}
+}
+
+// serviceOption checks an option's value against its type, or the type of
+// the setting it sets; a value that fits a setting becomes a layer of that
+// setting on every machine with the feature.
+func (r *resolver) serviceOption(s *Service, o *catalog.ServiceOption, n *tomltree.Node) {
+	typ := o.Type
+	var st *catalog.Setting
+	if o.Feature != "" {
+		if def := r.cat.Features[o.Feature]; def != nil {
+			st = def.Setting(o.Setting)
+		}
+		if st == nil {
+			return // the catalog loader reports it
+		}
+		typ = st.Type
+	}
+	path := s.Spec.Path.Child(o.Name)
+	name := "services." + s.Spec.Kind + "." + o.Name
+	v, problem, elem := typ.Check(n)
+	if problem != "" {
+		at := path
+		if elem >= 0 {
+			at = path.Child(elem)
+		}
+		e := r.diags.Errorf(CodeServiceOption, r.f.File, at, "%s: %s", name, problem)
+		switch {
+		case typ.Pattern != nil && typ.Pattern.Hint != "":
+			e.Hintf("%s", typ.Pattern.Hint)
+		case st != nil:
+			e.Hintf("it sets %s.%s on every machine with %s", o.Feature, o.Setting, o.Feature)
+		}
+		return
+	}
+	s.Values[o.Name] = v
+	if st != nil {
+		set := fleet.Setting{Feature: o.Feature, Name: o.Setting, Value: n, Path: path, FeaturePath: s.Spec.Path}
+		r.serviceVals[o.Feature] = append(r.serviceVals[o.Feature], layered{set, Origin{Kind: FromService, Detail: name, File: r.f.File, Path: path}, v})
+	}
+}
+
+// assignRoles records, for every machine a role names, the feature the
+// role brings.
+func (r *resolver) assignRoles() {
+	for _, s := range r.out.Services {
+		for _, role := range slices.Sorted(maps.Keys(s.Roles)) {
+			feature := s.Def.Role(role).Feature
+			detail := feature + "\x00services." + s.Spec.Kind + "." + role
+			for _, sel := range s.Roles[role] {
+				for _, m := range r.selectRef(sel) {
+					if feature != "" {
+						r.serviceRoles[m.Name] = append(r.serviceRoles[m.Name], Reason{Kind: ByService, Detail: detail, File: r.f.File, Path: sel.Path})
+					}
+				}
+			}
+		}
+	}
+}
