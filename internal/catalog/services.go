@@ -263,6 +263,7 @@ func (l *loader) role(name string, v *tomltree.Node, p diag.Path, d tomltree.Dec
 
 func (l *loader) serviceOption(name string, v *tomltree.Node, p diag.Path, d tomltree.Decoder) *ServiceOption {
 	o := &ServiceOption{Name: name, Path: p}
+	bad := false // a malformed key, reported already
 	var def *tomltree.Node
 	var defPath diag.Path
 	ok := d.Fields(v, p, "a service option", []string{"description", "sets", "type", "values", "min", "max", "default", "unused", "unused_hint"}, func(key string, v *tomltree.Node, p diag.Path) {
@@ -275,6 +276,7 @@ func (l *loader) serviceOption(name string, v *tomltree.Node, p diag.Path, d tom
 				if !found || feature == "" || setting == "" {
 					d.Diags.Errorf(fleet.CodeInvalidValue, d.File, p, "sets = %q names no feature setting", s).
 						Hintf("write FEATURE.SETTING, such as \"backup-client.schedule\"")
+					bad = true
 					return
 				}
 				o.Feature, o.Setting = feature, setting
@@ -289,7 +291,7 @@ func (l *loader) serviceOption(name string, v *tomltree.Node, p diag.Path, d tom
 			o.UnusedHint, _ = d.String(v, p, "unused_hint")
 		}
 	})
-	if !ok {
+	if !ok || bad {
 		return nil
 	}
 	switch {
@@ -324,6 +326,7 @@ func (l *loader) serviceOption(name string, v *tomltree.Node, p diag.Path, d tom
 // service.
 func (l *loader) serviceRefs(s *Service, d tomltree.Decoder) {
 	brought := map[string]bool{}
+	misnamed := false // a role brings a feature the catalog lacks: perhaps the one an option sets
 	for _, r := range s.Roles {
 		if r.Feature == "" {
 			if r.Port != "" {
@@ -332,13 +335,14 @@ func (l *loader) serviceRefs(s *Service, d tomltree.Decoder) {
 			}
 			continue
 		}
+		brought[r.Feature] = true
 		f := l.c.Features[r.Feature]
 		if f == nil {
 			d.Diags.Errorf(CodeCatalogFile, d.File, r.Path.Child("feature"), "role %q brings feature %q, which the catalog does not have", r.Name, r.Feature).
 				Hint = diag.DidYouMean(r.Feature, l.c.FeatureNames())
+			misnamed = true
 			continue
 		}
-		brought[r.Feature] = true
 		if r.Port != "" {
 			if st := f.Setting(r.Port); st == nil || st.Type.Kind != KindPort {
 				d.Diags.Errorf(CodeCatalogFile, d.File, r.Path.Child("port"), "role %q: feature %s has no port setting %q", r.Name, r.Feature, r.Port).
@@ -359,12 +363,12 @@ func (l *loader) serviceRefs(s *Service, d tomltree.Decoder) {
 			continue
 		}
 		at := o.Path.Child("sets")
-		if !brought[o.Feature] {
+		if !brought[o.Feature] && !misnamed {
 			d.Diags.Errorf(CodeCatalogFile, d.File, at, "option %q sets a setting of %s, which no role of service %s brings", o.Name, o.Feature, s.Name).
 				Hintf("set a setting of a feature a role brings, so that it reaches the machines of that role")
 			continue
 		}
-		if f := l.c.Features[o.Feature]; f.Setting(o.Setting) == nil {
+		if f := l.c.Features[o.Feature]; brought[o.Feature] && f != nil && f.Setting(o.Setting) == nil {
 			d.Diags.Errorf(CodeCatalogFile, d.File, at, "option %q sets %s.%s, which feature %s does not declare", o.Name, o.Feature, o.Setting, o.Feature).
 				Hint = diag.DidYouMean(o.Setting, f.SettingNames())
 		}
