@@ -1,5 +1,6 @@
-// Package catalog owns the feature catalog: its file format, the built-in
-// catalog embedded in the binary, and a fleet's own features.
+// Package catalog owns the catalog of features, profiles, package
+// collections and fleet services: its file formats, the built-in catalog
+// embedded in the binary, and a fleet's own features.
 //
 // A feature is a directory holding feature.toml (and optionally module.nix):
 // description, typed settings with defaults, requires, conflicts, provides,
@@ -9,6 +10,33 @@
 // package collections (collections.toml) are named package lists defined
 // once. A fleet's features/NAME/ directories use the same format and may
 // add features, never replace built-in ones.
+//
+// A fleet service is services/NAME.toml (NAME as [services.NAME] in a
+// fleet file writes it: lowercase letters, digits and "_"):
+//
+//	description = "..."
+//	[roles.ROLE]          # a key of [services.NAME] that lists machines
+//	feature = "FEATURE"   # every machine of the role gets it; none: the role only names machines
+//	max = 1               # more selectors than this: a warning (SH066), the first is wired
+//	needs = ["server"]    # roles or options one of which must be given when this role names
+//	                      # machines: SH063, or SH064 when an option may stand in
+//	unmet, unmet_hint     # the summary and hint of that diagnostic, when the default does not fit
+//	port = "SETTING"      # the port setting of FEATURE the role's machines listen on
+//	profile_tests = true  # FEATURE joins every profile's VM test (the role is for every machine)
+//	[options.OPTION]      # a key of [services.NAME] that is no role
+//	sets = "FEATURE.SETTING"   # the option is that setting's value on every machine with FEATURE
+//	type, values, min, max, default   # or: a value of its own that the wiring reads
+//	unused, unused_hint   # the option does nothing yet: a warning (SH065) says why
+//	[[wire]]              # a block of modules/services/defaults.nix, for the machines of role
+//	role = "ROLE"
+//	comment = "..."
+//	set."nixos.option" = "http://${server}/path"      # ${ROLE}: host:port of ROLE's first machine
+//	set."other.option" = { endpoints = "agents" }     # host:port of every machine of agents
+//
+// The first [[wire]] of a role also carries the setting values the
+// service's options give. What a service cannot say as data is one Go
+// function in package gen, registered by the service's name. Services are
+// built in only; a fleet cannot add its own yet.
 //
 // Loading reports problems in catalog files as diagnostics against those
 // files; the built-in catalog loads without any (a test holds it to that).

@@ -4,10 +4,12 @@
 //
 // Resolution goes profile -> features -> requires closure (auto-enabled,
 // with the reason kept) and layers settings catalog default < value derived
-// from hardware < fleet defaults < profile < service option < machine. A
-// service option ([services.backup] schedule = "daily") is the value of a
-// setting of the feature the service's role brings (backup-client.schedule)
-// on every machine with that feature; ServiceOptions lists them. References
+// from hardware < fleet defaults < profile < service option < machine. The
+// fleet file's [services.NAME] tables are read against the catalog's
+// services: a role's machines get the feature the role brings, and a
+// service option that sets a feature setting ([services.backup] schedule =
+// "daily" sets backup-client.schedule) is that setting's value on every
+// machine with the feature. References
 // that do not resolve (unknown profile, feature, setting) and values that do
 // not fit a setting's type are reported as diagnostics; rules about the
 // resolved result (conflicts, hardware, fleet-wide checks) belong to package
