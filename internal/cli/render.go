@@ -39,13 +39,13 @@ func (r diagRenderer) paint(code, s string) string {
 // locations.
 func (r diagRenderer) render(l diag.List) {
 	for _, d := range l {
-		sev := r.paint(ansiBold+ansiRed, d.Severity.String())
+		colour := ansiBold + ansiRed
 		if d.Severity == diag.Warning {
-			sev = r.paint(ansiBold+ansiYellow, d.Severity.String())
+			colour = ansiBold + ansiYellow
 		}
-		fmt.Fprintf(r.w, "%s: %s[%s]: %s\n", location(d.File, d.Pos), sev, d.Code, r.paint(ansiBold, d.Summary))
+		fmt.Fprintf(r.w, "%s: %s[%s]: %s\n", location(d.File, d.Pos), r.paint(colour, d.Severity.String()), d.Code, r.paint(ansiBold, d.Summary))
 		if r.color {
-			r.snippet(d.File, d.Pos)
+			r.snippet(d.File, d.Pos, colour)
 		}
 		if d.Hint != "" {
 			fmt.Fprintf(r.w, "  %s %s\n", r.paint(ansiCyan, "hint:"), d.Hint)
@@ -66,8 +66,9 @@ func location(file string, p diag.Pos) string {
 	return fmt.Sprintf("%s:%d:%d", file, p.Line, p.Col)
 }
 
-// snippet prints the source line with the range underlined.
-func (r diagRenderer) snippet(file string, p diag.Pos) {
+// snippet prints the source line with the range underlined in the
+// severity's colour.
+func (r diagRenderer) snippet(file string, p diag.Pos, colour string) {
 	doc := r.docs[file]
 	if doc == nil || !p.Known() {
 		return
@@ -90,7 +91,7 @@ func (r diagRenderer) snippet(file string, p diag.Pos) {
 	gutter := strings.Repeat(" ", len(num))
 	fmt.Fprintf(r.w, "  %s |\n", gutter)
 	fmt.Fprintf(r.w, "  %s | %s\n", r.paint(ansiBlue, num), line)
-	fmt.Fprintf(r.w, "  %s | %s%s\n", gutter, strings.Repeat(" ", pad), r.paint(ansiBold+ansiRed, strings.Repeat("^", width)))
+	fmt.Fprintf(r.w, "  %s | %s%s\n", gutter, strings.Repeat(" ", pad), r.paint(colour, strings.Repeat("^", width)))
 }
 
 // summary is the closing line of a check.

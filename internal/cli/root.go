@@ -46,8 +46,47 @@ type globals struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
-	color  bool // colour and source snippets: a terminal, and NO_COLOR unset
-	trace  bool // -x: print external commands before running them
+	colorMode colorMode // --color
+	color     bool      // colour and source snippets, as colorMode decides for stdout
+	trace     bool      // -x: print external commands before running them
+}
+
+// colorMode is the value of --color: when to use colour and source
+// snippets.
+type colorMode string
+
+const (
+	colorAuto   colorMode = "auto"   // on a terminal, unless NO_COLOR is set
+	colorAlways colorMode = "always" // always, whatever NO_COLOR says
+	colorNever  colorMode = "never"
+)
+
+func (m *colorMode) String() string { return string(*m) }
+
+// Type names the flag's values in help.
+func (m *colorMode) Type() string { return "when" }
+
+// Set accepts auto, always or never.
+func (m *colorMode) Set(s string) error {
+	switch v := colorMode(s); v {
+	case colorAuto, colorAlways, colorNever:
+		*m = v
+		return nil
+	}
+	return fmt.Errorf("want auto, always or never")
+}
+
+// on reports whether to use colour and source snippets on a writer that
+// is (or is not) a terminal. NO_COLOR (any non-empty value, see
+// no-color.org) turns auto off; an explicit --color=always wins over it.
+func (m colorMode) on(terminal bool, noColor string) bool {
+	switch m {
+	case colorAlways:
+		return true
+	case colorNever:
+		return false
+	}
+	return terminal && noColor == ""
 }
 
 // traceWriter is where -x prints commands, or nil.
@@ -74,10 +113,20 @@ Exit status:
   1  an operation failed (a file could not be read, ...)
   2  usage error: unknown command or flag, wrong arguments
   3  the fleet has errors (with --strict, warnings too)
-  4  gen --check: the generated flake is out of date`,
+  4  gen --check: the generated flake is out of date
+
+Colour and source snippets under each diagnostic: --color=auto (the
+default) shows them on a terminal unless NO_COLOR is set, --color=always
+forces them (also into a pipe or a file), --color=never turns them off.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		PersistentPreRun: func(cmd *cobra.Command, args []string) {
+			g.color = g.colorMode.on(isTerminal(g.stdout), os.Getenv("NO_COLOR"))
+		},
 	}
+	g.colorMode = colorAuto
+	root.PersistentFlags().Var(&g.colorMode, "color", "colour and source snippets: auto (on a terminal, NO_COLOR unset), always or never")
+	_ = root.RegisterFlagCompletionFunc("color", cobra.FixedCompletions([]string{string(colorAuto), string(colorAlways), string(colorNever)}, cobra.ShellCompDirectiveNoFileComp))
 	root.PersistentFlags().BoolVarP(&g.trace, "trace", "x", false, "print the external commands (nix, ssh) shoal runs")
 	root.SetIn(g.stdin)
 	root.SetOut(g.stdout)
@@ -93,12 +142,24 @@ Exit status:
 		newDiffCommand(g),
 		newEvalCommand(g),
 	)
+	// cobra's completion command would print its help and exit 0 for a
+	// shell it does not know; that is a usage error.
+	root.InitDefaultCompletionCmd()
+	if c, _, err := root.Find([]string{"completion"}); err == nil && c != root {
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageError("unknown shell %q: shoal completes bash, zsh, fish and powershell", args[0])
+			}
+			return nil
+		}
+		c.RunE = func(cmd *cobra.Command, args []string) error { return cmd.Help() }
+	}
 	return root
 }
 
 // Main runs shoal with args and returns the exit code.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr, color: isTerminal(stdout) && os.Getenv("NO_COLOR") == ""}
+	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr}
 	root := newRootCommand(g)
 	root.SetArgs(args)
 	err := root.Execute()
