@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"regexp"
@@ -8,6 +9,17 @@ import (
 	"strings"
 	"testing"
 )
+
+// homelab is the bundled example fleet, from this package's directory.
+const homelab = "../../examples/homelab"
+
+// shoal runs the command line in-process and returns what it printed.
+func shoal(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = Main(args, strings.NewReader(""), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
 
 // TestExplainShowsHardwareDerivedValues explains every machine of the
 // bundled example and holds each to at least one setting derived from its
