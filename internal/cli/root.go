@@ -43,9 +43,9 @@ func usageError(format string, args ...any) error {
 
 // globals are the options and streams every command shares.
 type globals struct {
-	stdin  io.Reader
-	stdout io.Writer
-	stderr io.Writer
+	stdin     io.Reader
+	stdout    io.Writer
+	stderr    io.Writer
 	colorMode colorMode // --color
 	color     bool      // colour and source snippets, as colorMode decides for stdout
 	trace     bool      // -x: print external commands before running them
