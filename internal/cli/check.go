@@ -70,7 +70,7 @@ func reportCheck(g *globals, o checkOptions, res *check.Result) error {
 			return err
 		}
 	} else {
-		diagRenderer{w: g.stdout, docs: res.Docs, color: g.color}.render(res.Diags)
+		g.diagRenderer(g.stdout, res.Docs).render(res.Diags)
 		name := res.Fleet.Name
 		if name == "" {
 			name = res.Fleet.File

@@ -151,7 +151,7 @@ func runEval(ctx context.Context, g *globals, o genOptions, fleetArg string) err
 			return err
 		}
 	} else {
-		diagRenderer{w: g.stdout, color: g.color}.render(diags)
+		g.diagRenderer(g.stdout, nil).render(diags)
 		fmt.Fprintf(g.stdout, "%d Nix files parsed with nix-instantiate: %s\n", len(jobs), summary(diags))
 	}
 	if diags.HasErrors() {

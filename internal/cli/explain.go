@@ -85,7 +85,7 @@ type explainedPackage struct {
 func runExplain(g *globals, o explainOptions, res *check.Result, name string) error {
 	if res.Resolved == nil || res.Diags.HasErrors() {
 		errs := slices.DeleteFunc(slices.Clone(res.Diags), func(d diag.Diagnostic) bool { return d.Severity != diag.Error })
-		diagRenderer{w: g.stderr, docs: res.Docs, color: g.color}.render(errs)
+		g.diagRenderer(g.stderr, res.Docs).render(errs)
 		if res.Resolved == nil {
 			return &exitError{code: ExitFleetError, err: fmt.Errorf("cannot explain: %s has errors", res.Fleet.File)}
 		}

@@ -86,7 +86,7 @@ func generate(g *globals, o genOptions, fleetArg string) (*generated, error) {
 		return nil, err
 	}
 	if res.Diags.HasErrors() || res.Resolved == nil {
-		diagRenderer{w: g.stderr, docs: res.Docs, color: g.color}.render(res.Diags)
+		g.diagRenderer(g.stderr, res.Docs).render(res.Diags)
 		return nil, &exitError{code: ExitFleetError, err: fmt.Errorf("%s has errors (%s); fix them, then generate", res.Fleet.File, summary(res.Diags))}
 	}
 	out := o.out
@@ -147,7 +147,7 @@ func runGen(g *globals, o genOptions, fleetArg string) error {
 	if err != nil {
 		return err
 	}
-	diagRenderer{w: g.stderr, docs: x.res.Docs, color: g.color}.render(x.res.Diags) // warnings
+	g.diagRenderer(g.stderr, x.res.Docs).render(x.res.Diags) // warnings
 	p := x.plan
 	rep := genReport{Out: x.out, Created: orEmpty(p.Creates), Updated: orEmpty(p.Updates), Removed: orEmpty(p.Removes),
 		Unchanged: len(p.Unchanged), Refused: p.Refused, UpToDate: p.Changes() == 0 && len(p.Refused) == 0}

@@ -11,7 +11,7 @@ import (
 	"github.com/shoal-nix/shoal/internal/tomltree"
 )
 
-// ANSI colours, used only when g.color is set.
+// ANSI colours, used only when a diagRenderer's color is set.
 const (
 	ansiReset  = "\x1b[0m"
 	ansiBold   = "\x1b[1m"

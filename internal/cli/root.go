@@ -9,6 +9,8 @@ import (
 
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
+
+	"github.com/shoal-nix/shoal/internal/tomltree"
 )
 
 // Exit codes, documented in the root command's help.
@@ -47,8 +49,14 @@ type globals struct {
 	stdout    io.Writer
 	stderr    io.Writer
 	colorMode colorMode // --color
-	color     bool      // colour and source snippets, as colorMode decides for stdout
+	noColor   string    // the NO_COLOR environment variable
 	trace     bool      // -x: print external commands before running them
+}
+
+// diagRenderer renders diagnostics onto w, with colour and source
+// snippets if --color and w (a terminal or not) call for them.
+func (g *globals) diagRenderer(w io.Writer, docs map[string]*tomltree.Doc) diagRenderer {
+	return diagRenderer{w: w, docs: docs, color: g.colorMode.on(isTerminal(w), g.noColor)}
 }
 
 // colorMode is the value of --color: when to use colour and source
@@ -120,9 +128,6 @@ default) shows them on a terminal unless NO_COLOR is set, --color=always
 forces them (also into a pipe or a file), --color=never turns them off.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		PersistentPreRun: func(cmd *cobra.Command, args []string) {
-			g.color = g.colorMode.on(isTerminal(g.stdout), os.Getenv("NO_COLOR"))
-		},
 	}
 	g.colorMode = colorAuto
 	root.PersistentFlags().Var(&g.colorMode, "color", "colour and source snippets: auto (on a terminal, NO_COLOR unset), always or never")
@@ -159,7 +164,7 @@ forces them (also into a pipe or a file), --color=never turns them off.`,
 
 // Main runs shoal with args and returns the exit code.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr}
+	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr, noColor: os.Getenv("NO_COLOR")}
 	root := newRootCommand(g)
 	root.SetArgs(args)
 	err := root.Execute()
