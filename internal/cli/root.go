@@ -81,7 +81,7 @@ func (m *colorMode) Set(s string) error {
 		*m = v
 		return nil
 	}
-	return fmt.Errorf("want auto, always or never")
+	return errors.New("want auto, always or never")
 }
 
 // on reports whether to use colour and source snippets on a writer that
