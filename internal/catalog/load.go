@@ -15,12 +15,6 @@ import (
 	"github.com/shoal-nix/shoal/internal/tomltree"
 )
 
-// Diagnostic codes for catalog files.
-const (
-	CodeCatalogFile = "SH015" // a catalog file cannot be read or is malformed
-	CodeShadowed    = "SH016" // a local feature reuses a built-in name
-)
-
 // Load reads a catalog laid out as features/NAME/feature.toml,
 // profiles/NAME.toml, services/NAME.toml and collections.toml under root
 // in fsys. prefix is prepended to file names in diagnostics.
@@ -59,7 +53,7 @@ func (l *loader) parse(rel string) (*tomltree.Doc, tomltree.Decoder, bool) {
 	name := path.Join(l.prefix, rel)
 	src, err := fs.ReadFile(l.fsys, path.Join(l.root, rel))
 	if err != nil {
-		l.diags.Errorf(CodeCatalogFile, name, nil, "cannot read %s: %v", name, unwrapPathError(err))
+		l.diags.Errorf(diag.CodeCatalogFile, name, nil, "cannot read %s: %v", name, unwrapPathError(err))
 		return nil, tomltree.Decoder{}, false
 	}
 	doc, ds := tomltree.Parse(name, src)
@@ -115,12 +109,12 @@ func (l *loader) features(local bool) {
 		rel := path.Join("features", name, "feature.toml")
 		file := path.Join(l.prefix, rel)
 		if !fleet.FeatureName.MatchString(name) {
-			l.diags.Errorf(fleet.CodeInvalidName, file, nil, "invalid feature name %q: a feature name is lowercase letters, digits and \"-\", starting with a letter", name).
+			l.diags.Errorf(diag.CodeInvalidName, file, nil, "invalid feature name %q: a feature name is lowercase letters, digits and \"-\", starting with a letter", name).
 				Hintf("rename the directory features/%s", name)
 			continue
 		}
 		if local && l.builtin.Features[name] != nil {
-			l.diags.Errorf(CodeShadowed, file, nil, "local feature %q has the name of a built-in feature", name).
+			l.diags.Errorf(diag.CodeShadowed, file, nil, "local feature %q has the name of a built-in feature", name).
 				Hintf("give it another name, such as %q; set the built-in feature's settings instead of replacing it", "my-"+name)
 			continue
 		}
@@ -148,7 +142,7 @@ func (l *loader) feature(name string, doc *tomltree.Doc, d tomltree.Decoder) *Fe
 		case "lifecycle":
 			if s, ok := d.String(v, p, "lifecycle"); ok {
 				if !slices.Contains([]string{Experimental, Stable, Deprecated}, s) {
-					d.Diags.Errorf(fleet.CodeInvalidValue, d.File, p, "lifecycle %q is not one of experimental, stable, deprecated", s)
+					d.Diags.Errorf(diag.CodeInvalidValue, d.File, p, "lifecycle %q is not one of experimental, stable, deprecated", s)
 				}
 				f.Lifecycle = s
 			}
@@ -171,7 +165,7 @@ func (l *loader) feature(name string, doc *tomltree.Doc, d tomltree.Decoder) *Fe
 			d.Fields(v, p, "resources", []string{"memory", "disk"}, func(key string, v *tomltree.Node, p diag.Path) {
 				size, problem, _ := Type{Kind: KindSize}.Check(v)
 				if problem != "" {
-					d.Diags.Errorf(fleet.CodeInvalidValue, d.File, p, "resources.%s: %s", key, problem)
+					d.Diags.Errorf(diag.CodeInvalidValue, d.File, p, "resources.%s: %s", key, problem)
 					return
 				}
 				if key == "memory" {
@@ -254,7 +248,7 @@ func (l *loader) settingRefs(f *Feature, d tomltree.Decoder) {
 		for _, o := range b.Options {
 			for _, name := range SettingRefs(o.Value) {
 				if f.Setting(name) == nil {
-					e := d.Diags.Errorf(CodeCatalogFile, d.File, o.Path, "option %s refers to setting %q, which feature %s does not declare", o.Option, name, f.Name)
+					e := d.Diags.Errorf(diag.CodeCatalogFile, d.File, o.Path, "option %s refers to setting %q, which feature %s does not declare", o.Option, name, f.Name)
 					if names := f.SettingNames(); len(names) > 0 {
 						e.Hintf("its settings are %s", strings.Join(names, ", "))
 					} else {
@@ -290,7 +284,7 @@ func SettingRefs(v any) []string {
 // tables calls fn for each table of an array of tables.
 func (l *loader) tables(v *tomltree.Node, p diag.Path, d tomltree.Decoder, what string, fn func(*tomltree.Node, diag.Path)) {
 	if v.Kind != tomltree.Array {
-		d.Diags.Errorf(tomltree.CodeWrongType, d.File, p, "%s must be a list of tables ([[%s]])", what, what)
+		d.Diags.Errorf(diag.CodeWrongType, d.File, p, "%s must be a list of tables ([[%s]])", what, what)
 		return
 	}
 	for i, it := range v.Items {
@@ -309,7 +303,7 @@ func (l *loader) setting(name string, v *tomltree.Node, p diag.Path, d tomltree.
 		case "type":
 			if k, ok := d.String(v, p, "type"); ok {
 				if !slices.Contains(settingKinds, k) {
-					d.Diags.Errorf(fleet.CodeInvalidValue, d.File, p, "setting type %q is not one of %s", k, strings.Join(settingKinds, ", ")).Hint = diag.DidYouMean(k, settingKinds)
+					d.Diags.Errorf(diag.CodeInvalidValue, d.File, p, "setting type %q is not one of %s", k, strings.Join(settingKinds, ", ")).SetHint(diag.DidYouMean(k, settingKinds))
 				}
 				s.Type.Kind = k
 			}
@@ -347,20 +341,20 @@ func (l *loader) setting(name string, v *tomltree.Node, p diag.Path, d tomltree.
 		return nil
 	}
 	if s.Type.Kind == "" {
-		d.Diags.Errorf(tomltree.CodeMissing, d.File, p, "setting %q has no type", name).Hintf("add type = one of %s", strings.Join(settingKinds, ", "))
+		d.Diags.Errorf(diag.CodeMissing, d.File, p, "setting %q has no type", name).Hintf("add type = one of %s", strings.Join(settingKinds, ", "))
 		return nil
 	}
 	if s.Type.Kind == KindEnum && len(s.Type.Values) == 0 {
-		d.Diags.Errorf(tomltree.CodeMissing, d.File, p, "enum setting %q lists no values", name)
+		d.Diags.Errorf(diag.CodeMissing, d.File, p, "enum setting %q lists no values", name)
 	}
 	if s.Type.Pattern != nil && s.Type.Kind != KindString {
-		d.Diags.Errorf(CodeCatalogFile, d.File, p.Child("pattern"), "setting %q has a pattern, which only a string setting takes", name)
+		d.Diags.Errorf(diag.CodeCatalogFile, d.File, p.Child("pattern"), "setting %q has a pattern, which only a string setting takes", name)
 		s.Type.Pattern = nil
 	}
 	if def != nil {
 		val, problem, _ := s.Type.Check(def)
 		if problem != "" {
-			d.Diags.Errorf(fleet.CodeInvalidValue, d.File, defPath, "default of %q: %s", name, problem)
+			d.Diags.Errorf(diag.CodeInvalidValue, d.File, defPath, "default of %q: %s", name, problem)
 		}
 		s.Default = val
 	}
@@ -368,7 +362,7 @@ func (l *loader) setting(name string, v *tomltree.Node, p diag.Path, d tomltree.
 		if n, ok := dv.Value.(*tomltree.Node); ok {
 			val, problem, _ := s.Type.Check(n)
 			if problem != "" {
-				d.Diags.Errorf(fleet.CodeInvalidValue, d.File, p.Child("derive", i, "value"), "derived value of %q: %s", name, problem)
+				d.Diags.Errorf(diag.CodeInvalidValue, d.File, p.Child("derive", i, "value"), "derived value of %q: %s", name, problem)
 			}
 			s.Derive[i].Value = val
 		}
@@ -385,7 +379,7 @@ func (l *loader) pattern(v *tomltree.Node, p diag.Path, d tomltree.Decoder) *Pat
 			if src, ok := d.String(v, p, "regexp"); ok {
 				re, err := regexp.Compile(src)
 				if err != nil {
-					d.Diags.Errorf(fleet.CodeInvalidValue, d.File, p, "pattern.regexp is no regular expression: %v", err).
+					d.Diags.Errorf(diag.CodeInvalidValue, d.File, p, "pattern.regexp is no regular expression: %v", err).
 						Hintf("write a Go regular expression (RE2 syntax), anchored with ^ and $")
 					return
 				}
@@ -399,7 +393,7 @@ func (l *loader) pattern(v *tomltree.Node, p diag.Path, d tomltree.Decoder) *Pat
 	})
 	if !ok || pt.Regexp == nil {
 		if ok && v.Get("regexp") == nil {
-			d.Diags.Errorf(tomltree.CodeMissing, d.File, p, "a pattern needs regexp").Hintf("write { regexp = \"^/.*$\", description = \"a URL path\" }")
+			d.Diags.Errorf(diag.CodeMissing, d.File, p, "a pattern needs regexp").Hintf("write { regexp = \"^/.*$\", description = \"a URL path\" }")
 		}
 		return nil
 	}
@@ -475,9 +469,9 @@ func (l *loader) conditionValue(n *tomltree.Node, p diag.Path, d tomltree.Decode
 	case len(*d.Diags) > before:
 		// A wrong key or value is reported already.
 	case r.Min == nil && r.Max == nil:
-		d.Diags.Errorf(tomltree.CodeMissing, d.File, p, "a range needs min, max or both").Hintf("write { min = 5, max = 16 }")
+		d.Diags.Errorf(diag.CodeMissing, d.File, p, "a range needs min, max or both").Hintf("write { min = 5, max = 16 }")
 	case r.Min != nil && r.Max != nil && *r.Min > *r.Max:
-		d.Diags.Errorf(fleet.CodeInvalidValue, d.File, p, "range from %d to %d is empty", *r.Min, *r.Max)
+		d.Diags.Errorf(diag.CodeInvalidValue, d.File, p, "range from %d to %d is empty", *r.Min, *r.Max)
 	}
 	return r
 }
@@ -517,14 +511,14 @@ next:
 	for _, k := range v.Keys {
 		path, err := nixopts.SplitPath(k)
 		if err != nil {
-			d.Diags.Errorf(CodeCatalogFile, d.File, p.Child(k), "%q is not a NixOS option path: %v", k, err).
+			d.Diags.Errorf(diag.CodeCatalogFile, d.File, p.Child(k), "%q is not a NixOS option path: %v", k, err).
 				Hintf("write the option the way NixOS does, e.g. \"services.openssh.ports\"; quote names with dots: 'services.nginx.virtualHosts.\"example.org\".root'")
 			continue
 		}
 		o := OptionValue{Option: k, Value: optionValue(v.Get(k)), Path: p.Child(k)}
 		for i, e := range out {
 			if setsTwice(paths[i], e.Value, path, o.Value) {
-				d.Diags.Errorf(CodeCatalogFile, d.File, o.Path, "%s is set twice: %q sets it too", nixopts.FormatPath(path), e.Option).
+				d.Diags.Errorf(diag.CodeCatalogFile, d.File, o.Path, "%s is set twice: %q sets it too", nixopts.FormatPath(path), e.Option).
 					Hintf("set each option once: merge the two")
 				continue next
 			}

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/shoal-nix/shoal/internal/diag"
-	"github.com/shoal-nix/shoal/internal/fleet"
 	"github.com/shoal-nix/shoal/internal/tomltree"
 )
 
@@ -154,7 +153,7 @@ func (l *loader) services() {
 		}
 		rel := path.Join("services", file)
 		if !ServiceName.MatchString(name) {
-			l.diags.Errorf(fleet.CodeInvalidName, path.Join(l.prefix, rel), nil, "invalid service name %q: a service name is lowercase letters, digits and \"_\", starting with a letter", name).
+			l.diags.Errorf(diag.CodeInvalidName, path.Join(l.prefix, rel), nil, "invalid service name %q: a service name is lowercase letters, digits and \"_\", starting with a letter", name).
 				Hintf("rename the file services/%s", file)
 			continue
 		}
@@ -195,7 +194,7 @@ func (l *loader) service(name string, doc *tomltree.Doc, d tomltree.Decoder) *Se
 		}
 	})
 	if len(s.Roles) == 0 && doc.Root.Get("roles") == nil {
-		d.Diags.Errorf(tomltree.CodeMissing, d.File, nil, "service %q has no roles", name).
+		d.Diags.Errorf(diag.CodeMissing, d.File, nil, "service %q has no roles", name).
 			Hintf("declare at least one, such as [roles.server] with feature = \"%s-server\"", strings.ReplaceAll(name, "_", "-"))
 	}
 	l.serviceRefs(s, d)
@@ -214,7 +213,7 @@ func (l *loader) service(name string, doc *tomltree.Doc, d tomltree.Decoder) *Se
 			continue
 		}
 		if !slices.ContainsFunc(s.Wires, func(w Wire) bool { return s.Role(w.Role).Feature == o.Feature }) {
-			d.Diags.Errorf(CodeCatalogFile, d.File, o.Path.Child("sets"), "option %q sets %s.%s, but no [[wire]] is for a role that brings %s", o.Name, o.Feature, o.Setting, o.Feature).
+			d.Diags.Errorf(diag.CodeCatalogFile, d.File, o.Path.Child("sets"), "option %q sets %s.%s, but no [[wire]] is for a role that brings %s", o.Name, o.Feature, o.Setting, o.Feature).
 				Hintf("add a [[wire]] with role = the role that brings %s: the generated flake sets the value there", o.Feature)
 		}
 	}
@@ -224,7 +223,7 @@ func (l *loader) service(name string, doc *tomltree.Doc, d tomltree.Decoder) *Se
 func (l *loader) role(name string, v *tomltree.Node, p diag.Path, d tomltree.Decoder) *Role {
 	r := &Role{Name: name, Path: p}
 	if !ServiceName.MatchString(name) {
-		d.Diags.Errorf(fleet.CodeInvalidName, d.File, p, "invalid role name %q: a role name is lowercase letters, digits and \"_\", starting with a letter", name)
+		d.Diags.Errorf(diag.CodeInvalidName, d.File, p, "invalid role name %q: a role name is lowercase letters, digits and \"_\", starting with a letter", name)
 		return nil
 	}
 	ok := d.Fields(v, p, "a role", []string{"description", "feature", "max", "needs", "unmet", "unmet_hint", "port", "profile_tests"}, func(key string, v *tomltree.Node, p diag.Path) {
@@ -236,7 +235,7 @@ func (l *loader) role(name string, v *tomltree.Node, p diag.Path, d tomltree.Dec
 		case "max":
 			if n, ok := d.Int(v, p, "max"); ok {
 				if n < 1 {
-					d.Diags.Errorf(fleet.CodeInvalidValue, d.File, p, "max of role %q is %d: it must be at least 1", name, n).
+					d.Diags.Errorf(diag.CodeInvalidValue, d.File, p, "max of role %q is %d: it must be at least 1", name, n).
 						Hintf("leave max out for any number of machines")
 				}
 				r.Max = n
@@ -274,7 +273,7 @@ func (l *loader) serviceOption(name string, v *tomltree.Node, p diag.Path, d tom
 			if s, ok := d.String(v, p, "sets"); ok {
 				feature, setting, found := strings.Cut(s, ".")
 				if !found || feature == "" || setting == "" {
-					d.Diags.Errorf(fleet.CodeInvalidValue, d.File, p, "sets = %q names no feature setting", s).
+					d.Diags.Errorf(diag.CodeInvalidValue, d.File, p, "sets = %q names no feature setting", s).
 						Hintf("write FEATURE.SETTING, such as \"backup-client.schedule\"")
 					bad = true
 					return
@@ -296,25 +295,25 @@ func (l *loader) serviceOption(name string, v *tomltree.Node, p diag.Path, d tom
 	}
 	switch {
 	case o.Feature != "" && o.Type.Kind != "":
-		d.Diags.Errorf(CodeCatalogFile, d.File, p, "service option %q has both sets and type", name).
+		d.Diags.Errorf(diag.CodeCatalogFile, d.File, p, "service option %q has both sets and type", name).
 			Hintf("leave out type: an option that sets a feature setting has the setting's type")
 		return nil
 	case o.Feature == "" && o.Type.Kind == "":
-		d.Diags.Errorf(tomltree.CodeMissing, d.File, p, "service option %q has neither sets nor type", name).
+		d.Diags.Errorf(diag.CodeMissing, d.File, p, "service option %q has neither sets nor type", name).
 			Hintf("add sets = \"FEATURE.SETTING\", or type = one of %s for an option the wiring reads", strings.Join(settingKinds, ", "))
 		return nil
 	case o.Feature != "" && def != nil:
-		d.Diags.Errorf(CodeCatalogFile, d.File, defPath, "service option %q sets %s.%s and has a default of its own", name, o.Feature, o.Setting).
+		d.Diags.Errorf(diag.CodeCatalogFile, d.File, defPath, "service option %q sets %s.%s and has a default of its own", name, o.Feature, o.Setting).
 			Hintf("leave out default: the setting's default applies")
 		return nil
 	}
 	if o.Type.Kind == KindEnum && len(o.Type.Values) == 0 {
-		d.Diags.Errorf(tomltree.CodeMissing, d.File, p, "enum service option %q lists no values", name)
+		d.Diags.Errorf(diag.CodeMissing, d.File, p, "enum service option %q lists no values", name)
 	}
 	if def != nil {
 		val, problem, _ := o.Type.Check(def)
 		if problem != "" {
-			d.Diags.Errorf(fleet.CodeInvalidValue, d.File, defPath, "default of %q: %s", name, problem)
+			d.Diags.Errorf(diag.CodeInvalidValue, d.File, defPath, "default of %q: %s", name, problem)
 		}
 		o.Default = val
 	}
@@ -330,7 +329,7 @@ func (l *loader) serviceRefs(s *Service, d tomltree.Decoder) {
 	for _, r := range s.Roles {
 		if r.Feature == "" {
 			if r.Port != "" {
-				d.Diags.Errorf(CodeCatalogFile, d.File, r.Path.Child("port"), "role %q has a port setting but brings no feature", r.Name).
+				d.Diags.Errorf(diag.CodeCatalogFile, d.File, r.Path.Child("port"), "role %q has a port setting but brings no feature", r.Name).
 					Hintf("add feature = \"FEATURE\" to the role, or leave out port")
 			}
 			continue
@@ -338,14 +337,14 @@ func (l *loader) serviceRefs(s *Service, d tomltree.Decoder) {
 		brought[r.Feature] = true
 		f := l.c.Features[r.Feature]
 		if f == nil {
-			d.Diags.Errorf(CodeCatalogFile, d.File, r.Path.Child("feature"), "role %q brings feature %q, which the catalog does not have", r.Name, r.Feature).
-				Hint = diag.DidYouMean(r.Feature, l.c.FeatureNames())
+			d.Diags.Errorf(diag.CodeCatalogFile, d.File, r.Path.Child("feature"), "role %q brings feature %q, which the catalog does not have", r.Name, r.Feature).
+				SetHint(diag.DidYouMean(r.Feature, l.c.FeatureNames()))
 			misnamed = true
 			continue
 		}
 		if r.Port != "" {
 			if st := f.Setting(r.Port); st == nil || st.Type.Kind != KindPort {
-				d.Diags.Errorf(CodeCatalogFile, d.File, r.Path.Child("port"), "role %q: feature %s has no port setting %q", r.Name, r.Feature, r.Port).
+				d.Diags.Errorf(diag.CodeCatalogFile, d.File, r.Path.Child("port"), "role %q: feature %s has no port setting %q", r.Name, r.Feature, r.Port).
 					Hintf("name a setting of %s with type = \"port\"", r.Feature)
 			}
 		}
@@ -353,8 +352,8 @@ func (l *loader) serviceRefs(s *Service, d tomltree.Decoder) {
 	for _, r := range s.Roles {
 		for i, n := range r.Needs {
 			if n == r.Name || s.Role(n) == nil && s.Option(n) == nil {
-				d.Diags.Errorf(CodeCatalogFile, d.File, r.Path.Child("needs", i), "role %q needs %q, which is no other role or option of service %s", r.Name, n, s.Name).
-					Hint = diag.DidYouMean(n, s.Keys())
+				d.Diags.Errorf(diag.CodeCatalogFile, d.File, r.Path.Child("needs", i), "role %q needs %q, which is no other role or option of service %s", r.Name, n, s.Name).
+					SetHint(diag.DidYouMean(n, s.Keys()))
 			}
 		}
 	}
@@ -364,13 +363,13 @@ func (l *loader) serviceRefs(s *Service, d tomltree.Decoder) {
 		}
 		at := o.Path.Child("sets")
 		if !brought[o.Feature] && !misnamed {
-			d.Diags.Errorf(CodeCatalogFile, d.File, at, "option %q sets a setting of %s, which no role of service %s brings", o.Name, o.Feature, s.Name).
+			d.Diags.Errorf(diag.CodeCatalogFile, d.File, at, "option %q sets a setting of %s, which no role of service %s brings", o.Name, o.Feature, s.Name).
 				Hintf("set a setting of a feature a role brings, so that it reaches the machines of that role")
 			continue
 		}
 		if f := l.c.Features[o.Feature]; brought[o.Feature] && f != nil && f.Setting(o.Setting) == nil {
-			d.Diags.Errorf(CodeCatalogFile, d.File, at, "option %q sets %s.%s, which feature %s does not declare", o.Name, o.Feature, o.Setting, o.Feature).
-				Hint = diag.DidYouMean(o.Setting, f.SettingNames())
+			d.Diags.Errorf(diag.CodeCatalogFile, d.File, at, "option %q sets %s.%s, which feature %s does not declare", o.Name, o.Feature, o.Setting, o.Feature).
+				SetHint(diag.DidYouMean(o.Setting, f.SettingNames()))
 		}
 	}
 	seen := map[string]bool{}
@@ -378,7 +377,7 @@ func (l *loader) serviceRefs(s *Service, d tomltree.Decoder) {
 		if seen[k] {
 			// A role and an option share a name: [services.NAME] could not
 			// tell them apart.
-			d.Diags.Errorf(CodeCatalogFile, d.File, diag.P("options", k), "%q is both a role and an option of service %s", k, s.Name).
+			d.Diags.Errorf(diag.CodeCatalogFile, d.File, diag.P("options", k), "%q is both a role and an option of service %s", k, s.Name).
 				Hintf("rename the option")
 		}
 		seen[k] = true
@@ -406,21 +405,21 @@ func (l *loader) wire(s *Service, v *tomltree.Node, p diag.Path, d tomltree.Deco
 	r := s.Role(w.Role)
 	switch {
 	case w.Role == "":
-		d.Diags.Errorf(tomltree.CodeMissing, d.File, p, "a wire names no role").
+		d.Diags.Errorf(diag.CodeMissing, d.File, p, "a wire names no role").
 			Hintf("add role = one of %s", strings.Join(roleNames(s), ", "))
 	case r == nil:
-		d.Diags.Errorf(CodeCatalogFile, d.File, p.Child("role"), "a wire names role %q, which service %s does not have", w.Role, s.Name).
-			Hint = diag.DidYouMean(w.Role, roleNames(s))
+		d.Diags.Errorf(diag.CodeCatalogFile, d.File, p.Child("role"), "a wire names role %q, which service %s does not have", w.Role, s.Name).
+			SetHint(diag.DidYouMean(w.Role, roleNames(s)))
 	case r.Feature == "":
-		d.Diags.Errorf(CodeCatalogFile, d.File, p.Child("role"), "a wire for role %q, which brings no feature: it would apply to no machine", w.Role).
+		d.Diags.Errorf(diag.CodeCatalogFile, d.File, p.Child("role"), "a wire for role %q, which brings no feature: it would apply to no machine", w.Role).
 			Hintf("wire the roles that bring a feature; they can name this role's machines with ${%s} or {endpoints = %q}", w.Role, w.Role)
 	}
 	for _, o := range w.Set {
 		for _, ref := range wireRefs(o.Value) {
 			if rr := s.Role(ref); rr == nil || rr.Port == "" {
-				e := d.Diags.Errorf(CodeCatalogFile, d.File, o.Path, "option %s names role %q, which service %s has not, or which has no port", o.Option, ref, s.Name)
+				e := d.Diags.Errorf(diag.CodeCatalogFile, d.File, o.Path, "option %s names role %q, which service %s has not, or which has no port", o.Option, ref, s.Name)
 				if rr == nil {
-					e.Hint = diag.DidYouMean(ref, roleNames(s))
+					e.SetHint(diag.DidYouMean(ref, roleNames(s)))
 				} else {
 					e.Hintf("add port = \"SETTING\" to [roles.%s]: the setting of %s its machines listen on", ref, rr.Feature)
 				}
@@ -490,7 +489,7 @@ func (l *loader) typeKey(t *Type, key string, v *tomltree.Node, p diag.Path, d t
 	case "type":
 		if k, ok := d.String(v, p, "type"); ok {
 			if !slices.Contains(settingKinds, k) {
-				d.Diags.Errorf(fleet.CodeInvalidValue, d.File, p, "type %q is not one of %s", k, strings.Join(settingKinds, ", ")).Hint = diag.DidYouMean(k, settingKinds)
+				d.Diags.Errorf(diag.CodeInvalidValue, d.File, p, "type %q is not one of %s", k, strings.Join(settingKinds, ", ")).SetHint(diag.DidYouMean(k, settingKinds))
 			}
 			t.Kind = k
 		}

@@ -183,7 +183,7 @@ func TestBrokenServiceFiles(t *testing.T) {
 				if d.Pos.Line > 0 {
 					loc = fmt.Sprintf("%s:%d:%d", d.File, d.Pos.Line, d.Pos.Col)
 				}
-				got = append(got, d.Code+" "+loc+" "+d.Summary)
+				got = append(got, string(d.Code)+" "+loc+" "+d.Summary)
 			}
 			if len(got) != 1 || !strings.HasPrefix(got[0], c.want) {
 				t.Errorf("diagnostics:\n  %s\nwant one starting with\n  %s", strings.Join(got, "\n  "), c.want)

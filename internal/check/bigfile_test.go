@@ -25,7 +25,7 @@ func TestBigFiles(t *testing.T) {
 	tests := []struct {
 		name string
 		src  func() []byte
-		want string // as in the want sections of testdata/diagnostics
+		want string // first lines as in the want sections of testdata/diagnostics
 	}{
 		{
 			name: "huge string value",
@@ -58,22 +58,22 @@ func TestBigFiles(t *testing.T) {
 				return b.Bytes()
 			},
 			// The bad name is on the last line.
-			want: "shoal.toml:LAST:1 error SH013\n",
+			want: "shoal.toml:LAST:1-LAST:10: error[SH013]: invalid name \"no good\" in tags: it contains spaces; a tag is lowercase letters, digits, \"_\" and \"-\"\n",
 		},
 		{
 			name: "binary zeros",
 			src:  func() []byte { return make([]byte, bigSize) },
-			want: "shoal.toml:1:1 error SH001\n",
+			want: "shoal.toml:1:1-1:2: error[SH001]: invalid character at start of key: U+0000\n",
 		},
 		{
 			name: "only comments",
 			src:  func() []byte { return bytes.Repeat([]byte("# nothing to see here\n"), bigSize/22+1) },
-			want: "shoal.toml:1:1 error SH012\n",
+			want: "shoal.toml:1:1-1:1: error[SH012]: the fleet file is empty\n",
 		},
 		{
 			name: "opening brackets all the way down",
 			src:  func() []byte { return []byte(head + "[machines.web]\ntags = " + strings.Repeat("[", bigSize) + "\n") },
-			want: "shoal.toml:10:10008 error SH001\n",
+			want: "shoal.toml:10:10008-10:10009: error[SH001]: arrays and inline tables are nested more than the maximum of 10000 levels deep\n",
 		},
 	}
 	for _, tt := range tests {
@@ -84,9 +84,21 @@ func TestBigFiles(t *testing.T) {
 			}
 			res := RunSource(fstest.MapFS{}, ".", "", src)
 			want := strings.ReplaceAll(tt.want, "LAST", strconv.Itoa(bytes.Count(src, []byte("\n"))))
-			if got := wantLines(res.Diags); got != want {
+			if got := firstLines(wantLines(res.Diags)); got != want {
 				t.Errorf("got:\n%swant:\n%s\nin full:\n%.2000s", got, want, detail(res.Diags))
 			}
 		})
 	}
+}
+
+// firstLines keeps the first line of each diagnostic of a want section:
+// the huge inputs make paths too long to spell out.
+func firstLines(want string) string {
+	var b strings.Builder
+	for _, line := range strings.SplitAfter(want, "\n") {
+		if line != "" && line[0] != ' ' {
+			b.WriteString(line)
+		}
+	}
+	return b.String()
 }

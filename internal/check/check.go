@@ -17,9 +17,6 @@ import (
 // FleetFile is the name of the fleet file in a fleet directory.
 const FleetFile = "shoal.toml"
 
-// CodeMissingModule reports a machine module file that does not exist.
-const CodeMissingModule = "SH027"
-
 // Result is everything the pipeline produced. Resolved is nil when the
 // fleet file could not be parsed.
 type Result struct {
@@ -109,7 +106,7 @@ func readRefused(fsys fs.FS, dir, display string, diags diag.List, docs map[stri
 
 func hasSyntaxErrors(l diag.List, file string) bool {
 	for _, d := range l {
-		if d.File == file && (d.Code == tomltree.CodeSyntax || d.Code == tomltree.CodeDuplicate) {
+		if d.File == file && (d.Code == diag.CodeSyntax || d.Code == diag.CodeDuplicate) {
 			return true
 		}
 	}
@@ -137,14 +134,14 @@ func missingModules(fsys fs.FS, dir string, f *fleet.Fleet) diag.List {
 	for _, m := range f.Machines {
 		for _, mod := range m.Modules {
 			if _, err := fs.Stat(fsys, path.Join(dir, mod.Value)); err != nil {
-				diags.Errorf(CodeMissingModule, f.File, mod.Path, "module %s does not exist", mod.Value).
+				diags.Errorf(diag.CodeMissingModule, f.File, mod.Path, "module %s does not exist", mod.Value).
 					Hintf("paths in modules are relative to the directory of %s", FleetFile)
 			}
 		}
 	}
 	for _, o := range f.Overlays {
 		if _, err := fs.Stat(fsys, path.Join(dir, o.Value)); err != nil {
-			diags.Errorf(CodeMissingModule, f.File, o.Path, "overlay %s does not exist", o.Value).
+			diags.Errorf(diag.CodeMissingModule, f.File, o.Path, "overlay %s does not exist", o.Value).
 				Hintf("paths in overlays are relative to the directory of %s", FleetFile)
 		}
 	}

@@ -6,17 +6,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
 
-	"github.com/shoal-nix/shoal/internal/catalog"
 	"github.com/shoal-nix/shoal/internal/diag"
-	"github.com/shoal-nix/shoal/internal/fleet"
-	"github.com/shoal-nix/shoal/internal/resolve"
-	"github.com/shoal-nix/shoal/internal/tomltree"
-	"github.com/shoal-nix/shoal/internal/validate"
 )
 
 var update = flag.Bool("update", false, "rewrite the want sections of testdata/diagnostics/*.txtar")
@@ -133,19 +129,43 @@ func (c corpusCase) run(t *testing.T) *Result {
 	return RunSource(fsys, ".", "", src)
 }
 
-// wantLines renders diagnostics the way want sections spell them:
-// file:line:col severity code.
+// wantLines renders diagnostics the way want sections spell them, each
+// whole, so that a changed message shows in review:
+//
+//	shoal.toml:12:14-12:20: error[SH021]: unknown feature "dokcer"
+//	    path: $.machines.web.features.0
+//	    hint: did you mean "docker"?
+//	    related: shoal.toml:5:1-5:9: enabled here
+//
+// A position is line:column-endline:endcolumn, or missing when unknown.
+// Continuation lines of a multi-line hint are indented further.
 func wantLines(l diag.List) string {
 	var b strings.Builder
 	for _, d := range l {
-		loc := d.File
-		if d.Pos.Known() {
-			loc = fmt.Sprintf("%s:%d:%d", d.File, d.Pos.Line, d.Pos.Col)
+		fmt.Fprintf(&b, "%s: %s[%s]: %s\n", location(d.File, d.Pos), d.Severity, d.Code, d.Summary)
+		fmt.Fprintf(&b, "    path: %s\n", d.Path)
+		if d.Hint != "" {
+			fmt.Fprintf(&b, "    hint: %s\n", strings.ReplaceAll(d.Hint, "\n", "\n          "))
 		}
-		fmt.Fprintf(&b, "%s %s %s\n", loc, d.Severity, d.Code)
+		for _, r := range d.Related {
+			fmt.Fprintf(&b, "    related: %s: %s\n", location(r.File, r.Pos), r.Message)
+		}
 	}
 	return b.String()
 }
+
+func location(file string, p diag.Pos) string {
+	switch {
+	case !p.Known():
+		return file
+	case p.EndLine == 0:
+		return fmt.Sprintf("%s:%d:%d", file, p.Line, p.Col)
+	}
+	return fmt.Sprintf("%s:%d:%d-%d:%d", file, p.Line, p.Col, p.EndLine, p.EndCol)
+}
+
+// wantCode matches the first line of a diagnostic in a want section.
+var wantCode = regexp.MustCompile(`^\S.*?: (?:error|warning)\[(SH[0-9]+)\]: `)
 
 // TestDiagnostics runs every broken fleet of testdata/diagnostics and
 // compares the diagnostics with the case's want section. With -update it
@@ -187,42 +207,59 @@ func detail(l diag.List) string {
 	return b.String()
 }
 
-// TestCorpusCoversEveryCode makes sure each diagnostic code has at least
-// one case in the corpus.
+// TestCorpusCoversEveryCode makes sure each code of the registry that
+// shoal check reports has at least one case in the corpus. Codes of other
+// commands (shoal eval) are tested where those commands are.
 func TestCorpusCoversEveryCode(t *testing.T) {
-	codes := []string{
-		tomltree.CodeSyntax, tomltree.CodeDuplicate,
-		tomltree.CodeUnknownKey, tomltree.CodeWrongType, tomltree.CodeMissing,
-		fleet.CodeInvalidName, fleet.CodeInvalidValue,
-		catalog.CodeCatalogFile, catalog.CodeShadowed,
-		resolve.CodeUnknownProfile, resolve.CodeUnknownFeature, resolve.CodeUnknownUser,
-		resolve.CodeUnknownTag, resolve.CodeUnknownMachine, resolve.CodeUnknownSetting,
-		resolve.CodeUnusedSetting, CodeMissingModule, resolve.CodeSettingValue,
-		validate.CodeRequiresCycle, validate.CodeConflict, validate.CodeProvidesClash,
-		validate.CodeDeprecated, validate.CodeExcluded, validate.CodeHardware,
-		validate.CodeLowMemory, validate.CodeLowDisk, validate.CodeDuplicateAddr,
-		validate.CodeDuplicateHost, validate.CodeNoServer, validate.CodeNoBackupTarget,
-		validate.CodeServiceOption, validate.CodeLockout, validate.CodePasswordPublic,
-		validate.CodeNoStateVersion,
-	}
-	seen := map[string]bool{}
+	seen := map[diag.Code]bool{}
 	for _, c := range loadCorpus(t) {
 		want, _ := c.arc.file("want")
 		for _, line := range strings.Split(string(want), "\n") {
-			if f := strings.Fields(line); len(f) > 0 {
-				seen[f[len(f)-1]] = true
+			if m := wantCode.FindStringSubmatch(line); m != nil {
+				seen[diag.Code(m[1])] = true
 			}
 		}
 	}
-	for _, code := range codes {
-		if !seen[code] {
-			t.Errorf("no case in %s produces %s", corpusDir, code)
+	checked := 0
+	for _, info := range diag.Codes() {
+		if info.Command != "check" {
+			continue
+		}
+		checked++
+		if !seen[info.Code] {
+			t.Errorf("no case in %s produces %s (%s)", corpusDir, info.Code, info.Description)
+		}
+	}
+	if checked == 0 {
+		t.Fatal("the registry has no codes of shoal check; the test would prove nothing")
+	}
+}
+
+// TestDiagnosticsMatchRegistry holds every diagnostic of the corpus to the
+// registry: its code is registered as one shoal check reports, its
+// severity is the registered one, and its summary is one line without a
+// final period.
+func TestDiagnosticsMatchRegistry(t *testing.T) {
+	for _, c := range loadCorpus(t) {
+		for _, d := range c.run(t).Diags {
+			info, ok := d.Code.Info()
+			switch {
+			case !ok:
+				t.Errorf("%s: %s: code %s is not in the registry (internal/diag/codes.go)", c.path, d.Error(), d.Code)
+			case info.Command != "check":
+				t.Errorf("%s: %s: code %s is registered for shoal %s, not check", c.path, d.Error(), d.Code, info.Command)
+			case d.Severity != info.Severity:
+				t.Errorf("%s: %s: severity %s, but %s is registered as %s", c.path, d.Error(), d.Severity, d.Code, info.Severity)
+			}
+			if strings.Contains(d.Summary, "\n") || strings.HasSuffix(d.Summary, ".") || d.Summary == "" {
+				t.Errorf("%s: %s: a summary is one line without a final period", c.path, d.Error())
+			}
 		}
 	}
 }
 
 func TestParseArchive(t *testing.T) {
-	src := "# what it tests\n-- shoal.toml --\n[fleet]\n\n-- features/x/feature.toml --\n-- want --\nshoal.toml:1:1 error SH012\n"
+	src := "# what it tests\n-- shoal.toml --\n[fleet]\n\n-- features/x/feature.toml --\n-- want --\nshoal.toml:1:1: error[SH012]: x\n"
 	a := parseArchive([]byte(src))
 	if string(a.comment) != "# what it tests\n" {
 		t.Errorf("comment = %q", a.comment)
@@ -230,7 +267,7 @@ func TestParseArchive(t *testing.T) {
 	want := []archiveFile{
 		{"shoal.toml", []byte("[fleet]\n\n")},
 		{"features/x/feature.toml", nil},
-		{"want", []byte("shoal.toml:1:1 error SH012\n")},
+		{"want", []byte("shoal.toml:1:1: error[SH012]: x\n")},
 	}
 	if len(a.files) != len(want) {
 		t.Fatalf("files = %q, want %q", a.files, want)

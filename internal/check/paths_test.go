@@ -3,7 +3,7 @@ package check
 import (
 	"testing"
 
-	"github.com/shoal-nix/shoal/internal/catalog"
+	"github.com/shoal-nix/shoal/internal/diag"
 )
 
 // TestDiagnosticPathsResolve holds every rule to the promise of package
@@ -18,7 +18,7 @@ func TestDiagnosticPathsResolve(t *testing.T) {
 			seen++
 			if !d.Pos.Known() || !d.Exact {
 				// A file that cannot be read has no lines to point at.
-				if d.Code == catalog.CodeCatalogFile && res.Docs[d.File] == nil {
+				if d.Code == diag.CodeCatalogFile && res.Docs[d.File] == nil {
 					continue
 				}
 				t.Errorf("%s: %s: path %s does not resolve exactly (got %d:%d)", c.path, d.Error(), d.Path, d.Pos.Line, d.Pos.Col)

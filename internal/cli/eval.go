@@ -19,12 +19,6 @@ import (
 	"github.com/shoal-nix/shoal/internal/runner"
 )
 
-// Diagnostic codes of shoal eval.
-const (
-	CodeGeneratedParse = "SH090" // a generated file does not parse: a shoal bug
-	CodeModuleParse    = "SH091" // a module the fleet brings does not parse
-)
-
 func newEvalCommand(g *globals) *cobra.Command {
 	var o genOptions
 	cmd := &cobra.Command{
@@ -118,7 +112,7 @@ func runEval(ctx context.Context, g *globals, o genOptions, fleetArg string) err
 				}
 				return
 			}
-			d := diag.Diagnostic{Code: CodeModuleParse, Severity: diag.Error, File: j.file}
+			d := diag.Diagnostic{Code: diag.CodeModuleParse, Severity: diag.Error, File: j.file}
 			msg := strings.TrimSpace(strings.TrimPrefix(firstLine(re.Stderr), "error:"))
 			if m := nixErrorAt.FindStringSubmatch(re.Stderr); m != nil {
 				line, _ := strconv.Atoi(m[2])
@@ -127,7 +121,7 @@ func runEval(ctx context.Context, g *globals, o genOptions, fleetArg string) err
 			}
 			d.Summary = "nix cannot parse this file: " + msg
 			if j.fromGen {
-				d.Code = CodeGeneratedParse
+				d.Code = diag.CodeGeneratedParse
 				d.Hint = "this is a bug in shoal's generator; please report it with the fleet file"
 				file, p := generatedOrigin(x.res, strings.TrimPrefix(j.file, "(generated) "))
 				if doc := x.res.Docs[file]; doc != nil {

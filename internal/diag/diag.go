@@ -130,7 +130,7 @@ type Related struct {
 
 // Diagnostic is one finding about a user's files.
 type Diagnostic struct {
-	Code     string    `json:"code"`
+	Code     Code      `json:"code"`
 	Severity Severity  `json:"severity"`
 	Summary  string    `json:"summary"`
 	Hint     string    `json:"hint,omitempty"`
@@ -162,34 +162,67 @@ func (d Diagnostic) Error() string {
 // List is an ordered collection of diagnostics.
 type List []Diagnostic
 
-// Add appends d.
-func (l *List) Add(d Diagnostic) { *l = append(*l, d) }
+// Add appends d and returns a reference to it for further decoration.
+func (l *List) Add(d Diagnostic) Ref {
+	*l = append(*l, d)
+	return Ref{l, len(*l) - 1}
+}
 
-// Errorf appends an error diagnostic and returns it for further decoration.
-func (l *List) Errorf(code, file string, path Path, format string, args ...any) *Diagnostic {
+// Errorf appends an error diagnostic and returns a reference to it for
+// further decoration.
+func (l *List) Errorf(code Code, file string, path Path, format string, args ...any) Ref {
 	return l.add(Error, code, file, path, format, args...)
 }
 
-// Warnf appends a warning diagnostic and returns it for further decoration.
-func (l *List) Warnf(code, file string, path Path, format string, args ...any) *Diagnostic {
+// Warnf appends a warning diagnostic and returns a reference to it for
+// further decoration.
+func (l *List) Warnf(code Code, file string, path Path, format string, args ...any) Ref {
 	return l.add(Warning, code, file, path, format, args...)
 }
 
-func (l *List) add(sev Severity, code, file string, path Path, format string, args ...any) *Diagnostic {
-	*l = append(*l, Diagnostic{Code: code, Severity: sev, File: file, Path: slices.Clone(path), Summary: fmt.Sprintf(format, args...)})
-	return &(*l)[len(*l)-1]
+func (l *List) add(sev Severity, code Code, file string, path Path, format string, args ...any) Ref {
+	return l.Add(Diagnostic{Code: code, Severity: sev, File: file, Path: slices.Clone(path), Summary: fmt.Sprintf(format, args...)})
 }
 
-// Hintf sets the hint of d and returns d.
-func (d *Diagnostic) Hintf(format string, args ...any) *Diagnostic {
-	d.Hint = fmt.Sprintf(format, args...)
-	return d
+// Ref refers to one diagnostic of a List by its index, so it stays valid
+// while more diagnostics are appended (a pointer into the List would not:
+// an append may move its elements). Sorting or filtering the List
+// invalidates it; decorate a diagnostic before that.
+type Ref struct {
+	l *List
+	i int
 }
 
-// Relate adds a related location to d and returns d.
-func (d *Diagnostic) Relate(file string, path Path, format string, args ...any) *Diagnostic {
+func (r Ref) d() *Diagnostic { return &(*r.l)[r.i] }
+
+// Diagnostic returns a copy of the diagnostic r refers to.
+func (r Ref) Diagnostic() Diagnostic { return *r.d() }
+
+// Hintf sets the hint and returns r.
+func (r Ref) Hintf(format string, args ...any) Ref {
+	r.d().Hint = fmt.Sprintf(format, args...)
+	return r
+}
+
+// SetHint sets the hint to h, which may be empty, and returns r.
+func (r Ref) SetHint(h string) Ref {
+	r.d().Hint = h
+	return r
+}
+
+// Relate adds a related location and returns r.
+func (r Ref) Relate(file string, path Path, format string, args ...any) Ref {
+	d := r.d()
 	d.Related = append(d.Related, Related{Message: fmt.Sprintf(format, args...), File: file, Path: slices.Clone(path)})
-	return d
+	return r
+}
+
+// RelateAt adds a related location whose position is already known, as the
+// parser knows it for text that has no path, and returns r.
+func (r Ref) RelateAt(file string, pos Pos, format string, args ...any) Ref {
+	d := r.d()
+	d.Related = append(d.Related, Related{Message: fmt.Sprintf(format, args...), File: file, Pos: pos})
+	return r
 }
 
 // HasErrors reports whether any diagnostic is an error.

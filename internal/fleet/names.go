@@ -9,13 +9,6 @@ import (
 	"unicode/utf8"
 )
 
-// CodeInvalidName and CodeInvalidValue report names and values that are
-// well-typed but not acceptable.
-const (
-	CodeInvalidName  = "SH013"
-	CodeInvalidValue = "SH014"
-)
-
 var (
 	// machineName follows NixOS networking.hostName: a DNS label.
 	machineName = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)

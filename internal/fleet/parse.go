@@ -33,7 +33,7 @@ type parser struct {
 
 func (p *parser) fleet(root *tomltree.Node) {
 	if root.Len() == 0 {
-		p.d.Diags.Errorf(tomltree.CodeMissing, p.f.File, nil, "the fleet file is empty").
+		p.d.Diags.Errorf(diag.CodeMissing, p.f.File, nil, "the fleet file is empty").
 			Hintf("start with a [fleet] table naming the fleet and a [machines.NAME] table; `shoal demo` shows a whole example")
 		return
 	}
@@ -52,11 +52,11 @@ func (p *parser) fleet(root *tomltree.Node) {
 		}
 	})
 	if root.Get("fleet") == nil {
-		p.d.Diags.Errorf(tomltree.CodeMissing, p.f.File, nil, "the fleet file has no [fleet] table").
+		p.d.Diags.Errorf(diag.CodeMissing, p.f.File, nil, "the fleet file has no [fleet] table").
 			Hintf("add [fleet] with name = \"...\" and nixos = \"26.05\"")
 	}
 	if root.Get("machines") == nil {
-		p.d.Diags.Warnf(tomltree.CodeMissing, p.f.File, nil, "the fleet has no machines").
+		p.d.Diags.Warnf(diag.CodeNoMachines, p.f.File, nil, "the fleet has no machines").
 			Hintf("add a [machines.NAME] table with a profile; `shoal demo` shows a whole fleet")
 	}
 }
@@ -69,7 +69,7 @@ func (p *parser) fleetTable(v *tomltree.Node, path diag.Path) {
 		case "nixos":
 			if s, ok := p.d.String(v, path, "fleet.nixos"); ok {
 				if !isRelease(s) {
-					p.d.Diags.Errorf(CodeInvalidValue, p.f.File, path, "%q is not a NixOS release", s).
+					p.d.Diags.Errorf(diag.CodeInvalidValue, p.f.File, path, "%q is not a NixOS release", s).
 						Hintf("write a release such as \"26.05\" or \"unstable\"")
 				}
 				p.f.NixOS = s
@@ -103,10 +103,10 @@ func (p *parser) inputs(v *tomltree.Node, path diag.Path) {
 		}
 		switch {
 		case !inputName.MatchString(name) || name == "nixpkgs" || name == "self":
-			p.d.Diags.Errorf(CodeInvalidName, p.f.File, ip, "invalid input name %q", name).
+			p.d.Diags.Errorf(diag.CodeInvalidName, p.f.File, ip, "invalid input name %q", name).
 				Hintf("input names are Nix identifiers other than nixpkgs and self (shoal pins nixpkgs itself)")
 		case url == "" || strings.ContainsAny(url, " \t\n\"\\"):
-			p.d.Diags.Errorf(CodeInvalidValue, p.f.File, ip, "%q is not a flake URL", url).
+			p.d.Diags.Errorf(diag.CodeInvalidValue, p.f.File, ip, "%q is not a flake URL", url).
 				Hintf("for example \"github:nix-community/disko\"")
 		default:
 			p.f.Inputs = append(p.f.Inputs, Input{Name: name, URL: url, Path: ip})
@@ -118,11 +118,11 @@ func (p *parser) inputs(v *tomltree.Node, path diag.Path) {
 // fleet directory, reporting it when not.
 func (p *parser) relativeNix(r Ref, what string) bool {
 	if r.Value == "" || strings.HasPrefix(r.Value, "/") || slices.Contains(strings.Split(r.Value, "/"), "..") {
-		p.d.Diags.Errorf(CodeInvalidValue, p.f.File, r.Path, "%s path %q must be relative to the fleet directory and stay inside it", what, r.Value)
+		p.d.Diags.Errorf(diag.CodeInvalidValue, p.f.File, r.Path, "%s path %q must be relative to the fleet directory and stay inside it", what, r.Value)
 		return false
 	}
 	if Generated(path.Clean(r.Value)) {
-		p.d.Diags.Errorf(CodeInvalidValue, p.f.File, r.Path, "%s path %q is where shoal gen writes its own files", what, r.Value).
+		p.d.Diags.Errorf(diag.CodeInvalidValue, p.f.File, r.Path, "%s path %q is where shoal gen writes its own files", what, r.Value).
 			Hintf("keep your modules outside flake/, modules/, tests/ and machines/NAME/default.nix, e.g. in machines/NAME/ or nixos/")
 		return false
 	}
@@ -165,12 +165,12 @@ func (p *parser) sshKeys(v *tomltree.Node, path diag.Path, what string) []Ref {
 	keys := p.d.Strings(v, path, what)
 	for _, k := range keys {
 		if strings.Contains(k.Value, "PRIVATE KEY") {
-			p.d.Diags.Errorf(CodeInvalidValue, p.f.File, k.Path, "this is a private SSH key, not a public one").
+			p.d.Diags.Errorf(diag.CodeInvalidValue, p.f.File, k.Path, "this is a private SSH key, not a public one").
 				Hintf("remove it, and consider the key leaked if this file was shared; paste the .pub file instead")
 			continue
 		}
 		if !looksLikeSSHKey(k.Value) {
-			p.d.Diags.Errorf(CodeInvalidValue, p.f.File, k.Path, "this is not an SSH public key").
+			p.d.Diags.Errorf(diag.CodeInvalidValue, p.f.File, k.Path, "this is not an SSH public key").
 				Hintf("paste the whole line of the .pub file, e.g. \"ssh-ed25519 AAAA... alice@laptop\"")
 		}
 	}
@@ -213,7 +213,7 @@ func (p *parser) named(v *tomltree.Node, path diag.Path, what string, re *regexp
 		}
 		kind := strings.TrimSuffix(strings.Trim(what, "[]"), "s")
 		problem := nameProblem(name, re, rule)
-		p.d.Diags.Errorf(CodeInvalidName, p.f.File, np, "invalid %s name %q: it %s", kind, name, problem)
+		p.d.Diags.Errorf(diag.CodeInvalidName, p.f.File, np, "invalid %s name %q: it %s", kind, name, problem)
 	}
 }
 
@@ -226,7 +226,7 @@ func (p *parser) user(name string, v *tomltree.Node, path diag.Path) {
 		case "description":
 			u.Description, _ = p.d.String(v, path, "description")
 			if strings.ContainsAny(u.Description, "\n:") {
-				p.d.Diags.Errorf(CodeInvalidValue, p.f.File, path, "a user's description cannot contain newlines or colons").
+				p.d.Diags.Errorf(diag.CodeInvalidValue, p.f.File, path, "a user's description cannot contain newlines or colons").
 					Hintf("NixOS writes it to /etc/passwd, where colons separate fields; use a dash or a comma instead")
 			}
 		case "groups":
@@ -236,7 +236,7 @@ func (p *parser) user(name string, v *tomltree.Node, path diag.Path) {
 		case "shell":
 			if s, ok := p.d.String(v, path, "shell"); ok {
 				if !slices.Contains([]string{"bash", "zsh", "fish"}, s) {
-					p.d.Diags.Errorf(CodeInvalidValue, p.f.File, path, "unsupported shell %q", s).Hintf("use bash, zsh or fish")
+					p.d.Diags.Errorf(diag.CodeInvalidValue, p.f.File, path, "unsupported shell %q", s).Hintf("use bash, zsh or fish")
 				}
 				u.Shell = s
 			}
@@ -265,7 +265,7 @@ func (p *parser) machine(name string, v *tomltree.Node, path diag.Path) {
 		case "address":
 			if s, ok := p.d.String(v, path, "address"); ok {
 				if s == "" || strings.ContainsAny(s, " /\t\n") {
-					p.d.Diags.Errorf(CodeInvalidValue, p.f.File, path, "address %q is not a host name or IP address", s).
+					p.d.Diags.Errorf(diag.CodeInvalidValue, p.f.File, path, "address %q is not a host name or IP address", s).
 						Hintf("write how deploy reaches the machine, e.g. \"nas.home.arpa\" or \"192.0.2.10\"")
 				}
 				m.Address = s
@@ -273,7 +273,7 @@ func (p *parser) machine(name string, v *tomltree.Node, path diag.Path) {
 		case "hostname":
 			if s, ok := p.d.String(v, path, "hostname"); ok {
 				if problem := nameProblem(s, machineName, machineRule); problem != "" {
-					p.d.Diags.Errorf(CodeInvalidName, p.f.File, path, "invalid host name %q: it %s", s, problem)
+					p.d.Diags.Errorf(diag.CodeInvalidName, p.f.File, path, "invalid host name %q: it %s", s, problem)
 				}
 				m.Hostname = s
 			}
@@ -308,8 +308,8 @@ func (p *parser) oneOf(s string, allowed []string, path diag.Path, what string) 
 	if slices.Contains(allowed, s) {
 		return true
 	}
-	e := p.d.Diags.Errorf(CodeInvalidValue, p.f.File, path, "%s %q is not one of %s", what, s, strings.Join(allowed, ", "))
-	e.Hint = diag.DidYouMean(s, allowed)
+	e := p.d.Diags.Errorf(diag.CodeInvalidValue, p.f.File, path, "%s %q is not one of %s", what, s, strings.Join(allowed, ", "))
+	e.SetHint(diag.DidYouMean(s, allowed))
 	return false
 }
 
@@ -319,7 +319,7 @@ func (p *parser) names(v *tomltree.Node, path diag.Path, what string, re *regexp
 	out := items[:0]
 	for _, it := range items {
 		if problem := nameProblem(it.Value, re, rule); problem != "" {
-			p.d.Diags.Errorf(CodeInvalidName, p.f.File, it.Path, "invalid name %q in %s: it %s", it.Value, what, problem)
+			p.d.Diags.Errorf(diag.CodeInvalidName, p.f.File, it.Path, "invalid name %q in %s: it %s", it.Value, what, problem)
 			continue
 		}
 		out = append(out, it)
@@ -351,7 +351,7 @@ func (p *parser) hardware(m *Machine, v *tomltree.Node, path diag.Path) {
 		case "cores":
 			if n, ok := p.d.Int(v, path, "hardware.cores"); ok {
 				if n < 1 || n > 4096 {
-					p.d.Diags.Errorf(CodeInvalidValue, p.f.File, path, "hardware.cores must be between 1 and 4096, not %d", n)
+					p.d.Diags.Errorf(diag.CodeInvalidValue, p.f.File, path, "hardware.cores must be between 1 and 4096, not %d", n)
 				} else {
 					h.Cores = n
 				}
@@ -371,7 +371,7 @@ func (p *parser) size(v *tomltree.Node, path diag.Path, what string) Size {
 	}
 	size, err := ParseSize(s)
 	if err != nil {
-		p.d.Diags.Errorf(CodeInvalidValue, p.f.File, path, "%s: %v", what, err)
+		p.d.Diags.Errorf(diag.CodeInvalidValue, p.f.File, path, "%s: %v", what, err)
 		return 0
 	}
 	return size
@@ -402,7 +402,7 @@ func (p *parser) rawOptions(m *Machine, v *tomltree.Node, path diag.Path) {
 	for _, opt := range v.Keys {
 		val, op := v.Get(opt), path.Key(opt)
 		if val.Kind == tomltree.Table && !strings.Contains(opt, ".") {
-			p.d.Diags.Errorf(CodeInvalidValue, p.f.File, op, "write NixOS options as quoted paths: nixos.%q", opt+".…").
+			p.d.Diags.Errorf(diag.CodeInvalidValue, p.f.File, op, "write NixOS options as quoted paths: nixos.%q", opt+".…").
 				Hintf("for example nixos.\"services.openssh.ports\" = [2222]")
 			continue
 		}

@@ -143,7 +143,7 @@ func resolveSyslog(t *testing.T, cat *catalog.Catalog, src string) (*resolve.Fle
 	diags = append(diags, validate.Fleet(rf)...)
 	var got []string
 	for _, d := range diags {
-		got = append(got, d.Code+" "+d.Path.String()+": "+d.Summary)
+		got = append(got, string(d.Code)+" "+d.Path.String()+": "+d.Summary)
 	}
 	return rf, got
 }

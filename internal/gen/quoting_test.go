@@ -14,7 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/shoal-nix/shoal/internal/check"
-	"github.com/shoal-nix/shoal/internal/fleet"
+	"github.com/shoal-nix/shoal/internal/diag"
 	"github.com/shoal-nix/shoal/internal/gen"
 	"github.com/shoal-nix/shoal/internal/nixopts"
 )
@@ -434,12 +434,12 @@ func TestInvalidNamesNeverReachTheGenerator(t *testing.T) {
 		res := check.RunSource(fstest.MapFS{check.FleetFile: {Data: src}}, ".", "", src)
 		found := false
 		for _, d := range res.Diags {
-			if d.Code == fleet.CodeInvalidName {
+			if d.Code == diag.CodeInvalidName {
 				found = true
 			}
 		}
 		if !found || !res.Diags.HasErrors() {
-			t.Errorf("%s: shoal check reports no invalid name (%s), so the generator would see it:\n%s", what, fleet.CodeInvalidName, describe(res.Diags))
+			t.Errorf("%s: shoal check reports no invalid name (%s), so the generator would see it:\n%s", what, diag.CodeInvalidName, describe(res.Diags))
 		}
 	}
 }

@@ -12,19 +12,6 @@ import (
 	"github.com/shoal-nix/shoal/internal/tomltree"
 )
 
-// Diagnostic codes for references and setting values.
-const (
-	CodeUnknownProfile = "SH020"
-	CodeUnknownFeature = "SH021"
-	CodeUnknownUser    = "SH022"
-	CodeUnknownTag     = "SH023"
-	CodeUnknownMachine = "SH024"
-	CodeUnknownSetting = "SH025"
-	CodeUnusedSetting  = "SH026"
-	CodeSettingValue   = "SH030"
-	CodeServiceOption  = "SH065"
-)
-
 // DefaultProfile is used by machines that name none.
 const DefaultProfile = "base"
 
@@ -104,7 +91,7 @@ func (r *resolver) selectRef(sel fleet.Ref) []*fleet.Machine {
 		return ms
 	}
 	if tag, ok := strings.CutPrefix(sel.Value, "@"); ok {
-		e := r.diags.Errorf(CodeUnknownTag, r.f.File, sel.Path, "no machine has the tag %q", tag)
+		e := r.diags.Errorf(diag.CodeUnknownTag, r.f.File, sel.Path, "no machine has the tag %q", tag)
 		if s := diag.Suggest(tag, r.f.Tags()); s != "" {
 			e.Hintf("did you mean \"@%s\"?", s)
 		} else {
@@ -112,9 +99,9 @@ func (r *resolver) selectRef(sel fleet.Ref) []*fleet.Machine {
 		}
 		return nil
 	}
-	e := r.diags.Errorf(CodeUnknownMachine, r.f.File, sel.Path, "unknown machine %q", sel.Value)
+	e := r.diags.Errorf(diag.CodeUnknownMachine, r.f.File, sel.Path, "unknown machine %q", sel.Value)
 	if s := diag.DidYouMean(sel.Value, r.f.MachineNames()); s != "" {
-		e.Hint = s
+		e.SetHint(s)
 	} else {
 		e.Hintf("name a machine of [machines], a tag as \"@tag\", or \"@all\"")
 	}
@@ -130,9 +117,9 @@ func (r *resolver) machine(m *fleet.Machine) *Machine {
 	}
 	rm.Profile = r.cat.Profiles[profName]
 	if rm.Profile == nil {
-		e := r.diags.Errorf(CodeUnknownProfile, r.f.File, m.Profile.Path, "unknown profile %q", profName)
+		e := r.diags.Errorf(diag.CodeUnknownProfile, r.f.File, m.Profile.Path, "unknown profile %q", profName)
 		if h := diag.DidYouMean(profName, r.cat.ProfileNames()); h != "" {
-			e.Hint = h
+			e.SetHint(h)
 		} else {
 			e.Hintf("profiles are: %s", strings.Join(r.cat.ProfileNames(), ", "))
 		}
@@ -141,9 +128,9 @@ func (r *resolver) machine(m *fleet.Machine) *Machine {
 
 	for _, u := range m.Users {
 		if r.f.User(u.Value) == nil {
-			e := r.diags.Errorf(CodeUnknownUser, r.f.File, u.Path, "unknown user %q", u.Value)
+			e := r.diags.Errorf(diag.CodeUnknownUser, r.f.File, u.Path, "unknown user %q", u.Value)
 			if h := diag.DidYouMean(u.Value, r.f.UserNames()); h != "" {
-				e.Hint = h
+				e.SetHint(h)
 			} else {
 				e.Hintf("declare it in a [users.%s] table", u.Value)
 			}
@@ -202,7 +189,7 @@ func (r *resolver) machine(m *fleet.Machine) *Machine {
 		feature, role, _ := strings.Cut(why.Detail, "\x00")
 		why.Detail = role
 		enable(feature, why, func(name string) {
-			r.diags.Errorf(CodeUnknownFeature, r.f.File, why.Path, "services.%s needs the feature %q, which the catalog does not have", strings.TrimPrefix(role, "services."), name)
+			r.diags.Errorf(diag.CodeUnknownFeature, r.f.File, why.Path, "services.%s needs the feature %q, which the catalog does not have", strings.TrimPrefix(role, "services."), name)
 		})
 	}
 	for i := 0; i < len(queue); i++ {
@@ -222,12 +209,14 @@ func (r *resolver) machine(m *fleet.Machine) *Machine {
 }
 
 func (r *resolver) unknownFeature(file string, path diag.Path, name string) {
-	e := r.diags.Errorf(CodeUnknownFeature, file, path, "unknown feature %q", name)
 	if broken := r.brokenLocal(name); broken != "" {
-		e.Summary = fmt.Sprintf("feature %q cannot be used: %s has errors", name, broken)
-		e.Hintf("fix the errors reported in %s", broken)
-	} else if h := diag.DidYouMean(name, r.cat.FeatureNames()); h != "" {
-		e.Hint = h
+		r.diags.Errorf(diag.CodeUnknownFeature, file, path, "feature %q cannot be used: %s has errors", name, broken).
+			Hintf("fix the errors reported in %s", broken)
+		return
+	}
+	e := r.diags.Errorf(diag.CodeUnknownFeature, file, path, "unknown feature %q", name)
+	if h := diag.DidYouMean(name, r.cat.FeatureNames()); h != "" {
+		e.SetHint(h)
 	} else {
 		e.Hintf("the catalog has: %s; a fleet's own features live in features/%s/feature.toml", strings.Join(r.cat.FeatureNames(), ", "), name)
 	}
@@ -302,7 +291,7 @@ func (r *resolver) settings(rm *Machine) {
 		}
 		f := rm.byName[s.Feature]
 		if f == nil {
-			r.diags.Warnf(CodeUnusedSetting, r.f.File, s.FeaturePath, "settings for %q have no effect: the feature is not enabled on %s", s.Feature, rm.Spec.Name).
+			r.diags.Warnf(diag.CodeUnusedSetting, r.f.File, s.FeaturePath, "settings for %q have no effect: the feature is not enabled on %s", s.Feature, rm.Spec.Name).
 				Hintf("add %q to the machine's features, or remove these settings", s.Feature)
 			continue
 		}
@@ -346,9 +335,9 @@ func (r *resolver) checkSetting(s fleet.Setting, file string) (any, bool) {
 	}
 	st := def.Setting(s.Name)
 	if st == nil {
-		e := r.diags.Errorf(CodeUnknownSetting, file, s.Path, "feature %q has no setting %q", s.Feature, s.Name)
+		e := r.diags.Errorf(diag.CodeUnknownSetting, file, s.Path, "feature %q has no setting %q", s.Feature, s.Name)
 		if h := diag.DidYouMean(s.Name, def.SettingNames()); h != "" {
-			e.Hint = h
+			e.SetHint(h)
 		} else if len(def.Settings) == 0 {
 			e.Hintf("%s has no settings", s.Feature)
 		} else {
@@ -362,11 +351,11 @@ func (r *resolver) checkSetting(s fleet.Setting, file string) (any, bool) {
 		if elem >= 0 {
 			path = path.Child(elem)
 		}
-		e := r.diags.Errorf(CodeSettingValue, file, path, "%s.%s: %s", s.Feature, s.Name, problem)
+		e := r.diags.Errorf(diag.CodeSettingValue, file, path, "%s.%s: %s", s.Feature, s.Name, problem)
 		if s.Value.Kind == tomltree.String && len(st.Type.Values) > 0 {
-			e.Hint = diag.DidYouMean(s.Value.Str, st.Type.Values)
+			e.SetHint(diag.DidYouMean(s.Value.Str, st.Type.Values))
 		} else if elem >= 0 && s.Value.Items[elem].Kind == tomltree.String {
-			e.Hint = diag.DidYouMean(s.Value.Items[elem].Str, st.Type.Values)
+			e.SetHint(diag.DidYouMean(s.Value.Items[elem].Str, st.Type.Values))
 		} else if st.Type.Pattern != nil && st.Type.Pattern.Hint != "" {
 			e.Hintf("%s", st.Type.Pattern.Hint)
 		}

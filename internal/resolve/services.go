@@ -57,9 +57,9 @@ func (r *resolver) services() {
 	for _, spec := range r.f.Services {
 		def := r.cat.Services[spec.Kind]
 		if def == nil {
-			e := r.diags.Errorf(tomltree.CodeUnknownKey, r.f.File, spec.Path, "unknown key %q in [services]", spec.Kind)
+			e := r.diags.Errorf(diag.CodeUnknownKey, r.f.File, spec.Path, "unknown key %q in [services]", spec.Kind)
 			if h := diag.DidYouMean(spec.Kind, names); h != "" {
-				e.Hint = h
+				e.SetHint(h)
 			} else {
 				e.Hintf("[services] takes: %s", strings.Join(names, ", "))
 			}
@@ -108,7 +108,7 @@ func (r *resolver) serviceOption(s *Service, o *catalog.ServiceOption, n *tomltr
 		if elem >= 0 {
 			at = path.Child(elem)
 		}
-		e := r.diags.Errorf(CodeServiceOption, r.f.File, at, "%s: %s", name, problem)
+		e := r.diags.Errorf(diag.CodeServiceOption, r.f.File, at, "%s: %s", name, problem)
 		switch {
 		case typ.Pattern != nil && typ.Pattern.Hint != "":
 			e.Hintf("%s", typ.Pattern.Hint)

@@ -129,7 +129,7 @@ port = 70000
 	rf, diags := resolve.Resolve(f, cat)
 	var got []string
 	for _, d := range diags {
-		got = append(got, d.Code+" "+d.Path.String()+": "+d.Summary)
+		got = append(got, string(d.Code)+" "+d.Path.String()+": "+d.Summary)
 	}
 	want := []string{
 		"SH065 $.services.backup.keep_daily: services.backup.keep_daily: 0 is out of range: expected an integer of at least 1",

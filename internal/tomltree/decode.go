@@ -6,14 +6,6 @@ import (
 	"github.com/shoal-nix/shoal/internal/diag"
 )
 
-// Diagnostic codes for structural problems found while decoding a document
-// into a typed model.
-const (
-	CodeUnknownKey = "SH010"
-	CodeWrongType  = "SH011"
-	CodeMissing    = "SH012"
-)
-
 // Decoder helps turn a tree into a typed model, reporting unknown keys and
 // wrong types as diagnostics against File.
 type Decoder struct {
@@ -31,9 +23,9 @@ func (d Decoder) Fields(n *Node, path diag.Path, what string, known []string, fn
 	for _, k := range n.Keys {
 		p := path.Key(k)
 		if !slices.Contains(known, k) {
-			e := d.Diags.Errorf(CodeUnknownKey, d.File, p, "unknown key %q in %s", k, what)
+			e := d.Diags.Errorf(diag.CodeUnknownKey, d.File, p, "unknown key %q in %s", k, what)
 			if h := diag.DidYouMean(k, known); h != "" {
-				e.Hint = h
+				e.SetHint(h)
 			} else {
 				e.Hintf("%s takes: %s", what, joinQuoted(known))
 			}
@@ -54,7 +46,7 @@ func (d Decoder) IsTable(n *Node, path diag.Path, what string) bool {
 }
 
 func (d Decoder) wrong(n *Node, path diag.Path, want, what string) {
-	d.Diags.Errorf(CodeWrongType, d.File, path, "%s must be %s, not %s", what, want, n.Describe())
+	d.Diags.Errorf(diag.CodeWrongType, d.File, path, "%s must be %s, not %s", what, want, n.Describe())
 }
 
 // String decodes a string value.
@@ -97,7 +89,7 @@ type Item struct {
 func (d Decoder) Strings(n *Node, path diag.Path, what string) []Item {
 	if n.Kind != Array {
 		if n.Kind == String {
-			d.Diags.Errorf(CodeWrongType, d.File, path, "%s must be a list of strings, not a single string", what).
+			d.Diags.Errorf(diag.CodeWrongType, d.File, path, "%s must be a list of strings, not a single string", what).
 				Hintf("write [%q]", n.Str)
 			return []Item{{n.Str, path}}
 		}
@@ -108,7 +100,7 @@ func (d Decoder) Strings(n *Node, path diag.Path, what string) []Item {
 	for i, it := range n.Items {
 		p := path.Child(i)
 		if it.Kind != String {
-			d.Diags.Errorf(CodeWrongType, d.File, p, "each element of %s must be a string, not %s", what, it.Describe())
+			d.Diags.Errorf(diag.CodeWrongType, d.File, p, "each element of %s must be a string, not %s", what, it.Describe())
 			continue
 		}
 		items = append(items, Item{it.Str, p})

@@ -14,12 +14,6 @@ import (
 	"github.com/shoal-nix/shoal/internal/diag"
 )
 
-// Diagnostic codes owned by the parser.
-const (
-	CodeSyntax    = "SH001"
-	CodeDuplicate = "SH002"
-)
-
 // MaxKeyDepth bounds how deeply tables may nest through dotted keys and
 // headers; no shoal file needs more, and it keeps every walk shallow.
 const MaxKeyDepth = 32
@@ -30,7 +24,7 @@ func Parse(name string, src []byte) (*Doc, diag.List) {
 	doc := &Doc{Name: name, Src: src}
 	b := &builder{doc: doc}
 	if off := invalidUTF8(src); off >= 0 {
-		d := b.errorAt(CodeSyntax, Span{int32(off), int32(off + 1)}, "the file is not valid UTF-8 text (byte 0x%02x)", src[off])
+		d := b.errorAt(diag.CodeSyntax, Span{int32(off), int32(off + 1)}, "the file is not valid UTF-8 text (byte 0x%02x)", src[off])
 		if looksLikeText(src) {
 			d.Hintf("TOML files must be UTF-8; save the file as UTF-8 (it may be in Latin-1 or another legacy encoding)")
 		} else {
@@ -98,16 +92,15 @@ type builder struct {
 	nodes []Node            // the current block of nodes; see node
 }
 
-func (b *builder) errorAt(code string, s Span, format string, args ...any) *diag.Diagnostic {
+func (b *builder) errorAt(code diag.Code, s Span, format string, args ...any) diag.Ref {
 	d := diag.Diagnostic{Code: code, Severity: diag.Error, File: b.doc.Name, Summary: fmt.Sprintf(format, args...)}
-	b.diags.Add(d.WithPos(b.doc.PosOf(s)))
-	return &b.diags[len(b.diags)-1]
+	return b.diags.Add(d.WithPos(b.doc.PosOf(s)))
 }
 
 func (b *builder) syntaxError(err error) {
 	var perr *unstable.ParserError
 	if !errors.As(err, &perr) {
-		b.errorAt(CodeSyntax, Span{}, "invalid TOML: %s", err)
+		b.errorAt(diag.CodeSyntax, Span{}, "invalid TOML: %s", err)
 		return
 	}
 	start := len(b.doc.Src)
@@ -122,8 +115,7 @@ func (b *builder) syntaxError(err error) {
 			msg, hint = "text must be quoted", fmt.Sprintf("write %q", v)
 		}
 	}
-	d := b.errorAt(CodeSyntax, Span{int32(start), int32(end)}, "%s", msg)
-	d.Hint = hint
+	b.errorAt(diag.CodeSyntax, Span{int32(start), int32(end)}, "%s", msg).SetHint(hint)
 }
 
 // explainSyntax turns go-toml's message about the text at rest into a
@@ -214,7 +206,7 @@ func (b *builder) keyParts(it unstable.Iterator) []keyPart {
 	for it.Next() {
 		k := it.Node()
 		if bytes.IndexByte(k.Data, 0) >= 0 {
-			b.errorAt(CodeSyntax, b.span(k.Raw), "a key cannot hold the NUL character (\\u0000): Nix attribute names cannot").
+			b.errorAt(diag.CodeSyntax, b.span(k.Raw), "a key cannot hold the NUL character (\\u0000): Nix attribute names cannot").
 				Hintf("remove the \\u0000 escape")
 		}
 		b.parts = append(b.parts, keyPart{b.name(k.Data), b.span(k.Raw)})
@@ -257,7 +249,7 @@ func (b *builder) header(e *unstable.Node) {
 	parts := b.keyParts(e.Key())
 	defer func() { b.parts = b.parts[:0] }()
 	if len(parts) > MaxKeyDepth {
-		b.errorAt(CodeSyntax, parts[MaxKeyDepth].span, "table name has more than %d parts", MaxKeyDepth)
+		b.errorAt(diag.CodeSyntax, parts[MaxKeyDepth].span, "table name has more than %d parts", MaxKeyDepth)
 		b.cur, b.curPath = newTable(Span{}), nil // swallow what follows
 		return
 	}
@@ -347,9 +339,9 @@ func (b *builder) redefine(n *Node, part keyPart, path diag.Path, arrayTable boo
 }
 
 func (b *builder) conflict(first *Node, at keyPart, path diag.Path, format string, args ...any) {
-	d := b.errorAt(CodeDuplicate, at.span, format, args...)
-	d.Related = append(d.Related, diag.Related{Message: "first defined here", File: b.doc.Name, Pos: b.doc.PosOf(first.KeySpan)})
-	d.Hintf("each key and table may be defined only once; merge the two definitions")
+	b.errorAt(diag.CodeDuplicate, at.span, format, args...).
+		RelateAt(b.doc.Name, b.doc.PosOf(first.KeySpan), "first defined here").
+		Hintf("each key and table may be defined only once; merge the two definitions")
 }
 
 // keyValue inserts key = value into table t, whose path is b.path.
@@ -358,7 +350,7 @@ func (b *builder) keyValue(t *Node, e *unstable.Node) {
 	defer func() { b.parts, b.path = b.parts[:mark], b.path[:depth] }()
 	parts := b.keyParts(e.Key())
 	if len(parts) > MaxKeyDepth {
-		b.errorAt(CodeSyntax, parts[MaxKeyDepth].span, "key has more than %d parts", MaxKeyDepth)
+		b.errorAt(diag.CodeSyntax, parts[MaxKeyDepth].span, "key has more than %d parts", MaxKeyDepth)
 		return
 	}
 	for _, part := range parts[:len(parts)-1] {
@@ -417,14 +409,14 @@ func (b *builder) value(v *unstable.Node, from int32) *Node {
 		defer func() { b.depth-- }()
 	}
 	if b.depth > MaxValueDepth {
-		b.errorAt(CodeSyntax, span, "values are nested more than %d levels deep", MaxValueDepth).
+		b.errorAt(diag.CodeSyntax, span, "values are nested more than %d levels deep", MaxValueDepth).
 			Hintf("flatten the value; shoal files never need this much nesting")
 		return nil
 	}
 	switch v.Kind {
 	case unstable.String:
 		if bytes.IndexByte(v.Data, 0) >= 0 {
-			b.errorAt(CodeSyntax, span, "a string cannot hold the NUL character (\\u0000): Nix strings cannot").
+			b.errorAt(diag.CodeSyntax, span, "a string cannot hold the NUL character (\\u0000): Nix strings cannot").
 				Hintf("remove the \\u0000 escape")
 			return nil
 		}
@@ -434,23 +426,23 @@ func (b *builder) value(v *unstable.Node, from int32) *Node {
 	case unstable.Integer:
 		i, err := parseInt(string(v.Data))
 		if err != nil {
-			b.errorAt(CodeSyntax, span, "integer %s does not fit in 64 bits", v.Data)
+			b.errorAt(diag.CodeSyntax, span, "integer %s does not fit in 64 bits", v.Data)
 			return nil
 		}
 		return b.node(Node{Kind: Integer, Int: i, Span: span})
 	case unstable.Float:
 		f, err := parseFloat(string(v.Data))
 		if err != nil {
-			b.errorAt(CodeSyntax, span, "invalid float %s", v.Data)
+			b.errorAt(diag.CodeSyntax, span, "invalid float %s", v.Data)
 			return nil
 		}
 		// Every value may end up in Nix, whose floats are finite and normal.
 		switch {
 		case math.IsInf(f, 0) || math.IsNaN(f):
-			b.errorAt(CodeSyntax, span, "%s is not a number Nix can hold: Nix has no infinity or NaN", v.Data)
+			b.errorAt(diag.CodeSyntax, span, "%s is not a number Nix can hold: Nix has no infinity or NaN", v.Data)
 			return nil
 		case f != 0 && math.Abs(f) < 0x1p-1022:
-			b.errorAt(CodeSyntax, span, "float %s is too close to zero for Nix, which refuses subnormal numbers", v.Data).
+			b.errorAt(diag.CodeSyntax, span, "float %s is too close to zero for Nix, which refuses subnormal numbers", v.Data).
 				Hintf("write 0.0, or a number no smaller than 2.2250738585072014e-308")
 			return nil
 		}
@@ -503,7 +495,7 @@ func (b *builder) value(v *unstable.Node, from int32) *Node {
 		sealInline(tbl)
 		return tbl
 	}
-	b.errorAt(CodeSyntax, span, "unsupported value")
+	b.errorAt(diag.CodeSyntax, span, "unsupported value")
 	return nil
 }
 

@@ -46,7 +46,7 @@ func TestParseDefinitions(t *testing.T) {
 			got := ""
 			if len(diags) > 0 {
 				d := diags[0]
-				got = d.Code
+				got = string(d.Code)
 				if !strings.HasPrefix(tt.want, "SH") {
 					got = fmt.Sprintf("%d:%d %s", d.Pos.Line, d.Pos.Col, d.Code)
 				}

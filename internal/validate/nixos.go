@@ -11,15 +11,6 @@ import (
 	"github.com/shoal-nix/shoal/internal/tomltree"
 )
 
-// Diagnostic codes for raw nixos."…" settings.
-const (
-	CodeUnknownOption  = "SH080"
-	CodeOptionType     = "SH081"
-	CodeOptionReadOnly = "SH082"
-	CodeOptionNearMiss = "SH083"
-	CodeOptionTwice    = "SH084"
-)
-
 // rawOptions checks a machine's nixos."option.path" settings against the
 // NixOS options index. Paths outside the index's covered prefixes are not
 // checked, and never called unknown.
@@ -37,13 +28,13 @@ func (v *validator) rawOptions(m *fleet.Machine) {
 	for _, raw := range m.NixOS {
 		path, err := nixopts.SplitPath(raw.Option)
 		if err != nil {
-			v.diags.Errorf(CodeUnknownOption, v.file, raw.Path, "%q is not a NixOS option path: %v", raw.Option, err).
+			v.diags.Errorf(diag.CodeUnknownOption, v.file, raw.Path, "%q is not a NixOS option path: %v", raw.Option, err).
 				Hintf("write the option the way NixOS does, e.g. nixos.\"services.openssh.ports\"; quote names with dots: nixos.'services.nginx.virtualHosts.\"example.org\".root'")
 			continue
 		}
 		for _, e := range earlier {
 			if overlaps(e.path, e.value, path, raw.Value) {
-				v.diags.Errorf(CodeOptionTwice, v.file, raw.Path, "%s is set twice on %s", nixopts.FormatPath(path), m.Name).
+				v.diags.Errorf(diag.CodeOptionTwice, v.file, raw.Path, "%s is set twice on %s", nixopts.FormatPath(path), m.Name).
 					Hintf("set each option once: merge the two settings").
 					Relate(v.file, e.at, "also set here")
 			}
@@ -59,17 +50,17 @@ func (v *validator) rawOption(ix *nixopts.Index, m *fleet.Machine, path []string
 	switch r.Kind {
 	case nixopts.NotCovered:
 		if len(r.Suggestions) > 0 {
-			v.diags.Warnf(CodeOptionNearMiss, v.file, at, "%s is not in shoal's NixOS options index, so it is not checked", name).
+			v.diags.Warnf(diag.CodeOptionNearMiss, v.file, at, "%s is not in shoal's NixOS options index, so it is not checked", name).
 				Hintf("did you mean %s?", strings.Join(quoteAll(r.Suggestions), " or "))
 		}
 	case nixopts.Unknown:
-		e := v.diags.Errorf(CodeUnknownOption, v.file, at, "unknown NixOS option %s", name)
+		e := v.diags.Errorf(diag.CodeUnknownOption, v.file, at, "unknown NixOS option %s", name)
 		if len(r.Suggestions) > 0 {
 			e.Hintf("did you mean %s?", strings.Join(quoteAll(r.Suggestions), " or "))
 		}
 	case nixopts.Found:
 		if r.Option.ReadOnly() {
-			v.diags.Errorf(CodeOptionReadOnly, v.file, at, "NixOS option %s is read-only: NixOS sets it itself", name).
+			v.diags.Errorf(diag.CodeOptionReadOnly, v.file, at, "NixOS option %s is read-only: NixOS sets it itself", name).
 				Hintf("remove this setting")
 			return
 		}
@@ -80,7 +71,7 @@ func (v *validator) rawOption(ix *nixopts.Index, m *fleet.Machine, path []string
 		}
 	case nixopts.OptionSet:
 		if n.Kind != tomltree.Table {
-			e := v.diags.Errorf(CodeOptionType, v.file, at, "%s is a set of options; give it a table, not %s", name, n.Describe())
+			e := v.diags.Errorf(diag.CodeOptionType, v.file, at, "%s is a set of options; give it a table, not %s", name, n.Describe())
 			if len(r.Children) > 0 {
 				e.Hintf("it holds: %s", strings.Join(firstN(r.Children, 8), ", "))
 			}
@@ -108,7 +99,7 @@ func (v *validator) optionValue(t *nixopts.Type, name string, n *tomltree.Node, 
 			where = where.Child(k)
 		}
 	}
-	v.diags.Errorf(CodeOptionType, v.file, where, "NixOS option %s: %v", name, err)
+	v.diags.Errorf(diag.CodeOptionType, v.file, where, "NixOS option %s: %v", name, err)
 }
 
 func quoteAll(names []string) []string {

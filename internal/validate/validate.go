@@ -11,27 +11,6 @@ import (
 	"github.com/shoal-nix/shoal/internal/resolve"
 )
 
-// Diagnostic codes of the rules in this package.
-const (
-	CodeRequiresCycle  = "SH040"
-	CodeConflict       = "SH041"
-	CodeProvidesClash  = "SH042"
-	CodeDeprecated     = "SH043"
-	CodeExcluded       = "SH045"
-	CodeHardware       = "SH050"
-	CodeLowMemory      = "SH051"
-	CodeLowDisk        = "SH052"
-	CodeDuplicateAddr  = "SH060"
-	CodeDuplicateHost  = "SH061"
-	CodeNoServer       = "SH063"
-	CodeNoBackupTarget = "SH064"
-	CodeServiceOption  = resolve.CodeServiceOption
-	CodeManyServers    = "SH066"
-	CodeLockout        = "SH070"
-	CodePasswordPublic = "SH071"
-	CodeNoStateVersion = "SH072"
-)
-
 // Fleet runs every rule on a resolved fleet.
 func Fleet(rf *resolve.Fleet) diag.List {
 	v := &validator{rf: rf, file: rf.Spec.File, chains: map[string][]*catalog.Profile{}}
@@ -104,7 +83,7 @@ func (v *validator) machine(m *resolve.Machine) {
 	v.rawOptions(m.Spec)
 	if core := m.Feature("core"); core != nil {
 		if sv := core.Value("state_version"); sv != nil && sv.Value == nil {
-			v.diags.Errorf(CodeNoStateVersion, v.file, m.Spec.Path, "%s has no state_version", m.Name()).
+			v.diags.Errorf(diag.CodeNoStateVersion, v.file, m.Spec.Path, "%s has no state_version", m.Name()).
 				Hintf("add state_version = \"%s\" to [defaults] (the release the machine was installed with), or settings.core.state_version to the machine", releaseOr(v.rf.Spec.NixOS))
 		}
 	}
@@ -136,9 +115,9 @@ func (v *validator) conflicts(m *resolve.Machine) {
 			if len(c.When) > 0 {
 				what = " when " + c.When.String()
 			}
-			e := v.diags.Errorf(CodeConflict, file, path, "feature %s conflicts with %s on %s%s", f.Name(), other.Name(), m.Name(), what)
+			e := v.diags.Errorf(diag.CodeConflict, file, path, "feature %s conflicts with %s on %s%s", f.Name(), other.Name(), m.Name(), what)
 			if c.Reason != "" {
-				e.Hint = c.Reason
+				e.SetHint(c.Reason)
 			} else {
 				e.Hintf("remove one of them from %s", m.Name())
 			}
@@ -154,7 +133,7 @@ func (v *validator) conflicts(m *resolve.Machine) {
 }
 
 // relateSettings points at the lines that set the values a condition tests.
-func (v *validator) relateSettings(e *diag.Diagnostic, m *resolve.Machine, c catalog.Condition) {
+func (v *validator) relateSettings(e diag.Ref, m *resolve.Machine, c catalog.Condition) {
 	for _, cl := range c {
 		feature, setting, ok := strings.Cut(cl.Key, ".")
 		if f := m.Feature(feature); ok && f != nil {
@@ -176,7 +155,7 @@ func (v *validator) provides(m *resolve.Machine) {
 			}
 			file, path := v.anchor(m, f)
 			ofile, opath := v.anchor(m, first)
-			v.diags.Errorf(CodeProvidesClash, file, path, "features %s and %s both provide %s on %s", first.Name(), f.Name(), cap.Value, m.Name()).
+			v.diags.Errorf(diag.CodeProvidesClash, file, path, "features %s and %s both provide %s on %s", first.Name(), f.Name(), cap.Value, m.Name()).
 				Hintf("a machine can have one provider of %s; remove one of them", cap.Value).
 				Relate(ofile, opath, "%s", describe(first))
 		}
@@ -221,7 +200,7 @@ func (v *validator) excluded(m *resolve.Machine, f *resolve.Feature) {
 		what += ", required by " + why.Detail + ","
 		remove = why.Detail + ", which requires it"
 	}
-	e := v.diags.Errorf(CodeExcluded, file, path, "%s cannot be used with profile %s", what, m.Profile.Name)
+	e := v.diags.Errorf(diag.CodeExcluded, file, path, "%s cannot be used with profile %s", what, m.Profile.Name)
 	var others []string
 	for _, name := range v.rf.Catalog.ProfileNames() {
 		if name != m.Profile.Name && v.profileAllows(name, f.Name()) {
@@ -243,11 +222,12 @@ func (v *validator) deprecated(m *resolve.Machine, f *resolve.Feature) {
 		return
 	}
 	file, path := v.anchor(m, f)
-	e := v.diags.Warnf(CodeDeprecated, file, path, "feature %s is deprecated", f.Name())
-	if f.Def.Replacement != "" {
-		e.Summary += "; use " + f.Def.Replacement + " instead"
-		e.Hintf("replace %q with %q", f.Name(), f.Def.Replacement)
+	if f.Def.Replacement == "" {
+		v.diags.Warnf(diag.CodeDeprecated, file, path, "feature %s is deprecated", f.Name())
+		return
 	}
+	v.diags.Warnf(diag.CodeDeprecated, file, path, "feature %s is deprecated; use %s instead", f.Name(), f.Def.Replacement).
+		Hintf("replace %q with %q", f.Name(), f.Def.Replacement)
 }
 
 func (v *validator) hardware(m *resolve.Machine, f *resolve.Feature) {
@@ -261,8 +241,8 @@ func (v *validator) hardware(m *resolve.Machine, f *resolve.Feature) {
 	// mismatch reports a need the machine does not meet, with a note on
 	// the fact that decided it; fact is where that fact is written, or
 	// the machine when it is not written at all.
-	mismatch := func(fact diag.Path, note string, format string, args ...any) *diag.Diagnostic {
-		return v.diags.Errorf(CodeHardware, file, path, format, args...).Relate(v.file, fact, "%s", note)
+	mismatch := func(fact diag.Path, note string, format string, args ...any) diag.Ref {
+		return v.diags.Errorf(diag.CodeHardware, file, path, format, args...).Relate(v.file, fact, "%s", note)
 	}
 	if len(need.Systems) > 0 && !slices.Contains(need.Systems, m.Spec.System) {
 		fact, note := m.Spec.Path.Child("system"), "the system of "+m.Name()
@@ -318,7 +298,7 @@ func withArticle(word string) string {
 // less memory or disk than some of its features want, naming them all.
 func (v *validator) resources(m *resolve.Machine) {
 	h := m.Spec.Hardware
-	check := func(code, what string, have fleet.Size, need func(*catalog.Feature) fleet.Size, hint string) {
+	check := func(code diag.Code, what string, have fleet.Size, need func(*catalog.Feature) fleet.Size, hint string) {
 		if have == 0 {
 			return // not told: nothing to compare
 		}
@@ -337,16 +317,16 @@ func (v *validator) resources(m *resolve.Machine) {
 		}
 		e := v.diags.Warnf(code, v.file, m.Spec.Path.Child("hardware", what), "%s has %s of %s, less than %s %s", m.Name(), have, what, joinAnd(wants), plural(len(short), "wants", "want"))
 		if hint != "" {
-			e.Hint = hint
+			e.SetHint(hint)
 		}
 		for _, f := range short {
 			file, path := v.anchor(m, f)
 			e.Relate(file, path, "%s", describe(f))
 		}
 	}
-	check(CodeLowMemory, "memory", h.Memory, func(f *catalog.Feature) fleet.Size { return f.Resources.Memory },
+	check(diag.CodeLowMemory, "memory", h.Memory, func(f *catalog.Feature) fleet.Size { return f.Resources.Memory },
 		"it will run, slowly; consider the zram feature or more memory")
-	check(CodeLowDisk, "disk", h.Disk, func(f *catalog.Feature) fleet.Size { return f.Resources.Disk }, "")
+	check(diag.CodeLowDisk, "disk", h.Disk, func(f *catalog.Feature) fleet.Size { return f.Resources.Disk }, "")
 }
 
 // profileAllows reports whether no profile in name's chain excludes feature.
@@ -404,16 +384,16 @@ func (v *validator) security(m *resolve.Machine) {
 	pw := ssh.Value("password_authentication")
 	passwords := pw != nil && pw.Value == true
 	if !hasKey && !passwords {
-		v.diags.Warnf(CodeLockout, v.file, m.Spec.Path, "nobody can log in to %s over SSH: no user on it has an SSH key and [fleet] has no admin_keys", m.Name()).
+		v.diags.Warnf(diag.CodeLockout, v.file, m.Spec.Path, "nobody can log in to %s over SSH: no user on it has an SSH key and [fleet] has no admin_keys", m.Name()).
 			Hintf("add admin_keys to [fleet], or a user with ssh_keys to the machine's users; password login is off")
 	}
 	if passwords && m.Spec.IsPublic() {
 		if m.Spec.Public != nil {
-			v.diags.Warnf(CodePasswordPublic, pw.Origin.File, pw.Origin.Path, "SSH password login is on for %s, which is marked public", m.Name()).
+			v.diags.Warnf(diag.CodePasswordPublic, pw.Origin.File, pw.Origin.Path, "SSH password login is on for %s, which is marked public", m.Name()).
 				Hintf("set settings.ssh.password_authentication = false and log in with keys").
 				Relate(v.file, m.Spec.Path.Child("public"), "%s is marked public here", m.Name())
 		} else {
-			v.diags.Warnf(CodePasswordPublic, pw.Origin.File, pw.Origin.Path, "SSH password login is on for %s, which has a public address", m.Name()).
+			v.diags.Warnf(diag.CodePasswordPublic, pw.Origin.File, pw.Origin.Path, "SSH password login is on for %s, which has a public address", m.Name()).
 				Hintf("set settings.ssh.password_authentication = false and log in with keys").
 				Relate(v.file, m.Spec.Path.Child("address"), "public address %s", m.Spec.Address)
 		}
@@ -427,7 +407,7 @@ func (v *validator) duplicates() {
 		if m.Address != "" {
 			key := strings.ToLower(m.Address)
 			if first := addrs[key]; first != nil {
-				v.diags.Errorf(CodeDuplicateAddr, v.file, m.Path.Child("address"), "machines %s and %s have the same address %s", first.Name, m.Name, m.Address).
+				v.diags.Errorf(diag.CodeDuplicateAddr, v.file, m.Path.Child("address"), "machines %s and %s have the same address %s", first.Name, m.Name, m.Address).
 					Hintf("each machine needs its own address for deploy to reach it").
 					Relate(v.file, first.Path.Child("address"), "address of %s", first.Name)
 			} else {
@@ -444,7 +424,7 @@ func (v *validator) duplicates() {
 			if first.Hostname != first.Name {
 				opath = first.Path.Child("hostname")
 			}
-			v.diags.Errorf(CodeDuplicateHost, v.file, path, "machines %s and %s have the same host name %s", first.Name, m.Name, m.Hostname).
+			v.diags.Errorf(diag.CodeDuplicateHost, v.file, path, "machines %s and %s have the same host name %s", first.Name, m.Name, m.Hostname).
 				Hintf("host names are compared without case; give one a different hostname").
 				Relate(v.file, opath, "host name of %s", first.Name)
 		} else {
@@ -470,7 +450,7 @@ func (v *validator) services() {
 				continue
 			}
 			// Accepting it silently would promise what never happens.
-			e := v.diags.Warnf(CodeServiceOption, v.file, s.Spec.Path.Child(o.Name), "services.%s.%s is not used yet: %s", s.Name(), o.Name, o.Unused)
+			e := v.diags.Warnf(diag.CodeServiceOptionUnused, v.file, s.Spec.Path.Child(o.Name), "services.%s.%s is not used yet: %s", s.Name(), o.Name, o.Unused)
 			if o.UnusedHint != "" {
 				e.Hintf("%s", o.UnusedHint)
 			}
@@ -485,13 +465,13 @@ func (v *validator) roleNeeds(s *resolve.Service, role *catalog.Role) {
 	if len(role.Needs) == 0 || len(s.Roles[role.Name]) == 0 {
 		return
 	}
-	code := CodeNoServer
+	code := diag.CodeNoServer
 	for _, n := range role.Needs {
 		if len(s.Roles[n]) > 0 || s.Options[n] != nil {
 			return
 		}
 		if s.Def.Option(n) != nil {
-			code = CodeNoBackupTarget
+			code = diag.CodeNoBackupTarget
 		}
 	}
 	summary := fmt.Sprintf("services.%s has %s but no %s", s.Name(), role.Name, strings.Join(role.Needs, " and no "))
@@ -523,7 +503,7 @@ func (v *validator) manyMachines(s *resolve.Service, role *catalog.Role, n int) 
 	if !strings.HasSuffix(plural, "s") {
 		plural += "s"
 	}
-	v.diags.Warnf(CodeManyServers, v.file, s.Spec.Path.Child(role.Name), "services.%s has %d %s; %s are wired to the first only", s.Name(), n, plural, them).
+	v.diags.Warnf(diag.CodeManyServers, v.file, s.Spec.Path.Child(role.Name), "services.%s has %d %s; %s are wired to the first only", s.Name(), n, plural, them).
 		Hintf("name one %s; shoal does not yet spread %s over several", role.Name, them)
 }
 
@@ -548,7 +528,7 @@ func (v *validator) requiresCycles() {
 			case 1:
 				i := slices.Index(stack, req.Value)
 				cycle := append(slices.Clone(stack[i:]), req.Value)
-				v.diags.Errorf(CodeRequiresCycle, f.File, req.Path, "features require each other in a cycle: %s", strings.Join(cycle, " -> ")).
+				v.diags.Errorf(diag.CodeRequiresCycle, f.File, req.Path, "features require each other in a cycle: %s", strings.Join(cycle, " -> ")).
 					Hintf("break the cycle: one of these features must not require the next")
 			}
 		}

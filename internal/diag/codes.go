@@ -1,0 +1,108 @@
+package diag
+
+import (
+	"cmp"
+	"slices"
+)
+
+// Code identifies a kind of diagnostic. Codes are stable: users search for
+// them and scripts match them, so a code is never reused for another
+// meaning. Every code is defined once, below, with its severity and a
+// one-line description; the README's table of codes is rendered from here.
+type Code string
+
+// CodeInfo is the registry entry of a code.
+type CodeInfo struct {
+	Code     Code
+	Severity Severity
+	// Command is the shoal command that reports the code: "check" for the
+	// findings of shoal check (which gen, diff and eval run first too),
+	// "eval" for what only shoal eval finds.
+	Command string
+	// Description says in a few lowercase words what the code means.
+	Description string
+}
+
+// registry holds every code in definition order.
+var registry []CodeInfo
+
+// define registers a code; each code below is one call.
+func define(code Code, sev Severity, command, description string) Code {
+	registry = append(registry, CodeInfo{Code: code, Severity: sev, Command: command, Description: description})
+	return code
+}
+
+// The registry of codes. Adding a code is one line here; then run
+// go test ./internal/diag -update to refresh the README's table, and add a
+// case to testdata/diagnostics when shoal check reports it.
+var (
+	CodeSyntax    = define("SH001", Error, "check", "TOML syntax error or invalid UTF-8")
+	CodeDuplicate = define("SH002", Error, "check", "a key or table defined twice")
+
+	CodeUnknownKey   = define("SH010", Error, "check", "unknown key")
+	CodeWrongType    = define("SH011", Error, "check", "a value of the wrong type")
+	CodeMissing      = define("SH012", Error, "check", "something required is missing")
+	CodeInvalidName  = define("SH013", Error, "check", "invalid name (machine, user, tag, feature)")
+	CodeInvalidValue = define("SH014", Error, "check", "invalid value (size, release, SSH key, enum)")
+	CodeCatalogFile  = define("SH015", Error, "check", "a catalog file cannot be read or is malformed")
+	CodeShadowed     = define("SH016", Error, "check", "a local feature reuses a built-in name")
+	CodeNoMachines   = define("SH017", Warning, "check", "the fleet has no machines")
+
+	CodeUnknownProfile = define("SH020", Error, "check", "unknown profile")
+	CodeUnknownFeature = define("SH021", Error, "check", "unknown feature")
+	CodeUnknownUser    = define("SH022", Error, "check", "unknown user")
+	CodeUnknownTag     = define("SH023", Error, "check", "unknown tag")
+	CodeUnknownMachine = define("SH024", Error, "check", "unknown machine")
+	CodeUnknownSetting = define("SH025", Error, "check", "unknown setting of a feature")
+	CodeUnusedSetting  = define("SH026", Warning, "check", "settings for a feature the machine does not have")
+	CodeMissingModule  = define("SH027", Error, "check", "a module file that does not exist")
+	CodeSettingValue   = define("SH030", Error, "check", "a setting value that does not fit its type")
+
+	CodeRequiresCycle = define("SH040", Error, "check", "features that require each other in a cycle")
+	CodeConflict      = define("SH041", Error, "check", "conflicting features")
+	CodeProvidesClash = define("SH042", Error, "check", "two features provide the same capability")
+	CodeDeprecated    = define("SH043", Warning, "check", "deprecated feature")
+	CodeExcluded      = define("SH045", Error, "check", "a feature the machine's profile excludes")
+
+	CodeHardware  = define("SH050", Error, "check", "hardware mismatch (system, CPU, GPU, form factor)")
+	CodeLowMemory = define("SH051", Warning, "check", "memory below a feature's needs")
+	CodeLowDisk   = define("SH052", Warning, "check", "disk below a feature's needs")
+
+	CodeDuplicateAddr       = define("SH060", Error, "check", "duplicate address")
+	CodeDuplicateHost       = define("SH061", Error, "check", "duplicate host name")
+	CodeNoServer            = define("SH063", Error, "check", "agents with no server")
+	CodeNoBackupTarget      = define("SH064", Error, "check", "backup clients with no target")
+	CodeServiceOption       = define("SH065", Error, "check", "a service option of the wrong type or range")
+	CodeManyServers         = define("SH066", Warning, "check", "a service with more than one server: agents are wired to the first")
+	CodeServiceOptionUnused = define("SH067", Warning, "check", "a service option shoal does not use yet")
+
+	CodeLockout        = define("SH070", Warning, "check", "nobody can log in over SSH")
+	CodePasswordPublic = define("SH071", Warning, "check", "SSH password login on a public address")
+	CodeNoStateVersion = define("SH072", Error, "check", "no state_version")
+
+	CodeUnknownOption  = define("SH080", Error, "check", "unknown NixOS option in a raw `nixos.\"…\"` setting (under a covered prefix)")
+	CodeOptionType     = define("SH081", Error, "check", "a raw NixOS option value that does not fit the option's type")
+	CodeOptionReadOnly = define("SH082", Error, "check", "a read-only NixOS option set")
+	CodeOptionNearMiss = define("SH083", Warning, "check", "a raw option outside the index, one typo from a covered one (not checked)")
+	CodeOptionTwice    = define("SH084", Error, "check", "a raw NixOS option set twice (directly and through a parent set)")
+
+	CodeGeneratedParse = define("SH090", Error, "eval", "a generated file that Nix cannot parse (a shoal bug)")
+	CodeModuleParse    = define("SH091", Error, "eval", "a module the fleet brings that Nix cannot parse")
+)
+
+// Codes returns every registered code, ordered by code.
+func Codes() []CodeInfo {
+	out := slices.Clone(registry)
+	slices.SortStableFunc(out, func(a, b CodeInfo) int { return cmp.Compare(a.Code, b.Code) })
+	return out
+}
+
+// Info returns the registry entry of c; ok is false for an unregistered code.
+func (c Code) Info() (info CodeInfo, ok bool) {
+	for _, i := range registry {
+		if i.Code == c {
+			return i, true
+		}
+	}
+	return CodeInfo{}, false
+}
