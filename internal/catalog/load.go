@@ -511,7 +511,7 @@ next:
 	for _, k := range v.Keys {
 		path, err := nixopts.SplitPath(k)
 		if err != nil {
-			d.Diags.Errorf(diag.CodeCatalogFile, d.File, p.Child(k), "%q is not a NixOS option path: %v", k, err).
+			d.Diags.Errorf(diag.CodeCatalogFile, d.File, p.Child(k), "%q is not a NixOS option path: %s", k, nixopts.Problem(err)).
 				Hintf("write the option the way NixOS does, e.g. \"services.openssh.ports\"; quote names with dots: 'services.nginx.virtualHosts.\"example.org\".root'")
 			continue
 		}

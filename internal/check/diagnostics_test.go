@@ -164,6 +164,9 @@ func location(file string, p diag.Pos) string {
 	return fmt.Sprintf("%s:%d:%d-%d:%d", file, p.Line, p.Col, p.EndLine, p.EndCol)
 }
 
+// commentCode matches a code named in a case's comment.
+var commentCode = regexp.MustCompile(`SH[0-9]{3}`)
+
 // wantCode matches the first line of a diagnostic in a want section.
 var wantCode = regexp.MustCompile(`^\S.*?: (?:error|warning)\[(SH[0-9]+)\]: `)
 
@@ -179,6 +182,14 @@ func TestDiagnostics(t *testing.T) {
 			}
 			res := c.run(t)
 			got := wantLines(res.Diags)
+			// The comment names the codes the case is about; each must be
+			// among those it produces.
+			firstLine, _, _ := strings.Cut(string(c.arc.comment), "\n")
+			for _, code := range commentCode.FindAllString(firstLine, -1) {
+				if !strings.Contains(got, "["+code+"]") {
+					t.Errorf("%s: the comment names %s, which the case does not produce", c.path, code)
+				}
+			}
 			if *update {
 				c.arc.files = slices.DeleteFunc(c.arc.files, func(f archiveFile) bool { return f.name == "want" })
 				c.arc.files = append(c.arc.files, archiveFile{name: "want", data: []byte(got)})

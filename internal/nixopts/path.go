@@ -8,6 +8,30 @@ import (
 	"github.com/shoal-nix/shoal/internal/nixlit"
 )
 
+// PathError is the error of SplitPath: what is wrong with an option path.
+type PathError struct {
+	Path    string
+	Problem string // lowercase, without the path
+}
+
+// Error names the path and the problem.
+func (e *PathError) Error() string {
+	if e.Path == "" {
+		return "empty option path"
+	}
+	return fmt.Sprintf("option path %q: %s", e.Path, e.Problem)
+}
+
+// Problem returns what is wrong with an option path, without the path, when
+// err is a *PathError, for messages that name the path already; otherwise
+// the error's text.
+func Problem(err error) string {
+	if pe, ok := errors.AsType[*PathError](err); ok {
+		return pe.Problem
+	}
+	return err.Error()
+}
+
 // SplitPath splits an option path written the Nix way into attribute names:
 // on dots, except inside double-quoted names, so
 // `services.nginx.virtualHosts."example.org".root` has five. Quoted names
@@ -22,7 +46,7 @@ func SplitPath(s string) ([]string, error) {
 // placeholders (`<name>`, `*`) as names.
 func splitPath(s string, index bool) ([]string, error) {
 	if s == "" {
-		return nil, errors.New("empty option path")
+		return nil, &PathError{Path: s, Problem: "the path is empty"}
 	}
 	parts := make([]string, 0, strings.Count(s, ".")+1)
 	i := 0
@@ -47,17 +71,17 @@ func splitPath(s string, index bool) ([]string, error) {
 						b.WriteByte(e)
 					}
 				case c == '$' && j+1 < len(s) && s[j+1] == '{':
-					return nil, fmt.Errorf("option path %q: interpolation (${...}) is not supported in attribute names", s)
+					return nil, &PathError{Path: s, Problem: "interpolation (${...}) is not supported in attribute names"}
 				default:
 					b.WriteByte(c)
 				}
 			}
 			if j >= len(s) {
-				return nil, fmt.Errorf("option path %q: unterminated quoted attribute name", s)
+				return nil, &PathError{Path: s, Problem: "unterminated quoted attribute name"}
 			}
 			name, i = b.String(), j+1
 			if i < len(s) && s[i] != '.' {
-				return nil, fmt.Errorf("option path %q: a quoted attribute name must be followed by a dot or the end", s)
+				return nil, &PathError{Path: s, Problem: "a quoted attribute name must be followed by a dot or the end"}
 			}
 		} else {
 			j := i
@@ -67,12 +91,12 @@ func splitPath(s string, index bool) ([]string, error) {
 			name = s[i:j]
 			switch {
 			case name == "":
-				return nil, fmt.Errorf("option path %q: empty attribute name", s)
+				return nil, &PathError{Path: s, Problem: "empty attribute name"}
 			case j < len(s) && s[j] == '"':
-				return nil, fmt.Errorf("option path %q: quote the whole attribute name, not part of it", s)
+				return nil, &PathError{Path: s, Problem: "quote the whole attribute name, not part of it"}
 			case index && (name == "*" || isAnyName(name)):
 			case !nixlit.IsIdentifier(name):
-				return nil, fmt.Errorf("option path %q: attribute name %q must be quoted (%s)", s, name, nixlit.String(name))
+				return nil, &PathError{Path: s, Problem: fmt.Sprintf("attribute name %q must be quoted (%s)", name, nixlit.String(name))}
 			}
 			i = j
 		}
@@ -82,7 +106,7 @@ func splitPath(s string, index bool) ([]string, error) {
 		}
 		i++ // the dot
 		if i == len(s) {
-			return nil, fmt.Errorf("option path %q: ends with a dot", s)
+			return nil, &PathError{Path: s, Problem: "ends with a dot"}
 		}
 	}
 }

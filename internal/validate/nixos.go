@@ -28,7 +28,7 @@ func (v *validator) rawOptions(m *fleet.Machine) {
 	for _, raw := range m.NixOS {
 		path, err := nixopts.SplitPath(raw.Option)
 		if err != nil {
-			v.diags.Errorf(diag.CodeUnknownOption, v.file, raw.Path, "%q is not a NixOS option path: %v", raw.Option, err).
+			v.diags.Errorf(diag.CodeUnknownOption, v.file, raw.Path, "%q is not a NixOS option path: %s", raw.Option, nixopts.Problem(err)).
 				Hintf("write the option the way NixOS does, e.g. nixos.\"services.openssh.ports\"; quote names with dots: nixos.'services.nginx.virtualHosts.\"example.org\".root'")
 			continue
 		}
