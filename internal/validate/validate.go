@@ -116,8 +116,8 @@ func (v *validator) conflicts(m *resolve.Machine) {
 				what = " when " + c.When.String()
 			}
 			e := v.diags.Errorf(diag.CodeConflict, file, path, "feature %s conflicts with %s on %s%s", f.Name(), other.Name(), m.Name(), what)
-			if c.Reason != "" {
-				e.SetHint(c.Reason)
+			if reason := conflictReason(c, other, f.Name(), m); reason != "" {
+				e.SetHint(reason)
 			} else {
 				e.Hintf("remove one of them from %s", m.Name())
 			}
@@ -130,6 +130,21 @@ func (v *validator) conflicts(m *resolve.Machine) {
 			v.relateSettings(e, m, c.When)
 		}
 	}
+}
+
+// conflictReason is the reason c gives, or when it gives none, the reason
+// the other feature gives for the same conflict: a pair is reported once,
+// from whichever side comes first.
+func conflictReason(c catalog.Conflict, other *resolve.Feature, name string, m *resolve.Machine) string {
+	if c.Reason != "" {
+		return c.Reason
+	}
+	for _, oc := range other.Def.Conflicts {
+		if oc.Feature == name && oc.Reason != "" && m.Holds(oc.When) {
+			return oc.Reason
+		}
+	}
+	return ""
 }
 
 // relateSettings points at the lines that set the values a condition tests.

@@ -1,0 +1,349 @@
+package validate_test
+
+import (
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/shoal-nix/shoal/internal/catalog"
+	"github.com/shoal-nix/shoal/internal/diag"
+	"github.com/shoal-nix/shoal/internal/fleet"
+	"github.com/shoal-nix/shoal/internal/resolve"
+	"github.com/shoal-nix/shoal/internal/tomltree"
+	"github.com/shoal-nix/shoal/internal/validate"
+)
+
+// head starts every fleet of these tests: a fleet with an admin key and a
+// state version, so that only what a case adds can be wrong.
+const head = `[fleet]
+name = "t"
+nixos = "26.05"
+admin_keys = ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleAdminKeyExample admin@example"]
+
+[defaults]
+state_version = "26.05"
+`
+
+// validateFleet parses, loads and resolves a fleet whose shoal.toml is src
+// and whose own features are local (file name to content), and returns
+// what validate.Fleet says about it, one line per diagnostic:
+// "CODE severity path: summary", with "  hint: ..." and "  related path:
+// message" lines. The fleet must be clean up to validation, so that each
+// case tests validate alone. Every path validate emits must be written in
+// its file: a diagnostic's position comes from its path.
+func validateFleet(t *testing.T, src string, local map[string]string) string {
+	t.Helper()
+	f, diags := fleet.Parse("shoal.toml", []byte(src))
+	fsys := fstest.MapFS{}
+	for name, data := range local {
+		fsys[name] = &fstest.MapFile{Data: []byte(data)}
+	}
+	base, more := catalog.Builtin()
+	diags = append(diags, more...)
+	cat, more := base.WithLocal(fsys, ".", "")
+	diags = append(diags, more...)
+	rf, more := resolve.Resolve(f, cat)
+	diags = append(diags, more...)
+	if len(diags) > 0 {
+		t.Fatalf("the fleet is not clean before validation:\n%v", diags)
+	}
+	docs := map[string]*tomltree.Doc{"shoal.toml": f.Doc}
+	for name, doc := range cat.Docs {
+		docs[name] = doc
+	}
+	written := func(file string, p diag.Path) {
+		t.Helper()
+		doc := docs[file]
+		if doc == nil {
+			t.Errorf("path %s is in %s, which was not read", p, file)
+			return
+		}
+		if _, exact := doc.Lookup(p); !exact {
+			t.Errorf("path %s is not written in %s", p, file)
+		}
+	}
+	var b strings.Builder
+	for _, d := range validate.Fleet(rf) {
+		written(d.File, d.Path)
+		info, ok := d.Code.Info()
+		if !ok || info.Severity != d.Severity {
+			t.Errorf("%s is %s; the registry says %+v", d.Code, d.Severity, info)
+		}
+		b.WriteString(string(d.Code) + " " + d.Severity.String() + " " + d.Path.String() + ": " + d.Summary + "\n")
+		if d.Hint != "" {
+			b.WriteString("  hint: " + d.Hint + "\n")
+		}
+		for _, r := range d.Related {
+			written(r.File, r.Path)
+			b.WriteString("  related " + r.Path.String() + ": " + r.Message + "\n")
+		}
+	}
+	return b.String()
+}
+
+type ruleCase struct {
+	name  string
+	src   string            // appended to head
+	local map[string]string // the fleet's own features
+	want  string            // as validateFleet renders it; "" for clean
+}
+
+func runCases(t *testing.T, cases []ruleCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := validateFleet(t, head+c.src, c.local)
+			if got != c.want {
+				t.Errorf("got:\n%s\nwant:\n%s", got, c.want)
+			}
+		})
+	}
+}
+
+func TestConflicts(t *testing.T) {
+	// Two local features that each declare the conflict.
+	mutual := map[string]string{
+		"features/left/feature.toml":  "description = \"L\"\n[[conflicts]]\nfeature = \"right\"\n",
+		"features/right/feature.toml": "description = \"R\"\n[[conflicts]]\nfeature = \"left\"\nreason = \"they share a port\"\n",
+	}
+	runCases(t, []ruleCase{{
+		name:  "a pair that conflicts both ways is reported once, with the reason either side gives",
+		src:   "[machines.web]\nprofile = \"server\"\nfeatures = [\"left\", \"right\"]\n",
+		local: mutual,
+		want: "SH041 error $.machines.web.features.0: feature left conflicts with right on web\n" +
+			"  hint: they share a port\n" +
+			"  related $.machines.web.features.1: right is enabled here\n",
+	}, {
+		name:  "features on different machines do not conflict",
+		src:   "[machines.a]\nprofile = \"server\"\nfeatures = [\"left\"]\n[machines.b]\nprofile = \"server\"\nfeatures = [\"right\"]\n",
+		local: mutual,
+	}, {
+		name: "a conditional conflict holds only when its condition does",
+		src: "[machines.dev]\nprofile = \"developer\"\nfeatures = [\"podman\"]\nsettings.podman.docker_compat = false\n" +
+			"[machines.ci]\nprofile = \"developer\"\nfeatures = [\"podman\"]\nsettings.podman.docker_compat = true\nsettings.podman.docker_socket = false\n",
+		want: "SH041 error $.machines.ci.features.0: feature podman conflicts with docker on ci when podman.docker_compat = true\n" +
+			"  hint: NixOS refuses podman's docker command beside Docker (podman/default.nix: \"Option dockerCompat conflicts with docker\"); set podman.docker_compat = false or remove docker\n" +
+			"  related $.machines.ci.profile: docker is enabled by profile developer\n" +
+			"  related $.machines.ci.settings.podman.docker_compat: podman.docker_compat is set to true here\n",
+	}})
+}
+
+func TestProvides(t *testing.T) {
+	vpn := func(name string) string { return "description = \"" + name + "\"\nprovides = [\"vpn\"]\n" }
+	runCases(t, []ruleCase{{
+		name: "the second provider is reported, pointing at the first",
+		src:  "[machines.gw]\nprofile = \"server\"\nfeatures = [\"wg\", \"ovpn\"]\n",
+		local: map[string]string{
+			"features/wg/feature.toml":   vpn("wg"),
+			"features/ovpn/feature.toml": vpn("ovpn"),
+		},
+		want: "SH042 error $.machines.gw.features.0: features ovpn and wg both provide vpn on gw\n" +
+			"  hint: a machine can have one provider of vpn; remove one of them\n" +
+			"  related $.machines.gw.features.1: ovpn is enabled here\n",
+	}})
+}
+
+func TestExcluded(t *testing.T) {
+	runCases(t, []ruleCase{{
+		name:  "an excluded feature required by an allowed one names the one to remove",
+		src:   "[machines.web]\nprofile = \"server\"\nfeatures = [\"kiosk\"]\n",
+		local: map[string]string{"features/kiosk/feature.toml": "description = \"K\"\nrequires = [\"desktop\"]\n"},
+		want: "SH045 error $.machines.web.features.0: feature desktop, required by kiosk, cannot be used with profile server\n" +
+			"  hint: profile server excludes it (a headless machine that serves others); use profile base, desktop or developer, or remove kiosk, which requires it\n" +
+			"  related $.machines.web.profile: the machine's profile is server\n",
+	}, {
+		name: "a feature is allowed by every profile that does not exclude it",
+		src:  "[machines.web]\nprofile = \"base\"\nfeatures = [\"desktop\"]\n",
+	}})
+}
+
+func TestHardware(t *testing.T) {
+	runCases(t, []ruleCase{{
+		name: "what the machine does not say is not judged",
+		src:  "[machines.web]\nprofile = \"base\"\nfeatures = [\"laptop\"]\nhardware = { cpu = \"amd\" }\n",
+	}, {
+		name: "a GPU need is met by any listed GPU",
+		src:  "[machines.ws]\nprofile = \"base\"\nfeatures = [\"gpu-nvidia\"]\nhardware = { gpu = [\"amd\", \"nvidia\"] }\n",
+	}, {
+		name: "a hardware table without gpu is the fact pointed at",
+		src:  "[machines.ws]\nprofile = \"base\"\nfeatures = [\"gpu-amd\"]\nhardware = { cpu = \"amd\" }\n",
+		want: "SH050 error $.machines.ws.features.0: feature gpu-amd needs an amd GPU, but ws has no GPU listed\n" +
+			"  hint: add gpu = [\"amd\"] to the machine's hardware if it has one, or remove gpu-amd\n" +
+			"  related $.machines.ws.hardware: the hardware of ws, with no gpu\n",
+	}, {
+		name: "a written system is the fact pointed at",
+		src:  "[machines.pi]\nprofile = \"base\"\nsystem = \"aarch64-linux\"\nfeatures = [\"gaming\"]\n",
+		want: "SH050 error $.machines.pi.features.0: feature gaming needs x86_64-linux, but pi is aarch64-linux\n" +
+			"  related $.machines.pi.system: the system of pi\n",
+	}})
+}
+
+func TestResources(t *testing.T) {
+	runCases(t, []ruleCase{{
+		name: "no memory or disk given: nothing to compare",
+		src:  "[machines.dev]\nprofile = \"developer\"\n",
+	}, {
+		name: "enough for everything",
+		src:  "[machines.dev]\nprofile = \"developer\"\nhardware = { memory = \"64GiB\", disk = \"2TB\" }\n",
+	}, {
+		name: "one feature short says wants, with the memory hint",
+		src:  "[machines.dev]\nprofile = \"developer\"\nhardware = { memory = \"6GiB\" }\n",
+		want: "SH051 warning $.machines.dev.hardware.memory: dev has 6GiB of memory, less than development (8GiB) wants\n" +
+			"  hint: it will run, slowly; consider the zram feature or more memory\n" +
+			"  related $.machines.dev.profile: development is enabled by profile developer\n",
+	}})
+}
+
+func TestSecurity(t *testing.T) {
+	noAdmin := strings.Replace(head, "admin_keys", "# admin_keys", 1)
+	cases := []struct {
+		name, src, want string
+	}{{
+		name: "a user with a key on the machine can log in",
+		src: "[users.alice]\nssh_keys = [\"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleAdminKeyExample alice@example\"]\n" +
+			"[machines.web]\nprofile = \"base\"\nusers = [\"alice\"]\n",
+	}, {
+		name: "a user with a key elsewhere does not help",
+		src: "[users.alice]\nssh_keys = [\"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleAdminKeyExample alice@example\"]\n" +
+			"[machines.web]\nprofile = \"base\"\n[machines.db]\nprofile = \"base\"\nusers = [\"alice\"]\n",
+		want: "SH070 warning $.machines.web: nobody can log in to web over SSH: no user on it has an SSH key and [fleet] has no admin_keys\n" +
+			"  hint: add admin_keys to [fleet], or a user with ssh_keys to the machine's users; password login is off\n",
+	}, {
+		name: "password login on a private address is no lockout and no warning",
+		src:  "[machines.home]\nprofile = \"base\"\naddress = \"192.168.1.5\"\nsettings.ssh.password_authentication = true\n",
+	}}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := validateFleet(t, noAdmin+c.src, nil); got != c.want {
+				t.Errorf("got:\n%s\nwant:\n%s", got, c.want)
+			}
+		})
+	}
+	runCases(t, []ruleCase{{
+		name: "password login on a public machine is reported where it is turned on",
+		src:  "[defaults.settings.ssh]\npassword_authentication = true\n[machines.edge]\nprofile = \"base\"\npublic = true\n",
+		want: "SH071 warning $.defaults.settings.ssh.password_authentication: SSH password login is on for edge, which is marked public\n" +
+			"  hint: set settings.ssh.password_authentication = false and log in with keys\n" +
+			"  related $.machines.edge.public: edge is marked public here\n",
+	}})
+}
+
+func TestDuplicates(t *testing.T) {
+	runCases(t, []ruleCase{{
+		name: "addresses are compared without case; the later machine is reported",
+		src:  "[machines.nas]\nprofile = \"base\"\naddress = \"NAS.home.arpa\"\n[machines.backup]\nprofile = \"base\"\naddress = \"nas.home.arpa\"\n",
+		want: "SH060 error $.machines.backup.address: machines nas and backup have the same address nas.home.arpa\n" +
+			"  hint: each machine needs its own address for deploy to reach it\n" +
+			"  related $.machines.nas.address: address of nas\n",
+	}, {
+		name: "a machine's name is its host name",
+		src:  "[machines.web]\nprofile = \"base\"\n[machines.web2]\nprofile = \"base\"\nhostname = \"Web\"\n",
+		want: "SH061 error $.machines.web2.hostname: machines web and web2 have the same host name Web\n" +
+			"  hint: host names are compared without case; give one a different hostname\n" +
+			"  related $.machines.web: host name of web\n",
+	}, {
+		name: "machines without an address do not clash",
+		src:  "[machines.a]\nprofile = \"base\"\n[machines.b]\nprofile = \"base\"\n",
+	}})
+}
+
+func TestServices(t *testing.T) {
+	runCases(t, []ruleCase{{
+		name: "backup clients with a repository need no server",
+		src:  "[machines.web]\nprofile = \"server\"\n[services.backup]\nclients = [\"web\"]\nrepository = \"s3:bucket\"\n",
+	}, {
+		name: "a load balancer with backends and no frontends is not reported",
+		src:  "[machines.web]\nprofile = \"server\"\n[services.load_balancer]\nbackends = [\"web\"]\n",
+	}, {
+		name: "two servers: a warning, agents go to the first",
+		src: "[machines.a]\nprofile = \"server\"\n[machines.b]\nprofile = \"server\"\n[machines.c]\nprofile = \"server\"\n" +
+			"[services.logs]\nserver = [\"a\", \"b\"]\nagents = [\"c\"]\n",
+		want: "SH066 warning $.services.logs.server: services.logs has 2 servers; agents are wired to the first only\n" +
+			"  hint: name one server; shoal does not yet spread agents over several\n",
+	}, {
+		name: "options that set no feature setting are checked here",
+		src: "[machines.lb]\nprofile = \"server\"\n[machines.web]\nprofile = \"server\"\n" +
+			"[services.load_balancer]\nfrontends = [\"lb\"]\nbackends = [\"web\"]\nbackend_port = \"8080\"\n" +
+			"[services.monitoring]\nserver = [\"lb\"]\nalert_email = \"ops@example.org\"\n",
+		want: "SH065 error $.services.load_balancer.backend_port: services.load_balancer.backend_port: expected an integer, found a string\n" +
+			"SH067 warning $.services.monitoring.alert_email: services.monitoring.alert_email is not used yet: shoal has no alerting yet\n" +
+			"  hint: remove it; until shoal configures Alertmanager, set it up in a module of your own (modules = [...])\n",
+	}})
+}
+
+func TestHealthPaths(t *testing.T) {
+	runCases(t, []ruleCase{{
+		name: "a bad default shared by two machines is reported once, where it is written",
+		src: "[defaults.settings.load-balancer]\nhealth_path = \"/ok now\"\n" +
+			"[machines.lb1]\nprofile = \"server\"\nfeatures = [\"load-balancer\"]\n" +
+			"[machines.lb2]\nprofile = \"server\"\nfeatures = [\"load-balancer\"]\n",
+		want: "SH030 error $.defaults.settings.load-balancer.health_path: load-balancer.health_path: \"/ok now\" is not a URL path the load balancer can check\n" +
+			"  hint: write a path that starts with \"/\", without spaces, quotes, \"\\\" or \"#\", such as \"/healthz\"\n",
+	}, {
+		name: "a plain path with a query passes",
+		src:  "[machines.lb1]\nprofile = \"server\"\nfeatures = [\"load-balancer\"]\nsettings.load-balancer.health_path = \"/health?full=1\"\n",
+	}})
+}
+
+func TestRequiresCycles(t *testing.T) {
+	runCases(t, []ruleCase{{
+		name: "a cycle is reported once, not from each member",
+		src:  "[machines.web]\nprofile = \"server\"\nfeatures = [\"a\"]\n",
+		local: map[string]string{
+			"features/a/feature.toml": "description = \"A\"\nrequires = [\"b\"]\n",
+			"features/b/feature.toml": "description = \"B\"\nrequires = [\"a\"]\n",
+		},
+		want: "SH040 error $.requires.0: features require each other in a cycle: a -> b -> a\n" +
+			"  hint: break the cycle: one of these features must not require the next\n",
+	}, {
+		name: "a chain into the built-in catalog is no cycle",
+		src:  "[machines.web]\nprofile = \"server\"\nfeatures = [\"a\"]\n",
+		local: map[string]string{
+			"features/a/feature.toml": "description = \"A\"\nrequires = [\"b\", \"zram\"]\n",
+			"features/b/feature.toml": "description = \"B\"\nrequires = [\"zram\"]\n",
+		},
+	}})
+}
+
+func TestStateVersion(t *testing.T) {
+	noSV := strings.Replace(head, "state_version", "# state_version", 1)
+	unstable := strings.Replace(noSV, `nixos = "26.05"`, `nixos = "unstable"`, 1)
+	for _, c := range []struct{ name, head, want string }{
+		{"the hint names the fleet's release", strings.Replace(noSV, `nixos = "26.05"`, `nixos = "25.11"`, 1), "25.11"},
+		{"an unstable fleet is told a release, not unstable", unstable, "26.05"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := validateFleet(t, c.head+"[machines.web]\nprofile = \"server\"\n", nil)
+			want := "SH072 error $.machines.web: web has no state_version\n" +
+				"  hint: add state_version = \"" + c.want + "\" to [defaults] (the release the machine was installed with), or settings.core.state_version to the machine\n"
+			if got != want {
+				t.Errorf("got:\n%s\nwant:\n%s", got, want)
+			}
+		})
+	}
+}
+
+func TestRawOptions(t *testing.T) {
+	runCases(t, []ruleCase{{
+		name: "an option outside the covered prefixes is not checked",
+		src:  "[machines.web]\nprofile = \"server\"\nnixos.\"myapp.port\" = \"not checked\"\n",
+	}, {
+		name: "an option and a sibling under one parent table are no clash",
+		src:  "[machines.web]\nprofile = \"server\"\nnixos.\"myapp.settings\" = { a = 1 }\nnixos.\"myapp.settings.b\" = 2\n",
+	}, {
+		name: "an option inside a parent table that sets it already clashes",
+		src:  "[machines.web]\nprofile = \"server\"\nnixos.\"myapp.settings\" = { b = 1 }\nnixos.\"myapp.settings.b\" = 2\n",
+		want: "SH084 error $.machines.web.nixos.\"myapp.settings.b\": myapp.settings.b is set twice on web\n" +
+			"  hint: set each option once: merge the two settings\n" +
+			"  related $.machines.web.nixos.\"myapp.settings\": also set here\n",
+	}, {
+		name: "a path that is not an option path",
+		src:  "[machines.web]\nprofile = \"server\"\nnixos.\"services..enable\" = true\n",
+		want: "SH080 error $.machines.web.nixos.\"services..enable\": \"services..enable\" is not a NixOS option path: empty attribute name\n" +
+			"  hint: write the option the way NixOS does, e.g. nixos.\"services.openssh.ports\"; quote names with dots: nixos.'services.nginx.virtualHosts.\"example.org\".root'\n",
+	}, {
+		name: "an option set given as a table is checked key by key",
+		src:  "[machines.web]\nprofile = \"server\"\nnixos.\"services.openssh\" = { enable = \"yes\" }\n",
+		want: "SH081 error $.machines.web.nixos.\"services.openssh\".enable: NixOS option services.openssh.enable: expected boolean, got string \"yes\"\n",
+	}})
+}
