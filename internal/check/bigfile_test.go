@@ -63,7 +63,7 @@ func TestBigFiles(t *testing.T) {
 		{
 			name: "binary zeros",
 			src:  func() []byte { return make([]byte, bigSize) },
-			want: "shoal.toml:1:1-1:2: error[SH001]: invalid character at start of key: U+0000\n",
+			want: "shoal.toml:1:1-1:2: error[SH001]: the file holds a NUL byte, which TOML text cannot\n",
 		},
 		{
 			name: "only comments",

@@ -32,6 +32,18 @@ func Parse(name string, src []byte) (*Doc, diag.List) {
 		}
 		return doc, b.diags
 	}
+	// TOML allows no raw NUL anywhere (a string holds one only escaped,
+	// and shoal refuses even that), and a run of them is the commonest
+	// binary file that is valid UTF-8.
+	if off := bytes.IndexByte(src, 0); off >= 0 {
+		d := b.errorAt(diag.CodeSyntax, Span{int32(off), int32(off + 1)}, "the file holds a NUL byte, which TOML text cannot")
+		if looksLikeText(src) {
+			d.Hintf("remove it; an editor that shows control characters finds it")
+		} else {
+			d.Hintf("TOML files are UTF-8 text; is this a binary file?")
+		}
+		return doc, b.diags
+	}
 	doc.Root = newTable(Span{})
 	doc.Root.header = true
 	b.cur = doc.Root
@@ -109,7 +121,8 @@ func (b *builder) syntaxError(err error) {
 	}
 	start = min(max(start, 0), len(b.doc.Src))
 	end := min(start+len(perr.Highlight), len(b.doc.Src))
-	msg, hint := explainSyntax(perr.Message, b.doc.Src[start:])
+	msg, hint, width := explainSyntax(perr.Message, b.doc.Src[start:])
+	end = max(end, min(start+width, len(b.doc.Src)))
 	if hint == "" {
 		if v := unquotedValue(b.doc.Src, start); v != "" {
 			msg, hint = "text must be quoted", fmt.Sprintf("write %q", v)
@@ -119,8 +132,9 @@ func (b *builder) syntaxError(err error) {
 }
 
 // explainSyntax turns go-toml's message about the text at rest into a
-// summary and a hint, for the mistakes people make most.
-func explainSyntax(msg string, rest []byte) (summary, hint string) {
+// summary and a hint, for the mistakes people make most, and says how many
+// bytes of rest the mistake spans when it knows (a bare word), else 0.
+func explainSyntax(msg string, rest []byte) (summary, hint string, width int) {
 	n := 0
 	for n < len(rest) && (isBareKeyByte(rest[n]) || rest[n] == '.') {
 		n++
@@ -129,14 +143,14 @@ func explainSyntax(msg string, rest []byte) (summary, hint string) {
 	badStart := strings.HasPrefix(msg, "unexpected character") && strings.HasSuffix(msg, "at start of value")
 	switch {
 	case strings.Contains(msg, "nested more than"):
-		return lowerFirst(msg), "flatten the value; shoal files never need this much nesting"
+		return lowerFirst(msg), "flatten the value; shoal files never need this much nesting", 0
 	case strings.HasPrefix(msg, "expected value, not end of input"),
 		badStart && (len(rest) == 0 || rest[0] == '\n' || rest[0] == '\r' || rest[0] == '#'):
-		return "the value is missing", "write a value after \"=\", such as \"text\", 42 or true"
+		return "the value is missing", "write a value after \"=\", such as \"text\", 42 or true", 0
 	case len(word) > 0 && (badStart || strings.HasPrefix(msg, "expected keyword")):
-		return "text must be quoted", fmt.Sprintf("write %q; of bare words, TOML knows only true and false", word)
+		return "text must be quoted", fmt.Sprintf("write %q; of bare words, TOML knows only true and false", word), len(word)
 	}
-	return lowerFirst(msg), ""
+	return lowerFirst(msg), "", 0
 }
 
 // unquotedValue returns the value of the key = value line holding offset

@@ -90,3 +90,25 @@ func TestValuesAndLocate(t *testing.T) {
 		}
 	}
 }
+
+// TestNULByte checks that a raw NUL byte, valid UTF-8 but never valid TOML,
+// is reported at its place, and that a file of them is called binary.
+func TestNULByte(t *testing.T) {
+	for _, c := range []struct {
+		name, src, pos, hint string
+	}{
+		{"one stray byte in text", "[fleet]\nname = \"a\x00b\"\n", "2:10", "remove it; an editor that shows control characters finds it"},
+		{"a binary file", string(make([]byte, 4096)), "1:1", "TOML files are UTF-8 text; is this a binary file?"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, diags := Parse("x.toml", []byte(c.src))
+			if len(diags) != 1 {
+				t.Fatalf("got %d diagnostics, want 1: %v", len(diags), diags)
+			}
+			d := diags[0]
+			if got := fmt.Sprintf("%d:%d", d.Pos.Line, d.Pos.Col); d.Code != diag.CodeSyntax || got != c.pos || d.Hint != c.hint {
+				t.Errorf("got %s at %s, hint %q; want %s at %s, hint %q", d.Code, got, d.Hint, diag.CodeSyntax, c.pos, c.hint)
+			}
+		})
+	}
+}
