@@ -7,5 +7,12 @@
 // List.Correlate, maps paths to line:column positions afterwards, falling back
 // to the nearest existing parent.
 //
+// Every code is defined once, in codes.go, with its severity, the command
+// that reports it and a one-line description; the README's table of codes
+// is rendered from there (go test ./internal/diag -update), and a test
+// refuses codes spelled out anywhere else. List.Errorf and List.Warnf
+// return a Ref, which refers to the new diagnostic by index and so stays
+// valid while more are appended.
+//
 // The package is a leaf: it knows nothing of TOML, fleets or Nix.
 package diag
