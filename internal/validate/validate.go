@@ -237,12 +237,18 @@ func (v *validator) deprecated(m *resolve.Machine, f *resolve.Feature) {
 		return
 	}
 	file, path := v.anchor(m, f)
+	var e diag.Ref
 	if f.Def.Replacement == "" {
-		v.diags.Warnf(diag.CodeDeprecated, file, path, "feature %s is deprecated", f.Name())
-		return
+		e = v.diags.Warnf(diag.CodeDeprecated, file, path, "feature %s is deprecated", f.Name())
+	} else {
+		e = v.diags.Warnf(diag.CodeDeprecated, file, path, "feature %s is deprecated; use %s instead", f.Name(), f.Def.Replacement).
+			Hintf("replace %q with %q", f.Name(), f.Def.Replacement)
 	}
-	v.diags.Warnf(diag.CodeDeprecated, file, path, "feature %s is deprecated; use %s instead", f.Name(), f.Def.Replacement).
-		Hintf("replace %q with %q", f.Name(), f.Def.Replacement)
+	// At the anchor of a feature the machine does not name, say how it
+	// got there, as conflicts do.
+	if f.Reasons[0].Kind != resolve.ByMachine {
+		e.Relate(file, path, "%s", describe(f))
+	}
 }
 
 func (v *validator) hardware(m *resolve.Machine, f *resolve.Feature) {

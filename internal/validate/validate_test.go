@@ -347,3 +347,48 @@ func TestRawOptions(t *testing.T) {
 		want: "SH081 error $.machines.web.nixos.\"services.openssh\".enable: NixOS option services.openssh.enable: expected boolean, got string \"yes\"\n",
 	}})
 }
+
+// TestAnchors checks where a finding about a feature points when the
+// feature was not named on the machine: at what pulled it in, saying how.
+func TestAnchors(t *testing.T) {
+	runCases(t, []ruleCase{{
+		name: "a feature a service role brings points at the role",
+		src:  "[machines.logs]\nprofile = \"server\"\nhardware = { memory = \"512MiB\" }\n[services.logs]\nserver = [\"logs\"]\n",
+		want: "SH051 warning $.machines.logs.hardware.memory: logs has 512MiB of memory, less than log-server (1GiB) wants\n" +
+			"  hint: it will run, slowly; consider the zram feature or more memory\n" +
+			"  related $.services.logs.server.0: log-server comes with the role services.logs.server\n",
+	}, {
+		name:  "a required feature points at the feature that requires it",
+		src:   "[machines.ci]\nprofile = \"server\"\nfeatures = [\"runner\"]\nhardware = { disk = \"10GiB\" }\n",
+		local: map[string]string{"features/runner/feature.toml": "description = \"CI runner\"\nrequires = [\"docker\"]\n"},
+		want: "SH052 warning $.machines.ci.hardware.disk: ci has 10GiB of disk, less than docker (20GiB) wants\n" +
+			"  related $.machines.ci.features.0: docker is required by runner\n",
+	}, {
+		name: "a deprecated feature without a replacement gets no hint; pulled in, it says by what",
+		src:  "[machines.web]\nprofile = \"server\"\nfeatures = [\"wrap\"]\n",
+		local: map[string]string{
+			"features/wrap/feature.toml": "description = \"W\"\nrequires = [\"old\"]\n",
+			"features/old/feature.toml":  "description = \"O\"\nlifecycle = \"deprecated\"\n",
+		},
+		want: "SH043 warning $.machines.web.features.0: feature old is deprecated\n" +
+			"  related $.machines.web.features.0: old is required by wrap\n",
+	}})
+}
+
+func TestRawOptionLookups(t *testing.T) {
+	runCases(t, []ruleCase{{
+		name: "one typo from a covered prefix is a warning, not an error",
+		src:  "[machines.web]\nprofile = \"server\"\nnixos.\"servics.nginx.enable\" = true\n",
+		want: "SH083 warning $.machines.web.nixos.\"servics.nginx.enable\": servics.nginx.enable is not in shoal's NixOS options index, so it is not checked\n" +
+			"  hint: did you mean \"services.nginx.enable\"?\n",
+	}, {
+		name: "a read-only option is reported without checking its value",
+		src:  "[machines.web]\nprofile = \"server\"\nnixos.\"networking.fqdnOrHostName\" = 42\n",
+		want: "SH082 error $.machines.web.nixos.\"networking.fqdnOrHostName\": NixOS option networking.fqdnOrHostName is read-only: NixOS sets it itself\n" +
+			"  hint: remove this setting\n",
+	}, {
+		name: "an unknown option without a near name gets no hint",
+		src:  "[machines.web]\nprofile = \"server\"\nnixos.\"services.openssh.qqqqqqqqqqqq\" = 1\n",
+		want: "SH080 error $.machines.web.nixos.\"services.openssh.qqqqqqqqqqqq\": unknown NixOS option services.openssh.qqqqqqqqqqqq\n",
+	}})
+}
