@@ -121,22 +121,3 @@ func TestOverlaps(t *testing.T) {
 		t.Error("isPrefix is wrong")
 	}
 }
-
-func TestHealthPathRE(t *testing.T) {
-	for path, ok := range map[string]bool{
-		"/":               true,
-		"/healthz":        true,
-		"/health?full=1":  true,
-		"/a/b-c_d.e~f%20": true,
-		"healthz":         false,
-		"/ok now":         false,
-		"/ok\"now":        false,
-		"/ok#frag":        false,
-		"/back\\slash":    false,
-		"":                false,
-	} {
-		if got := healthPathRE.MatchString(path); got != ok {
-			t.Errorf("health path %q accepted = %v, want %v", path, got, ok)
-		}
-	}
-}

@@ -261,27 +261,11 @@ func TestServices(t *testing.T) {
 		want: "SH066 warning $.services.logs.server: services.logs has 2 servers; agents are wired to the first only\n" +
 			"  hint: name one server; shoal does not yet spread agents over several\n",
 	}, {
-		name: "options that set no feature setting are checked here",
-		src: "[machines.lb]\nprofile = \"server\"\n[machines.web]\nprofile = \"server\"\n" +
-			"[services.load_balancer]\nfrontends = [\"lb\"]\nbackends = [\"web\"]\nbackend_port = \"8080\"\n" +
-			"[services.monitoring]\nserver = [\"lb\"]\nalert_email = \"ops@example.org\"\n",
-		want: "SH065 error $.services.load_balancer.backend_port: services.load_balancer.backend_port: expected an integer, found a string\n" +
-			"SH067 warning $.services.monitoring.alert_email: services.monitoring.alert_email is not used yet: shoal has no alerting yet\n" +
+		name: "an option that does nothing yet is a warning with the catalog's hint",
+		src: "[machines.mon]\nprofile = \"server\"\n" +
+			"[services.monitoring]\nserver = [\"mon\"]\nalert_email = \"ops@example.org\"\n",
+		want: "SH067 warning $.services.monitoring.alert_email: services.monitoring.alert_email is not used yet: shoal has no alerting yet\n" +
 			"  hint: remove it; until shoal configures Alertmanager, set it up in a module of your own (modules = [...])\n",
-	}})
-}
-
-func TestHealthPaths(t *testing.T) {
-	runCases(t, []ruleCase{{
-		name: "a bad default shared by two machines is reported once, where it is written",
-		src: "[defaults.settings.load-balancer]\nhealth_path = \"/ok now\"\n" +
-			"[machines.lb1]\nprofile = \"server\"\nfeatures = [\"load-balancer\"]\n" +
-			"[machines.lb2]\nprofile = \"server\"\nfeatures = [\"load-balancer\"]\n",
-		want: "SH030 error $.defaults.settings.load-balancer.health_path: load-balancer.health_path: \"/ok now\" is not a URL path the load balancer can check\n" +
-			"  hint: write a path that starts with \"/\", without spaces, quotes, \"\\\" or \"#\", such as \"/healthz\"\n",
-	}, {
-		name: "a plain path with a query passes",
-		src:  "[machines.lb1]\nprofile = \"server\"\nfeatures = [\"load-balancer\"]\nsettings.load-balancer.health_path = \"/health?full=1\"\n",
 	}})
 }
 
