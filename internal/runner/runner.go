@@ -9,20 +9,26 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"time"
 )
 
-// Runner runs commands. The zero value runs them silently.
+// Runner runs commands. The zero value runs them silently, in the current
+// directory, with shoal's own environment.
 type Runner struct {
-	// Trace, when set, receives each command line before it runs (-x).
+	// Trace, when set, receives each command line before it runs (-x), as
+	// a line a user can paste into a shell: the directory, the environment
+	// the runner adds and the quoted argv.
 	Trace io.Writer
-	// Env is added to the environment of every command.
+	// Env is added to the environment of every command, as KEY=VALUE.
 	Env []string
+	// Dir is the working directory of every command; "" is the current one.
+	Dir string
 
 	mu sync.Mutex
 }
 
-// Error is a command that failed: its command line, exit status and the
-// tail of its stderr.
+// Error is a command that ran and failed: its command line, exit status
+// and the tail of its stderr.
 type Error struct {
 	Cmd    string
 	Err    error
@@ -38,31 +44,81 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
+// NotFoundError is a program that is not installed. It wraps the error of
+// os/exec, so errors.Is(err, exec.ErrNotFound) holds.
+type NotFoundError struct {
+	Name string
+	Err  error
+}
+
+func (e *NotFoundError) Error() string {
+	return e.Name + " is not installed (not found on PATH)"
+}
+
+func (e *NotFoundError) Unwrap() error { return e.Err }
+
 // tailLines is how much of a failed command's stderr an Error keeps.
 const tailLines = 20
 
-// Output runs name with args and returns its stdout. On failure the error
-// is an *Error; a missing program is reported as such.
+// waitDelay is how long a cancelled command's process group has to exit
+// after SIGTERM before it is killed.
+const waitDelay = 3 * time.Second
+
+// Output runs name with args and returns its stdout.
+//
+// A command that ran and failed is an *Error; a missing program is a
+// *NotFoundError. When ctx is done first, the command's whole process
+// group gets SIGTERM, then SIGKILL if it lingers, and the error wraps
+// ctx's error (errors.Is(err, context.Canceled)), never an *Error.
 func (r *Runner) Output(ctx context.Context, name string, args ...string) ([]byte, error) {
-	line := Quote(append([]string{name}, args...))
+	argv := append([]string{name}, args...)
+	line := Quote(argv)
 	if r.Trace != nil {
 		r.mu.Lock()
-		fmt.Fprintf(r.Trace, "+ %s\n", line)
+		fmt.Fprintf(r.Trace, "+ %s\n", r.Line(argv))
 		r.mu.Unlock()
 	}
 	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = r.Dir
 	if len(r.Env) > 0 {
 		cmd.Env = append(cmd.Environ(), r.Env...)
 	}
+	ownGroup(cmd)
+	cmd.WaitDelay = waitDelay
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		if errors.Is(err, exec.ErrNotFound) {
-			return nil, fmt.Errorf("%s is not installed (not found on PATH)", name)
-		}
-		return stdout.Bytes(), &Error{Cmd: line, Err: err, Stderr: tail(stderr.String(), tailLines)}
+	err := cmd.Run()
+	if ctx.Err() != nil && cmd.Process != nil {
+		// Whatever of the group outlived its leader goes too.
+		killGroup(cmd)
 	}
-	return stdout.Bytes(), nil
+	if err == nil {
+		return stdout.Bytes(), nil
+	}
+	if errors.Is(err, exec.ErrNotFound) {
+		return nil, &NotFoundError{Name: name, Err: err}
+	}
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("%s: %w", line, context.Cause(ctx))
+	}
+	return stdout.Bytes(), &Error{Cmd: line, Err: err, Stderr: tail(stderr.String(), tailLines)}
+}
+
+// Line renders argv as the runner runs it, for a shell: "cd DIR && "
+// when Dir is set, then the added environment, then the quoted argv.
+func (r *Runner) Line(argv []string) string {
+	var b strings.Builder
+	if r.Dir != "" {
+		b.WriteString("cd " + quoteWord(r.Dir) + " && ")
+	}
+	for _, kv := range r.Env {
+		k, v, _ := strings.Cut(kv, "=")
+		// Only the value is quoted: a quoted NAME=value is a command to a
+		// shell, not an assignment.
+		b.WriteString(k + "=" + quoteWord(v) + " ")
+	}
+	b.WriteString(Quote(argv))
+	return b.String()
 }
 
 func tail(s string, n int) string {
@@ -77,13 +133,18 @@ func tail(s string, n int) string {
 func Quote(argv []string) string {
 	parts := make([]string, len(argv))
 	for i, a := range argv {
-		if a != "" && strings.IndexFunc(a, func(r rune) bool {
-			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:@%+,", r))
-		}) < 0 {
-			parts[i] = a
-			continue
-		}
-		parts[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		parts[i] = quoteWord(a)
 	}
 	return strings.Join(parts, " ")
+}
+
+// quoteWord quotes one word for a POSIX shell, leaving it bare when it
+// is safe so.
+func quoteWord(a string) string {
+	if a != "" && strings.IndexFunc(a, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:@%+,", r))
+	}) < 0 {
+		return a
+	}
+	return "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
 }
