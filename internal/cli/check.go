@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -28,7 +29,7 @@ Exit status: 0 no errors, 3 the fleet has errors (with --strict: or warnings),
 		Example: "  shoal check\n  shoal check examples/homelab --json",
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runCheck(g, o, argOr(args, 0))
+			return runCheck(cmd.Context(), g, o, argOr(args, 0))
 		},
 	}
 	cmd.Flags().BoolVar(&o.json, "json", false, "print diagnostics as JSON")
@@ -52,7 +53,7 @@ type checkReport struct {
 	Diagnostics []diag.Diagnostic `json:"diagnostics"`
 }
 
-func runCheck(g *globals, o checkOptions, fleetArg string) error {
+func runCheck(_ context.Context, g *globals, o checkOptions, fleetArg string) error {
 	res, err := loadFleet(fleetArg)
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"github.com/shoal-nix/shoal/examples"
 	"github.com/shoal-nix/shoal/internal/check"
 	"github.com/shoal-nix/shoal/internal/gen"
+	"github.com/shoal-nix/shoal/internal/layout"
 )
 
 func newDemoCommand(g *globals) *cobra.Command {
@@ -23,12 +25,12 @@ memory and shows one machine's module, and says what to try next. It reads
 and writes nothing on disk.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runDemo(g)
+			return runDemo(cmd.Context(), g)
 		},
 	}
 }
 
-func runDemo(g *globals) error {
+func runDemo(ctx context.Context, g *globals) error {
 	res, err := check.Run(examples.FS, "homelab", "examples/homelab")
 	if err != nil {
 		return fmt.Errorf("demo fleet: %w", err)
@@ -38,7 +40,7 @@ func runDemo(g *globals) error {
 		return err
 	}
 	fmt.Fprintf(g.stdout, "\n$ shoal explain laptop examples/homelab\n")
-	if err := runExplain(g, explainOptions{}, res, "laptop"); err != nil {
+	if err := runExplain(ctx, g, explainOptions{}, res, "laptop"); err != nil {
 		return err
 	}
 	files, err := gen.Generate(res.Resolved, gen.Options{})
@@ -54,7 +56,7 @@ func runDemo(g *globals) error {
 			dir = f.Path
 		}
 		perDir[dir]++
-		if f.Path == "machines/laptop/default.nix" {
+		if f.Path == layout.Machine("laptop") {
 			laptop = f.Data
 		}
 	}
@@ -62,7 +64,7 @@ func runDemo(g *globals) error {
 	for _, dir := range slices.Sorted(maps.Keys(perDir)) {
 		fmt.Fprintf(g.stdout, " %s (%d)", dir, perDir[dir])
 	}
-	fmt.Fprintf(g.stdout, "\n\nmachines/laptop/default.nix:\n%s", laptop)
+	fmt.Fprintf(g.stdout, "\n\n%s:\n%s", layout.Machine("laptop"), laptop)
 	fmt.Fprintf(g.stdout, `
 What to try next:
   shoal check examples/homelab --json     the same check, as data

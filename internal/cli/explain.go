@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"slices"
@@ -44,7 +45,7 @@ where they come from, and the ports opened in the firewall.`,
 			if err != nil {
 				return err
 			}
-			return runExplain(g, o, res, args[0])
+			return runExplain(cmd.Context(), g, o, res, args[0])
 		},
 	}
 	cmd.Flags().BoolVar(&o.json, "json", false, "print the explanation as JSON")
@@ -82,7 +83,7 @@ type explainedPackage struct {
 	Feature    string `json:"feature"`
 }
 
-func runExplain(g *globals, o explainOptions, res *check.Result, name string) error {
+func runExplain(_ context.Context, g *globals, o explainOptions, res *check.Result, name string) error {
 	if res.Resolved == nil || res.Diags.HasErrors() {
 		errs := slices.DeleteFunc(slices.Clone(res.Diags), func(d diag.Diagnostic) bool { return d.Severity != diag.Error })
 		g.diagRenderer(g.stderr, res.Docs).render(errs)

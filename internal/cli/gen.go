@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"github.com/shoal-nix/shoal/internal/check"
 	"github.com/shoal-nix/shoal/internal/gen"
 	"github.com/shoal-nix/shoal/internal/genfs"
+	"github.com/shoal-nix/shoal/internal/layout"
 )
 
 type genOptions struct {
@@ -44,7 +46,7 @@ of date (for CI). Exit status: 0 done, 1 failure (including a refused file),
 		Example: "  shoal gen\n  shoal gen examples/homelab -o /tmp/homelab-flake\n  shoal gen --check",
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runGen(g, o, argOr(args, 0))
+			return runGen(cmd.Context(), g, o, argOr(args, 0))
 		},
 	}
 	o.addOutFlag(cmd)
@@ -63,7 +65,7 @@ shoal gen would change on disk. It writes nothing. Exit status: 0 (whether
 or not there are differences), 1 failure, 2 usage, 3 the fleet has errors.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runDiff(g, o, argOr(args, 0))
+			return runDiff(cmd.Context(), g, o, argOr(args, 0))
 		},
 	}
 	o.addOutFlag(cmd)
@@ -74,20 +76,31 @@ or not there are differences), 1 failure, 2 usage, 3 the fleet has errors.`,
 type generated struct {
 	res   *check.Result
 	out   string
-	files []gen.File
+	files []genfs.File
 	plan  *genfs.Plan
+}
+
+// loadCleanFleet checks the fleet named by fleetArg and returns it with
+// its directory; a fleet with errors is reported, and is an error, since
+// it cannot be turned into a flake (what says what could not be done).
+func loadCleanFleet(g *globals, fleetArg, what string) (*check.Result, string, error) {
+	res, dir, err := loadFleetDir(fleetArg)
+	if err != nil {
+		return nil, "", err
+	}
+	if res.Diags.HasErrors() || res.Resolved == nil {
+		g.diagRenderer(g.stderr, res.Docs).render(res.Diags)
+		return nil, "", &exitError{code: ExitFleetError, err: fmt.Errorf("%s has errors (%s); fix them, then %s", res.Fleet.File, summary(res.Diags), what)}
+	}
+	return res, dir, nil
 }
 
 // generate checks the fleet, generates its flake and compares it with
 // what is on disk in the output directory.
 func generate(g *globals, o genOptions, fleetArg string) (*generated, error) {
-	res, dir, err := loadFleetDir(fleetArg)
+	res, dir, err := loadCleanFleet(g, fleetArg, "generate")
 	if err != nil {
 		return nil, err
-	}
-	if res.Diags.HasErrors() || res.Resolved == nil {
-		g.diagRenderer(g.stderr, res.Docs).render(res.Diags)
-		return nil, &exitError{code: ExitFleetError, err: fmt.Errorf("%s has errors (%s); fix them, then generate", res.Fleet.File, summary(res.Diags))}
 	}
 	out := o.out
 	if out == "" {
@@ -98,7 +111,7 @@ func generate(g *globals, o genOptions, fleetArg string) (*generated, error) {
 		return nil, err
 	}
 	if strings.HasPrefix(src, "..") {
-		if refs := userNixFiles(res); len(refs) > 0 {
+		if refs := gen.References(res.Resolved); len(refs) > 0 {
 			fmt.Fprintf(g.stderr, "shoal: warning: the flake in %s refers to %d file(s) of the fleet outside it (%s); nix flake commands refuse paths outside the flake: generate into the fleet directory or a directory inside it\n", out, len(refs), refs[0])
 		}
 	}
@@ -106,11 +119,12 @@ func generate(g *globals, o genOptions, fleetArg string) (*generated, error) {
 	if err != nil {
 		return nil, fmt.Errorf("generate: %w", err)
 	}
-	plan, err := genfs.Compare(out, files, gen.Owned)
+	disk := gen.DiskFiles(files)
+	plan, err := genfs.Compare(out, disk, layout.Owned)
 	if err != nil {
 		return nil, fmt.Errorf("compare with %s: %w", out, err)
 	}
-	return &generated{res: res, out: out, files: files, plan: plan}, nil
+	return &generated{res: res, out: out, files: disk, plan: plan}, nil
 }
 
 // relDir is the fleet directory as seen from the output directory.
@@ -142,7 +156,7 @@ type genReport struct {
 	UpToDate  bool            `json:"up_to_date"`
 }
 
-func runGen(g *globals, o genOptions, fleetArg string) error {
+func runGen(_ context.Context, g *globals, o genOptions, fleetArg string) error {
 	x, err := generate(g, o, fleetArg)
 	if err != nil {
 		return err
@@ -226,7 +240,7 @@ func orEmpty(s []string) []string {
 	return s
 }
 
-func runDiff(g *globals, o genOptions, fleetArg string) error {
+func runDiff(_ context.Context, g *globals, o genOptions, fleetArg string) error {
 	x, err := generate(g, o, fleetArg)
 	if err != nil {
 		return err

@@ -25,7 +25,9 @@ var layer = map[string]int{
 	"synth":    6,
 	"genfs":    0,
 	"runner":   0,
+	"layout":   0,
 	"gen":      7,
+	"eval":     8,
 	"cli":      9,
 }
 

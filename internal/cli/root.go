@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +21,9 @@ const (
 	ExitUsage      = 2 // the command line is wrong
 	ExitFleetError = 3 // the fleet has errors (or warnings, with --strict)
 	ExitOutOfDate  = 4 // gen --check: the flake on disk is out of date
+	// ExitInterrupted is 128+SIGINT, what a shell reports for a command
+	// Ctrl-C ended; shoal returns it after stopping what it ran.
+	ExitInterrupted = 130
 )
 
 // exitError carries an exit code through cobra; its message, if any, has
@@ -117,11 +121,12 @@ Commands take the fleet as an optional path: a directory holding shoal.toml,
 or the file itself; the default is the current directory.
 
 Exit status:
-  0  success: no errors
-  1  an operation failed (a file could not be read, ...)
-  2  usage error: unknown command or flag, wrong arguments
-  3  the fleet has errors (with --strict, warnings too)
-  4  gen --check: the generated flake is out of date
+  0    success: no errors
+  1    an operation failed (a file could not be read, ...)
+  2    usage error: unknown command or flag, wrong arguments
+  3    the fleet has errors (with --strict, warnings too)
+  4    gen --check: the generated flake is out of date
+  130  interrupted (Ctrl-C or SIGTERM): the commands shoal ran were stopped
 
 Colour and source snippets under each diagnostic: --color=auto (the
 default) shows them on a terminal unless NO_COLOR is set, --color=always
@@ -162,14 +167,20 @@ forces them (also into a pipe or a file), --color=never turns them off.`,
 	return root
 }
 
-// Main runs shoal with args and returns the exit code.
-func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// Main runs shoal with args and returns the exit code. Cancelling ctx
+// (cmd/shoal does on SIGINT and SIGTERM) stops the external commands
+// shoal runs; Main then returns ExitInterrupted.
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr, noColor: os.Getenv("NO_COLOR")}
 	root := newRootCommand(g)
 	root.SetArgs(args)
-	err := root.Execute()
+	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintf(stderr, "shoal: interrupted (%v); stopped the commands it ran\n", context.Cause(ctx))
+		return ExitInterrupted
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {

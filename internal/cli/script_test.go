@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -26,7 +27,7 @@ const statusFileVar = "SHOAL_TEST_STATUS_FILE"
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"shoal": func() {
-			code := Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+			code := Main(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 			if f := os.Getenv(statusFileVar); f != "" {
 				if err := appendStatus(f, code); err != nil {
 					fmt.Fprintf(os.Stderr, "shoal test harness: %v\n", err)

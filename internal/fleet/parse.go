@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/shoal-nix/shoal/internal/diag"
+	"github.com/shoal-nix/shoal/internal/layout"
 	"github.com/shoal-nix/shoal/internal/tomltree"
 )
 
@@ -121,28 +122,12 @@ func (p *parser) relativeNix(r Ref, what string) bool {
 		p.d.Diags.Errorf(diag.CodeInvalidValue, p.f.File, r.Path, "%s path %q must be relative to the fleet directory and stay inside it", what, r.Value)
 		return false
 	}
-	if Generated(path.Clean(r.Value)) {
+	if layout.Owned(path.Clean(r.Value)) {
 		p.d.Diags.Errorf(diag.CodeInvalidValue, p.f.File, r.Path, "%s path %q is where shoal gen writes its own files", what, r.Value).
-			Hintf("keep your modules outside flake/, modules/, tests/ and machines/NAME/default.nix, e.g. in machines/NAME/ or nixos/")
+			Hintf("keep your modules outside %s, e.g. in machines/NAME/ or nixos/", layout.OwnedPlaces)
 		return false
 	}
 	return true
-}
-
-// Generated reports whether a path in a fleet directory (slash-separated,
-// clean, relative) is a place shoal gen owns: it writes and removes
-// generated files there, and a user's file there would collide.
-func Generated(p string) bool {
-	switch {
-	case p == "flake.nix", p == ".nixd.json":
-		return true
-	case strings.HasPrefix(p, "flake/"), strings.HasPrefix(p, "modules/"), strings.HasPrefix(p, "tests/"):
-		return true
-	case strings.HasPrefix(p, "machines/"):
-		parts := strings.Split(p, "/")
-		return len(parts) == 3 && parts[2] == "default.nix"
-	}
-	return false
 }
 
 // isRelease accepts "YY.MM" and "unstable".

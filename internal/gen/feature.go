@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/shoal-nix/shoal/internal/catalog"
+	"github.com/shoal-nix/shoal/internal/layout"
 	"github.com/shoal-nix/shoal/internal/nixlit"
 	"github.com/shoal-nix/shoal/internal/nixopts"
 )
@@ -22,7 +23,7 @@ func (g *generator) featureModules() error {
 }
 
 func (g *generator) featureModule(f *catalog.Feature) error {
-	file := featureFile(f.Name)
+	file := layout.Feature(f.Name)
 	body := &nixw{indent: 3}
 	var blocks []string
 
@@ -95,7 +96,8 @@ func (g *generator) featureModule(f *catalog.Feature) error {
 	if f.Module != "" {
 		blocks = append(blocks, "# what typed settings cannot say, from module.nix\n(import "+rel(file, g.rawModulePath(f))+" args)")
 		if !f.Local {
-			g.files[g.rawModulePath(f)] = []byte(Header + "\n" + f.Module)
+			p := g.rawModulePath(f)
+			g.files[p] = File{Path: p, Data: []byte(Header + "\n" + f.Module), Origin: featureOrigin(f)}
 		}
 	}
 	for _, b := range blocks {
@@ -125,7 +127,7 @@ func (g *generator) featureModule(f *catalog.Feature) error {
 		w.line(hardwareVar, " = config.shoal.hardware;")
 	}
 	if refersTo(text, "common") {
-		w.line("common = import ", rel(file, "modules/packages/common.nix"), " pkgs;")
+		w.line("common = import ", rel(file, layout.Packages), " pkgs;")
 	}
 	w.close("in")
 	w.open("{")
@@ -146,7 +148,7 @@ func (g *generator) featureModule(f *catalog.Feature) error {
 		w.close(");")
 	}
 	w.close("}")
-	return g.put(file, w)
+	return g.put(file, w, featureOrigin(f))
 }
 
 func replacement(f *catalog.Feature) string {
@@ -161,9 +163,9 @@ func replacement(f *catalog.Feature) string {
 // place from the fleet's features/ for local ones.
 func (g *generator) rawModulePath(f *catalog.Feature) string {
 	if f.Local {
-		return g.srcPath("features/" + f.Name + "/module.nix")
+		return g.srcPath(layout.LocalFeatureModule(f.Name))
 	}
-	return strings.TrimSuffix(featureFile(f.Name), ".nix") + "/module.nix"
+	return layout.FeatureModule(f.Name)
 }
 
 // packageList is the Nix list of a feature's packages: its collections

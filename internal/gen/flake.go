@@ -3,7 +3,9 @@ package gen
 import (
 	"fmt"
 
+	"github.com/shoal-nix/shoal/internal/diag"
 	"github.com/shoal-nix/shoal/internal/genfs"
+	"github.com/shoal-nix/shoal/internal/layout"
 	"github.com/shoal-nix/shoal/internal/nixlit"
 )
 
@@ -36,9 +38,9 @@ func (g *generator) flake() error {
 	}
 	w.close("};")
 	w.blank()
-	w.line("outputs = inputs: import ./flake inputs;")
+	w.line("outputs = inputs: import ", rel(layout.Flake, layout.FlakeDir), " inputs;")
 	w.close("}")
-	if err := g.put("flake.nix", w); err != nil {
+	if err := g.put(layout.Flake, w, g.fleetOrigin(nil)); err != nil {
 		return err
 	}
 
@@ -51,19 +53,19 @@ func (g *generator) flake() error {
 	w.line("system:")
 	w.open("import inputs.nixpkgs {")
 	w.line("inherit system;")
-	w.line("overlays = import ./overlays.nix inputs;")
+	w.line("overlays = import ", rel(layout.FlakeOutputs, layout.Overlays), " inputs;")
 	w.line("config.allowUnfree = true;")
 	w.close("};")
 	w.indent--
 	w.line("forAllSystems = f: inputs.nixpkgs.lib.genAttrs systems (system: f (pkgsFor system));")
 	w.close("in")
 	w.open("{")
-	w.line("nixosConfigurations = import ./nixos-configurations.nix inputs;")
-	w.line("checks = forAllSystems (import ./checks.nix inputs);")
-	w.line("devShells = forAllSystems (import ./dev-shell.nix inputs);")
-	w.line("formatter = forAllSystems (import ./formatter.nix inputs);")
+	w.line("nixosConfigurations = import ", rel(layout.FlakeOutputs, layout.NixOSConfigurations), " inputs;")
+	w.line("checks = forAllSystems (import ", rel(layout.FlakeOutputs, layout.Checks), " inputs);")
+	w.line("devShells = forAllSystems (import ", rel(layout.FlakeOutputs, layout.DevShell), " inputs);")
+	w.line("formatter = forAllSystems (import ", rel(layout.FlakeOutputs, layout.Formatter), " inputs);")
 	w.close("}")
-	if err := g.put("flake/default.nix", w); err != nil {
+	if err := g.put(layout.FlakeOutputs, w, g.fleetOrigin(diag.P("machines"))); err != nil {
 		return err
 	}
 
@@ -78,7 +80,7 @@ func (g *generator) flake() error {
 	w.line("module")
 	w.open("{")
 	w.line("nixpkgs.hostPlatform = system;")
-	w.line("nixpkgs.overlays = import ./overlays.nix inputs;")
+	w.line("nixpkgs.overlays = import ", rel(layout.NixOSConfigurations, layout.Overlays), " inputs;")
 	w.close("}")
 	w.close("];")
 	w.close("};")
@@ -86,10 +88,10 @@ func (g *generator) flake() error {
 	w.close("in")
 	w.open("{")
 	for _, m := range spec.Machines {
-		w.line(nixlit.AttrName(m.Name), " = machine ", rel("flake/nixos-configurations.nix", "machines/"+m.Name), " ", str(m.System), ";")
+		w.line(nixlit.AttrName(m.Name), " = machine ", rel(layout.NixOSConfigurations, layout.MachineDir(m.Name)), " ", str(m.System), ";")
 	}
 	w.close("}")
-	if err := g.put("flake/nixos-configurations.nix", w); err != nil {
+	if err := g.put(layout.NixOSConfigurations, w, g.fleetOrigin(diag.P("machines"))); err != nil {
 		return err
 	}
 
@@ -97,10 +99,10 @@ func (g *generator) flake() error {
 	w.line("_inputs:") // every part takes the inputs; this one needs none yet
 	overlays := make([]any, 0, len(spec.Overlays))
 	for _, o := range spec.Overlays {
-		overlays = append(overlays, nixlit.Expr("import "+rel("flake/overlays.nix", g.srcPath(o.Value))))
+		overlays = append(overlays, nixlit.Expr("import "+rel(layout.Overlays, g.srcPath(o.Value))))
 	}
 	w.line(w.value(overlays))
-	if err := g.put("flake/overlays.nix", w); err != nil {
+	if err := g.put(layout.Overlays, w, g.fleetOrigin(diag.P("fleet", "overlays"))); err != nil {
 		return err
 	}
 
@@ -108,10 +110,10 @@ func (g *generator) flake() error {
 	w.line("inputs: pkgs:")
 	w.open("{")
 	for _, p := range g.profiles {
-		w.line(nixlit.AttrName(p), " = import ", rel("flake/checks.nix", "tests/"+p+".nix"), " { inherit inputs pkgs; };")
+		w.line(nixlit.AttrName(p), " = import ", rel(layout.Checks, layout.Test(p)), " { inherit inputs pkgs; };")
 	}
 	w.close("}")
-	if err := g.put("flake/checks.nix", w); err != nil {
+	if err := g.put(layout.Checks, w, g.fleetOrigin(diag.P("machines"))); err != nil {
 		return err
 	}
 
@@ -122,13 +124,13 @@ func (g *generator) flake() error {
 	w.line("packages = ", w.value([]any{nixlit.Expr("pkgs.nixd"), nixlit.Expr("pkgs.nixfmt"), nixlit.Expr("pkgs.statix"), nixlit.Expr("pkgs.deadnix")}), ";")
 	w.close("};")
 	w.close("}")
-	if err := g.put("flake/dev-shell.nix", w); err != nil {
+	if err := g.put(layout.DevShell, w, Origin{Kind: FromShoal}); err != nil {
 		return err
 	}
 
 	w = newFile("`nix fmt` formats with nixfmt (RFC 166 style).")
 	w.line("_inputs: pkgs: pkgs.nixfmt")
-	return g.put("flake/formatter.nix", w)
+	return g.put(layout.Formatter, w, Origin{Kind: FromShoal})
 }
 
 // nixd writes .nixd.json, pointing nixd at the fleet's options.
@@ -153,6 +155,6 @@ func (g *generator) nixd() error {
 	if err != nil {
 		return err
 	}
-	g.files[".nixd.json"] = data
+	g.files[layout.Nixd] = File{Path: layout.Nixd, Data: data, Origin: g.fleetOrigin(diag.P("machines"))}
 	return nil
 }

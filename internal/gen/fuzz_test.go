@@ -17,6 +17,7 @@ import (
 	"github.com/shoal-nix/shoal/internal/check"
 	"github.com/shoal-nix/shoal/internal/gen"
 	"github.com/shoal-nix/shoal/internal/genfs"
+	"github.com/shoal-nix/shoal/internal/layout"
 	"github.com/shoal-nix/shoal/internal/synth"
 )
 
@@ -169,6 +170,12 @@ func checkGenerated(t testing.TB, fsys fstest.MapFS, src []byte, empty string) {
 		if i > 0 && files[i-1].Path >= file.Path {
 			t.Errorf("files out of order or given twice: %s before %s", files[i-1].Path, file.Path)
 		}
+		if !layout.Owned(file.Path) {
+			t.Errorf("%s: written where layout.Owned says shoal does not own", file.Path)
+		}
+		if file.Origin.Kind == "" {
+			t.Errorf("%s: no origin", file.Path)
+		}
 		if !genfs.IsGenerated(file.Path, file.Data) {
 			t.Errorf("%s: does not start with shoal's header:\n%.200s", file.Path, file.Data)
 		}
@@ -185,7 +192,7 @@ func checkGenerated(t testing.TB, fsys fstest.MapFS, src []byte, empty string) {
 			t.Errorf("%s: does not end with a newline", file.Path)
 		}
 	}
-	plan, err := genfs.Compare(empty, files, gen.Owned)
+	plan, err := genfs.Compare(empty, gen.DiskFiles(files), layout.Owned)
 	if err != nil {
 		t.Fatalf("genfs refuses the generated tree: %v", err)
 	}

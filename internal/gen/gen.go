@@ -8,15 +8,27 @@ import (
 	"strings"
 
 	"github.com/shoal-nix/shoal/internal/catalog"
-	"github.com/shoal-nix/shoal/internal/fleet"
 	"github.com/shoal-nix/shoal/internal/genfs"
 	"github.com/shoal-nix/shoal/internal/nixlit"
 	"github.com/shoal-nix/shoal/internal/resolve"
 )
 
 // File is one generated file: a slash-separated path relative to the
-// output directory, and its content.
-type File = genfs.File
+// output directory, its content, and where the content comes from.
+type File struct {
+	Path   string
+	Data   []byte
+	Origin Origin
+}
+
+// DiskFiles returns the files as genfs writes them: path and content.
+func DiskFiles(files []File) []genfs.File {
+	out := make([]genfs.File, len(files))
+	for i, f := range files {
+		out[i] = genfs.File{Path: f.Path, Data: f.Data}
+	}
+	return out
+}
 
 // Options says where the flake goes relative to the fleet.
 type Options struct {
@@ -26,15 +38,11 @@ type Options struct {
 	SourceDir string
 }
 
-// Owned reports whether path is a place the generator writes: genfs may
-// remove stale generated files there, and nowhere else. The fleet file
-// may not point modules or overlays there.
-func Owned(p string) bool { return fleet.Generated(p) }
-
 // Generate returns the files of the flake for a resolved fleet, sorted by
-// path. The fleet must have checked without errors.
+// path, each with its Origin. The fleet must have checked without errors.
+// Every path it returns is one layout.Owned accepts.
 func Generate(rf *resolve.Fleet, o Options) ([]File, error) {
-	g := &generator{rf: rf, cat: rf.Catalog, src: strings.TrimSuffix(path.Clean("./"+o.SourceDir), "/"), files: map[string][]byte{}}
+	g := &generator{rf: rf, cat: rf.Catalog, src: strings.TrimSuffix(path.Clean("./"+o.SourceDir), "/"), files: map[string]File{}}
 	if g.src == "." {
 		g.src = ""
 	}
@@ -49,8 +57,8 @@ func Generate(rf *resolve.Fleet, o Options) ([]File, error) {
 		}
 	}
 	out := make([]File, 0, len(g.files))
-	for p, data := range g.files {
-		out = append(out, File{Path: p, Data: data})
+	for _, f := range g.files {
+		out = append(out, f)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out, nil
@@ -60,7 +68,7 @@ type generator struct {
 	rf    *resolve.Fleet
 	cat   *catalog.Catalog
 	src   string
-	files map[string][]byte
+	files map[string]File
 
 	features []*catalog.Feature // used by some machine, sorted by name
 	used     map[string]bool
@@ -104,21 +112,13 @@ func sortedSet(m map[string]bool) []string {
 	return out
 }
 
-func (g *generator) put(p string, w *nixw) error {
+func (g *generator) put(p string, w *nixw, o Origin) error {
 	data, err := w.bytes()
 	if err != nil {
 		return fmt.Errorf("generate %s: %w", p, err)
 	}
-	g.files[p] = data
+	g.files[p] = File{Path: p, Data: data, Origin: o}
 	return nil
-}
-
-// featureFile is where a feature's module lives in the flake.
-func featureFile(name string) string {
-	if name == "hardening" {
-		return "modules/security/hardening.nix"
-	}
-	return "modules/features/" + name + ".nix"
 }
 
 // rel returns a Nix path literal for target (relative to the output root)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/shoal-nix/shoal/internal/fleet"
+	"github.com/shoal-nix/shoal/internal/layout"
 	"github.com/shoal-nix/shoal/internal/nixlit"
 	"github.com/shoal-nix/shoal/internal/nixopts"
 	"github.com/shoal-nix/shoal/internal/resolve"
@@ -20,7 +21,7 @@ const derivedPriority = 1200
 func (g *generator) profileModules() error {
 	for _, name := range g.profiles {
 		p := g.cat.Profiles[name]
-		file := "modules/profiles/" + name + ".nix"
+		file := layout.Profile(name)
 		w := newFile(fmt.Sprintf("Profile %s: %s.", name, firstLine(p.Description)))
 		if len(p.Promises) > 0 {
 			w.comment("It promises:")
@@ -76,7 +77,7 @@ func (g *generator) profileModules() error {
 		}
 		a.write(w)
 		w.close("}")
-		if err := g.put(file, w); err != nil {
+		if err := g.put(file, w, Origin{Kind: FromProfile, Name: name, File: p.File}); err != nil {
 			return err
 		}
 	}
@@ -95,18 +96,18 @@ func (g *generator) machineFiles() error {
 
 func (g *generator) machineFile(m *resolve.Machine) error {
 	spec := m.Spec
-	file := "machines/" + spec.Name + "/default.nix"
+	file := layout.Machine(spec.Name)
 	w := newFile(fmt.Sprintf("Machine %s: what shoal.toml says of it. Comments say why each feature is on", spec.Name), "and where each value comes from.")
 
 	body := &nixw{indent: 1}
 	body.open("imports = [")
-	body.line(rel(file, "modules/nixos"))
+	body.line(rel(file, layout.NixOSDir))
 	if m.Profile != nil {
-		body.line(rel(file, "modules/profiles/"+m.Profile.Name+".nix"))
+		body.line(rel(file, layout.Profile(m.Profile.Name)))
 	}
 	body.comment("One module per feature this machine uses.")
 	for _, f := range m.Features {
-		body.line(rel(file, featureFile(f.Name())))
+		body.line(rel(file, layout.Feature(f.Name())))
 	}
 	if len(spec.Modules) > 0 {
 		body.comment("Extra modules from shoal.toml.")
@@ -192,7 +193,7 @@ func (g *generator) machineFile(m *resolve.Machine) error {
 	w.open("{")
 	w.b.WriteString(text)
 	w.close("}")
-	return g.put(file, w)
+	return g.put(file, w, Origin{Kind: FromMachine, Name: spec.Name, File: g.rf.Spec.File, Path: spec.Path})
 }
 
 func reasonComment(r resolve.Reason) string {

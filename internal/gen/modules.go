@@ -7,7 +7,9 @@ import (
 	"strings"
 
 	"github.com/shoal-nix/shoal/internal/catalog"
+	"github.com/shoal-nix/shoal/internal/diag"
 	"github.com/shoal-nix/shoal/internal/fleet"
+	"github.com/shoal-nix/shoal/internal/layout"
 	"github.com/shoal-nix/shoal/internal/nixlit"
 )
 
@@ -84,12 +86,12 @@ func (g *generator) namespace() error {
 	)
 	w.line("{ lib, ... }:")
 	w.open("let")
-	w.line("defaults = import ../defaults.nix;")
+	w.line("defaults = import ", rel(layout.NixOSModule, layout.Defaults), ";")
 	w.close("in")
 	w.open("{")
 	w.open("imports = [")
-	w.line(rel("modules/nixos/default.nix", "modules/validation.nix"))
-	w.line(rel("modules/nixos/default.nix", "modules/services/defaults.nix"))
+	w.line(rel(layout.NixOSModule, layout.Validation))
+	w.line(rel(layout.NixOSModule, layout.Services))
 	w.close("];")
 	w.blank()
 	w.open("options.shoal = {")
@@ -147,7 +149,7 @@ func (g *generator) namespace() error {
 	w.close("};")
 	w.close("};")
 	w.close("}")
-	return g.put("modules/nixos/default.nix", w)
+	return g.put(layout.NixOSModule, w, Origin{Kind: FromCatalog})
 }
 
 func firstLine(s string) string {
@@ -200,7 +202,7 @@ func (g *generator) defaults() error {
 		w.close("};")
 	}
 	w.close("}")
-	return g.put("modules/defaults.nix", w)
+	return g.put(layout.Defaults, w, g.fleetOrigin(diag.P("defaults")))
 }
 
 // packages writes modules/packages/common.nix: the package collections,
@@ -221,7 +223,7 @@ func (g *generator) packages() error {
 		w.line(nixlit.AttrName(name), " = ", w.value(pkgs), ";")
 	}
 	w.close("}")
-	return g.put("modules/packages/common.nix", w)
+	return g.put(layout.Packages, w, Origin{Kind: FromCatalog})
 }
 
 // pkgExpr is the Nix expression for a nixpkgs attribute name such as

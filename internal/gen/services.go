@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/shoal-nix/shoal/internal/catalog"
+	"github.com/shoal-nix/shoal/internal/layout"
 	"github.com/shoal-nix/shoal/internal/nixlit"
 	"github.com/shoal-nix/shoal/internal/nixopts"
 	"github.com/shoal-nix/shoal/internal/resolve"
@@ -31,12 +32,12 @@ func (g *generator) services() error {
 		g.serviceBlocks(body, s)
 	}
 	if body.err != nil {
-		return fmt.Errorf("generate modules/services/defaults.nix: %w", body.err)
+		return fmt.Errorf("generate %s: %w", layout.Services, body.err)
 	}
 	text := body.b.String()
 	if text == "" {
 		w.line("_: { }")
-		return g.put("modules/services/defaults.nix", w)
+		return g.put(layout.Services, w, g.servicesOrigin())
 	}
 	w.line("{ config, lib, ... }:")
 	w.open("let")
@@ -47,7 +48,7 @@ func (g *generator) services() error {
 	w.b.WriteString(text)
 	w.close("];")
 	w.close("}")
-	return g.put("modules/services/defaults.nix", w)
+	return g.put(layout.Services, w, g.servicesOrigin())
 }
 
 // wiring writes, into the block of one of a service's [[wire]] tables,

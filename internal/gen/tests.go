@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/shoal-nix/shoal/internal/catalog"
+	"github.com/shoal-nix/shoal/internal/layout"
 	"github.com/shoal-nix/shoal/internal/nixlit"
 )
 
@@ -106,7 +107,7 @@ func pyString(s string) string {
 
 func (g *generator) testFile(name string) error {
 	p := g.cat.Profiles[name]
-	file := "tests/" + name + ".nix"
+	file := layout.Test(name)
 	features := g.profileFeatures(name)
 
 	var script []string
@@ -149,10 +150,10 @@ func (g *generator) testFile(name string) error {
 	w.blank()
 	w.open("nodes.machine = {")
 	w.open("imports = [")
-	w.line(rel(file, "modules/nixos"))
-	w.line(rel(file, "modules/profiles/"+name+".nix"))
+	w.line(rel(file, layout.NixOSDir))
+	w.line(rel(file, layout.Profile(name)))
 	for _, f := range features {
-		w.line(rel(file, featureFile(f.Name)))
+		w.line(rel(file, layout.Feature(f.Name)))
 	}
 	w.close("];")
 	var a attrs
@@ -167,7 +168,7 @@ func (g *generator) testFile(name string) error {
 	w.blank()
 	w.line("testScript = ", nixlit.IndentedString(strings.Join(script, "\n")+"\n", 0), ";")
 	w.close("}")
-	return g.put(file, w)
+	return g.put(file, w, Origin{Kind: FromProfile, Name: name, File: p.File})
 }
 
 func releaseOf(r string) string {

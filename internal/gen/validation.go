@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/shoal-nix/shoal/internal/catalog"
+	"github.com/shoal-nix/shoal/internal/layout"
 	"github.com/shoal-nix/shoal/internal/nixlit"
 )
 
@@ -133,7 +134,7 @@ func (g *generator) validation() error {
 		w.close("];")
 	}
 	w.close("}")
-	return g.put("modules/validation.nix", w)
+	return g.put(layout.Validation, w, Origin{Kind: FromCatalog})
 }
 
 func anys(s []string) []any {
