@@ -106,7 +106,7 @@ func Apply(dir string, files []File, p *Plan) (Result, error) {
 	// Without a sync, a crash could leave an empty file in place: it would
 	// lack the header, and shoal would then refuse to overwrite it. One sync
 	// of the file system costs far less than one per file.
-	if len(staged) > 0 && os.Getenv("SHOAL_NOSYNC") == "" {
+	if len(staged) > 0 {
 		if err := syncFS(dir); err != nil {
 			for _, s := range staged {
 				root.Remove(s.tmp)

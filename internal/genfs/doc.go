@@ -22,8 +22,10 @@
 //     never followed, and nothing is written outside it.
 //   - All or nothing: if the plan refuses a single file, Apply changes
 //     nothing. Otherwise Apply checks the plan against the disk again,
-//     writes every file to a temporary file beside it, and renames them
-//     into place only once all are written, so a failed run leaves no
+//     writes every file to a temporary file beside it, syncs the file
+//     system once, and renames them into place only once all are written
+//     and on disk (a crash cannot leave an empty file without the header,
+//     which shoal would then refuse to overwrite), so a failed run leaves no
 //     half-written file and, short of a failed rename, no half-written
 //     tree. Files that are already as wanted are not touched, so running
 //     twice writes nothing the second time.
