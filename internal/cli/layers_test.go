@@ -27,6 +27,7 @@ var layer = map[string]int{
 	"runner":   0,
 	"layout":   0,
 	"gen":      7,
+	"lab":      7,
 	"eval":     8,
 	"cli":      9,
 }

@@ -1,0 +1,353 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shoal-nix/shoal/internal/runner"
+)
+
+// Device names inside the lab's namespaces (each namespace has its own).
+const (
+	bridgeDev  = "br0"
+	hostDev    = "eth0"
+	relayReady = "relay.ready"
+)
+
+// ctlDev is the deployer-side end of host i's link.
+func ctlDev(i int) string { return "vh" + strconv.Itoa(i) }
+
+// newLab lays out the lab that opts describe, before anything exists.
+func newLab(opts Options) *Lab {
+	l := &Lab{
+		Version:    stateVersion,
+		Name:       opts.Name,
+		Dir:        opts.Dir,
+		Subnet:     Subnet().String(),
+		Rate:       opts.Link.Rate,
+		Delay:      Duration(opts.Link.Delay),
+		SSHConfig:  filepath.Join(opts.Dir, "ssh_config"),
+		KnownHosts: filepath.Join(opts.Dir, "known_hosts"),
+		Identity:   filepath.Join(opts.Dir, "id_ed25519"),
+		NixConfDir: filepath.Join(opts.Dir, "nix-conf"),
+		Deployer: Deployer{
+			Namespace: namespace(opts.Name, "ctl"),
+			Address:   DeployerAddr.String(),
+			Store:     filepath.Join(opts.Dir, "deployer", "nix"),
+			EtcSSH:    filepath.Join(opts.Dir, "deployer", "etc-ssh"),
+		},
+	}
+	for i := 1; i <= opts.Hosts; i++ {
+		name := HostName(i)
+		l.Hosts = append(l.Hosts, Host{
+			Name:      name,
+			Namespace: namespace(opts.Name, name),
+			Address:   HostAddr(i).String(),
+			Dir:       filepath.Join(opts.Dir, "hosts", name),
+		})
+	}
+	return l
+}
+
+// netCommands are the ip and tc commands that make the lab's network:
+// the deployer namespace with the bridge, and each host's namespace linked
+// to it, shaped as the lab says. With a delay, a host's link is a pair of
+// TAP devices that a relay joins; without, a veth pair.
+func (l *Lab) netCommands() [][]string {
+	ctl := l.Deployer.Namespace
+	cidr := "/" + strconv.Itoa(prefixBits)
+	cmds := [][]string{
+		{"ip", "netns", "add", ctl},
+		{"ip", "-n", ctl, "link", "set", "lo", "up"},
+		{"ip", "-n", ctl, "link", "add", bridgeDev, "type", "bridge"},
+		{"ip", "-n", ctl, "addr", "add", l.Deployer.Address + cidr, "dev", bridgeDev},
+		{"ip", "-n", ctl, "link", "set", bridgeDev, "up"},
+	}
+	for i, h := range l.Hosts {
+		dev := ctlDev(i + 1)
+		cmds = append(cmds,
+			[]string{"ip", "netns", "add", h.Namespace},
+			[]string{"ip", "-n", h.Namespace, "link", "set", "lo", "up"})
+		if l.Delay > 0 {
+			cmds = append(cmds,
+				[]string{"ip", "-n", ctl, "tuntap", "add", "dev", dev, "mode", "tap"},
+				[]string{"ip", "-n", h.Namespace, "tuntap", "add", "dev", hostDev, "mode", "tap"})
+		} else {
+			cmds = append(cmds,
+				[]string{"ip", "-n", ctl, "link", "add", dev, "type", "veth", "peer", "name", hostDev, "netns", h.Namespace})
+		}
+		cmds = append(cmds,
+			[]string{"ip", "-n", ctl, "link", "set", dev, "master", bridgeDev, "up"},
+			[]string{"ip", "-n", h.Namespace, "addr", "add", h.Address + cidr, "dev", hostDev},
+			[]string{"ip", "-n", h.Namespace, "link", "set", hostDev, "up"})
+		if l.Rate > 0 {
+			tbf := tbfArgs(l.Rate)
+			cmds = append(cmds,
+				append([]string{"tc", "-n", h.Namespace, "qdisc", "replace", "dev", hostDev, "root"}, tbf...),
+				append([]string{"tc", "-n", ctl, "qdisc", "replace", "dev", dev, "root"}, tbf...))
+		}
+	}
+	return cmds
+}
+
+// hostBootArgv starts a host's sshd in a mount and UTS namespace of its
+// own, where /nix, /etc/ssh and /run are the host's directories. The
+// daemon keeps the namespaces alive.
+func hostBootArgv(h Host, sshd string) []string {
+	return []string{"ip", "netns", "exec", h.Namespace,
+		"unshare", "--mount", "--uts", "--propagation", "private",
+		"sh", "-c", `hostname "$1" && mount --bind "$2/nix" /nix && mount --bind "$2/etc-ssh" /etc/ssh && mount --bind "$2/run" /run && exec "$3" -E ` + hostSshdLog,
+		"sh", h.Name, h.Dir, sshd}
+}
+
+// relayArgv runs host i's relay on the deployer side.
+func (l *Lab) relayArgv(relay []string, i int) []string {
+	h := l.Hosts[i]
+	argv := append([]string{"ip", "netns", "exec", l.Deployer.Namespace}, relay...)
+	return append(argv,
+		"-dev", ctlDev(i+1),
+		"-netns", h.Namespace,
+		"-host-dev", hostDev,
+		"-delay", time.Duration(l.Delay).String(),
+		"-ready", filepath.Join(h.Dir, relayReady))
+}
+
+// DeployerArgv wraps argv to run on the lab's deployer side: in its
+// network namespace, with the deployer's Nix store on /nix and the lab's
+// ssh_config as /etc/ssh/ssh_config, so that `ssh h1` and
+// `nix copy --to ssh://root@h1` work as on a workstation set up for the
+// lab. Run it with DeployerEnv added to the environment.
+func (l *Lab) DeployerArgv(argv ...string) []string {
+	return append([]string{"ip", "netns", "exec", l.Deployer.Namespace,
+		"unshare", "--mount", "--propagation", "private",
+		"sh", "-c", `mount --bind "$1" /nix && mount --bind "$2" /etc/ssh && shift 2 && exec "$@"`,
+		"sh", l.Deployer.Store, l.Deployer.EtcSSH}, argv...)
+}
+
+// DeployerEnv is the environment DeployerArgv needs: the lab's nix.conf.
+func (l *Lab) DeployerEnv() []string {
+	return []string{"NIX_CONF_DIR=" + l.NixConfDir}
+}
+
+// Up brings up the lab that opts describe and records it in opts.Dir. It
+// says what it does on progress, one line a step. If it fails, it tears
+// down what it made.
+func Up(ctx context.Context, opts Options, r *runner.Runner, progress io.Writer) (_ *Lab, err error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	paths, err := Preflight(SystemEnv(), opts.Link.Delay > 0)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkFree(opts); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	l := newLab(opts)
+	if err := os.MkdirAll(l.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create lab directory: %w", err)
+	}
+	if err := l.save(); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err == nil {
+			return
+		}
+		fmt.Fprintf(progress, "lab: up failed; tearing down what was made\n")
+		if derr := Down(context.WithoutCancel(ctx), l.Dir, l.Name, r, io.Discard); derr != nil {
+			err = fmt.Errorf("%w (and tearing down: %v)", err, derr)
+		}
+	}()
+
+	if err := ensureMountPoint("/nix"); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(progress, "lab: writing keys and configs in %s\n", l.Dir)
+	if err := l.writeFiles(ctx, r); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(progress, "lab: making namespaces %s and %s..%s\n", l.Deployer.Namespace, l.Hosts[0].Namespace, l.Hosts[len(l.Hosts)-1].Namespace)
+	for _, argv := range l.netCommands() {
+		if _, err := r.Output(ctx, paths[argv[0]], argv[1:]...); err != nil {
+			return nil, fmt.Errorf("lab network: %w", err)
+		}
+	}
+	if l.Delay > 0 {
+		fmt.Fprintf(progress, "lab: starting link relays (%s each way)\n", time.Duration(l.Delay))
+		if err := l.startRelays(ctx, r, opts.Relay, paths["ip"]); err != nil {
+			return nil, err
+		}
+	}
+	for _, h := range l.Hosts {
+		argv := hostBootArgv(h, paths["sshd"])
+		if _, err := r.Output(ctx, paths["ip"], argv[1:]...); err != nil {
+			return nil, fmt.Errorf("start sshd on %s: %w (log: %s)", h.Name, err, filepath.Join(h.run(), "sshd.log"))
+		}
+		fmt.Fprintf(progress, "lab: %s %s sshd up, store %s\n", h.Name, h.Address, h.Store())
+	}
+	l.Ready = true
+	if err := l.save(); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(progress, "lab: up in %.2fs: %d hosts, link %s\n", time.Since(start).Seconds(), len(l.Hosts), l.linkText())
+	return l, nil
+}
+
+// linkText says how the lab's links are shaped.
+func (l *Lab) linkText() string {
+	var parts []string
+	if l.Rate > 0 {
+		parts = append(parts, l.Rate.String())
+	}
+	if l.Delay > 0 {
+		parts = append(parts, time.Duration(l.Delay).String()+" each way")
+	}
+	if len(parts) == 0 {
+		return "unshaped"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// checkFree refuses to bring a lab up over another one: a lab directory
+// in use, a directory with other files, or namespaces of the same name.
+func checkFree(opts Options) error {
+	if _, err := os.Stat(filepath.Join(opts.Dir, StateFile)); err == nil {
+		return fmt.Errorf("a lab is already up in %s (or was left half up): run shoal lab down --dir %s first", opts.Dir, opts.Dir)
+	}
+	entries, err := os.ReadDir(opts.Dir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("lab directory: %w", err)
+	}
+	if len(entries) > 0 {
+		return fmt.Errorf("lab directory %s is not empty and holds no lab: give an empty or new directory with --dir", opts.Dir)
+	}
+	if ns := labNamespaces(opts.Name); len(ns) > 0 {
+		return fmt.Errorf("namespaces of a lab called %s exist already (%s): run shoal lab down --name %s, or give another --name", opts.Name, strings.Join(ns, ", "), opts.Name)
+	}
+	return nil
+}
+
+// ensureMountPoint creates an empty directory for the lab's mounts when
+// the system has none (Debian's nix-bin alone does not make /nix). It is
+// left in place: another lab may be using it.
+func ensureMountPoint(dir string) error {
+	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("create mount point %s: %w", dir, err)
+	}
+	return nil
+}
+
+// writeFiles writes the keys and configurations of the deployer and every
+// host, and records the host keys in l.
+func (l *Lab) writeFiles(ctx context.Context, r *runner.Runner) error {
+	for _, d := range []string{l.NixConfDir, l.Deployer.Store, l.Deployer.EtcSSH} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return fmt.Errorf("lab files: %w", err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(l.NixConfDir, "nix.conf"), []byte(nixConf), 0o644); err != nil {
+		return fmt.Errorf("lab files: %w", err)
+	}
+	if _, err := r.Output(ctx, "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "shoal-lab-deployer", "-f", l.Identity); err != nil {
+		return fmt.Errorf("deployer key: %w", err)
+	}
+	deployerKey, err := os.ReadFile(l.Identity + ".pub")
+	if err != nil {
+		return fmt.Errorf("deployer key: %w", err)
+	}
+	for i := range l.Hosts {
+		h := &l.Hosts[i]
+		for _, d := range []string{h.Store(), filepath.Join(h.etcSSH(), "authorized_keys"), filepath.Join(h.etcSSH(), "nix"), filepath.Join(h.run(), "sshd")} {
+			if err := os.MkdirAll(d, 0o755); err != nil {
+				return fmt.Errorf("files of %s: %w", h.Name, err)
+			}
+		}
+		key := filepath.Join(h.etcSSH(), filepath.Base(hostKeyPath))
+		if _, err := r.Output(ctx, "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", h.Name, "-f", key); err != nil {
+			return fmt.Errorf("host key of %s: %w", h.Name, err)
+		}
+		pub, err := os.ReadFile(key + ".pub")
+		if err != nil {
+			return fmt.Errorf("host key of %s: %w", h.Name, err)
+		}
+		fields := strings.Fields(string(pub))
+		if len(fields) < 2 {
+			return fmt.Errorf("host key of %s: %s is not a public key", h.Name, key+".pub")
+		}
+		h.HostKey = fields[0] + " " + fields[1]
+		for _, f := range []struct {
+			path string
+			data string
+			mode fs.FileMode
+		}{
+			{filepath.Join(h.etcSSH(), "sshd_config"), sshdConfig(*h), 0o644},
+			{filepath.Join(h.etcSSH(), "authorized_keys", "root"), string(deployerKey), 0o600},
+			{filepath.Join(h.etcSSH(), "nix", "nix.conf"), nixConf, 0o644},
+		} {
+			if err := os.WriteFile(f.path, []byte(f.data), f.mode); err != nil {
+				return fmt.Errorf("files of %s: %w", h.Name, err)
+			}
+		}
+	}
+	cfg := sshConfig(l)
+	for _, f := range []struct{ path, data string }{
+		{l.KnownHosts, knownHosts(l.Hosts)},
+		{l.SSHConfig, cfg},
+		{filepath.Join(l.Deployer.EtcSSH, "ssh_config"), cfg},
+	} {
+		if err := os.WriteFile(f.path, []byte(f.data), 0o644); err != nil {
+			return fmt.Errorf("lab files: %w", err)
+		}
+	}
+	return l.save()
+}
+
+// startRelays starts each host's link relay and waits until it has joined
+// the two ends of the link.
+func (l *Lab) startRelays(ctx context.Context, r *runner.Runner, relay []string, ip string) error {
+	for i := range l.Hosts {
+		h := &l.Hosts[i]
+		argv := l.relayArgv(relay, i)
+		pid, err := r.Detach(ctx, filepath.Join(h.Dir, "relay.log"), ip, argv[1:]...)
+		if err != nil {
+			return fmt.Errorf("start the link relay of %s: %w", h.Name, err)
+		}
+		h.RelayPID = pid
+		if err := l.save(); err != nil {
+			return err
+		}
+		if err := waitReady(ctx, h, pid); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func waitReady(ctx context.Context, h *Host, pid int) error {
+	ready := filepath.Join(h.Dir, relayReady)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, err := os.Stat(ready); err == nil {
+			return nil
+		}
+		if !alive(pid) || time.Now().After(deadline) {
+			log, _ := os.ReadFile(filepath.Join(h.Dir, "relay.log"))
+			return fmt.Errorf("the link relay of %s did not start: %s", h.Name, strings.TrimSpace(string(log)))
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("start the link relay of %s: %w", h.Name, ctx.Err())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
