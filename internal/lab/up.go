@@ -193,6 +193,12 @@ func Up(ctx context.Context, opts Options, r *runner.Runner, progress io.Writer)
 		if _, err := r.Output(ctx, paths["ip"], argv[1:]...); err != nil {
 			return nil, fmt.Errorf("start sshd on %s: %w (log: %s)", h.Name, err, filepath.Join(h.run(), "sshd.log"))
 		}
+		// sshd's daemon writes its pid file just after the command returns.
+		pidFile := filepath.Join(h.run(), filepath.Base(hostSshdPidFile))
+		ino := nsInode(h.Namespace)
+		if !waitFor(5*time.Second, func() bool { pid := readPID(pidFile); return pid > 0 && inNamespace(pid, ino) }) {
+			return nil, fmt.Errorf("sshd on %s did not start (log: %s)", h.Name, filepath.Join(h.run(), "sshd.log"))
+		}
 		fmt.Fprintf(progress, "lab: %s %s sshd up, store %s\n", h.Name, h.Address, h.Store())
 	}
 	l.Ready = true
