@@ -50,8 +50,8 @@ type Host struct {
 	Name      string `json:"name"`
 	Namespace string `json:"namespace"`
 	Address   string `json:"address"`
-	// Dir holds the host's nix (its /nix), etc-ssh (its /etc/ssh) and run
-	// (its /run).
+	// Dir holds the host's nix (its /nix), etc-ssh (its /etc/ssh), run
+	// (its /run) and root (its /root).
 	Dir string `json:"dir"`
 	// HostKey is the host's public SSH host key.
 	HostKey string `json:"host_key"`

@@ -99,12 +99,12 @@ func (l *Lab) netCommands() [][]string {
 }
 
 // hostBootArgv starts a host's sshd in a mount and UTS namespace of its
-// own, where /nix, /etc/ssh and /run are the host's directories. The
-// daemon keeps the namespaces alive.
+// own, where /nix, /etc/ssh, /run and root's home /root are the host's
+// directories. The daemon keeps the namespaces alive.
 func hostBootArgv(h Host, sshd string) []string {
 	return []string{"ip", "netns", "exec", h.Namespace,
 		"unshare", "--mount", "--uts", "--propagation", "private",
-		"sh", "-c", `hostname "$1" && mount --bind "$2/nix" /nix && mount --bind "$2/etc-ssh" /etc/ssh && mount --bind "$2/run" /run && exec "$3" -E ` + hostSshdLog,
+		"sh", "-c", `hostname "$1" && mount --bind "$2/nix" /nix && mount --bind "$2/etc-ssh" /etc/ssh && mount --bind "$2/run" /run && mount --bind "$2/root" /root && exec "$3" -E ` + hostSshdLog,
 		"sh", h.Name, h.Dir, sshd}
 }
 
@@ -277,6 +277,9 @@ func (l *Lab) writeFiles(ctx context.Context, r *runner.Runner) error {
 			if err := os.MkdirAll(d, 0o755); err != nil {
 				return fmt.Errorf("files of %s: %w", h.Name, err)
 			}
+		}
+		if err := os.Mkdir(filepath.Join(h.Dir, "root"), 0o700); err != nil {
+			return fmt.Errorf("files of %s: %w", h.Name, err)
 		}
 		key := filepath.Join(h.etcSSH(), filepath.Base(hostKeyPath))
 		if _, err := r.Output(ctx, "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", h.Name, "-f", key); err != nil {
