@@ -2,8 +2,11 @@ package cli
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +15,9 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/shoal-nix/shoal/internal/lab"
+	"github.com/shoal-nix/shoal/internal/runner"
 )
 
 var update = flag.Bool("update", false, "rewrite the expected files in testdata/script/*.txtar with what shoal prints now")
@@ -52,6 +58,10 @@ func TestMain(m *testing.M) {
 //	             lets a non-zero status pass without it fails.
 //	[nix]        nix-instantiate is on PATH (under CI=true a missing one
 //	             fails the script instead of skipping it).
+//	[lab]        a lab can run here: root, iproute2, openssh and nix (under
+//	             CI=true, fails instead of skipping). $LABNAME is a lab
+//	             name of the script's own; a lab left in $WORK/lab is
+//	             torn down when the script ends.
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 filepath.Join("testdata", "script"),
@@ -79,6 +89,15 @@ func setupScript(env *testscript.Env) error {
 		return err
 	}
 	env.Setenv("SHOALBIN", filepath.Dir(bin))
+	suffix := make([]byte, 3)
+	rand.Read(suffix)
+	env.Setenv("LABNAME", "s"+hex.EncodeToString(suffix))
+	labDir := filepath.Join(env.WorkDir, "lab")
+	env.Defer(func() {
+		if _, err := os.Stat(filepath.Join(labDir, lab.StateFile)); err == nil {
+			lab.Down(context.Background(), labDir, "", &runner.Runner{}, io.Discard)
+		}
+	})
 	file := filepath.Join(dir, "status")
 	env.Setenv(statusFileVar, file)
 	env.Values[statusFileVar] = file
@@ -124,6 +143,12 @@ func scriptCondition(cond string) (bool, error) {
 		_, err := exec.LookPath("nix-instantiate")
 		if err != nil && os.Getenv("CI") == "true" {
 			return false, fmt.Errorf("nix-instantiate is not on PATH but CI=true: .ci/run must install nix-bin (%v)", err)
+		}
+		return err == nil, nil
+	case "lab":
+		_, err := lab.Preflight(lab.SystemEnv(), true)
+		if err != nil && os.Getenv("CI") == "true" {
+			return false, fmt.Errorf("CI=true must run the lab scripts: %v", err)
 		}
 		return err == nil, nil
 	}
