@@ -47,11 +47,12 @@ ip, tc, sshd, ssh, ssh-keygen and nix (apt-get install iproute2
 openssh-server openssh-client nix-bin).`,
 		Example: `  shoal lab up --hosts 3 --rate 100mbit --delay 25ms
   shoal lab exec -- ssh h1 true
+  shoal lab link h2 --down
   shoal lab status
   shoal lab down`,
 	}
 	o.AddFlags(cmd)
-	cmd.AddCommand(newLabUpCommand(g, &o), newLabDownCommand(g, &o), newLabStatusCommand(g, &o), newLabExecCommand(g, &o), newLabRelayCommand(g))
+	cmd.AddCommand(newLabUpCommand(g, &o), newLabDownCommand(g, &o), newLabStatusCommand(g, &o), newLabExecCommand(g, &o), newLabLinkCommand(g, &o), newLabRelayCommand(g))
 	return cmd
 }
 
@@ -206,7 +207,7 @@ func runLabStatus(_ context.Context, g *globals, lo labOptions, o labStatusOptio
 			if h.Relay != nil {
 				relay = "  relay " + upDown(*h.Relay)
 			}
-			fmt.Fprintf(g.stdout, "  %-8s %-11s %s  %s%s  store %s (%d paths)\n", h.Name, h.Address, upDown(h.NamespaceUp), sshd, relay, h.Store, h.StorePaths)
+			fmt.Fprintf(g.stdout, "  %-8s %-11s %s  %s%s  link %s  store %s (%d paths)\n", h.Name, h.Address, upDown(h.NamespaceUp), sshd, relay, h.Link, h.Store, h.StorePaths)
 		}
 		fmt.Fprintf(g.stdout, "  ssh config: %s\n", s.SSHConfig)
 	}
@@ -260,6 +261,71 @@ func runLabExec(ctx context.Context, g *globals, lo labOptions, args []string) e
 	}
 	if err != nil {
 		return fmt.Errorf("lab exec: %w", err)
+	}
+	return nil
+}
+
+type labLinkOptions struct {
+	rate string
+	down bool
+	up   bool
+}
+
+func newLabLinkCommand(g *globals, lo *labOptions) *cobra.Command {
+	var o labLinkOptions
+	cmd := &cobra.Command{
+		Use:   "link HOST [--rate RATE] [--down | --up]",
+		Short: "Change one host's link: its rate, or pull it out and plug it back in",
+		Long: `Link changes one host's link while the lab runs. --rate sets the limit of
+both directions (0 lifts it). --down pulls the link out: frames to and from
+the host are lost and connections time out, as with a pulled cable; --up
+plugs it back in.`,
+		Example: "  shoal lab link h2 --down\n  shoal lab link h2 --up --rate 10mbit",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runLabLink(cmd.Context(), g, *lo, o, args[0], cmd.Flags().Changed("rate"))
+		},
+	}
+	cmd.Flags().StringVar(&o.rate, "rate", "", "limit the link to this rate, e.g. 10mbit; 0 lifts the limit")
+	cmd.Flags().BoolVar(&o.down, "down", false, "pull the link out")
+	cmd.Flags().BoolVar(&o.up, "up", false, "plug the link back in")
+	cmd.MarkFlagsMutuallyExclusive("down", "up")
+	return cmd
+}
+
+func runLabLink(ctx context.Context, g *globals, lo labOptions, o labLinkOptions, host string, setRate bool) error {
+	rate, err := lab.ParseRate(o.rate)
+	if err != nil {
+		return usageError("--rate: %v", err)
+	}
+	if !setRate && !o.down && !o.up {
+		return usageError("lab link %s: say what to change: --rate, --down or --up", host)
+	}
+	l, err := lab.Load(lo.dir)
+	if errors.Is(err, lab.ErrNoLab) {
+		return fmt.Errorf("no lab in %s: bring one up with shoal lab up", lo.dir)
+	}
+	if err != nil {
+		return err
+	}
+	if _, ok := l.Host(host); !ok {
+		return usageError("no host %q in the lab at %s", host, l.Dir)
+	}
+	r := g.labRunner()
+	if setRate {
+		if err := l.SetRate(ctx, r, host, rate); err != nil {
+			return err
+		}
+	}
+	if o.down || o.up {
+		if err := l.SetLinkUp(ctx, r, host, o.up); err != nil {
+			return err
+		}
+	}
+	for _, h := range l.Status().Hosts {
+		if h.Name == host {
+			fmt.Fprintf(g.stderr, "lab: %s link %s\n", host, h.Link)
+		}
 	}
 	return nil
 }

@@ -174,6 +174,40 @@ func TestLabHostsStoresAndLinks(t *testing.T) {
 		}
 	}
 
+	// One host's link changes alone: its rate, lifted and set again, and
+	// pulled out and plugged back in.
+	tbfOn := func(h Host) string {
+		out, _ := r.Output(ctx, "tc", "-n", h.Namespace, "qdisc", "show", "dev", hostDev)
+		return string(out)
+	}
+	if err := l.SetRate(ctx, r, "h3", 0); err != nil || strings.Contains(tbfOn(l.Hosts[2]), "tbf") || !strings.Contains(tbfOn(l.Hosts[1]), "rate 100Mbit") {
+		t.Errorf("SetRate(h3, 0) = %v; h3: %s; h2: %s", err, tbfOn(l.Hosts[2]), tbfOn(l.Hosts[1]))
+	}
+	if err := l.SetRate(ctx, r, "h3", 10_000_000); err != nil || !strings.Contains(tbfOn(l.Hosts[2]), "rate 10Mbit") {
+		t.Errorf("SetRate(h3, 10mbit) = %v; h3: %s", err, tbfOn(l.Hosts[2]))
+	}
+	if err := l.SetLinkUp(ctx, r, "h1", false); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := deployer(t, l, "ssh", "-o", "ConnectTimeout=1", "h1", "true"); err == nil || !strings.Contains(err.Error(), "timed out") {
+		t.Errorf("ssh h1 with its link down: %v %s; want a timeout", err, out)
+	}
+	if got := l.Status().Hosts[0].Link; got != "down" {
+		t.Errorf("status of h1's pulled link: %q", got)
+	}
+	if err := l.SetLinkUp(ctx, r, "h1", true); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := deployer(t, l, "ssh", "h1", "hostname"); err != nil || out != "h1" {
+		t.Errorf("ssh h1 with its link back: %q, %v", out, err)
+	}
+	if err := l.SetRate(ctx, r, "h9", 0); err == nil || !strings.Contains(err.Error(), `no host "h9" in the lab (hosts: h1, h2, h3)`) {
+		t.Errorf("SetRate of an unknown host: %v", err)
+	}
+	if reloaded, err := Load(l.Dir); err != nil || reloaded.Hosts[2].Rate != 10_000_000 || reloaded.Hosts[0].LinkDown {
+		t.Errorf("state after link changes: %+v, %v", reloaded, err)
+	}
+
 	// Down ends the lab's processes and leaves nothing; a second Down is
 	// fine.
 	var sshds []int

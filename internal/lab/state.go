@@ -22,7 +22,8 @@ type Lab struct {
 	Dir     string `json:"dir"`
 	Subnet  string `json:"subnet"`
 	// Ready is false while Up is still bringing the lab up (or failed).
-	Ready    bool     `json:"ready"`
+	Ready bool `json:"ready"`
+	// Rate is every host's link rate at Up; Host.Rate is the current one.
 	Rate     Rate     `json:"rate_bits,omitempty"`
 	Delay    Duration `json:"delay,omitempty"`
 	Deployer Deployer `json:"deployer"`
@@ -55,6 +56,10 @@ type Host struct {
 	Dir string `json:"dir"`
 	// HostKey is the host's public SSH host key.
 	HostKey string `json:"host_key"`
+	// Rate is the host's link rate; 0 is unlimited.
+	Rate Rate `json:"rate_bits,omitempty"`
+	// LinkDown is set while the host's link is pulled out (SetLinkUp).
+	LinkDown bool `json:"link_down,omitempty"`
 	// RelayPID is the process id of the host's link relay, if it has one.
 	RelayPID int `json:"relay_pid,omitempty"`
 }

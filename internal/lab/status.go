@@ -34,8 +34,10 @@ type HostStatus struct {
 	Namespace   string `json:"namespace"`
 	NamespaceUp bool   `json:"namespace_up"`
 	Address     string `json:"address"`
-	SSHD        bool   `json:"sshd"`
-	SSHDPID     int    `json:"sshd_pid,omitempty"`
+	// Link is how the host's link is shaped now, or "down" when pulled.
+	Link    string `json:"link"`
+	SSHD    bool   `json:"sshd"`
+	SSHDPID int    `json:"sshd_pid,omitempty"`
 	// Relay is whether the link relay runs, for a link with a delay.
 	Relay      *bool  `json:"relay,omitempty"`
 	Store      string `json:"store"`
@@ -75,7 +77,11 @@ func (l *Lab) Status() Status {
 			Name:      h.Name,
 			Namespace: h.Namespace,
 			Address:   h.Address,
+			Link:      linkText(h.Rate, time.Duration(l.Delay)),
 			Store:     filepath.Join(h.Store(), "store"),
+		}
+		if h.LinkDown {
+			hs.Link = "down"
 		}
 		ino := nsInode(h.Namespace)
 		hs.NamespaceUp = ino != 0

@@ -52,6 +52,7 @@ func newLab(opts Options) *Lab {
 			Namespace: namespace(opts.Name, name),
 			Address:   HostAddr(i).String(),
 			Dir:       filepath.Join(opts.Dir, "hosts", name),
+			Rate:      opts.Link.Rate,
 		})
 	}
 	return l
@@ -88,8 +89,8 @@ func (l *Lab) netCommands() [][]string {
 			[]string{"ip", "-n", ctl, "link", "set", dev, "master", bridgeDev, "up"},
 			[]string{"ip", "-n", h.Namespace, "addr", "add", h.Address + cidr, "dev", hostDev},
 			[]string{"ip", "-n", h.Namespace, "link", "set", hostDev, "up"})
-		if l.Rate > 0 {
-			tbf := tbfArgs(l.Rate)
+		if h.Rate > 0 {
+			tbf := tbfArgs(h.Rate)
 			cmds = append(cmds,
 				append([]string{"tc", "-n", h.Namespace, "qdisc", "replace", "dev", hostDev, "root"}, tbf...),
 				append([]string{"tc", "-n", ctl, "qdisc", "replace", "dev", dev, "root"}, tbf...))
@@ -209,14 +210,16 @@ func Up(ctx context.Context, opts Options, r *runner.Runner, progress io.Writer)
 	return l, nil
 }
 
-// linkText says how the lab's links are shaped.
-func (l *Lab) linkText() string {
+// linkText says how the lab's links are shaped at Up.
+func (l *Lab) linkText() string { return linkText(l.Rate, time.Duration(l.Delay)) }
+
+func linkText(rate Rate, delay time.Duration) string {
 	var parts []string
-	if l.Rate > 0 {
-		parts = append(parts, l.Rate.String())
+	if rate > 0 {
+		parts = append(parts, rate.String())
 	}
-	if l.Delay > 0 {
-		parts = append(parts, time.Duration(l.Delay).String()+" each way")
+	if delay > 0 {
+		parts = append(parts, delay.String()+" each way")
 	}
 	if len(parts) == 0 {
 		return "unshaped"

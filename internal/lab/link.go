@@ -1,0 +1,66 @@
+package lab
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/shoal-nix/shoal/internal/runner"
+)
+
+// hostIndex finds a host by name; its link is ctlDev(index+1).
+func (l *Lab) hostIndex(name string) (int, error) {
+	for i, h := range l.Hosts {
+		if h.Name == name {
+			return i, nil
+		}
+	}
+	names := make([]string, len(l.Hosts))
+	for i, h := range l.Hosts {
+		names[i] = h.Name
+	}
+	return 0, fmt.Errorf("no host %q in the lab (hosts: %s)", name, strings.Join(names, ", "))
+}
+
+// SetLinkUp plugs host's link in (up) or pulls it out: while it is down,
+// frames to and from the host are lost, so connections time out, as when
+// a cable is pulled; connections survive if it comes back in time.
+func (l *Lab) SetLinkUp(ctx context.Context, r *runner.Runner, host string, up bool) error {
+	i, err := l.hostIndex(host)
+	if err != nil {
+		return err
+	}
+	state := "down"
+	if up {
+		state = "up"
+	}
+	if _, err := r.Output(ctx, "ip", "-n", l.Deployer.Namespace, "link", "set", ctlDev(i+1), state); err != nil {
+		return fmt.Errorf("set the link of %s %s: %w", host, state, err)
+	}
+	l.Hosts[i].LinkDown = !up
+	return l.save()
+}
+
+// SetRate limits both directions of host's link to rate; 0 lifts the limit.
+func (l *Lab) SetRate(ctx context.Context, r *runner.Runner, host string, rate Rate) error {
+	i, err := l.hostIndex(host)
+	if err != nil {
+		return err
+	}
+	h := l.Hosts[i]
+	if rate == 0 && h.Rate == 0 {
+		return nil
+	}
+	for _, end := range [][2]string{{h.Namespace, hostDev}, {l.Deployer.Namespace, ctlDev(i + 1)}} {
+		// Deleting the tbf brings the device's default qdisc back.
+		args := []string{"-n", end[0], "qdisc", "del", "dev", end[1], "root"}
+		if rate > 0 {
+			args = append([]string{"-n", end[0], "qdisc", "replace", "dev", end[1], "root"}, tbfArgs(rate)...)
+		}
+		if _, err := r.Output(ctx, "tc", args...); err != nil {
+			return fmt.Errorf("set the rate of %s's link: %w", host, err)
+		}
+	}
+	l.Hosts[i].Rate = rate
+	return l.save()
+}
