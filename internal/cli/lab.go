@@ -109,7 +109,7 @@ func runLabUp(ctx context.Context, g *globals, lo labOptions, o labUpOptions) er
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(g.stdout, "lab %s is up in %s with %d hosts:\n", l.Name, l.Dir, len(l.Hosts))
+	fmt.Fprintf(g.stdout, "lab %s is up in %s with %s:\n", l.Name, l.Dir, lab.HostsText(len(l.Hosts)))
 	for _, h := range l.Hosts {
 		fmt.Fprintf(g.stdout, "  %-4s %s\n", h.Name, h.Address)
 	}

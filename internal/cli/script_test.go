@@ -61,7 +61,8 @@ func TestMain(m *testing.M) {
 //	[lab]        a lab can run here: root, iproute2, openssh and nix (under
 //	             CI=true, fails instead of skipping). $LABNAME is a lab
 //	             name of the script's own; a lab left in $WORK/lab is
-//	             torn down when the script ends.
+//	             torn down when the script ends. $LABNIXPKGS is the lab
+//	             stand-in for nixpkgs (testdata/lab-nixpkgs).
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 filepath.Join("testdata", "script"),
@@ -92,6 +93,11 @@ func setupScript(env *testscript.Env) error {
 	suffix := make([]byte, 3)
 	rand.Read(suffix)
 	env.Setenv("LABNAME", "s"+hex.EncodeToString(suffix))
+	standIn, err := filepath.Abs(filepath.Join("..", "..", "testdata", "lab-nixpkgs"))
+	if err != nil {
+		return err
+	}
+	env.Setenv("LABNIXPKGS", standIn)
 	labDir := filepath.Join(env.WorkDir, "lab")
 	env.Defer(func() {
 		if _, err := os.Stat(filepath.Join(labDir, lab.StateFile)); err == nil {

@@ -177,7 +177,11 @@ func Up(ctx context.Context, opts Options, r *runner.Runner, progress io.Writer)
 	if err := l.writeFiles(ctx, r); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(progress, "lab: making namespaces %s and %s..%s\n", l.Deployer.Namespace, l.Hosts[0].Namespace, l.Hosts[len(l.Hosts)-1].Namespace)
+	hostNS := l.Hosts[0].Namespace
+	if len(l.Hosts) > 1 {
+		hostNS += ".." + l.Hosts[len(l.Hosts)-1].Namespace
+	}
+	fmt.Fprintf(progress, "lab: making namespaces %s and %s\n", l.Deployer.Namespace, hostNS)
 	for _, argv := range l.netCommands() {
 		if _, err := r.Output(ctx, paths[argv[0]], argv[1:]...); err != nil {
 			return nil, fmt.Errorf("lab network: %w", err)
@@ -206,8 +210,16 @@ func Up(ctx context.Context, opts Options, r *runner.Runner, progress io.Writer)
 	if err := l.save(); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(progress, "lab: up in %.2fs: %d hosts, link %s\n", time.Since(start).Seconds(), len(l.Hosts), l.linkText())
+	fmt.Fprintf(progress, "lab: up in %.2fs: %s, link %s\n", time.Since(start).Seconds(), HostsText(len(l.Hosts)), l.linkText())
 	return l, nil
+}
+
+// HostsText says "1 host" or "N hosts".
+func HostsText(n int) string {
+	if n == 1 {
+		return "1 host"
+	}
+	return strconv.Itoa(n) + " hosts"
 }
 
 // linkText says how the lab's links are shaped at Up.
