@@ -144,7 +144,7 @@ func alive(pid int) bool {
 // removeFiles removes what Up wrote in the lab directory, and the
 // directory if nothing else is left in it.
 func (l *Lab) removeFiles() error {
-	for _, p := range []string{"hosts", "deployer", "nix-conf", "known_hosts", "ssh_config", "id_ed25519", "id_ed25519.pub", StateFile} {
+	for _, p := range []string{"hosts", "deployer", "net", "nix-conf", "known_hosts", "ssh_config", "id_ed25519", "id_ed25519.pub", StateFile} {
 		if err := os.RemoveAll(filepath.Join(l.Dir, p)); err != nil {
 			return fmt.Errorf("remove lab files: %w", err)
 		}

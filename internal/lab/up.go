@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/shoal-nix/shoal/internal/runner"
@@ -58,45 +59,128 @@ func newLab(opts Options) *Lab {
 	return l
 }
 
-// netCommands are the ip and tc commands that make the lab's network:
-// the deployer namespace with the bridge, and each host's namespace linked
-// to it, shaped as the lab says. With a delay, a host's link is a pair of
-// TAP devices that a relay joins; without, a veth pair.
-func (l *Lab) netCommands() [][]string {
+// netBatch is a batch of ip or tc commands run in one namespace ("" for
+// none) by one process (ip -batch, tc -batch): one process per namespace
+// rather than one per command keeps lab up quick.
+type netBatch struct {
+	tool  string // ip or tc
+	ns    string
+	lines [][]string
+}
+
+// argv runs the batch from file.
+func (b netBatch) argv(file string) []string {
+	if b.ns == "" {
+		return []string{b.tool, "-batch", file}
+	}
+	return []string{b.tool, "-n", b.ns, "-batch", file}
+}
+
+// text is the batch file.
+func (b netBatch) text() string {
+	var sb strings.Builder
+	for _, l := range b.lines {
+		sb.WriteString(strings.Join(l, " ") + "\n")
+	}
+	return sb.String()
+}
+
+// netBatches make the lab's network: the deployer namespace with the
+// bridge, and each host's namespace linked to it, shaped as the lab says.
+// With a delay, a host's link is a pair of TAP devices that a relay joins;
+// without, a veth pair.
+func (l *Lab) netBatches() []netBatch {
 	ctl := l.Deployer.Namespace
 	cidr := "/" + strconv.Itoa(prefixBits)
-	cmds := [][]string{
-		{"ip", "netns", "add", ctl},
-		{"ip", "-n", ctl, "link", "set", "lo", "up"},
-		{"ip", "-n", ctl, "link", "add", bridgeDev, "type", "bridge"},
-		{"ip", "-n", ctl, "addr", "add", l.Deployer.Address + cidr, "dev", bridgeDev},
-		{"ip", "-n", ctl, "link", "set", bridgeDev, "up"},
-	}
+	spaces := netBatch{tool: "ip", lines: [][]string{{"netns", "add", ctl}}}
+	deployer := netBatch{tool: "ip", ns: ctl, lines: [][]string{
+		{"link", "set", "lo", "up"},
+		{"link", "add", bridgeDev, "type", "bridge"},
+		{"addr", "add", l.Deployer.Address + cidr, "dev", bridgeDev},
+		{"link", "set", bridgeDev, "up"},
+	}}
+	deployerTC := netBatch{tool: "tc", ns: ctl}
+	var hosts, hostsTC []netBatch
 	for i, h := range l.Hosts {
 		dev := ctlDev(i + 1)
-		cmds = append(cmds,
-			[]string{"ip", "netns", "add", h.Namespace},
-			[]string{"ip", "-n", h.Namespace, "link", "set", "lo", "up"})
+		spaces.lines = append(spaces.lines, []string{"netns", "add", h.Namespace})
+		host := netBatch{tool: "ip", ns: h.Namespace, lines: [][]string{{"link", "set", "lo", "up"}}}
 		if l.Delay > 0 {
-			cmds = append(cmds,
-				[]string{"ip", "-n", ctl, "tuntap", "add", "dev", dev, "mode", "tap"},
-				[]string{"ip", "-n", h.Namespace, "tuntap", "add", "dev", hostDev, "mode", "tap"})
+			deployer.lines = append(deployer.lines, []string{"tuntap", "add", "dev", dev, "mode", "tap"})
+			host.lines = append(host.lines, []string{"tuntap", "add", "dev", hostDev, "mode", "tap"})
 		} else {
-			cmds = append(cmds,
-				[]string{"ip", "-n", ctl, "link", "add", dev, "type", "veth", "peer", "name", hostDev, "netns", h.Namespace})
+			deployer.lines = append(deployer.lines, []string{"link", "add", dev, "type", "veth", "peer", "name", hostDev, "netns", h.Namespace})
 		}
-		cmds = append(cmds,
-			[]string{"ip", "-n", ctl, "link", "set", dev, "master", bridgeDev, "up"},
-			[]string{"ip", "-n", h.Namespace, "addr", "add", h.Address + cidr, "dev", hostDev},
-			[]string{"ip", "-n", h.Namespace, "link", "set", hostDev, "up"})
+		deployer.lines = append(deployer.lines, []string{"link", "set", dev, "master", bridgeDev, "up"})
+		host.lines = append(host.lines,
+			[]string{"addr", "add", h.Address + cidr, "dev", hostDev},
+			[]string{"link", "set", hostDev, "up"})
+		hosts = append(hosts, host)
 		if h.Rate > 0 {
 			tbf := tbfArgs(h.Rate)
-			cmds = append(cmds,
-				append([]string{"tc", "-n", h.Namespace, "qdisc", "replace", "dev", hostDev, "root"}, tbf...),
-				append([]string{"tc", "-n", ctl, "qdisc", "replace", "dev", dev, "root"}, tbf...))
+			deployerTC.lines = append(deployerTC.lines, append([]string{"qdisc", "replace", "dev", dev, "root"}, tbf...))
+			hostsTC = append(hostsTC, netBatch{tool: "tc", ns: h.Namespace, lines: [][]string{append([]string{"qdisc", "replace", "dev", hostDev, "root"}, tbf...)}})
+		}
+	}
+	batches := append([]netBatch{spaces, deployer}, hosts...)
+	if len(deployerTC.lines) > 0 {
+		batches = append(batches, deployerTC)
+	}
+	return append(batches, hostsTC...)
+}
+
+// netCommands are the commands of the batches, one by one, as a user
+// would type them.
+func (l *Lab) netCommands() [][]string {
+	var cmds [][]string
+	for _, b := range l.netBatches() {
+		for _, line := range b.lines {
+			cmd := []string{b.tool}
+			if b.ns != "" {
+				cmd = append(cmd, "-n", b.ns)
+			}
+			cmds = append(cmds, append(cmd, line...))
 		}
 	}
 	return cmds
+}
+
+// makeNetwork runs the network batches, each from a file in DIR/net.
+func (l *Lab) makeNetwork(ctx context.Context, r *runner.Runner, paths map[string]string) error {
+	dir := filepath.Join(l.Dir, "net")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("lab network: %w", err)
+	}
+	for i, b := range l.netBatches() {
+		name := b.ns
+		if name == "" {
+			name = "netns"
+		}
+		file := filepath.Join(dir, fmt.Sprintf("%02d-%s.%s", i+1, name, b.tool))
+		if err := os.WriteFile(file, []byte(b.text()), 0o644); err != nil {
+			return fmt.Errorf("lab network: %w", err)
+		}
+		argv := b.argv(file)
+		if _, err := r.Output(ctx, paths[argv[0]], argv[1:]...); err != nil {
+			return fmt.Errorf("lab network (%s): %w", file, err)
+		}
+	}
+	return nil
+}
+
+// eachHost runs f for every host at once and returns the first error.
+func (l *Lab) eachHost(f func(i int) error) error {
+	errs := make([]error, len(l.Hosts))
+	var wg sync.WaitGroup
+	for i := range l.Hosts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = f(i)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // hostBootArgv starts a host's sshd in a mount and UTS namespace of its
@@ -182,10 +266,8 @@ func Up(ctx context.Context, opts Options, r *runner.Runner, progress io.Writer)
 		hostNS += ".." + l.Hosts[len(l.Hosts)-1].Namespace
 	}
 	fmt.Fprintf(progress, "lab: making namespaces %s and %s\n", l.Deployer.Namespace, hostNS)
-	for _, argv := range l.netCommands() {
-		if _, err := r.Output(ctx, paths[argv[0]], argv[1:]...); err != nil {
-			return nil, fmt.Errorf("lab network: %w", err)
-		}
+	if err := l.makeNetwork(ctx, r, paths); err != nil {
+		return nil, err
 	}
 	if l.Delay > 0 {
 		fmt.Fprintf(progress, "lab: starting link relays (%s each way)\n", time.Duration(l.Delay))
@@ -193,17 +275,24 @@ func Up(ctx context.Context, opts Options, r *runner.Runner, progress io.Writer)
 			return nil, err
 		}
 	}
-	for _, h := range l.Hosts {
+	err = l.eachHost(func(i int) error {
+		h := l.Hosts[i]
 		argv := hostBootArgv(h, paths["sshd"])
 		if _, err := r.Output(ctx, paths["ip"], argv[1:]...); err != nil {
-			return nil, fmt.Errorf("start sshd on %s: %w (log: %s)", h.Name, err, filepath.Join(h.run(), "sshd.log"))
+			return fmt.Errorf("start sshd on %s: %w (log: %s)", h.Name, err, filepath.Join(h.run(), "sshd.log"))
 		}
 		// sshd's daemon writes its pid file just after the command returns.
 		pidFile := filepath.Join(h.run(), filepath.Base(hostSshdPidFile))
 		ino := nsInode(h.Namespace)
 		if !waitFor(5*time.Second, func() bool { pid := readPID(pidFile); return pid > 0 && inNamespace(pid, ino) }) {
-			return nil, fmt.Errorf("sshd on %s did not start (log: %s)", h.Name, filepath.Join(h.run(), "sshd.log"))
+			return fmt.Errorf("sshd on %s did not start (log: %s)", h.Name, filepath.Join(h.run(), "sshd.log"))
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range l.Hosts {
 		fmt.Fprintf(progress, "lab: %s %s sshd up, store %s\n", h.Name, h.Address, h.Store())
 	}
 	l.Ready = true
@@ -286,7 +375,7 @@ func (l *Lab) writeFiles(ctx context.Context, r *runner.Runner) error {
 	if err != nil {
 		return fmt.Errorf("deployer key: %w", err)
 	}
-	for i := range l.Hosts {
+	err = l.eachHost(func(i int) error {
 		h := &l.Hosts[i]
 		for _, d := range []string{h.Store(), filepath.Join(h.etcSSH(), "authorized_keys"), filepath.Join(h.etcSSH(), "nix"), filepath.Join(h.run(), "sshd")} {
 			if err := os.MkdirAll(d, 0o755); err != nil {
@@ -322,6 +411,10 @@ func (l *Lab) writeFiles(ctx context.Context, r *runner.Runner) error {
 				return fmt.Errorf("files of %s: %w", h.Name, err)
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	cfg := sshConfig(l)
 	for _, f := range []struct{ path, data string }{
