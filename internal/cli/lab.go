@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -21,12 +23,16 @@ type labOptions struct {
 	name string
 }
 
-func (o *labOptions) AddFlags(cmd *cobra.Command) {
-	def := os.Getenv("SHOAL_LAB_DIR")
-	if def == "" {
-		def = "/var/tmp/shoal-lab"
+// defaultLabDir is SHOAL_LAB_DIR, or /var/tmp/shoal-lab.
+func defaultLabDir() string {
+	if d := os.Getenv("SHOAL_LAB_DIR"); d != "" {
+		return d
 	}
-	cmd.PersistentFlags().StringVar(&o.dir, "dir", def, "lab directory: state, keys, configs and the Nix stores (default from SHOAL_LAB_DIR)")
+	return "/var/tmp/shoal-lab"
+}
+
+func (o *labOptions) AddFlags(cmd *cobra.Command) {
+	cmd.PersistentFlags().StringVar(&o.dir, "dir", defaultLabDir(), "lab directory: state, keys, configs and the Nix stores (default from SHOAL_LAB_DIR)")
 	cmd.PersistentFlags().StringVar(&o.name, "name", lab.DefaultName, "lab name: the prefix of its network namespaces")
 }
 
@@ -105,6 +111,9 @@ func runLabUp(ctx context.Context, g *globals, lo labOptions, o labUpOptions) er
 	if err := opts.Validate(); err != nil {
 		return usageError("%v", err)
 	}
+	// Ctrl-C stops lab up, which then tears down what it made.
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	l, err := lab.Up(ctx, opts, g.labRunner(), g.stderr)
 	if err != nil {
 		return err
@@ -122,7 +131,7 @@ Try it (the deployer side has its own Nix store; ssh h1 checks host keys strictl
   shoal lab status
   shoal lab down
 `, l.Hosts[0].Dir)
-	if lo.dir != "/var/tmp/shoal-lab" {
+	if lo.dir != defaultLabDir() {
 		fmt.Fprintf(g.stdout, "(give --dir %s to each command, or set SHOAL_LAB_DIR)\n", l.Dir)
 	}
 	return nil

@@ -264,6 +264,17 @@ func TestCheckFree(t *testing.T) {
 	if err := checkFree(Options{Dir: filepath.Join(dir, "new"), Name: "nosuchlab"}); err != nil {
 		t.Errorf("checkFree of a new directory = %v", err)
 	}
+	open := filepath.Join(t.TempDir(), "open")
+	os.Mkdir(open, 0o777)
+	os.Chmod(open, 0o777)
+	if err := checkFree(Options{Dir: open, Name: "nosuchlab"}); err == nil || !strings.Contains(err.Error(), "only root can write") {
+		t.Errorf("checkFree of a world-writable directory = %v", err)
+	}
+	link := filepath.Join(t.TempDir(), "link")
+	os.Symlink(t.TempDir(), link)
+	if err := checkFree(Options{Dir: link, Name: "nosuchlab"}); err == nil || !strings.Contains(err.Error(), "must be a directory") {
+		t.Errorf("checkFree of a symlink = %v", err)
+	}
 }
 
 func TestRemoveFilesKeepsOthers(t *testing.T) {

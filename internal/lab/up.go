@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/shoal-nix/shoal/internal/runner"
@@ -168,7 +169,8 @@ func (l *Lab) makeNetwork(ctx context.Context, r *runner.Runner, paths map[strin
 	return nil
 }
 
-// eachHost runs f for every host at once and returns the first error.
+// eachHost runs f for every host at once and returns the error of the
+// first host that failed.
 func (l *Lab) eachHost(f func(i int) error) error {
 	errs := make([]error, len(l.Hosts))
 	var wg sync.WaitGroup
@@ -180,7 +182,12 @@ func (l *Lab) eachHost(f func(i int) error) error {
 		}()
 	}
 	wg.Wait()
-	return errors.Join(errs...)
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // hostBootArgv starts a host's sshd in a mount and UTS namespace of its
@@ -249,6 +256,9 @@ func Up(ctx context.Context, opts Options, r *runner.Runner, progress io.Writer)
 			return
 		}
 		fmt.Fprintf(progress, "lab: up failed; tearing down what was made\n")
+		if ctx.Err() != nil {
+			err = fmt.Errorf("lab up interrupted: %w", ctx.Err())
+		}
 		if derr := Down(context.WithoutCancel(ctx), l.Dir, l.Name, r, io.Discard); derr != nil {
 			err = fmt.Errorf("%w (and tearing down: %v)", err, derr)
 		}
@@ -334,6 +344,14 @@ func checkFree(opts Options) error {
 	if _, err := os.Stat(filepath.Join(opts.Dir, StateFile)); err == nil {
 		return fmt.Errorf("a lab is already up in %s (or was left half up): run shoal lab down --dir %s first", opts.Dir, opts.Dir)
 	}
+	// The lab writes keys and configurations that root's sshd reads: a
+	// directory someone else could write to would let them swap those.
+	if fi, err := os.Lstat(opts.Dir); err == nil {
+		st, ok := fi.Sys().(*syscall.Stat_t)
+		if !fi.IsDir() || !ok || st.Uid != 0 || fi.Mode().Perm()&0o022 != 0 {
+			return fmt.Errorf("lab directory %s must be a directory of root's that only root can write (it is %s, owner %d); give another --dir", opts.Dir, fi.Mode(), ownerOf(fi))
+		}
+	}
 	entries, err := os.ReadDir(opts.Dir)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("lab directory: %w", err)
@@ -345,6 +363,13 @@ func checkFree(opts Options) error {
 		return fmt.Errorf("namespaces of a lab called %s exist already (%s): run shoal lab down --name %s, or give another --name", opts.Name, strings.Join(ns, ", "), opts.Name)
 	}
 	return nil
+}
+
+func ownerOf(fi fs.FileInfo) int {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return int(st.Uid)
+	}
+	return -1
 }
 
 // ensureMountPoint creates an empty directory for the lab's mounts when
