@@ -6,7 +6,8 @@
 # `ssh h1 true` plain and through a ControlMaster, and `nix copy` of a 1 MiB
 # and a 50 MiB store path from the deployer side to a host's empty store.
 # Each figure is the wall time of the whole command, `shoal lab exec`
-# included (~40 ms). One run each: expect noise on a shared machine.
+# included (printed alone too). One run each: expect noise on a shared
+# machine.
 #
 # Usage: sudo scripts/bench-lab.sh
 set -euo pipefail
@@ -39,6 +40,7 @@ for shape in "" "--rate 100mbit" "--rate 100mbit --delay 25ms"; do
 	# shellcheck disable=SC2086
 	"$shoal" lab up --name "$name" --hosts 3 $shape >/dev/null 2>&1
 	echo "link: ${shape:-unshaped}"
+	echo "  lab exec -- true (the wrapper alone): $(secs "$shoal" lab exec -- true) s"
 	echo "  ssh h1 true: $(secs "$shoal" lab exec -- ssh h1 true) s"
 	cm=(-o ControlPath="$tmp/cm-%h" -o ControlMaster=auto -o ControlPersist=60)
 	"$shoal" lab exec -- ssh "${cm[@]}" h1 true
