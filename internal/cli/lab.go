@@ -144,10 +144,15 @@ func newLabDownCommand(g *globals, lo *labOptions) *cobra.Command {
 		Long: `Down ends the processes in the lab's namespaces (and only those), deletes
 the namespaces and removes the files lab up wrote. It also clears what a
 failed or interrupted lab up left. Tearing down a lab that is not there
-is not an error.`,
+is not an error. --name also removes namespaces of a lab by that name
+that have no record (after lab.json was lost).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runLabDown(cmd.Context(), g, *lo)
+			o := *lo
+			if !cmd.Flags().Changed("name") {
+				o.name = "" // only what the record in --dir names
+			}
+			return runLabDown(cmd.Context(), g, o)
 		},
 	}
 }

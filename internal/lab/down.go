@@ -36,11 +36,13 @@ func labNamespaces(name string) []string {
 	return out
 }
 
-// Down tears down the lab recorded in dir, and any namespaces left by a
-// lab called name (the recorded name, if there is a record). It ends the
-// processes in the lab's namespaces, deletes the namespaces, and removes
-// the files Up wrote; files someone else put in dir are left. Down is
-// idempotent: tearing down what is not there is not an error.
+// Down tears down the lab recorded in dir. Given a name, it also tears
+// down any namespaces of a lab by that name that the record lacks (left by
+// an interrupted Up, or with no record at all); without one it touches
+// only what the record names, so that a wrong dir cannot end another lab.
+// It ends the processes in the lab's namespaces, deletes the namespaces,
+// and removes the files Up wrote; files someone else put in dir are left.
+// Down is idempotent: tearing down what is not there is not an error.
 func Down(ctx context.Context, dir, name string, r *runner.Runner, progress io.Writer) error {
 	l, err := Load(dir)
 	if err != nil && !errors.Is(err, ErrNoLab) {
@@ -54,12 +56,11 @@ func Down(ctx context.Context, dir, name string, r *runner.Runner, progress io.W
 		}
 		namespaces = append(namespaces, l.Deployer.Namespace)
 	}
-	if name == "" {
-		name = DefaultName
-	}
-	for _, ns := range labNamespaces(name) {
-		if !slices.Contains(namespaces, ns) {
-			namespaces = append(namespaces, ns)
+	if name != "" {
+		for _, ns := range labNamespaces(name) {
+			if !slices.Contains(namespaces, ns) {
+				namespaces = append(namespaces, ns)
+			}
 		}
 	}
 	var existing []string
@@ -69,7 +70,13 @@ func Down(ctx context.Context, dir, name string, r *runner.Runner, progress io.W
 		}
 	}
 	if l == nil && len(existing) == 0 {
-		fmt.Fprintf(progress, "lab: nothing to tear down (no lab in %s, no namespaces %s-*)\n", dir, name)
+		msg := "lab: nothing to tear down: no lab in " + dir
+		if name != "" {
+			msg += ", no namespaces " + name + "-*"
+		} else if ns := labNamespaces(DefaultName); len(ns) > 0 {
+			msg += fmt.Sprintf(" (namespaces of a lab called %s exist: give its --dir, or --name %s to remove them)", DefaultName, DefaultName)
+		}
+		fmt.Fprintln(progress, msg)
 		return nil
 	}
 	ended, err := endProcesses(ctx, r, existing)

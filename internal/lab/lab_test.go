@@ -281,6 +281,14 @@ func TestUpFailureTearsDown(t *testing.T) {
 	if !l.Status().Healthy() {
 		t.Errorf("the refused Up hurt the live lab: %+v", l.Status())
 	}
+	// Down of a directory with no lab, and no name, touches no lab.
+	var progress bytes.Buffer
+	if err := Down(context.Background(), t.TempDir(), "", &runner.Runner{}, &progress); err != nil || !strings.Contains(progress.String(), "nothing to tear down") {
+		t.Errorf("Down of an empty directory = %v, %s", err, progress.String())
+	}
+	if !l.Status().Healthy() {
+		t.Errorf("Down of another directory hurt the live lab: %+v", l.Status())
+	}
 
 	// A relay that cannot start makes Up fail after the namespaces exist.
 	suffix := make([]byte, 3)
