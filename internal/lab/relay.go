@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"runtime"
 	"time"
@@ -49,6 +50,7 @@ func relay(dev, netns, hostDev string, delay time.Duration, ready string) error 
 	}
 	b, err := openTAPIn(netns, hostDev)
 	if err != nil {
+		unix.Close(a)
 		return err
 	}
 	if ready != "" {
@@ -90,8 +92,11 @@ func pass(src, dst int, delay time.Duration) error {
 		if errors.Is(err, unix.EINTR) || errors.Is(err, unix.EAGAIN) {
 			continue
 		}
-		if err != nil {
+		if err != nil || n == 0 {
 			close(q)
+			if err == nil {
+				err = io.EOF
+			}
 			return fmt.Errorf("read: %w", err)
 		}
 		f := frame{due: time.Now().Add(delay), data: append([]byte(nil), buf[:n]...)}
@@ -103,8 +108,12 @@ func pass(src, dst int, delay time.Duration) error {
 }
 
 // openTAP attaches to the existing TAP device name in the calling
-// thread's network namespace.
+// thread's network namespace. It never makes one: TUNSETIFF would create a
+// missing device, in whatever namespace the relay was started.
 func openTAP(name string) (int, error) {
+	if _, err := net.InterfaceByName(name); err != nil {
+		return -1, fmt.Errorf("TAP device %s: %w", name, err)
+	}
 	fd, err := unix.Open("/dev/net/tun", unix.O_RDWR|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return -1, fmt.Errorf("open /dev/net/tun: %w", err)
