@@ -10,14 +10,19 @@
 // sshd_config, started in its own mount and UTS namespace where /nix,
 // /etc/ssh, /run and /root are bind-mounted from the host's directory in the
 // lab directory: every host has its own Nix store and root's home of its
-// own, and the system's /usr/bin/nix* programs work on the host's store. The deployer side has a Nix store of its own too, and
-// commands run there through Lab.DeployerArgv (shoal lab exec).
+// own, and the system's /usr/bin/nix* programs work on the host's store.
+// The deployer side has a Nix store of its own too, and commands run there
+// through Lab.DeployerArgv (shoal lab exec). The lab makes an empty /nix as
+// a mount point if the machine has none, and nothing else outside its
+// directory and namespaces.
 //
 // The lab writes a deployer SSH key, a known_hosts file with every host's
 // key and an ssh_config, so that strict host key checking works. Each host's
 // link can be shaped: a bandwidth with the kernel's tbf qdisc on both ends,
 // and a one-way delay in each direction with a user-space relay (RelayMain)
-// between two TAP devices, because the kernel may lack netem.
+// between two TAP devices, because the kernel may lack netem. While the lab
+// runs, one host's link can change on its own: SetRate, and SetLinkUp to
+// pull it out (frames are lost, as with a pulled cable) and plug it back in.
 //
 // Up records the lab in DIR/lab.json, so that Down and Status work from a
 // new process. Down is idempotent: it ends only the processes inside the
