@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/signal"
 	"syscall"
 	"time"
 
@@ -111,9 +110,7 @@ func runLabUp(ctx context.Context, g *globals, lo labOptions, o labUpOptions) er
 	if err := opts.Validate(); err != nil {
 		return usageError("%v", err)
 	}
-	// Ctrl-C stops lab up, which then tears down what it made.
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	// Ctrl-C cancels ctx: lab up stops and tears down what it made.
 	l, err := lab.Up(ctx, opts, g.labRunner(), g.stderr)
 	if err != nil {
 		return err
@@ -262,12 +259,18 @@ func runLabExec(ctx context.Context, g *globals, lo labOptions, args []string) e
 		return err
 	}
 	argv := l.DeployerArgv(args...)
+	r := &runner.Runner{Env: l.DeployerEnv()}
 	if tw := g.traceWriter(); tw != nil {
-		fmt.Fprintf(tw, "+ %s\n", runner.Quote(append(l.DeployerEnv(), argv...)))
+		fmt.Fprintf(tw, "+ %s\n", r.Line(argv))
 	}
+	// The command stays in the terminal's process group, so that it gets
+	// Ctrl-C itself, as when run without shoal; if shoal is stopped
+	// otherwise, the command gets SIGTERM.
 	c := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	c.Env = append(os.Environ(), l.DeployerEnv()...)
+	c.Env = append(os.Environ(), r.Env...)
 	c.Stdin, c.Stdout, c.Stderr = g.stdin, g.stdout, g.stderr
+	c.Cancel = func() error { return c.Process.Signal(syscall.SIGTERM) }
+	c.WaitDelay = 3 * time.Second
 	err = c.Run()
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {

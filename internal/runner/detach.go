@@ -15,10 +15,11 @@ import (
 // logPath. It returns the process id. Use it for processes that must
 // outlive shoal, such as the lab's link relays.
 func (r *Runner) Detach(ctx context.Context, logPath, name string, args ...string) (int, error) {
-	line := Quote(append([]string{name}, args...))
+	argv := append([]string{name}, args...)
+	line := Quote(argv)
 	if r.Trace != nil {
 		r.mu.Lock()
-		fmt.Fprintf(r.Trace, "+ %s 2>>%s &\n", line, Quote([]string{logPath}))
+		fmt.Fprintf(r.Trace, "+ %s 2>>%s &\n", r.Line(argv), quoteWord(logPath))
 		r.mu.Unlock()
 	}
 	if err := ctx.Err(); err != nil {
@@ -30,6 +31,7 @@ func (r *Runner) Detach(ctx context.Context, logPath, name string, args ...strin
 	}
 	defer log.Close()
 	cmd := exec.Command(name, args...)
+	cmd.Dir = r.Dir
 	if len(r.Env) > 0 {
 		cmd.Env = append(cmd.Environ(), r.Env...)
 	}
@@ -37,7 +39,7 @@ func (r *Runner) Detach(ctx context.Context, logPath, name string, args ...strin
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
 		if errors.Is(err, exec.ErrNotFound) {
-			return 0, fmt.Errorf("%s is not installed (not found on PATH)", name)
+			return 0, &NotFoundError{Name: name, Err: err}
 		}
 		return 0, fmt.Errorf("%s: %w", line, err)
 	}
