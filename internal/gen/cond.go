@@ -1,108 +1,111 @@
 package gen
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/shoal-nix/shoal/internal/catalog"
 	"github.com/shoal-nix/shoal/internal/nixlit"
 )
 
-// The let-bound names every generated module that tests conditions uses.
-const (
-	featuresVar = "f"  // config.shoal.features
-	hardwareVar = "hw" // config.shoal.hardware
-)
-
-// condition renders a catalog condition as a Nix boolean expression over
-// f (config.shoal.features) and hw (config.shoal.hardware). A clause on a
-// feature the fleet does not use can never hold: it renders as false.
-func (g *generator) condition(c catalog.Condition) string {
+// condition is a catalog condition as a Nix boolean expression over f
+// (config.shoal.features) and hw (config.shoal.hardware). A clause on a
+// feature the fleet does not use can never hold: it is false.
+func (g *generator) condition(c catalog.Condition) nixlit.Node {
 	if len(c) == 0 {
-		return "true"
+		return nixlit.Bool(true)
 	}
-	parts := make([]string, 0, len(c))
+	parts := make([]nixlit.Node, 0, len(c))
 	for _, cl := range c {
 		parts = append(parts, g.clause(cl))
 	}
-	return strings.Join(parts, " && ")
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	return &nixlit.Op{Op: "&&", Args: parts}
 }
 
-func (g *generator) clause(cl catalog.Clause) string {
+func (g *generator) clause(cl catalog.Clause) nixlit.Node {
 	if fact, ok := strings.CutPrefix(cl.Key, "hardware."); ok {
 		return hardwareTest(fact, cl.Values)
 	}
 	feature, setting, _ := strings.Cut(cl.Key, ".")
 	def := g.cat.Features[feature]
 	if !g.used[feature] || def == nil || def.Setting(setting) == nil {
-		return "false"
+		return nixlit.Bool(false)
 	}
-	ref := featuresVar + "." + nixlit.AttrPath(feature, setting)
+	ref := sel(featuresVar, feature, setting)
 	isList := def.Setting(setting).Type.Kind == catalog.KindList
-	tests := make([]string, 0, len(cl.Values))
+	tests := make([]nixlit.Node, 0, len(cl.Values))
 	for _, v := range cl.Values {
 		tests = append(tests, valueTest(ref, v, isList))
 	}
-	return "(" + featuresVar + "." + nixlit.AttrPath(feature, "enable") + " && " + orJoin(tests) + ")"
+	return &nixlit.Paren{X: nixlit.Binary(sel(featuresVar, feature, "enable"), "&&", orJoin(tests))}
 }
 
 // orJoin joins tests with ||; no test at all (a local feature's condition
 // key given an empty list) never holds.
-func orJoin(tests []string) string {
+func orJoin(tests []nixlit.Node) nixlit.Node {
 	switch len(tests) {
 	case 0:
-		return "false"
+		return nixlit.Bool(false)
 	case 1:
 		return tests[0]
 	}
-	return "(" + strings.Join(tests, " || ") + ")"
+	return &nixlit.Paren{X: &nixlit.Op{Op: "||", Args: tests}}
 }
 
 // valueTest tests ref against one condition value.
-func valueTest(ref string, v any, isList bool) string {
+func valueTest(ref nixlit.Node, v any, isList bool) nixlit.Node {
 	if r, ok := v.(catalog.Range); ok {
-		var t []string
+		var t []nixlit.Node
 		if r.Min != nil {
-			t = append(t, fmt.Sprintf("%s >= %s", ref, lit(*r.Min)))
+			t = append(t, nixlit.Binary(ref, ">=", lit(*r.Min)))
 		}
 		if r.Max != nil {
-			t = append(t, fmt.Sprintf("%s <= %s", ref, lit(*r.Max)))
+			t = append(t, nixlit.Binary(ref, "<=", lit(*r.Max)))
 		}
 		if len(t) == 0 {
-			return "true"
+			return nixlit.Bool(true)
 		}
-		return "(" + strings.Join(t, " && ") + ")"
+		return &nixlit.Paren{X: &nixlit.Op{Op: "&&", Args: t}}
 	}
 	if isList {
-		return "builtins.elem " + lit(v) + " " + ref
+		return call(sel("builtins", "elem"), lit(v), ref)
 	}
 	if b, ok := v.(bool); ok { // not ref == true, which statix flags
 		if b {
 			return ref
 		}
-		return "!" + ref
+		return &nixlit.Not{X: ref}
 	}
-	return ref + " == " + lit(v)
+	return nixlit.Binary(ref, "==", lit(v))
 }
 
 // hardwareTest tests a hardware fact against values; an unknown fact
 // (null) never matches.
-func hardwareTest(fact string, values []any) string {
-	var ref string
+func hardwareTest(fact string, values []any) nixlit.Node {
+	var ref nixlit.Node
 	isList := false
+	orElse := func(fact string, unknown int64, known nixlit.Node) nixlit.Node {
+		return &nixlit.Paren{X: &nixlit.If{
+			Cond: nixlit.Binary(sel(hardwareVar, fact), "==", nixlit.Null()),
+			Then: nixlit.Int(unknown),
+			Else: known,
+		}}
+	}
 	switch fact {
 	case "gpu":
-		ref, isList = hardwareVar+".gpu", true
+		ref, isList = sel(hardwareVar, "gpu"), true
 	case "memory_gib":
-		ref = "(if " + hardwareVar + ".memory == null then -1 else " + hardwareVar + ".memory / 1073741824)"
+		ref = orElse("memory", -1, nixlit.Binary(sel(hardwareVar, "memory"), "/", nixlit.Int(1073741824)))
 	case "cores":
-		ref = "(if " + hardwareVar + ".cores == null then 0 else " + hardwareVar + ".cores)"
+		ref = orElse("cores", 0, sel(hardwareVar, "cores"))
 	case "cpu", "form", "system":
-		ref = hardwareVar + "." + fact
+		ref = sel(hardwareVar, fact)
 	default:
-		return "false"
+		return nixlit.Bool(false)
 	}
-	tests := make([]string, 0, len(values))
+	tests := make([]nixlit.Node, 0, len(values))
 	for _, v := range values {
 		tests = append(tests, valueTest(ref, v, isList))
 	}

@@ -24,24 +24,23 @@ func (g *generator) featureModules() error {
 
 func (g *generator) featureModule(f *catalog.Feature) error {
 	file := layout.Feature(f.Name)
-	body := &nixw{indent: 3}
-	var blocks []string
+	var b nodes
+	var blocks []nixlit.Node
 
 	// The unconditional block: options, packages and ports.
-	main := &nixw{indent: 1}
-	var mainAttrs attrs
-	for _, b := range f.NixOS {
-		if len(b.When) == 0 {
-			g.optionLines(main, &mainAttrs, f, b.Options)
+	var main []nixlit.Binding
+	for _, blk := range f.NixOS {
+		if len(blk.When) == 0 {
+			main = append(main, g.optionBindings(&b, f, blk.Options)...)
 		}
 	}
 	// What shoal adds from packages and ports. When the feature's own
 	// options set one of these options or a set holding it, Nix would see
 	// an attribute defined twice: they go in a block of their own, which
 	// the module system merges.
-	var added attrs
-	if pk := g.packageList(f); pk != "" {
-		added.add([]string{"environment", "systemPackages"}, pk, "")
+	var added []nixlit.Binding
+	if pk := g.packageList(&b, f); pk != nil {
+		added = append(added, bind(pk, "environment", "systemPackages"))
 	}
 	for _, proto := range []string{"tcp", "udp"} {
 		var ports []any
@@ -50,105 +49,75 @@ func (g *generator) featureModule(f *catalog.Feature) error {
 				continue
 			}
 			if p.Setting != "" {
-				ports = append(ports, nixlit.Expr("cfg."+nixlit.AttrName(p.Setting)))
+				ports = append(ports, sel("cfg", p.Setting))
 			} else {
 				ports = append(ports, p.Port)
 			}
 		}
 		if len(ports) > 0 {
-			added.addValue(main, []string{"networking", "firewall", "allowed" + strings.ToUpper(proto) + "Ports"}, ports, "")
+			added = append(added, bind(b.data(ports), "networking", "firewall", "allowed"+strings.ToUpper(proto)+"Ports"))
 		}
 	}
-	separate := mainAttrs.overlaps(added)
+	separate := nixlit.Overlap(main, added)
 	if !separate {
-		mainAttrs = append(mainAttrs, added...)
+		main = append(main, added...)
 	}
-	mainAttrs.write(main)
-	if main.b.Len() > 0 || main.err != nil {
-		if main.err != nil {
-			return fmt.Errorf("generate %s: %w", file, main.err)
-		}
-		blocks = append(blocks, "{\n"+main.b.String()+"}")
+	if len(main) > 0 {
+		blocks = append(blocks, set(nixlit.Group(main)...))
 	}
 	if separate {
-		own := &nixw{indent: 1}
-		added.write(own)
-		blocks = append(blocks, "{\n"+own.b.String()+"}")
+		blocks = append(blocks, set(nixlit.Group(added)...))
 	}
-	for _, b := range f.NixOS {
-		if len(b.When) == 0 {
+	for _, blk := range f.NixOS {
+		if len(blk.When) == 0 {
 			continue
 		}
-		inner := &nixw{indent: 1}
-		var innerAttrs attrs
-		g.optionLines(inner, &innerAttrs, f, b.Options)
-		innerAttrs.write(inner)
-		if inner.err != nil {
-			return fmt.Errorf("generate %s: %w", file, inner.err)
+		inner := set(nixlit.Group(g.optionBindings(&b, f, blk.Options))...)
+		cond := g.condition(blk.When)
+		if len(blk.When) > 1 || strings.HasPrefix(blk.When[0].Key, "hardware.") {
+			cond = &nixlit.Paren{X: cond}
 		}
-		cond := g.condition(b.When)
-		if len(b.When) > 1 || strings.HasPrefix(b.When[0].Key, "hardware.") {
-			cond = "(" + cond + ")"
-		}
-		// A local feature's condition keys are free text: keep the comment on its line.
-		blocks = append(blocks, "# when "+noBreak.Replace(b.When.String())+"\n(lib.mkIf "+cond+" {\n"+inner.b.String()+"})")
+		blocks = append(blocks, &nixlit.Comment{Lines: []string{"when " + blk.When.String()}, X: nixlit.MkIf(cond, inner)})
 	}
+	at := ""
 	if f.Module != "" {
-		blocks = append(blocks, "# what typed settings cannot say, from module.nix\n(import "+rel(file, g.rawModulePath(f))+" args)")
+		at = "args"
+		blocks = append(blocks, &nixlit.Comment{
+			Lines: []string{"what typed settings cannot say, from module.nix"},
+			X:     importOf(rel(file, g.rawModulePath(f)), sel("args")),
+		})
 		if !f.Local {
 			p := g.rawModulePath(f)
 			g.files[p] = File{Path: p, Data: []byte(Header + "\n" + f.Module), Origin: featureOrigin(f)}
 		}
 	}
-	for _, b := range blocks {
-		body.line(b)
-	}
-	text := body.b.String()
 
-	w := newFile(fmt.Sprintf("Feature %s: %s.", f.Name, firstLine(f.Description)))
-	if f.Lifecycle != catalog.Stable {
-		w.comment("Lifecycle: " + f.Lifecycle + replacement(f))
-	}
-	args := []string{"config", "lib"}
-	if refersTo(text, "pkgs") || refersTo(text, "common") {
-		args = append(args, "pkgs")
-	}
-	head := "{ " + strings.Join(args, ", ") + ", ... }"
-	if f.Module != "" {
-		head += "@args"
-	}
-	w.line(head + ":")
-	w.open("let")
-	w.line("cfg = config.shoal.features.", nixlit.AttrName(f.Name), ";")
-	if refersTo(text, featuresVar) {
-		w.line(featuresVar, " = config.shoal.features;")
-	}
-	if refersTo(text, hardwareVar) {
-		w.line(hardwareVar, " = config.shoal.hardware;")
-	}
-	if refersTo(text, "common") {
-		w.line("common = import ", rel(file, layout.Packages), " pkgs;")
-	}
-	w.close("in")
-	w.open("{")
+	enable := sel("cfg", "enable")
+	var config nixlit.Node
 	switch {
 	case len(blocks) == 0:
-		w.line("config = lib.mkIf cfg.enable { };")
-	case len(blocks) == 1 && strings.HasPrefix(blocks[0], "{\n"):
-		// One plain block needs no lib.mkMerge.
-		w.b.WriteString(strings.Repeat("  ", w.indent) + "config = lib.mkIf cfg.enable ")
-		inner := &nixw{indent: w.indent}
-		inner.line(blocks[0])
-		w.b.WriteString(strings.TrimLeft(strings.TrimSuffix(inner.b.String(), "\n"), " ") + ";\n")
+		config = nixlit.MkIf(enable, set())
+	case len(blocks) == 1 && isSet(blocks[0]):
+		config = nixlit.MkIf(enable, blocks[0]) // one plain block needs no lib.mkMerge
 	default:
-		w.open("config = lib.mkIf cfg.enable (")
-		w.open("lib.mkMerge [")
-		w.b.WriteString(text)
-		w.close("]")
-		w.close(");")
+		config = nixlit.MkIf(enable, nixlit.MkMerge(blocks...))
 	}
-	w.close("}")
-	return g.put(file, w, featureOrigin(f))
+	body := set(bind(config, "config"))
+	lets := append([]nixlit.Binding{bind(sel("config", "shoal", "features", f.Name), "cfg")},
+		usedLets(body, featuresLet, hardwareLet,
+			bind(importOf(rel(file, layout.Packages), sel("pkgs")), "common"))...)
+
+	comments := []string{fmt.Sprintf("Feature %s: %s.", f.Name, firstLine(f.Description))}
+	if f.Lifecycle != catalog.Stable {
+		comments = append(comments, "Lifecycle: "+f.Lifecycle+replacement(f))
+	}
+	module := nixlit.Func(at, &nixlit.Let{Bindings: lets, Body: body})
+	return g.write(file, nixFile(module, comments...), featureOrigin(f), b.err)
+}
+
+func isSet(n nixlit.Node) bool {
+	_, ok := n.(*nixlit.Set)
+	return ok
 }
 
 func replacement(f *catalog.Feature) string {
@@ -169,46 +138,50 @@ func (g *generator) rawModulePath(f *catalog.Feature) string {
 }
 
 // packageList is the Nix list of a feature's packages: its collections
-// from modules/packages/common.nix, then single packages.
-func (g *generator) packageList(f *catalog.Feature) string {
-	var parts []string
+// from modules/packages/common.nix, then single packages; nil if none.
+func (g *generator) packageList(b *nodes, f *catalog.Feature) nixlit.Node {
+	var parts []nixlit.Node
 	for _, c := range f.Collections {
-		parts = append(parts, "common."+nixlit.AttrName(c.Value))
+		parts = append(parts, sel("common", c.Value))
 	}
 	if len(f.Packages) > 0 {
 		pkgs := make([]any, len(f.Packages))
 		for i, p := range f.Packages {
 			pkgs[i] = pkgExpr(p.Value)
 		}
-		s, _ := nixlit.Value(pkgs)
-		parts = append(parts, s)
+		parts = append(parts, b.data(pkgs))
 	}
-	return strings.Join(parts, " ++ ")
+	switch len(parts) {
+	case 0:
+		return nil
+	case 1:
+		return parts[0]
+	}
+	return &nixlit.Op{Op: "++", Args: parts}
 }
 
-// optionLines adds option = value bindings to a. A value that is exactly
+// optionBindings returns option = value bindings. A value that is exactly
 // an unset-able setting is guarded so NixOS keeps its own default when the
 // setting is null.
-func (g *generator) optionLines(w *nixw, a *attrs, f *catalog.Feature, opts []catalog.OptionValue) {
+func (g *generator) optionBindings(b *nodes, f *catalog.Feature, opts []catalog.OptionValue) []nixlit.Binding {
 	ix := nixopts.Load()
+	var out []nixlit.Binding
 	for _, o := range opts {
 		p, err := nixopts.SplitPath(o.Option)
 		if err != nil {
-			if w.err == nil {
-				w.err = fmt.Errorf("feature %s: option %q: %w", f.Name, o.Option, err)
-			}
+			b.fail(fmt.Errorf("feature %s: option %q: %w", f.Name, o.Option, err))
 			continue
 		}
-		v := g.optionValue(ix, p, o.Value)
 		if ref, ok := o.Value.(catalog.SettingRef); ok {
 			if s := f.Setting(ref.Setting); s != nil && s.Default == nil {
-				ex := "cfg." + nixlit.AttrName(ref.Setting)
-				a.add(p, "lib.mkIf ("+ex+" != null) "+ex, "")
+				ex := sel("cfg", ref.Setting)
+				out = append(out, bind(nixlit.MkIf(nixlit.Binary(ex, "!=", nixlit.Null()), ex), p...))
 				continue
 			}
 		}
-		a.addValue(w, p, v, "")
+		out = append(out, bind(b.data(g.optionValue(ix, p, o.Value)), p...))
 	}
+	return out
 }
 
 // optionValue converts a catalog option value for nixlit: setting
@@ -217,14 +190,14 @@ func (g *generator) optionLines(w *nixw, a *attrs, f *catalog.Feature, opts []ca
 func (g *generator) optionValue(ix *nixopts.Index, p []string, v any) any {
 	switch x := v.(type) {
 	case catalog.SettingRef:
-		return nixlit.Expr("cfg." + nixlit.AttrName(x.Setting))
+		return sel("cfg", x.Setting)
 	case string:
 		if t := optionType(ix, p); t != nil && isPackage(*t) {
 			return pkgExpr(x)
 		}
 		if strings.Contains(x, "\n") && nixlit.CheckString(x) == nil {
 			// Scripts and configuration text read better as indented strings.
-			return nixlit.Expr(nixlit.IndentedString(x, 0))
+			return nixlit.IndentedStr(x)
 		}
 		return x
 	case []any:

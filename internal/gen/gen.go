@@ -1,7 +1,6 @@
 package gen
 
 import (
-	"fmt"
 	"path"
 	"slices"
 	"sort"
@@ -112,18 +111,9 @@ func sortedSet(m map[string]bool) []string {
 	return out
 }
 
-func (g *generator) put(p string, w *nixw, o Origin) error {
-	data, err := w.bytes()
-	if err != nil {
-		return fmt.Errorf("generate %s: %w", p, err)
-	}
-	g.files[p] = File{Path: p, Data: data, Origin: o}
-	return nil
-}
-
 // rel returns a Nix path literal for target (relative to the output root)
 // as seen from the directory of file from, by the shortest way.
-func rel(from, target string) string {
+func rel(from, target string) nixlit.Node {
 	dir := strings.Split(path.Dir(from), "/")
 	if dir[0] == "." {
 		dir = nil
@@ -137,9 +127,9 @@ func rel(from, target string) string {
 	if !strings.HasPrefix(p, "../") {
 		p = "./" + p
 	}
-	lit, err := nixlit.Path(p)
+	lit, err := nixlit.PathLit(p)
 	if err != nil {
-		return nixlit.String(p) // unreachable for generator-made paths
+		return nixlit.Str(p) // unreachable for generator-made paths
 	}
 	return lit
 }
@@ -156,5 +146,3 @@ func (g *generator) srcPath(p string) string {
 func featureOpt(feature string, rest ...string) []string {
 	return append([]string{"shoal", "features", feature}, rest...)
 }
-
-func attrPath(parts ...string) string { return nixlit.AttrPath(parts...) }

@@ -22,16 +22,14 @@ func (g *generator) profileModules() error {
 	for _, name := range g.profiles {
 		p := g.cat.Profiles[name]
 		file := layout.Profile(name)
-		w := newFile(fmt.Sprintf("Profile %s: %s.", name, firstLine(p.Description)))
+		comments := []string{fmt.Sprintf("Profile %s: %s.", name, firstLine(p.Description))}
 		if len(p.Promises) > 0 {
-			w.comment("It promises:")
+			comments = append(comments, "It promises:")
 			for _, promise := range p.Promises {
-				w.comment("  - " + promise)
+				comments = append(comments, "  - "+promise)
 			}
 		}
-		w.comment("Features come from the profile and those it extends; its setting values use lib.mkDefault, so machines override them.")
-		w.line("{ lib, ... }:")
-		w.open("{")
+		comments = append(comments, "Features come from the profile and those it extends; its setting values use lib.mkDefault, so machines override them.")
 		enabled := map[string]string{}
 		settings := map[string]map[string]any{}
 		for _, pr := range g.cat.ProfileChain(name) {
@@ -53,31 +51,29 @@ func (g *generator) profileModules() error {
 				settings[s.Feature][s.Name] = v
 			}
 		}
-		var a attrs
-		a.add([]string{"shoal", "profile"}, "lib.mkDefault "+str(name), "")
+		var b nodes
+		a := []nixlit.Binding{bind(nixlit.MkDefault(nstr(name)), "shoal", "profile")}
 		for _, f := range sortedKeys(enabled) {
 			if !g.used[f] {
 				continue
 			}
-			comment := ""
+			on := bind(nixlit.Bool(true), featureOpt(f, "enable")...)
 			if enabled[f] != name {
-				comment = "from profile " + enabled[f]
+				on.Trailing = "from profile " + enabled[f]
 			}
-			a.add(featureOpt(f, "enable"), "true", comment)
+			a = append(a, on)
 			for _, st := range sortedKeys(settings[f]) {
-				a.add(featureOpt(f, st), "lib.mkDefault "+w.value(nixValue(settings[f][st])), "")
+				a = append(a, bind(nixlit.MkDefault(b.data(nixValue(settings[f][st]))), featureOpt(f, st)...))
 			}
 		}
 		for _, f := range sortedKeys(settings) {
 			if _, ok := enabled[f]; !ok {
 				for _, st := range sortedKeys(settings[f]) {
-					a.add(featureOpt(f, st), "lib.mkDefault "+w.value(nixValue(settings[f][st])), "")
+					a = append(a, bind(nixlit.MkDefault(b.data(nixValue(settings[f][st]))), featureOpt(f, st)...))
 				}
 			}
 		}
-		a.write(w)
-		w.close("}")
-		if err := g.put(file, w, Origin{Kind: FromProfile, Name: name, File: p.File}); err != nil {
+		if err := g.write(file, nixFile(nixlit.Func("", set(nixlit.Group(a)...)), comments...), Origin{Kind: FromProfile, Name: name, File: p.File}, b.err); err != nil {
 			return err
 		}
 	}
@@ -97,44 +93,53 @@ func (g *generator) machineFiles() error {
 func (g *generator) machineFile(m *resolve.Machine) error {
 	spec := m.Spec
 	file := layout.Machine(spec.Name)
-	w := newFile(fmt.Sprintf("Machine %s: what shoal.toml says of it. Comments say why each feature is on", spec.Name), "and where each value comes from.")
+	var b nodes
 
-	body := &nixw{indent: 1}
-	body.open("imports = [")
-	body.line(rel(file, layout.NixOSDir))
+	imports := list(rel(file, layout.NixOSDir))
 	if m.Profile != nil {
-		body.line(rel(file, layout.Profile(m.Profile.Name)))
+		imports.Items = append(imports.Items, rel(file, layout.Profile(m.Profile.Name)))
 	}
-	body.comment("One module per feature this machine uses.")
+	// comment puts a comment line before the next import.
+	var pending []string
+	item := func(n nixlit.Node) {
+		if pending != nil {
+			n = &nixlit.Comment{Lines: pending, X: n}
+			pending = nil
+		}
+		imports.Items = append(imports.Items, n)
+	}
+	pending = []string{"One module per feature this machine uses."}
 	for _, f := range m.Features {
-		body.line(rel(file, layout.Feature(f.Name())))
+		item(rel(file, layout.Feature(f.Name())))
 	}
 	if len(spec.Modules) > 0 {
-		body.comment("Extra modules from shoal.toml.")
+		pending = append(pending, "Extra modules from shoal.toml.")
 		for _, mod := range spec.Modules {
-			body.line(rel(file, g.srcPath(mod.Value)))
+			item(rel(file, g.srcPath(mod.Value)))
 		}
 	}
 	if len(spec.NixOS) > 0 {
 		// A module of their own: NixOS merges them with what shoal sets, or
 		// names both places when they conflict.
-		body.comment("NixOS options set directly in shoal.toml.")
-		body.open("{")
+		pending = append(pending, "NixOS options set directly in shoal.toml.")
+		raw := set()
 		ix := nixopts.Load()
-		for _, raw := range spec.NixOS {
-			p, err := nixopts.SplitPath(raw.Option)
+		for _, o := range spec.NixOS {
+			p, err := nixopts.SplitPath(o.Option)
 			if err != nil {
-				return fmt.Errorf("machine %s: option %q: %w", spec.Name, raw.Option, err)
+				return fmt.Errorf("machine %s: option %q: %w", spec.Name, o.Option, err)
 			}
-			body.bind(p, g.optionValue(ix, p, raw.Value.Value()))
+			raw.Bindings = append(raw.Bindings, bind(b.data(g.optionValue(ix, p, o.Value.Value())), p...))
 		}
-		body.close("}")
+		item(raw)
 	}
-	body.close("];")
-	body.blank()
-	var a attrs
-	a.addValue(body, []string{"networking", "hostName"}, spec.Hostname, "")
-	hw := func(name string, v any) { a.addValue(body, []string{"shoal", "hardware", name}, v, "") }
+	if pending != nil {
+		imports.Items = append(imports.Items, &nixlit.Comment{Lines: pending})
+	}
+
+	a := []nixlit.Binding{bind(b.data(spec.Hostname), "networking", "hostName")}
+	a[0].Blank = true
+	hw := func(name string, v any) { a = append(a, bind(b.data(v), "shoal", "hardware", name)) }
 	hw("system", spec.System)
 	h := spec.Hardware
 	if h.CPU != "" {
@@ -163,37 +168,28 @@ func (g *generator) machineFile(m *resolve.Machine) error {
 	// shoal.toml and those derived from its hardware (which profiles and
 	// shoal.toml override).
 	for _, f := range m.Features {
-		a.add(featureOpt(f.Name(), "enable"), "true", reasonComment(f.Reasons[0]))
+		on := bind(nixlit.Bool(true), featureOpt(f.Name(), "enable")...)
+		on.Trailing = reasonComment(f.Reasons[0])
+		a = append(a, on)
 		for _, v := range f.Settings {
 			p := featureOpt(f.Name(), v.Setting.Name)
 			switch v.Origin.Kind {
 			case resolve.FromMachine:
-				a.add(p, body.value(nixValue(v.Value)), "shoal.toml")
+				bd := bind(b.data(nixValue(v.Value)), p...)
+				bd.Trailing = "shoal.toml"
+				a = append(a, bd)
 			case resolve.FromHardware:
-				a.add(p, "lib.mkOverride "+fmt.Sprint(derivedPriority)+" "+body.value(nixValue(v.Value)), "from "+v.Origin.Detail)
+				bd := bind(nixlit.MkOverride(derivedPriority, b.data(nixValue(v.Value))), p...)
+				bd.Trailing = "from " + v.Origin.Detail
+				a = append(a, bd)
 			}
 		}
 	}
-	g.users(body, &a, m)
-	a.write(body)
-	if body.err != nil {
-		return fmt.Errorf("generate %s: %w", file, body.err)
-	}
-	text := body.b.String()
-	args := "{ ... }:"
-	switch {
-	case refersTo(text, "lib") && refersTo(text, "pkgs"):
-		args = "{ lib, pkgs, ... }:"
-	case refersTo(text, "lib"):
-		args = "{ lib, ... }:"
-	case refersTo(text, "pkgs"):
-		args = "{ pkgs, ... }:"
-	}
-	w.line(args)
-	w.open("{")
-	w.b.WriteString(text)
-	w.close("}")
-	return g.put(file, w, Origin{Kind: FromMachine, Name: spec.Name, File: g.rf.Spec.File, Path: spec.Path})
+	a = g.users(&b, a, m)
+	body := set(append([]nixlit.Binding{bind(imports, "imports")}, nixlit.Group(a)...)...)
+	return g.write(file, nixFile(nixlit.Func("", body),
+		fmt.Sprintf("Machine %s: what shoal.toml says of it. Comments say why each feature is on", spec.Name),
+		"and where each value comes from."), Origin{Kind: FromMachine, Name: spec.Name, File: g.rf.Spec.File, Path: spec.Path}, b.err)
 }
 
 func reasonComment(r resolve.Reason) string {
@@ -210,36 +206,39 @@ func reasonComment(r resolve.Reason) string {
 
 // users adds the fleet's users that this machine has, and the admin keys
 // for root (deploy logs in as root with a key unless told otherwise).
-func (g *generator) users(w *nixw, a *attrs, m *resolve.Machine) {
+func (g *generator) users(b *nodes, a []nixlit.Binding, m *resolve.Machine) []nixlit.Binding {
 	spec := g.rf.Spec
 	shells := map[string]bool{}
+	add := func(v any, p ...string) { a = append(a, bind(b.data(v), p...)) }
 	for _, ref := range m.Spec.Users {
 		u := spec.User(ref.Value)
 		if u == nil {
 			continue
 		}
 		at := func(p ...string) []string { return append([]string{"users", "users", u.Name}, p...) }
-		a.addValue(w, at("isNormalUser"), true, "")
+		add(true, at("isNormalUser")...)
 		if u.Description != "" {
-			a.addValue(w, at("description"), u.Description, "")
+			add(u.Description, at("description")...)
 		}
 		if len(u.Groups) > 0 {
-			a.addValue(w, at("extraGroups"), refValues(u.Groups), "")
+			add(refValues(u.Groups), at("extraGroups")...)
 		}
 		if len(u.SSHKeys) > 0 {
-			a.addValue(w, at("openssh", "authorizedKeys", "keys"), refValues(u.SSHKeys), "")
+			add(refValues(u.SSHKeys), at("openssh", "authorizedKeys", "keys")...)
 		}
 		if u.Shell != "" && u.Shell != "bash" {
-			a.add(at("shell"), "pkgs."+nixlit.AttrName(u.Shell), "")
+			add(sel("pkgs", u.Shell), at("shell")...)
 			shells[u.Shell] = true
 		}
 	}
 	for _, sh := range sortedKeys(shells) {
-		a.addValue(w, []string{"programs", sh, "enable"}, true, "")
+		add(true, "programs", sh, "enable")
 	}
 	if len(spec.AdminKeys) > 0 {
-		a.addValue(w, []string{"users", "users", "root", "openssh", "authorizedKeys", "keys"}, refValues(spec.AdminKeys), "the fleet's admin keys")
+		add(refValues(spec.AdminKeys), "users", "users", "root", "openssh", "authorizedKeys", "keys")
+		a[len(a)-1].Trailing = "the fleet's admin keys"
 	}
+	return a
 }
 
 func refValues(refs []fleet.Ref) []any {

@@ -14,52 +14,59 @@ import (
 )
 
 // settingType is the Nix type of a setting, as a lib.types expression.
-func settingType(s *catalog.Setting) string {
+func settingType(s *catalog.Setting) nixlit.Node {
 	t := s.Type
-	var expr string
+	types := func(name ...string) *nixlit.Select { return sel("lib", append([]string{"types"}, name...)...) }
+	var expr nixlit.Node
 	switch t.Kind {
 	case catalog.KindBool:
-		expr = "lib.types.bool"
+		expr = types("bool")
 	case catalog.KindInt:
 		switch {
 		case t.Min != nil && t.Max != nil:
-			expr = fmt.Sprintf("lib.types.ints.between %s %s", lit(*t.Min), lit(*t.Max))
+			expr = call(types("ints", "between"), lit(*t.Min), lit(*t.Max))
 		case t.Min != nil:
-			expr = fmt.Sprintf("lib.types.addCheck lib.types.int (x: x >= %s)", lit(*t.Min))
+			expr = call(types("addCheck"), types("int"), fn("x", nixlit.Binary(sel("x"), ">=", lit(*t.Min))))
 		default:
-			expr = "lib.types.int"
+			expr = types("int")
 		}
 	case catalog.KindPort:
-		expr = "lib.types.port"
+		expr = types("port")
 	case catalog.KindSize:
-		expr = "lib.types.ints.unsigned"
+		expr = types("ints", "unsigned")
 	case catalog.KindEnum:
-		expr = "lib.types.enum " + lit(t.Values)
+		expr = call(types("enum"), lit(t.Values))
 	case catalog.KindList:
 		if len(t.Values) > 0 {
-			expr = "lib.types.listOf (lib.types.enum " + lit(t.Values) + ")"
+			expr = call(types("listOf"), &nixlit.Paren{X: call(types("enum"), lit(t.Values))})
 		} else {
-			expr = "lib.types.listOf lib.types.str"
+			expr = call(types("listOf"), types("str"))
 		}
 	default:
-		expr = "lib.types.str"
+		expr = types("str")
 	}
 	if s.Default == nil {
-		if strings.Contains(expr, " ") {
-			expr = "(" + expr + ")"
-		}
-		return "lib.types.nullOr " + expr
+		return nullOr(expr)
 	}
 	return expr
 }
 
-// lit renders a plain value that cannot fail (ints, strings, string lists).
-func lit(v any) string {
-	s, err := nixlit.Value(nixValue(v))
+// nullOr is lib.types.nullOr t. A t that is an application stays in
+// parentheses hugging it, as shoal has always written it.
+func nullOr(t nixlit.Node) nixlit.Node {
+	if _, ok := t.(*nixlit.Apply); ok {
+		t = &nixlit.Paren{X: t}
+	}
+	return call(sel("lib", "types", "nullOr"), t)
+}
+
+// lit is a plain value that cannot fail (ints, strings, string lists).
+func lit(v any) nixlit.Node {
+	n, err := nixlit.Data(nixValue(v))
 	if err != nil {
 		panic(fmt.Sprintf("gen: literal %v: %v", v, err)) // the catalog's own values are plain
 	}
-	return s
+	return n
 }
 
 // nixValue converts a resolved setting value to what nixlit.Value takes.
@@ -80,76 +87,64 @@ func nixValue(v any) any {
 // namespace writes modules/nixos/default.nix: shoal's options, with their
 // defaults taken from modules/defaults.nix.
 func (g *generator) namespace() error {
-	w := newFile(
-		"shoal's option namespace: each feature the fleet uses, with its enable option and typed",
-		"settings; defaults come from ../defaults.nix. Also the machine facts validation.nix checks.",
-	)
-	w.line("{ lib, ... }:")
-	w.open("let")
-	w.line("defaults = import ", rel(layout.NixOSModule, layout.Defaults), ";")
-	w.close("in")
-	w.open("{")
-	w.open("imports = [")
-	w.line(rel(layout.NixOSModule, layout.Validation))
-	w.line(rel(layout.NixOSModule, layout.Services))
-	w.close("];")
-	w.blank()
-	w.open("options.shoal = {")
-	w.open("profile = lib.mkOption {")
-	w.line("type = lib.types.nullOr (lib.types.enum ", lit(g.cat.ProfileNames()), ");")
-	w.line("default = null;")
-	w.line("description = ", str("The machine's shoal profile."), ";")
-	w.close("};")
-	w.blank()
-	w.comment("Hardware facts from shoal.toml; null or empty when not told.")
-	w.open("hardware = {")
-	facts := []struct{ name, typ, desc string }{
-		{"system", "lib.types.str", "Nix system of the machine."},
-		{"cpu", "lib.types.nullOr (lib.types.enum " + lit(fleet.CPUVendors) + ")", "CPU vendor."},
-		{"gpu", "lib.types.listOf (lib.types.enum " + lit(fleet.GPUVendors) + ")", "GPU vendors."},
-		{"form", "lib.types.nullOr (lib.types.enum " + lit(fleet.FormFactors) + ")", "Form factor."},
-		{"memory", "lib.types.nullOr lib.types.ints.unsigned", "Memory in bytes."},
-		{"disk", "lib.types.nullOr lib.types.ints.unsigned", "Disk in bytes."},
-		{"cores", "lib.types.nullOr lib.types.ints.positive", "CPU cores."},
+	const file = layout.NixOSModule
+	mkOption := func(typ, def nixlit.Node, desc string) nixlit.Node {
+		bs := []nixlit.Binding{bind(typ, "type"), bind(def, "default")}
+		if desc != "" {
+			bs = append(bs, bind(nstr(desc), "description"))
+		}
+		return call(sel("lib", "mkOption"), set(bs...))
 	}
+	enum := func(values []string) nixlit.Node { return call(sel("lib", "types", "enum"), lit(values)) }
+	unsigned := sel("lib", "types", "ints", "unsigned")
+	facts := []struct {
+		name string
+		typ  nixlit.Node
+		desc string
+	}{
+		{"system", sel("lib", "types", "str"), "Nix system of the machine."},
+		{"cpu", nullOr(enum(fleet.CPUVendors)), "CPU vendor."},
+		{"gpu", call(sel("lib", "types", "listOf"), &nixlit.Paren{X: enum(fleet.GPUVendors)}), "GPU vendors."},
+		{"form", nullOr(enum(fleet.FormFactors)), "Form factor."},
+		{"memory", nullOr(unsigned), "Memory in bytes."},
+		{"disk", nullOr(unsigned), "Disk in bytes."},
+		{"cores", nullOr(sel("lib", "types", "ints", "positive")), "CPU cores."},
+	}
+	hardware := set()
 	for _, f := range facts {
-		w.open(nixlit.AttrName(f.name) + " = lib.mkOption {")
-		w.line("type = ", f.typ, ";")
+		var def nixlit.Node = nixlit.Null()
 		switch f.name {
 		case "system":
-			w.line("default = \"x86_64-linux\";")
+			def = nstr("x86_64-linux")
 		case "gpu":
-			w.line("default = [ ];")
-		default:
-			w.line("default = null;")
+			def = list()
 		}
-		w.line("description = ", str(f.desc), ";")
-		w.close("};")
+		hardware.Bindings = append(hardware.Bindings, bind(mkOption(f.typ, def, f.desc), f.name))
 	}
-	w.close("};")
-	w.blank()
-	w.open("features = {")
+	features := set()
 	for i, f := range g.features {
-		if i > 0 {
-			w.blank()
-		}
-		w.open(nixlit.AttrName(f.Name) + " = {")
-		w.line("enable = lib.mkEnableOption ", str(firstLine(f.Description)), ";")
+		opts := set(bind(call(sel("lib", "mkEnableOption"), nstr(firstLine(f.Description))), "enable"))
 		for _, s := range f.Settings {
-			w.open(nixlit.AttrName(s.Name) + " = lib.mkOption {")
-			w.line("type = ", settingType(s), ";")
-			w.line("default = ", "defaults.", attrPath(f.Name, s.Name), ";")
-			if s.Description != "" {
-				w.line("description = ", str(s.Description), ";")
-			}
-			w.close("};")
+			opts.Bindings = append(opts.Bindings, bind(mkOption(settingType(s), sel("defaults", f.Name, s.Name), s.Description), s.Name))
 		}
-		w.close("};")
+		features.Bindings = append(features.Bindings, nixlit.Binding{Path: []string{f.Name}, Value: opts, Blank: i > 0})
 	}
-	w.close("};")
-	w.close("};")
-	w.close("}")
-	return g.put(layout.NixOSModule, w, Origin{Kind: FromCatalog})
+	body := &nixlit.Let{
+		Bindings: []nixlit.Binding{bind(importOf(rel(file, layout.Defaults)), "defaults")},
+		Body: set(
+			bind(list(rel(file, layout.Validation), rel(file, layout.Services)), "imports"),
+			nixlit.Binding{Path: []string{"options", "shoal"}, Blank: true, Value: set(
+				bind(mkOption(nullOr(enum(g.cat.ProfileNames())), nixlit.Null(), "The machine's shoal profile."), "profile"),
+				nixlit.Binding{Path: []string{"hardware"}, Value: hardware, Blank: true,
+					Comments: []string{"Hardware facts from shoal.toml; null or empty when not told."}},
+				nixlit.Binding{Path: []string{"features"}, Value: features, Blank: true},
+			)},
+		),
+	}
+	return g.write(file, nixFile(nixlit.Func("", body),
+		"shoal's option namespace: each feature the fleet uses, with its enable option and typed",
+		"settings; defaults come from ../defaults.nix. Also the machine facts validation.nix checks.",
+	), Origin{Kind: FromCatalog}, nil)
 }
 
 func firstLine(s string) string {
@@ -177,60 +172,59 @@ func (g *generator) defaults() error {
 		}
 		fleetVals[s.Feature][s.Name] = v
 	}
-	w := newFile(
-		"Centralized defaults: each feature setting's value for the whole fleet.",
-		"Values marked [defaults] come from shoal.toml; the others are the catalog's.",
-		"Profiles (modules/profiles/) and machines (machines/) override them.",
-	)
-	w.open("{")
+	var b nodes
+	body := set()
 	for _, f := range g.features {
 		if len(f.Settings) == 0 {
 			continue
 		}
-		w.open(nixlit.AttrName(f.Name) + " = {")
+		values := set()
 		for _, s := range f.Settings {
 			v, fromFleet := fleetVals[f.Name][s.Name]
 			if !fromFleet {
 				v = s.Default
 			}
-			line := nixlit.AttrName(s.Name) + " = " + w.value(nixValue(v)) + ";"
+			bd := bind(b.data(nixValue(v)), s.Name)
 			if fromFleet {
-				line += " # [defaults] in shoal.toml"
+				bd.Trailing = "[defaults] in shoal.toml"
 			}
-			w.line(line)
+			values.Bindings = append(values.Bindings, bd)
 		}
-		w.close("};")
+		body.Bindings = append(body.Bindings, bind(values, f.Name))
 	}
-	w.close("}")
-	return g.put(layout.Defaults, w, g.fleetOrigin(diag.P("defaults")))
+	return g.write(layout.Defaults, nixFile(body,
+		"Centralized defaults: each feature setting's value for the whole fleet.",
+		"Values marked [defaults] come from shoal.toml; the others are the catalog's.",
+		"Profiles (modules/profiles/) and machines (machines/) override them.",
+	), g.fleetOrigin(diag.P("defaults")), b.err)
 }
 
 // packages writes modules/packages/common.nix: the package collections,
 // defined once, as a function of pkgs.
 func (g *generator) packages() error {
-	w := newFile("Shared package collections, defined once; feature modules take the ones they need.")
-	w.line("pkgs:")
-	w.open("{")
+	var b nodes
+	body := set()
 	for _, name := range sortedKeys(g.cat.Collections) {
 		col := g.cat.Collections[name]
-		if col.Description != "" {
-			w.comment(col.Description)
-		}
 		pkgs := make([]any, len(col.Packages))
 		for i, p := range col.Packages {
 			pkgs[i] = pkgExpr(p)
 		}
-		w.line(nixlit.AttrName(name), " = ", w.value(pkgs), ";")
+		bd := bind(b.data(pkgs), name)
+		if col.Description != "" {
+			bd.Comments = []string{col.Description}
+		}
+		body.Bindings = append(body.Bindings, bd)
 	}
-	w.close("}")
-	return g.put(layout.Packages, w, Origin{Kind: FromCatalog})
+	return g.write(layout.Packages, nixFile(fn("pkgs", body),
+		"Shared package collections, defined once; feature modules take the ones they need."), Origin{Kind: FromCatalog}, b.err)
 }
 
 // pkgExpr is the Nix expression for a nixpkgs attribute name such as
 // "ripgrep" or "nvtopPackages.full".
-func pkgExpr(name string) nixlit.Expr {
+func pkgExpr(name string) nixlit.Node {
 	name = strings.TrimPrefix(name, "pkgs.")
-	return nixlit.Expr("pkgs." + nixlit.AttrPath(strings.Split(name, ".")...))
+	return sel("pkgs", strings.Split(name, ".")...)
 }
 
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/shoal-nix/shoal/internal/catalog"
 	"github.com/shoal-nix/shoal/internal/fleet"
+	"github.com/shoal-nix/shoal/internal/nixlit"
 	"github.com/shoal-nix/shoal/internal/resolve"
 	"github.com/shoal-nix/shoal/internal/validate"
 )
@@ -207,15 +208,15 @@ func TestNewServiceIsCatalogData(t *testing.T) {
 
 	// What data cannot say (a list of the clients' addresses joined into
 	// one rsyslog directive) is the service's one wiring function.
-	wirings["syslog"] = func(g *generator, w *nixw, s *resolve.Service, role string) {
+	wirings["syslog"] = func(g *generator, b *nodes, s *resolve.Service, role string) []nixlit.Binding {
 		if role != "server" {
-			return
+			return nil
 		}
 		var senders []string
 		for _, m := range g.members(s, "clients") {
 			senders = append(senders, address(m))
 		}
-		w.bind([]string{"services", "rsyslogd", "extraConfig"}, "$AllowedSender TCP, "+strings.Join(senders, ", "))
+		return []nixlit.Binding{bind(b.data("$AllowedSender TCP, "+strings.Join(senders, ", ")), "services", "rsyslogd", "extraConfig")}
 	}
 	t.Cleanup(func() { delete(wirings, "syslog") })
 	nix = servicesModule(t, rf)

@@ -23,39 +23,28 @@ const servicePriority = 900
 // What each service wires is its catalog file's [[wire]] blocks, plus what
 // its wiring function writes into them.
 func (g *generator) services() error {
-	w := newFile(
+	const file = layout.Services
+	comments := []string{
 		"Fleet services from [services] in shoal.toml, wired across machines: what each role's",
 		"feature needs to know about the others. Every block applies only where its feature is on.",
-	)
-	body := &nixw{indent: 2}
+	}
+	var b nodes
+	var blocks []nixlit.Node
 	for _, s := range g.rf.Services {
-		g.serviceBlocks(body, s)
+		blocks = append(blocks, g.serviceBlocks(&b, s)...)
 	}
-	if body.err != nil {
-		return fmt.Errorf("generate %s: %w", layout.Services, body.err)
+	if len(blocks) == 0 {
+		return g.write(file, nixFile(fn("_", set()), comments...), g.servicesOrigin(), b.err)
 	}
-	text := body.b.String()
-	if text == "" {
-		w.line("_: { }")
-		return g.put(layout.Services, w, g.servicesOrigin())
-	}
-	w.line("{ config, lib, ... }:")
-	w.open("let")
-	w.line(featuresVar, " = config.shoal.features;")
-	w.close("in")
-	w.open("{")
-	w.open("config = lib.mkMerge [")
-	w.b.WriteString(text)
-	w.close("];")
-	w.close("}")
-	return g.put(layout.Services, w, g.servicesOrigin())
+	body := set(bind(nixlit.MkMerge(blocks...), "config"))
+	return g.write(file, nixFile(nixlit.Func("", &nixlit.Let{Bindings: usedLets(body, featuresLet), Body: body}), comments...), g.servicesOrigin(), b.err)
 }
 
-// wiring writes, into the block of one of a service's [[wire]] tables,
-// what the service's catalog file cannot say as data. The block is for
-// the machines of role; the function writes nothing for roles it does not
-// wire.
-type wiring func(g *generator, w *nixw, s *resolve.Service, role string)
+// wiring returns, for the block of one of a service's [[wire]] tables,
+// the bindings that the service's catalog file cannot say as data. The
+// block is for the machines of role; the function returns nothing for
+// roles it does not wire. b turns Go values into Nix.
+type wiring func(g *generator, b *nodes, s *resolve.Service, role string) []nixlit.Binding
 
 // wirings holds the wiring function of each service that needs one, by
 // the service's name; a service that its catalog file wires whole has none.
@@ -64,33 +53,40 @@ var wirings = map[string]wiring{
 	"load_balancer": loadBalancerWiring,
 }
 
-// serviceBlocks writes a block per [[wire]] of s's catalog file: the
+// serviceBlocks returns a block per [[wire]] of s's catalog file: the
 // values s's options give the settings of the role's feature (in the
 // role's first block), the wire's option values, and what the service's
 // wiring function adds.
-func (g *generator) serviceBlocks(w *nixw, s *resolve.Service) {
+func (g *generator) serviceBlocks(b *nodes, s *resolve.Service) []nixlit.Node {
 	settled := map[string]bool{}
+	var blocks []nixlit.Node
 	for _, wire := range s.Def.Wires {
 		role := s.Def.Role(wire.Role)
-		g.block(w, wire.Comment, role.Feature, func(in *nixw) {
-			if !settled[role.Name] {
-				settled[role.Name] = true
-				g.serviceSettings(in, s, role.Feature)
+		if !g.used[role.Feature] {
+			continue
+		}
+		var in []nixlit.Binding
+		if !settled[role.Name] {
+			settled[role.Name] = true
+			in = append(in, g.serviceSettings(b, s, role.Feature)...)
+		}
+		for _, o := range wire.Set {
+			path, err := nixopts.SplitPath(o.Option)
+			if err != nil {
+				continue // the catalog loader reports it
 			}
-			for _, o := range wire.Set {
-				path, err := nixopts.SplitPath(o.Option)
-				if err != nil {
-					continue // the catalog loader reports it
-				}
-				if v, ok := g.wireValue(s, o.Value); ok {
-					in.bind(path, v)
-				}
+			if v, ok := g.wireValue(s, o.Value); ok {
+				in = append(in, bind(b.data(v), path...))
 			}
-			if fn := wirings[s.Name()]; fn != nil {
-				fn(g, in, s, wire.Role)
-			}
-		})
+		}
+		if wired := wirings[s.Name()]; wired != nil {
+			in = append(in, wired(g, b, s, wire.Role)...)
+		}
+		if block := g.block(wire.Comment, role.Feature, in); block != nil {
+			blocks = append(blocks, block)
+		}
 	}
+	return blocks
 }
 
 // wireValue fills in a [[wire]] option value for s: ${ROLE} in a string is
@@ -185,29 +181,21 @@ func settingOf(m *resolve.Machine, feature, setting string) any {
 	return nil
 }
 
-// block writes what fn writes, unless nothing, under feature's enable
-// option; nothing when no machine has the feature.
-func (g *generator) block(w *nixw, comment, feature string, fn func(in *nixw)) {
-	if !g.used[feature] {
-		return
+// block is the bindings under feature's enable option, after a comment;
+// nil when there are none.
+func (g *generator) block(comment, feature string, bindings []nixlit.Binding) nixlit.Node {
+	if len(bindings) == 0 {
+		return nil
 	}
-	in := &nixw{indent: 1}
-	fn(in)
-	if in.err != nil && w.err == nil {
-		w.err = in.err
-	}
-	if in.b.Len() == 0 {
-		return
-	}
-	w.line("# " + comment + "\n(lib.mkIf " + featuresVar + "." + nixlit.AttrPath(feature, "enable") + " {\n" + in.b.String() + "})")
+	return &nixlit.Comment{Lines: []string{comment}, X: nixlit.MkIf(sel(featuresVar, feature, "enable"), set(bindings...))}
 }
 
-// serviceSettings writes the values s's options give the settings of
+// serviceSettings binds the values s's options give the settings of
 // feature, at servicePriority.
-func (g *generator) serviceSettings(w *nixw, s *resolve.Service, feature string) {
+func (g *generator) serviceSettings(b *nodes, s *resolve.Service, feature string) []nixlit.Binding {
 	def := g.cat.Features[feature]
 	if def == nil {
-		return
+		return nil
 	}
 	vals := map[string]any{}
 	for _, o := range s.Def.Options {
@@ -220,67 +208,69 @@ func (g *generator) serviceSettings(w *nixw, s *resolve.Service, feature string)
 		}
 	}
 	if len(vals) == 0 {
-		return
+		return nil
 	}
-	w.comment(fmt.Sprintf("settings from [services.%s]; a machine's own settings override them", s.Name()))
-	w.open(attrPath(featureOpt(feature)...) + " = {")
+	settings := set()
 	for _, st := range def.Settings { // in the order the feature declares them
 		if v, ok := vals[st.Name]; ok {
-			w.line(nixlit.AttrName(st.Name), fmt.Sprintf(" = lib.mkOverride %d ", servicePriority), w.value(nixValue(v)), ";")
+			settings.Bindings = append(settings.Bindings, bind(nixlit.MkOverride(servicePriority, b.data(nixValue(v))), st.Name))
 		}
 	}
-	w.close("};")
+	return []nixlit.Binding{{
+		Path:     featureOpt(feature),
+		Value:    settings,
+		Comments: []string{fmt.Sprintf("settings from [services.%s]; a machine's own settings override them", s.Name())},
+	}}
 }
 
 // backupWiring points the clients at the repository: the one the
 // repository option names, or the restic REST server on the first server,
 // with each client's host name appended in Nix.
-func backupWiring(g *generator, w *nixw, s *resolve.Service, role string) {
+func backupWiring(g *generator, b *nodes, s *resolve.Service, role string) []nixlit.Binding {
 	if role != "clients" {
-		return
+		return nil
 	}
 	repo, _ := s.Values["repository"].(string)
 	if repo == "" {
 		server, ok := g.endpoint(s, "server")
 		if !ok {
-			return
+			return nil
 		}
 		repo = "rest:http://" + server + "/"
 	}
-	w.line(nixlit.AttrPath("services", "restic", "backups", "shoal", "repository"), " = ",
-		str(repo)+" + config.networking.hostName", ";")
-	w.bind([]string{"services", "restic", "backups", "shoal", "passwordFile"}, "/var/lib/shoal/secrets/restic-password")
+	restic := func(name string) []string { return []string{"services", "restic", "backups", "shoal", name} }
+	return []nixlit.Binding{
+		bind(nixlit.Binary(nstr(repo), "+", sel("config", "networking", "hostName")), restic("repository")...),
+		bind(b.data("/var/lib/shoal/secrets/restic-password"), restic("passwordFile")...),
+	}
 }
 
 // loadBalancerWiring writes HAProxy's frontend and backend. The port the
 // frontend binds and the health check are the settings of the frontends'
 // feature on the machine the configuration is for, read in Nix: a machine
 // may set its own. The feature opens that port in the firewall.
-func loadBalancerWiring(g *generator, w *nixw, s *resolve.Service, role string) {
+func loadBalancerWiring(g *generator, _ *nodes, s *resolve.Service, role string) []nixlit.Binding {
 	if role != "frontends" {
-		return
+		return nil
 	}
-	lb := featuresVar + "." + nixlit.AttrPath(s.Def.Role(role).Feature)
-	lines := []string{
-		str("frontend shoal"),
-		`"  bind *:${toString ` + lb + `.port}"`,
-		str("  default_backend shoal"),
-		str(""),
-		str("backend shoal"),
-		str("  balance roundrobin"),
+	feature := s.Def.Role(role).Feature
+	lines := []nixlit.Node{
+		nstr("frontend shoal"),
+		&nixlit.Interp{Parts: []any{"  bind *:", call(sel("toString"), sel(featuresVar, feature, "port"))}},
+		nstr("  default_backend shoal"),
+		nstr(""),
+		nstr("backend shoal"),
+		nstr("  balance roundrobin"),
 	}
 	backendPort := s.Values["backend_port"]
 	for _, m := range g.members(s, "backends") {
-		lines = append(lines, str(fmt.Sprintf("  server %s %s check", m.Name(), hostPort(address(m), backendPort))))
+		lines = append(lines, nstr(fmt.Sprintf("  server %s %s check", m.Name(), hostPort(address(m), backendPort))))
 	}
-	w.open(nixlit.AttrPath("services", "haproxy", "config") + " = lib.mkAfter (")
-	w.open("lib.concatLines (")
-	w.open("[")
-	for _, l := range lines {
-		w.line(l)
-	}
-	w.close("]")
-	w.line("++ lib.optional (", lb, ".health_path != null) ", `"  option httpchk GET ${`, lb, `.health_path}"`)
-	w.close(")")
-	w.close(");")
+	health := sel(featuresVar, feature, "health_path")
+	config := call(sel("lib", "mkAfter"), call(sel("lib", "concatLines"), nixlit.Binary(
+		list(lines...),
+		"++",
+		call(sel("lib", "optional"), nixlit.Binary(health, "!=", nixlit.Null()), &nixlit.Interp{Parts: []any{"  option httpchk GET ", health}}),
+	)))
+	return []nixlit.Binding{bind(config, "services", "haproxy", "config")}
 }

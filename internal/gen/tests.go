@@ -138,37 +138,40 @@ func (g *generator) testFile(name string) error {
 		}
 	}
 
-	w := newFile(fmt.Sprintf("VM test of profile %s: boots a machine with the profile and checks what it promises.", name))
+	comments := []string{fmt.Sprintf("VM test of profile %s: boots a machine with the profile and checks what it promises.", name)}
 	for _, promise := range p.Promises {
-		w.comment("  - " + promise)
+		comments = append(comments, "  - "+promise)
 	}
-	w.line("{ pkgs, ... }:")
-	w.open("pkgs.testers.runNixOSTest {")
-	w.line("name = ", str("shoal-profile-"+name), ";")
-	w.comment("Features may set nixpkgs.config (allowUnfree); the test's shared pkgs would make it read-only.")
-	w.line("node.pkgsReadOnly = false;")
-	w.blank()
-	w.open("nodes.machine = {")
-	w.open("imports = [")
-	w.line(rel(file, layout.NixOSDir))
-	w.line(rel(file, layout.Profile(name)))
+	imports := list(rel(file, layout.NixOSDir), rel(file, layout.Profile(name)))
 	for _, f := range features {
-		w.line(rel(file, layout.Feature(f.Name)))
+		imports.Items = append(imports.Items, rel(file, layout.Feature(f.Name)))
 	}
-	w.close("];")
-	var a attrs
+	var a []nixlit.Binding
 	for _, f := range features {
-		a.add(featureOpt(f.Name, "enable"), "true", "")
+		a = append(a, bind(nixlit.Bool(true), featureOpt(f.Name, "enable")...))
 		if f.Name == "core" && g.settingFor(name, f, "state_version") == nil {
-			a.add(featureOpt("core", "state_version"), str(releaseOf(g.rf.Spec.NixOS)), "")
+			a = append(a, bind(nstr(releaseOf(g.rf.Spec.NixOS)), featureOpt("core", "state_version")...))
 		}
 	}
-	a.write(w)
-	w.close("};")
-	w.blank()
-	w.line("testScript = ", nixlit.IndentedString(strings.Join(script, "\n")+"\n", 0), ";")
-	w.close("}")
-	return g.put(file, w, Origin{Kind: FromProfile, Name: name, File: p.File})
+	test := call(sel("pkgs", "testers", "runNixOSTest"), set(
+		bind(nstr("shoal-profile-"+name), "name"),
+		nixlit.Binding{
+			Path:     []string{"node", "pkgsReadOnly"},
+			Value:    nixlit.Bool(false),
+			Comments: []string{"Features may set nixpkgs.config (allowUnfree); the test's shared pkgs would make it read-only."},
+		},
+		nixlit.Binding{
+			Path:  []string{"nodes", "machine"},
+			Value: set(append([]nixlit.Binding{bind(imports, "imports")}, nixlit.Group(a)...)...),
+			Blank: true,
+		},
+		nixlit.Binding{
+			Path:  []string{"testScript"},
+			Value: nixlit.IndentedStr(strings.Join(script, "\n") + "\n"),
+			Blank: true,
+		},
+	))
+	return g.write(file, nixFile(nixlit.Func("", test), comments...), Origin{Kind: FromProfile, Name: name, File: p.File}, nil)
 }
 
 func releaseOf(r string) string {

@@ -1,7 +1,9 @@
-// Package nixlit is the one place where shoal writes Nix literals: strings,
-// attribute names, paths and plain values. Generated Nix must never mean
+// Package nixlit is the one place where shoal writes Nix: literals
+// (strings, attribute names, paths and plain values) and the expression
+// tree that generated files are built from. Generated Nix must never mean
 // something other than what was intended, so no other package builds a Nix
-// string, attribute name or path by hand (and never with fmt's %s or %q).
+// string, attribute name or path by hand (and never with fmt's %s or %q),
+// nor Nix structure by concatenating text.
 //
 // What it promises:
 //
@@ -22,6 +24,15 @@
 //   - Every quoting rule lives here, once: String for double-quoted strings,
 //     which AttrName, Path and Value build on, and IndentedString for
 //     indented ones.
+//   - The tree (Node: Set, List, Let, Lambda, Apply, Op, Select, literals,
+//     comments) is printed by one printer (File.Print, Print) in the style
+//     of RFC 166 (nixfmt): two-space indentation, one binding or element a
+//     line, a last argument that is a set or list opened on the line of its
+//     function. Attribute paths that share a prefix are nested by Group, so
+//     no attribute is written twice. A function's formals come from what its
+//     body uses (Func, FreeVars), never from scanning text. Value is Data
+//     printed, so a plain value reads the same standing alone or in a tree.
+//     Raw holds Nix text written elsewhere, with the variables it uses.
 //
 // The package is a leaf: it does no I/O and knows nothing of fleets or
 // NixOS options. It does not validate meaning either: Path does not stop a

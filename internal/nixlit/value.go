@@ -41,14 +41,26 @@ const lineWidth = 100
 // Every newline in the result is layout (strings never hold a raw one), so
 // a caller may indent the result by adding spaces after each newline.
 func Value(v any) (string, error) {
-	return value(v, "", 0, atTop, 0, 0)
+	n, err := Data(v)
+	if err != nil {
+		return "", err
+	}
+	if l, ok := n.(*Leaf); ok && l.negative {
+		return "(" + l.text + ")", nil
+	}
+	return Print(n), nil
 }
 
-// Expr is a Nix expression the caller has built from nixlit's own pieces
-// (AttrPath, String, Value), such as cfg.port or pkgs.ripgrep. Value writes
-// it unchanged, in parentheses when it stands in a list and has spaces.
-// Never build an Expr from user text without quoting it first.
-type Expr string
+// Data returns v as a tree that Print writes as Value does, for a larger
+// tree. Besides the types Value takes, v may hold a Node anywhere (a
+// reference such as cfg.port or pkgs.ripgrep), placed as it is and put
+// in parentheses where it stands in a list and is not a single term. The
+// layout (which lists and sets stay on one line) is decided here, for the
+// value standing on a line of its own; a negative number at the top is
+// not put in parentheses, since a tree does that where needed.
+func Data(v any) (Node, error) {
+	return data(v, "", atTop, 0, 0)
+}
 
 // place is where a value stands, which decides how it may be written.
 type place int
@@ -59,53 +71,50 @@ const (
 	inBinding              // the value of name = …;
 )
 
-// value renders v, whose lines after the first are indented depth levels.
-// at locates v for errors; prefix and suffix are the widths of the text
-// around v on its line (name = and ;), for the line limit.
-func value(v any, at string, depth int, pl place, prefix, suffix int) (string, error) {
+// data converts v. at locates v for errors; prefix and suffix are the
+// widths of the text around v on its line (name = and ;), for the line
+// limit.
+func data(v any, at string, pl place, prefix, suffix int) (Node, error) {
 	switch v := v.(type) {
 	case nil:
-		return "null", nil
+		return Null(), nil
 	case bool:
-		return strconv.FormatBool(v), nil
+		return Bool(v), nil
 	case int:
-		return integer(int64(v), pl), nil
+		return integer(int64(v)), nil
 	case int64:
-		return integer(v, pl), nil
+		return integer(v), nil
 	case float64:
-		s, err := float(v, pl)
+		s, err := float(v)
 		if err != nil {
-			return "", valueError(at, err)
+			return nil, valueError(at, err)
 		}
 		return s, nil
 	case string:
 		if err := CheckString(v); err != nil {
-			return "", valueError(at, fmt.Errorf("string %w", err))
+			return nil, valueError(at, fmt.Errorf("string %w", err))
 		}
-		return String(v), nil
+		return Str(v), nil
 	case []string:
 		items := make([]any, len(v))
 		for i, s := range v {
 			items[i] = s
 		}
-		return list(items, at, depth, prefix, suffix)
+		return list(items, at, prefix, suffix)
 	case []any:
-		return list(v, at, depth, prefix, suffix)
+		return list(v, at, prefix, suffix)
 	case map[string]string:
 		m := make(map[string]any, len(v))
 		for k, s := range v {
 			m[k] = s
 		}
-		return attrs(m, at, depth, pl, prefix, suffix)
+		return attrs(m, at, pl, prefix, suffix)
 	case map[string]any:
-		return attrs(v, at, depth, pl, prefix, suffix)
-	case Expr:
-		if pl == inList && strings.ContainsAny(string(v), " \t\n") {
-			return "(" + string(v) + ")", nil
-		}
-		return string(v), nil
+		return attrs(v, at, pl, prefix, suffix)
+	case Node:
+		return v, nil
 	default:
-		return "", valueError(at, fmt.Errorf("unsupported Go type %T", v))
+		return nil, valueError(at, fmt.Errorf("unsupported Go type %T", v))
 	}
 }
 
@@ -116,22 +125,22 @@ func valueError(at string, err error) error {
 	return fmt.Errorf("nix value at %s: %w", at, err)
 }
 
-func integer(n int64, pl place) string {
+func integer(n int64) *Leaf {
 	if n == math.MinInt64 {
 		// 9223372036854775808 is not a valid Nix integer literal.
-		return "(-9223372036854775807 - 1)"
+		return &Leaf{text: "(-9223372036854775807 - 1)"}
 	}
-	return negative(strconv.FormatInt(n, 10), pl)
+	return &Leaf{text: strconv.FormatInt(n, 10), negative: n < 0}
 }
 
-func float(f float64, pl place) (string, error) {
+func float(f float64) (*Leaf, error) {
 	switch {
 	case math.IsNaN(f) || math.IsInf(f, 0):
-		return "", fmt.Errorf("float %v has no Nix literal", f)
+		return nil, fmt.Errorf("float %v has no Nix literal", f)
 	case f == 0:
-		return "0.0", nil
+		return &Leaf{text: "0.0"}, nil
 	case math.Abs(f) < 0x1p-1022:
-		return "", fmt.Errorf("float %v is subnormal, which Nix rejects as an invalid float", f)
+		return nil, fmt.Errorf("float %v is subnormal, which Nix rejects as an invalid float", f)
 	}
 	// Nix's float literals need a digit before and after the point:
 	// 1e+21 would read as the integer 1 followed by the name e, so the
@@ -144,49 +153,34 @@ func float(f float64, pl place) (string, error) {
 	if hasExp {
 		mant += "e" + exp
 	}
-	return negative(mant, pl), nil
+	// Nix parses -1 as an operator applied to 1, which a list element or
+	// a function argument cannot be: the printer adds parentheses there.
+	return &Leaf{text: mant, negative: f < 0}, nil
 }
 
-// negative puts a negative number in parentheses unless it is the value of
-// a binding: Nix parses -1 as an operator applied to 1, which a list
-// element or a function argument cannot be.
-func negative(s string, pl place) string {
-	if strings.HasPrefix(s, "-") && pl != inBinding {
-		return "(" + s + ")"
-	}
-	return s
-}
-
-func list(items []any, at string, depth, prefix, suffix int) (string, error) {
-	if len(items) == 0 {
-		return "[ ]", nil
-	}
-	out := make([]string, len(items))
+func list(items []any, at string, prefix, suffix int) (Node, error) {
+	out := make([]Node, len(items))
 	for i, item := range items {
-		s, err := value(item, fmt.Sprintf("%s[%d]", at, i), depth+1, inList, 0, 0)
+		n, err := data(item, fmt.Sprintf("%s[%d]", at, i), inList, 0, 0)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
-		out[i] = s
+		out[i] = n
 	}
+	l := &List{Items: out}
 	if len(out) == 1 {
-		if line := "[ " + out[0] + " ]"; fits(line, prefix, suffix) {
-			return line, nil
-		}
+		l.Inline = fits(width(l.Items[0]) >= 0, termWidth(out[0])+4, prefix, suffix)
 	}
-	return block("[", out, "]", depth), nil
+	return l, nil
 }
 
-func attrs(m map[string]any, at string, depth int, pl place, prefix, suffix int) (string, error) {
-	if len(m) == 0 {
-		return "{ }", nil
-	}
+func attrs(m map[string]any, at string, pl place, prefix, suffix int) (Node, error) {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	out := make([]string, len(keys))
+	out := make([]Binding, len(keys))
 	for i, k := range keys {
 		name := AttrName(k)
 		where := name
@@ -194,41 +188,24 @@ func attrs(m map[string]any, at string, depth int, pl place, prefix, suffix int)
 			where = at + "." + name
 		}
 		if err := CheckString(k); err != nil {
-			return "", valueError(where, fmt.Errorf("attribute name %w", err))
+			return nil, valueError(where, fmt.Errorf("attribute name %w", err))
 		}
-		s, err := value(m[k], where, depth+1, inBinding, utf8.RuneCountInString(name)+len(" = "), len(";"))
+		n, err := data(m[k], where, inBinding, utf8.RuneCountInString(name)+len(" = "), len(";"))
 		if err != nil {
-			return "", err
+			return nil, err
 		}
-		out[i] = name + " = " + s + ";"
+		out[i] = Binding{Path: []string{k}, Value: n}
 	}
+	s := &Set{Bindings: out}
 	if len(out) == 1 && pl != inBinding {
-		if line := "{ " + out[0] + " }"; fits(line, prefix, suffix) {
-			return line, nil
-		}
+		w := bindingWidth(out[0])
+		s.Inline = fits(w >= 0, w+4, prefix, suffix)
 	}
-	return block("{", out, "}", depth), nil
+	return s, nil
 }
 
-// fits reports whether line is a single line that, with prefix and suffix
+// fits reports whether a single line of width w, with prefix and suffix
 // characters around it, stays within lineWidth.
-func fits(line string, prefix, suffix int) bool {
-	return !strings.Contains(line, "\n") && prefix+utf8.RuneCountInString(line)+suffix <= lineWidth
-}
-
-// block writes items one per line between open and close, the items
-// indented one level deeper than depth.
-func block(open string, items []string, close string, depth int) string {
-	inner := strings.Repeat("  ", depth+1)
-	var b strings.Builder
-	b.WriteString(open)
-	for _, item := range items {
-		b.WriteString("\n")
-		b.WriteString(inner)
-		b.WriteString(item)
-	}
-	b.WriteString("\n")
-	b.WriteString(inner[:2*depth])
-	b.WriteString(close)
-	return b.String()
+func fits(single bool, w, prefix, suffix int) bool {
+	return single && prefix+w+suffix <= lineWidth
 }
