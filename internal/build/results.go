@@ -28,7 +28,7 @@ type resultJSON struct {
 // left out.
 func (r Result) MarshalJSON() ([]byte, error) {
 	j := resultJSON{Machine: r.Machine, StorePath: r.StorePath, DrvPath: r.DrvPath, ClosureSize: r.ClosureSize,
-		Cache: r.Cache, Seconds: r.Duration.Round(time.Millisecond).Seconds()}
+		Cache: r.Cache, Seconds: float64(r.Duration.Round(time.Millisecond).Milliseconds()) / 1000}
 	if r.Err != nil {
 		j.Error = r.Err.Error()
 	}

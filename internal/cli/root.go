@@ -151,6 +151,7 @@ forces them (also into a pipe or a file), --color=never turns them off.`,
 		newGenCommand(g),
 		newDiffCommand(g),
 		newEvalCommand(g),
+		newBuildCommand(g),
 		newLabCommand(g),
 	)
 	// cobra's completion command would print its help and exit 0 for a
