@@ -85,6 +85,16 @@ func Run(ctx context.Context, o Options) ([]Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
+	// One command first: it fails fast when nix or its store cannot be
+	// reached, and opens a new store (--store DIR) before parallel builds
+	// would race to create it.
+	if _, err := r.Output(ctx, Program, o.pingArgs()...); err != nil {
+		var missing *runner.NotFoundError
+		if errors.As(err, &missing) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("build: reach the Nix store: %w", err)
+	}
 	if err := lockOnce(ctx, r, &o, ref); err != nil {
 		return nil, err
 	}

@@ -100,6 +100,7 @@ func TestCommandLines(t *testing.T) {
 		{o.pathInfoArgs("/nix/store/x-y"), feat + "path-info --json --closure-size /nix/store/x-y --store /tmp/s --option substituters ''"},
 		{o.copyArgs("/nix/store/x-y"), feat + "copy --to 's3://bucket?region=eu-west-1' /nix/store/x-y --store /tmp/s --option substituters ''"},
 		{o.lockArgs("path:/f"), feat + "flake lock path:/f --store /tmp/s --option substituters ''"},
+		{o.pingArgs(), feat + "store ping --store /tmp/s --option substituters ''"},
 	} {
 		if got := runner.Quote(tc.got); got != tc.want {
 			t.Errorf("command line\n got %s\nwant %s", got, tc.want)
@@ -201,6 +202,7 @@ build)
 path-info) echo "[{\"path\":\"$6\",\"closureSize\":4096}]" ;;
 copy) echo "$5 $6" >> "$dir/copied" ;;
 flake) echo lock >> "$dir/locked" ;;
+store) echo "$4" >> "$dir/pinged" ;;
 *) echo "fake nix: unexpected $*" >&2; exit 2 ;;
 esac
 `
@@ -267,6 +269,9 @@ func TestRunFailureAndLock(t *testing.T) {
 	}
 	if n != 2 {
 		t.Errorf("OnResult ran %d times, want 2", n)
+	}
+	if data, _ := os.ReadFile(filepath.Join(dir, "pinged")); string(data) != "ping\n" {
+		t.Errorf("nix store ping ran %q, want once before the builds", data)
 	}
 	if data, _ := os.ReadFile(filepath.Join(dir, "locked")); string(data) != "lock\n" {
 		t.Errorf("nix flake lock ran %q, want once before the builds of a flake without flake.lock", data)

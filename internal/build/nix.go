@@ -71,6 +71,12 @@ func (o *Options) lockArgs(flakeRef string) []string {
 	return append(args, o.NixFlags...)
 }
 
+// pingArgs is the nix command line that opens the store once.
+func (o *Options) pingArgs() []string {
+	args := append(append([]string{}, features...), "store", "ping")
+	return append(args, o.NixFlags...)
+}
+
 // pathInfoArgs is the nix command line that tells the closure size of
 // path as JSON.
 func (o *Options) pathInfoArgs(path string) []string {
