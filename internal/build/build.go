@@ -93,7 +93,7 @@ func Run(ctx context.Context, o Options) ([]Result, error) {
 		if errors.As(err, &missing) {
 			return nil, err
 		}
-		return nil, fmt.Errorf("build: reach the Nix store: %w", err)
+		return nil, fmt.Errorf("build: reach the Nix store: %w", nixError(err))
 	}
 	if err := lockOnce(ctx, r, &o, ref); err != nil {
 		return nil, err
@@ -172,7 +172,7 @@ func lockOnce(ctx context.Context, r *runner.Runner, o *Options, ref string) err
 		return fmt.Errorf("build: %w", err)
 	}
 	if _, err := r.Output(ctx, Program, o.lockArgs(ref)...); err != nil {
-		return fmt.Errorf("build: lock the flake's inputs (%s has no flake.lock): %w", o.Flake, err)
+		return fmt.Errorf("build: lock the flake's inputs (%s has no flake.lock): %w", o.Flake, nixError(err))
 	}
 	return nil
 }
@@ -189,7 +189,7 @@ func machine(ctx context.Context, r *runner.Runner, o *Options, ref, name string
 	}
 	out, err := r.Output(ctx, Program, o.buildArgs(ref, name)...)
 	if err != nil {
-		return finish(fmt.Errorf("build %s: %w", name, err))
+		return finish(fmt.Errorf("build %s: %w", name, nixError(err)))
 	}
 	res.DrvPath, res.StorePath, err = parseBuildJSON(out)
 	if err != nil {
@@ -197,14 +197,14 @@ func machine(ctx context.Context, r *runner.Runner, o *Options, ref, name string
 	}
 	out, err = r.Output(ctx, Program, o.pathInfoArgs(res.StorePath)...)
 	if err != nil {
-		return finish(fmt.Errorf("size the closure of %s: %w", name, err))
+		return finish(fmt.Errorf("size the closure of %s: %w", name, nixError(err)))
 	}
 	if res.ClosureSize, err = parseClosureSize(out, res.StorePath); err != nil {
 		return finish(fmt.Errorf("size the closure of %s: nix path-info --json: %w", name, err))
 	}
 	if o.Cache != "" {
 		if _, err := r.Output(ctx, Program, o.copyArgs(res.StorePath)...); err != nil {
-			return finish(fmt.Errorf("copy the closure of %s to %s: %w", name, o.Cache, err))
+			return finish(fmt.Errorf("copy the closure of %s to %s: %w", name, o.Cache, nixError(err)))
 		}
 		res.Cache = o.Cache
 	}
@@ -256,4 +256,37 @@ func parseClosureSize(data []byte, path string) (int64, error) {
 		}
 	}
 	return 0, fmt.Errorf("no closureSize of %s", path)
+}
+
+// NixError is a nix command that ran and failed, told by what nix said
+// from its first error line on (the progress and warnings before it are
+// left out; -x shows the command).
+type NixError struct {
+	Message string
+	Err     *runner.Error
+}
+
+func (e *NixError) Error() string { return e.Message }
+
+func (e *NixError) Unwrap() error { return e.Err }
+
+// nixError makes a failed nix command's error a NixError; other errors
+// are returned as they are.
+func nixError(err error) error {
+	var failed *runner.Error
+	if !errors.As(err, &failed) {
+		return err
+	}
+	lines := strings.Split(strings.TrimSpace(failed.Stderr), "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, "error:") {
+			lines = lines[i:]
+			break
+		}
+	}
+	msg := strings.TrimSpace(strings.Join(lines, "\n"))
+	if msg == "" {
+		msg = "nix: " + failed.Err.Error()
+	}
+	return &NixError{Message: msg, Err: failed}
 }

@@ -264,7 +264,7 @@ func TestRunFailureAndLock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res) != 2 || !res[0].OK() || res[1].OK() || !strings.Contains(res[1].Err.Error(), "build fail1: ") || !strings.Contains(res[1].Err.Error(), "error: fail1 does not evaluate") {
+	if len(res) != 2 || !res[0].OK() || res[1].OK() || res[1].Err.Error() != "build fail1: error: fail1 does not evaluate" {
 		t.Errorf("results = %+v; want ok built and fail1 failed with nix's message", res)
 	}
 	if n != 2 {
@@ -342,4 +342,24 @@ func alive(pid int) bool {
 	}
 	f := strings.Fields(string(data))
 	return len(f) > 2 && f[2] != "Z"
+}
+
+func TestNixError(t *testing.T) {
+	failed := &runner.Error{Cmd: "nix build x", Err: errors.New("exit status 1"),
+		Stderr: "warning: not writing modified lock file of flake 'path:/f':\n• Added input 'nixpkgs':\nerror: a 'aarch64-linux' is required\n       (use '--show-trace')"}
+	err := nixError(fmt.Errorf("wrapped: %w", failed))
+	if got, want := err.Error(), "error: a 'aarch64-linux' is required\n       (use '--show-trace')"; got != want {
+		t.Errorf("nixError = %q, want %q", got, want)
+	}
+	var back *runner.Error
+	if !errors.As(err, &back) || back != failed {
+		t.Errorf("nixError does not unwrap to the runner's error")
+	}
+	if got := nixError(&runner.Error{Cmd: "nix", Err: errors.New("exit status 2")}).Error(); got != "nix: exit status 2" {
+		t.Errorf("nixError without stderr = %q", got)
+	}
+	other := errors.New("other")
+	if nixError(other) != other {
+		t.Errorf("nixError changed an error that is not a failed command")
+	}
 }

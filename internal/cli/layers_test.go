@@ -18,6 +18,7 @@ var layer = map[string]int{
 	"nixlit":   0,
 	"tomltree": 1,
 	"fleet":    2,
+	"selector": 3,
 	"catalog":  3,
 	"resolve":  4,
 	"validate": 5,
@@ -29,6 +30,7 @@ var layer = map[string]int{
 	"gen":      7,
 	"lab":      7,
 	"eval":     8,
+	"build":    8,
 	"cli":      9,
 }
 

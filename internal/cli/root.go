@@ -115,7 +115,9 @@ func newRootCommand(g *globals) *cobra.Command {
 		Short: "Keep a fleet of NixOS machines in one typed file",
 		Long: `shoal keeps a fleet of NixOS machines in one typed file (shoal.toml),
 checks it in milliseconds with precise diagnostics, explains every resolved
-feature, setting and package, and generates the fleet's NixOS flake.
+feature, setting and package, generates the fleet's NixOS flake and builds
+its machines with Nix (shoal build [FLEET/] [SELECTOR...]: names, globs,
+@tag).
 
 Commands take the fleet as an optional path: a directory holding shoal.toml,
 or the file itself; the default is the current directory.
@@ -125,7 +127,7 @@ Exit status:
   1    an operation failed (a file could not be read, ...)
   2    usage error: unknown command or flag, wrong arguments
   3    the fleet has errors (with --strict, warnings too)
-  4    gen --check: the generated flake is out of date
+  4    gen --check, build: the generated flake on disk is out of date
   130  interrupted (Ctrl-C or SIGTERM): the commands shoal ran were stopped
 
 Colour and source snippets under each diagnostic: --color=auto (the
