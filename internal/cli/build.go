@@ -80,7 +80,7 @@ fleet has errors, 4 the flake on disk is out of date, 130 interrupted.`,
 		Example: `  shoal build
   shoal build homelab/ @workstation
   shoal build web-* db --eval-jobs 2
-  shoal build --cache s3://fleet-cache?region=eu-central-1 --json > closures.json
+  shoal build --cache 's3://fleet-cache?region=eu-central-1' --json > closures.json
   shoal build ./homelab --override-input nixpkgs=testdata/lab-nixpkgs`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runBuild(cmd.Context(), g, o, args)
