@@ -37,8 +37,10 @@ type Options struct {
 	NixFlags []string
 	// Runner runs the nix commands; nil is a silent runner.
 	Runner *runner.Runner
-	// OnResult, when set, receives each machine's result as it finishes,
-	// from one goroutine at a time.
+	// OnStart, when set, is told each machine's name as its build starts;
+	// OnResult, when set, receives each machine's result as it finishes.
+	// Both are called from one goroutine at a time.
+	OnStart  func(machine string)
 	OnResult func(Result)
 }
 
@@ -118,6 +120,11 @@ func Run(ctx context.Context, o Options) ([]Result, error) {
 	for range min(jobs, len(o.Machines)) {
 		wg.Go(func() {
 			for m := range queue {
+				if o.OnStart != nil {
+					mu.Lock()
+					o.OnStart(m)
+					mu.Unlock()
+				}
 				res := machine(ctx, r, &o, ref, m)
 				if errors.Is(res.Err, context.Canceled) || ctx.Err() != nil {
 					continue // not a result: the build was stopped

@@ -71,8 +71,9 @@ NAME=VALUE go to every nix command.
 --json prints one JSON object per machine and line as each finishes
 (machine, store_path, drv_path, closure_size in bytes, cache, seconds,
 error): the file shoal deploy takes for prebuilt closures. -x prints each
-nix command as a line a shell can run. Ctrl-C stops the nix processes and
-starts no new machine.
+nix command as a line a shell can run. On a terminal, a live line on stderr
+names the machines building. Ctrl-C stops the nix processes and starts no
+new machine.
 
 Exit status: 0 every machine built (and reached the cache), 1 a machine
 failed or nix is missing, 2 usage (a selector that selects nothing), 3 the
@@ -239,6 +240,8 @@ func runBuild(ctx context.Context, g *globals, o buildOptions, args []string) er
 		width = max(width, len(m))
 	}
 	var failed []string
+	progress := &buildProgress{w: g.stderr, live: isTerminal(g.stderr), total: len(machines)}
+	defer progress.end()
 	start := time.Now()
 	results, err := build.Run(ctx, build.Options{
 		Flake:     x.out,
@@ -249,26 +252,26 @@ func runBuild(ctx context.Context, g *globals, o buildOptions, args []string) er
 		Overrides: overrides,
 		NixFlags:  nixFlags,
 		Runner:    &runner.Runner{Trace: g.traceWriter()},
+		OnStart:   progress.start,
 		OnResult: func(r build.Result) {
 			if !r.OK() {
 				failed = append(failed, r.Machine)
 			}
-			if o.json {
-				_ = build.WriteResult(g.stdout, r)
+			progress.finish(r.Machine, func() {
+				switch {
+				case o.json:
+					_ = build.WriteResult(g.stdout, r)
+				case r.StorePath != "":
+					fmt.Fprintf(g.stdout, "%-*s  %s  %s  %s\n", width, r.Machine, r.StorePath, build.Size(r.ClosureSize), r.Duration.Round(100*time.Millisecond))
+				}
+			}, func() {
 				if r.Err != nil {
 					fmt.Fprintf(g.stderr, "shoal: %v\n", r.Err)
 				}
-				return
-			}
-			secs := r.Duration.Round(100 * time.Millisecond)
-			if r.StorePath != "" {
-				fmt.Fprintf(g.stdout, "%-*s  %s  %s  %s\n", width, r.Machine, r.StorePath, build.Size(r.ClosureSize), secs)
-			}
-			if r.Err != nil {
-				fmt.Fprintf(g.stderr, "shoal: %v\n", r.Err)
-			}
+			})
 		},
 	})
+	progress.end()
 	var missing *runner.NotFoundError
 	if errors.As(err, &missing) || errors.Is(err, exec.ErrNotFound) {
 		return fmt.Errorf("%w; shoal build needs nix (Debian: apt-get install nix-bin)", err)
