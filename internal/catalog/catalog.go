@@ -81,6 +81,9 @@ type Setting struct {
 	// Derive computes the value from hardware facts when nothing above the
 	// catalog default sets it.
 	Derive []Derivation
+	// Needs names features without which the setting does nothing: a
+	// machine that sets it without them is told so.
+	Needs []fleet.Ref
 }
 
 // Derivation gives a setting a value when a hardware fact matches. The

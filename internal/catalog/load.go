@@ -296,8 +296,17 @@ func (l *loader) setting(name string, v *tomltree.Node, p diag.Path, d tomltree.
 	s := &Setting{Name: name, Path: p}
 	var def *tomltree.Node
 	var defPath diag.Path
-	ok := d.Fields(v, p, "a setting", []string{"type", "values", "min", "max", "pattern", "default", "description", "derive"}, func(key string, v *tomltree.Node, p diag.Path) {
+	ok := d.Fields(v, p, "a setting", []string{"type", "flavour", "values", "min", "max", "pattern", "default", "description", "derive", "needs"}, func(key string, v *tomltree.Node, p diag.Path) {
 		switch key {
+		case "flavour":
+			if f, ok := d.String(v, p, "flavour"); ok {
+				if !slices.Contains(durationFlavours, f) {
+					d.Diags.Errorf(diag.CodeInvalidValue, d.File, p, "duration flavour %q is not one of %s", f, strings.Join(durationFlavours, ", ")).SetHint(diag.DidYouMean(f, durationFlavours))
+				}
+				s.Type.Flavour = f
+			}
+		case "needs":
+			s.Needs = d.Strings(v, p, "needs")
 		case "pattern":
 			s.Type.Pattern = l.pattern(v, p, d)
 		case "type":
@@ -346,6 +355,12 @@ func (l *loader) setting(name string, v *tomltree.Node, p diag.Path, d tomltree.
 	}
 	if s.Type.Kind == KindEnum && len(s.Type.Values) == 0 {
 		d.Diags.Errorf(diag.CodeMissing, d.File, p, "enum setting %q lists no values", name)
+	}
+	if s.Type.Kind == KindDuration && s.Type.Flavour == "" {
+		d.Diags.Errorf(diag.CodeMissing, d.File, p, "duration setting %q has no flavour", name).Hintf("add flavour = one of %s: the program that reads it", strings.Join(durationFlavours, ", "))
+	}
+	if s.Type.Flavour != "" && s.Type.Kind != KindDuration {
+		d.Diags.Errorf(diag.CodeCatalogFile, d.File, p.Child("flavour"), "setting %q has a flavour, which only a duration setting takes", name)
 	}
 	if s.Type.Pattern != nil && s.Type.Kind != KindString {
 		d.Diags.Errorf(diag.CodeCatalogFile, d.File, p.Child("pattern"), "setting %q has a pattern, which only a string setting takes", name)

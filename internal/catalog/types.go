@@ -19,9 +19,19 @@ const (
 	KindList   = "list" // of strings, or of Values when given
 	KindPort   = "port"
 	KindSize   = "size"
+	// KindDuration is a string of a duration, in the syntax of the program
+	// that reads it: Type.Flavour names which.
+	KindDuration = "duration"
+	// KindCalendar is a systemd calendar event (systemd.time(7)): "daily",
+	// "Mon..Fri 02:00".
+	KindCalendar = "calendar"
+	// KindTimezone is an IANA time zone name: "Europe/Berlin".
+	KindTimezone = "timezone"
+	// KindRelease is a NixOS release: "24.05".
+	KindRelease = "release"
 )
 
-var settingKinds = []string{KindBool, KindEnum, KindInt, KindList, KindPort, KindSize, KindString}
+var settingKinds = []string{KindBool, KindCalendar, KindDuration, KindEnum, KindInt, KindList, KindPort, KindRelease, KindSize, KindString, KindTimezone}
 
 // Type is the type of a setting.
 type Type struct {
@@ -29,6 +39,9 @@ type Type struct {
 	Values   []string // enum values, or allowed list elements
 	Min, Max *int64
 	Pattern  *Pattern // a string must match it
+	// Flavour is the syntax of a duration: FlavourPrometheus,
+	// FlavourNixAge or FlavourRestic.
+	Flavour string
 }
 
 // Pattern is a regular expression a string setting must match, for a value
@@ -66,6 +79,20 @@ func (t Type) String() string {
 		return "a size such as \"8GiB\""
 	case KindBool:
 		return "true or false"
+	case KindDuration:
+		switch t.Flavour {
+		case FlavourNixAge:
+			return "a number of days such as \"30d\""
+		case FlavourRestic:
+			return "a restic duration such as \"1y6m\""
+		}
+		return "a duration such as \"15s\" or \"30d\""
+	case KindCalendar:
+		return "a systemd calendar event such as \"daily\""
+	case KindTimezone:
+		return "a time zone such as \"Europe/Berlin\""
+	case KindRelease:
+		return "a NixOS release such as \"24.05\""
 	}
 	return "a string"
 }
@@ -107,6 +134,14 @@ func (t Type) Check(n *tomltree.Node) (value any, problem string, element int) {
 			return bad("%q is not %s", n.Str, t.Pattern.Description)
 		}
 		return n.Str, "", -1
+	case KindDuration, KindCalendar, KindTimezone, KindRelease:
+		if n.Kind != tomltree.String {
+			return bad("expected %s, found %s", t, n.Describe())
+		}
+		if problem, _ := t.meaning(n.Str); problem != "" {
+			return bad("%s", problem)
+		}
+		return n.Str, "", -1
 	case KindSize:
 		if n.Kind != tomltree.String {
 			return bad("expected %s, found %s", t, n.Describe())
@@ -136,6 +171,45 @@ func (t Type) Check(n *tomltree.Node) (value any, problem string, element int) {
 }
 
 func ptr(i int64) *int64 { return &i }
+
+// meaning checks a string of a kind whose syntax is another program's.
+func (t Type) meaning(s string) (problem, hint string) {
+	switch t.Kind {
+	case KindDuration:
+		return checkDuration(t.Flavour, s)
+	case KindCalendar:
+		return checkCalendar(s)
+	case KindTimezone:
+		return checkZone(s)
+	case KindRelease:
+		return checkRelease(s)
+	}
+	return "", ""
+}
+
+// Hint says how to write a value that fits, for a value Check refused; ""
+// when the type has nothing to add.
+func (t Type) Hint(n *tomltree.Node) string {
+	switch {
+	case n.Kind == tomltree.String:
+		if _, hint := t.meaning(n.Str); hint != "" {
+			return hint
+		}
+		if t.Kind == KindSize && allDigits(strings.TrimSpace(n.Str)) {
+			return fmt.Sprintf("a size needs a unit: write %q", strings.TrimSpace(n.Str)+"GiB")
+		}
+	case n.Kind == tomltree.Integer && t.Kind == KindSize:
+		return fmt.Sprintf("write the size as a string with a unit: %q", fmt.Sprintf("%dGiB", n.Int))
+	case n.Kind == tomltree.Integer && t.Kind == KindDuration && t.Flavour != FlavourNixAge:
+		return fmt.Sprintf("write the duration as a string with a unit: %q", fmt.Sprintf("%ds", n.Int))
+	case n.Kind == tomltree.Integer && t.Kind == KindDuration:
+		return fmt.Sprintf("write the age as a string: %q", fmt.Sprintf("%dd", n.Int))
+	}
+	if t.Pattern != nil {
+		return t.Pattern.Hint
+	}
+	return ""
+}
 
 // Allowed lists the values a setting accepts, for "did you mean" hints.
 func (t Type) Allowed() []string { return t.Values }

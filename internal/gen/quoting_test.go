@@ -30,15 +30,15 @@ const (
 	hostileInputURL    = "github:o/r?dir=${x}''"
 	hostileOverlay     = "overlays/my ${x} ''.nix"
 	hostileModule      = "extra/a ${b} ''c.nix"
-	hostileTimezone    = "Etc/${UTC}''\\x"
-	hostileMachineTZ   = "Asia/${Tokyo}"
+	hostileLocale      = "en_${US}''\\x" // time zones, schedules and addresses are checked by meaning: free text goes here
+	hostileMachineKeys = "de-${latin1}"
 	hostileDescription = "Grüße ${HOME} \"x\" '' \\ ü" // NixOS refuses newlines and colons here; check does too
 	hostileGroup       = "g_x-1"                       // group names are checked to be plain; the hostile part is elsewhere
 	hostileUserKey     = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIQuoteKeyQuoteKeyQuote ${x} ''y'' \"z\" \\w"
-	hostileAddress     = "h${x}''.example"
-	hostileAddress2    = "b${x}.example"
+	hostileAddress     = "h-x.example"
+	hostileAddress2    = "b-x.example"
 	hostileRepository  = "s3:https://x/${y}''/"
-	hostileSchedule    = "Mon *-*-* ${h}:00 ''\"\\" // [services.backup] schedule, a setting of backup-client
+	hostileSchedule    = "mon,Wed..fri *-*~1/2 *:0/15 Europe/Berlin" // [services.backup] schedule, a setting of backup-client
 	hostileBackupPath  = "/srv/${x} ''y''"
 	hostileDomain      = "ex${am}ple.org ''\" \\ ü\n"
 	hostileEtcName     = "m${x} ''q''"
@@ -109,7 +109,7 @@ func hostileFleet() fstest.MapFS {
 	line(tomlString(hostileInputName), " = ", tomlString(hostileInputURL))
 	line("[defaults]")
 	line(`state_version = "26.05"`)
-	line("timezone = ", tomlString(hostileTimezone))
+	line("locale = ", tomlString(hostileLocale))
 	line("[defaults.settings.tricky]")
 	line("greeting = ", tomlString(hostileGreeting))
 	line("[users._x]")
@@ -127,7 +127,7 @@ func hostileFleet() fstest.MapFS {
 			line("users = ", tomlList(hostileUsers...))
 			line(`features = ["tricky"]`)
 			line("modules = ", tomlList(hostileModule))
-			line("settings.core.timezone = ", tomlString(hostileMachineTZ))
+			line("settings.core.keymap = ", tomlString(hostileMachineKeys))
 			line("settings.tricky.mode = ", tomlString(hostileMode))
 			line(`nixos."networking.domain" = `, tomlString(hostileDomain))
 			line("nixos.", tomlString(nixopts.FormatPath([]string{"environment", "etc", hostileEtcName, "text"})), " = ", tomlString(hostileEtcText))
@@ -230,7 +230,7 @@ in
   }) configurations;
   hostNames = builtins.listToAttrs (map (name: { inherit name; value = (machine name).networking.hostName; }) names.machines);
   users = withMachine.users.users;
-  machineTimezone = withMachine.shoal.features.core.timezone;
+  machineKeymap = withMachine.shoal.features.core.keymap;
   machineMode = withMachine.shoal.features.tricky.mode;
   domain = raw.networking.domain;
   etcText = (builtins.getAttr names.etc raw.environment.etc).text;
@@ -300,21 +300,21 @@ func TestHostileValuesRoundTrip(t *testing.T) {
 			Openssh      struct{ AuthorizedKeys struct{ Keys []string } }
 			Shell        string
 		}
-		MachineTimezone string
-		MachineMode     string
-		Domain          string
-		EtcText         string
-		Variables       map[string]string
-		ExtraModule     string
-		Defaults        map[string]map[string]any
-		TrickyEnable    string
-		TrickyGreeting  struct{ Default, Description string }
-		TrickyModes     []string
-		TrickyDomain    string
-		TrickyWhenText  string
-		TrickyWhen      []bool
-		Services        []map[string]any
-		Nixd            map[string]any
+		MachineKeymap  string
+		MachineMode    string
+		Domain         string
+		EtcText        string
+		Variables      map[string]string
+		ExtraModule    string
+		Defaults       map[string]map[string]any
+		TrickyEnable   string
+		TrickyGreeting struct{ Default, Description string }
+		TrickyModes    []string
+		TrickyDomain   string
+		TrickyWhenText string
+		TrickyWhen     []bool
+		Services       []map[string]any
+		Nixd           map[string]any
 	}
 	if err := json.Unmarshal(out, &got); err != nil {
 		t.Fatalf("decode the evaluation: %v\n%s", err, nixTail(out, 3000))
@@ -350,12 +350,12 @@ func TestHostileValuesRoundTrip(t *testing.T) {
 	same("root's keys", got.Users["root"].Openssh.AuthorizedKeys.Keys, []string{hostileAdminKey})
 	same("user names", slices.Sorted(maps.Keys(got.Users)), []string{"_x", "in", "root"})
 
-	same("machine timezone", got.MachineTimezone, hostileMachineTZ)
+	same("machine keymap", got.MachineKeymap, hostileMachineKeys)
 	same("machine mode", got.MachineMode, hostileMode)
 	same("raw networking.domain", got.Domain, hostileDomain)
 	same("raw environment.etc text", got.EtcText, hostileEtcText)
 	same("raw environment.variables", got.Variables, map[string]string{hostileVarName: hostileVarValue})
-	same("fleet default timezone", got.Defaults["core"]["timezone"], hostileTimezone)
+	same("fleet default locale", got.Defaults["core"]["locale"], hostileLocale)
 	same("fleet default greeting", got.Defaults["tricky"]["greeting"], hostileGreeting)
 
 	same("tricky enable description", got.TrickyEnable, strings.TrimSuffix(strings.Split(hostileFeatureDesc, "\n")[0], "."))

@@ -356,8 +356,8 @@ func (r *resolver) checkSetting(s fleet.Setting, file string) (any, bool) {
 			e.SetHint(diag.DidYouMean(s.Value.Str, st.Type.Values))
 		} else if elem >= 0 && s.Value.Items[elem].Kind == tomltree.String {
 			e.SetHint(diag.DidYouMean(s.Value.Items[elem].Str, st.Type.Values))
-		} else if st.Type.Pattern != nil && st.Type.Pattern.Hint != "" {
-			e.Hintf("%s", st.Type.Pattern.Hint)
+		} else if h := st.Type.Hint(s.Value); h != "" {
+			e.Hintf("%s", h)
 		}
 		return nil, false
 	}

@@ -110,8 +110,8 @@ func (r *resolver) serviceOption(s *Service, o *catalog.ServiceOption, n *tomltr
 		}
 		e := r.diags.Errorf(diag.CodeServiceOption, r.f.File, at, "%s: %s", name, problem)
 		switch {
-		case typ.Pattern != nil && typ.Pattern.Hint != "":
-			e.Hintf("%s", typ.Pattern.Hint)
+		case typ.Hint(n) != "":
+			e.Hintf("%s", typ.Hint(n))
 		case st != nil:
 			e.Hintf("it sets %s.%s on every machine with %s", o.Feature, o.Setting, o.Feature)
 		}

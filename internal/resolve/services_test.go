@@ -134,7 +134,7 @@ port = 70000
 	want := []string{
 		"SH065 $.services.backup.keep_daily: services.backup.keep_daily: 0 is out of range: expected an integer of at least 1",
 		"SH065 $.services.backup.paths.1: services.backup.paths: expected a string, found an integer",
-		"SH065 $.services.backup.schedule: services.backup.schedule: expected a string, found an integer",
+		"SH065 $.services.backup.schedule: services.backup.schedule: expected a systemd calendar event such as \"daily\", found an integer",
 		"SH065 $.services.load_balancer.port: services.load_balancer.port: 70000 is out of range: expected a port number (1-65535)",
 	}
 	slices.Sort(got)
