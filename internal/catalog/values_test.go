@@ -143,3 +143,26 @@ func TestTypeHint(t *testing.T) {
 		t.Errorf("duration hint %q", h)
 	}
 }
+
+// TestSettingNeeds holds the built-in catalog's needs on settings to
+// features that exist.
+func TestSettingNeeds(t *testing.T) {
+	cat, diags := Builtin()
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	n := 0
+	for _, name := range cat.FeatureNames() {
+		for _, s := range cat.Features[name].Settings {
+			for _, need := range s.Needs {
+				n++
+				if cat.Features[need.Value] == nil {
+					t.Errorf("%s.%s needs unknown feature %q", name, s.Name, need.Value)
+				}
+			}
+		}
+	}
+	if n == 0 {
+		t.Error("no built-in setting declares needs; docker.nvidia needs gpu-nvidia")
+	}
+}

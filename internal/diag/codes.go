@@ -58,6 +58,12 @@ var (
 	CodeMissingModule  = define("SH027", Error, "check", "a module file that does not exist")
 	CodeSettingValue   = define("SH030", Error, "check", "a setting value that does not fit its type")
 
+	CodeStateVersionAhead = define("SH031", Error, "check", "a state_version newer than the fleet's NixOS release")
+	CodePortTwice         = define("SH032", Error, "check", "a port used twice on one machine (features, fleet services, raw options)")
+	CodeOptionContradicts = define("SH033", Error, "check", "a raw NixOS option that contradicts the value a feature or shoal writes")
+	CodeSettingNoEffect   = define("SH034", Warning, "check", "a setting that does nothing without another feature")
+	CodeAppendOnlyPrune   = define("SH035", Warning, "check", "an append-only backup server with clients that prune")
+
 	CodeRequiresCycle = define("SH040", Error, "check", "features that require each other in a cycle")
 	CodeConflict      = define("SH041", Error, "check", "conflicting features")
 	CodeProvidesClash = define("SH042", Error, "check", "two features provide the same capability")
@@ -67,6 +73,7 @@ var (
 	CodeHardware  = define("SH050", Error, "check", "hardware mismatch (system, CPU, GPU, form factor)")
 	CodeLowMemory = define("SH051", Warning, "check", "memory below a feature's needs")
 	CodeLowDisk   = define("SH052", Warning, "check", "disk below a feature's needs")
+	CodeCPUSystem = define("SH053", Error, "check", "a CPU that cannot run the machine's system")
 
 	CodeDuplicateAddr       = define("SH060", Error, "check", "duplicate address")
 	CodeDuplicateHost       = define("SH061", Error, "check", "duplicate host name")

@@ -67,7 +67,7 @@ const (
 type Size int64
 
 var sizeUnits = map[string]int64{
-	"": 1, "b": 1,
+	"b": 1,
 	"k": 1000, "kb": 1000, "m": 1000 * 1000, "mb": 1000 * 1000, "g": 1e9, "gb": 1e9, "t": 1e12, "tb": 1e12,
 	"kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40,
 }
@@ -80,6 +80,9 @@ func ParseSize(s string) (Size, error) {
 		i = len(t)
 	}
 	num, unit := t[:i], strings.ToLower(strings.TrimSpace(t[i:]))
+	if num != "" && unit == "" {
+		return 0, fmt.Errorf("%q has no unit; write %q (or \"%sMiB\", \"%sTB\")", s, num+"GiB", num, num)
+	}
 	mult, ok := sizeUnits[unit]
 	if num == "" || !ok {
 		return 0, fmt.Errorf("%q is not a size; write a number and a unit, like \"512MiB\", \"32GiB\" or \"1TB\"", s)

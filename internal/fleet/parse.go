@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"fmt"
 	"path"
 	"regexp"
 	"slices"
@@ -63,7 +64,7 @@ func (p *parser) fleet(root *tomltree.Node) {
 }
 
 func (p *parser) fleetTable(v *tomltree.Node, path diag.Path) {
-	p.d.Fields(v, path, "[fleet]", []string{"name", "nixos", "admin_keys", "inputs", "overlays"}, func(key string, v *tomltree.Node, path diag.Path) {
+	p.fields(v, path, "[fleet]", []string{"name", "nixos", "admin_keys", "inputs", "overlays"}, func(key string, v *tomltree.Node, path diag.Path) {
 		switch key {
 		case "name":
 			p.f.Name, _ = p.d.String(v, path, "fleet.name")
@@ -106,10 +107,11 @@ func (p *parser) inputs(v *tomltree.Node, path diag.Path) {
 		case !inputName.MatchString(name) || name == "nixpkgs" || name == "self":
 			p.d.Diags.Errorf(diag.CodeInvalidName, p.f.File, ip, "invalid input name %q", name).
 				Hintf("input names are Nix identifiers other than nixpkgs and self (shoal pins nixpkgs itself)")
-		case url == "" || strings.ContainsAny(url, " \t\n\"\\"):
-			p.d.Diags.Errorf(diag.CodeInvalidValue, p.f.File, ip, "%q is not a flake URL", url).
-				Hintf("for example \"github:nix-community/disko\"")
 		default:
+			if problem, hint := inputProblem(url); problem != "" {
+				p.d.Diags.Errorf(diag.CodeInvalidValue, p.f.File, ip, "%s", problem).Hintf("%s", hint)
+				continue
+			}
 			p.f.Inputs = append(p.f.Inputs, Input{Name: name, URL: url, Path: ip})
 		}
 	}
@@ -167,6 +169,13 @@ func looksLikeSSHKey(s string) bool {
 	if len(fields) < 2 {
 		return false
 	}
+	if !isKeyType(fields[0]) {
+		// Options come first: from="10.0.0.0/8",no-agent-forwarding ssh-ed25519 ...
+		_, key, ok := sshKeyOptions(strings.TrimSpace(s))
+		if fields = strings.Fields(key); !ok || len(fields) < 2 {
+			return false
+		}
+	}
 	switch {
 	case strings.HasPrefix(fields[0], "ssh-"), strings.HasPrefix(fields[0], "ecdsa-sha2-"), strings.HasPrefix(fields[0], "sk-"):
 		return len(fields[1]) >= 16 && !strings.ContainsAny(s, "\n\r")
@@ -174,9 +183,13 @@ func looksLikeSSHKey(s string) bool {
 	return false
 }
 
+func isKeyType(s string) bool {
+	return strings.HasPrefix(s, "ssh-") || strings.HasPrefix(s, "ecdsa-sha2-") || strings.HasPrefix(s, "sk-")
+}
+
 func (p *parser) defaults(v *tomltree.Node, path diag.Path) {
 	known := append(slices.Clone(DefaultsShorthands), "settings")
-	p.d.Fields(v, path, "[defaults]", known, func(key string, v *tomltree.Node, path diag.Path) {
+	p.fields(v, path, "[defaults]", known, func(key string, v *tomltree.Node, path diag.Path) {
 		if key == "settings" {
 			p.f.Defaults = append(p.f.Defaults, p.settings(v, path)...)
 			return
@@ -206,7 +219,7 @@ func (p *parser) user(name string, v *tomltree.Node, path diag.Path) {
 	u := &User{Name: name, Path: path}
 	p.f.Users = append(p.f.Users, u)
 	p.f.users[name] = u
-	p.d.Fields(v, path, "a user", []string{"description", "groups", "ssh_keys", "shell"}, func(key string, v *tomltree.Node, path diag.Path) {
+	p.fields(v, path, "a user", []string{"description", "groups", "ssh_keys", "shell"}, func(key string, v *tomltree.Node, path diag.Path) {
 		switch key {
 		case "description":
 			u.Description, _ = p.d.String(v, path, "description")
@@ -235,7 +248,7 @@ func (p *parser) machine(name string, v *tomltree.Node, path diag.Path) {
 	m := &Machine{Name: name, Path: path, Hostname: name, System: "x86_64-linux"}
 	p.f.Machines = append(p.f.Machines, m)
 	p.f.machines[name] = m
-	p.d.Fields(v, path, "a machine", machineKeys, func(key string, v *tomltree.Node, path diag.Path) {
+	p.fields(v, path, "a machine", machineKeys, func(key string, v *tomltree.Node, path diag.Path) {
 		switch key {
 		case "profile":
 			if s, ok := p.d.String(v, path, "profile"); ok {
@@ -249,9 +262,8 @@ func (p *parser) machine(name string, v *tomltree.Node, path diag.Path) {
 			m.Users = p.d.Strings(v, path, "users")
 		case "address":
 			if s, ok := p.d.String(v, path, "address"); ok {
-				if s == "" || strings.ContainsAny(s, " /\t\n") {
-					p.d.Diags.Errorf(diag.CodeInvalidValue, p.f.File, path, "address %q is not a host name or IP address", s).
-						Hintf("write how deploy reaches the machine, e.g. \"nas.home.arpa\" or \"192.0.2.10\"")
+				if problem, hint := addressProblem(s); problem != "" {
+					p.d.Diags.Errorf(diag.CodeInvalidValue, p.f.File, path, "%s", problem).Hintf("%s", hint)
 				}
 				m.Address = s
 			}
@@ -314,7 +326,7 @@ func (p *parser) names(v *tomltree.Node, path diag.Path, what string, re *regexp
 
 func (p *parser) hardware(m *Machine, v *tomltree.Node, path diag.Path) {
 	h := &m.Hardware
-	p.d.Fields(v, path, "hardware", []string{"cpu", "gpu", "memory", "disk", "cores", "form"}, func(key string, v *tomltree.Node, path diag.Path) {
+	p.fields(v, path, "hardware", []string{"cpu", "gpu", "memory", "disk", "cores", "form"}, func(key string, v *tomltree.Node, path diag.Path) {
 		switch key {
 		case "cpu":
 			if s, ok := p.d.String(v, path, "hardware.cpu"); ok && p.oneOf(s, CPUVendors, path, "cpu vendor") {
@@ -350,8 +362,18 @@ func (p *parser) hardware(m *Machine, v *tomltree.Node, path diag.Path) {
 }
 
 func (p *parser) size(v *tomltree.Node, path diag.Path, what string) Size {
+	if v.Kind == tomltree.Integer {
+		p.d.Diags.Errorf(diag.CodeWrongType, p.f.File, path, "%s must be a size with a unit, not a bare number", what).
+			Hintf("write %q", fmt.Sprintf("%dGiB", v.Int))
+		return 0
+	}
 	s, ok := p.d.String(v, path, what)
 	if !ok {
+		return 0
+	}
+	if t := strings.TrimSpace(s); allDigits(t) {
+		p.d.Diags.Errorf(diag.CodeInvalidValue, p.f.File, path, "%s: %q has no unit", what, s).
+			Hintf("write %q (or %q, %q)", t+"GiB", t+"MiB", t+"TB")
 		return 0
 	}
 	size, err := ParseSize(s)

@@ -164,7 +164,9 @@ func hostileFleet() fstest.MapFS {
 	fline(`default = "plain"`)
 	fline("[nixos]")
 	fline(`"users.motd" = { setting = "greeting" }`)
-	fline(`"networking.domain" = `, tomlString(hostileFeatureDom))
+	// Not networking.domain, which the machine "with" sets raw: NixOS
+	// refuses two values of one string option (check says so, SH033).
+	fline(`"environment.etc.trickydom.text" = `, tomlString(hostileFeatureDom))
 	fline("[[nixos_when]]")
 	fline(`when = { "tricky.mode" = `, tomlString(hostileMode), " }")
 	fline(`set = { "environment.etc.tricky.text" = `, tomlString(hostileWhenText), " }")
@@ -240,7 +242,7 @@ in
   trickyEnable = trickyOption.enable;
   trickyGreeting = { inherit (trickyOption.greeting) default description; };
   trickyModes = trickyOption.mode.type;
-  trickyDomain = (builtins.elemAt (tricky "plain") 0).networking.domain;
+  trickyDomain = (builtins.elemAt (tricky "plain") 0).environment.etc.trickydom.text;
   trickyWhenText = (builtins.elemAt (tricky "plain") 1)._then.environment.etc.tricky.text;
   trickyWhen = map (mode: (builtins.elemAt (tricky mode) 1)._if) names.modes;
   services = services;
@@ -361,7 +363,7 @@ func TestHostileValuesRoundTrip(t *testing.T) {
 	same("tricky enable description", got.TrickyEnable, strings.TrimSuffix(strings.Split(hostileFeatureDesc, "\n")[0], "."))
 	same("tricky greeting option", got.TrickyGreeting, struct{ Default, Description string }{hostileGreeting, hostileGreetingDoc})
 	same("tricky mode values", got.TrickyModes, hostileModes)
-	same("tricky networking.domain", got.TrickyDomain, hostileFeatureDom)
+	same("tricky environment.etc.trickydom.text", got.TrickyDomain, hostileFeatureDom)
 	same("tricky conditional text", got.TrickyWhenText, hostileWhenText)
 	same("tricky condition for each mode "+fmt.Sprint(hostileModes), got.TrickyWhen, []bool{false, true, false})
 

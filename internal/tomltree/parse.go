@@ -21,6 +21,9 @@ const MaxKeyDepth = 32
 // Parse reads src as TOML. It returns the document, whose Root may be
 // partial or nil when there are errors, and the diagnostics found.
 func Parse(name string, src []byte) (*Doc, diag.List) {
+	// Editors on Windows start UTF-8 files with a byte-order mark; TOML
+	// allows none, but it is no content: positions count from after it.
+	src = bytes.TrimPrefix(src, []byte("\xef\xbb\xbf"))
 	doc := &Doc{Name: name, Src: src}
 	b := &builder{doc: doc}
 	if off := invalidUTF8(src); off >= 0 {
@@ -121,6 +124,12 @@ func (b *builder) syntaxError(err error) {
 	}
 	start = min(max(start, 0), len(b.doc.Src))
 	end := min(start+len(perr.Highlight), len(b.doc.Src))
+	if open, delim := unterminatedOpening(perr.Message, b.doc.Src); open >= 0 {
+		// go-toml reports the end of the file; the user needs the start.
+		b.errorAt(diag.CodeSyntax, Span{int32(open), int32(open + 3)}, "this multi-line string is never closed").
+			Hintf("end it with %s; everything after this line was read as part of the string", delim)
+		return
+	}
 	msg, hint, width := explainSyntax(perr.Message, b.doc.Src[start:])
 	end = max(end, min(start+width, len(b.doc.Src)))
 	if hint == "" {
@@ -129,6 +138,21 @@ func (b *builder) syntaxError(err error) {
 		}
 	}
 	b.errorAt(diag.CodeSyntax, Span{int32(start), int32(end)}, "%s", msg).SetHint(hint)
+}
+
+// unterminatedOpening finds where a multi-line string that the parser
+// reports as never terminated was opened: the last delimiter of its kind,
+// since nothing after the opening one can close it. It returns -1 when the
+// message is about something else.
+func unterminatedOpening(msg string, src []byte) (int, string) {
+	if !strings.HasPrefix(msg, "multiline") || !strings.Contains(msg, "not terminated") {
+		return -1, ""
+	}
+	delim := `"""`
+	if strings.Contains(msg, "literal") {
+		delim = "'''"
+	}
+	return bytes.LastIndex(src, []byte(delim)), delim
 }
 
 // explainSyntax turns go-toml's message about the text at rest into a

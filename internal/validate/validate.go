@@ -13,13 +13,14 @@ import (
 
 // Fleet runs every rule on a resolved fleet.
 func Fleet(rf *resolve.Fleet) diag.List {
-	v := &validator{rf: rf, file: rf.Spec.File, chains: map[string][]*catalog.Profile{}}
+	v := &validator{rf: rf, file: rf.Spec.File, chains: map[string][]*catalog.Profile{}, reported: map[string]bool{}}
 	v.requiresCycles()
 	for _, m := range rf.Machines {
 		v.machine(m)
 	}
 	v.duplicates()
 	v.services()
+	v.appendOnlyPrune()
 	return v.diags
 }
 
@@ -30,6 +31,11 @@ type validator struct {
 	// chains caches catalog.ProfileChain by profile name: it is asked
 	// for every feature of every machine.
 	chains map[string][]*catalog.Profile
+	// portBuf is reused by every machine's port check.
+	portBuf []portUse
+	// reported holds the paths of values already reported for one machine,
+	// so a fleet default is reported once, not once per machine.
+	reported map[string]bool
 }
 
 // anchor finds where in the fleet file a feature's presence on a machine is
@@ -81,8 +87,9 @@ func (v *validator) machine(m *resolve.Machine) {
 	v.resources(m)
 	v.security(m)
 	v.rawOptions(m.Spec)
+	v.values(m)
 	if core := m.Feature("core"); core != nil {
-		if sv := core.Value("state_version"); sv != nil && sv.Value == nil {
+		if sv := core.Value("state_version"); sv != nil && sv.Value == nil && !v.stateVersionWritten(m) {
 			v.diags.Errorf(diag.CodeNoStateVersion, v.file, m.Spec.Path, "%s has no state_version", m.Name()).
 				Hintf("add state_version = \"%s\" to [defaults] (the release the machine was installed with), or settings.core.state_version to the machine", releaseOr(v.rf.Spec.NixOS))
 		}
@@ -426,7 +433,7 @@ func (v *validator) duplicates() {
 	hosts := map[string]*fleet.Machine{}
 	for _, m := range v.rf.Spec.Machines {
 		if m.Address != "" {
-			key := strings.ToLower(m.Address)
+			key := fleet.NormalAddress(m.Address)
 			if first := addrs[key]; first != nil {
 				v.diags.Errorf(diag.CodeDuplicateAddr, v.file, m.Path.Child("address"), "machines %s and %s have the same address %s", first.Name, m.Name, m.Address).
 					Hintf("each machine needs its own address for deploy to reach it").
