@@ -23,7 +23,7 @@ func Parse(name string, src []byte) (*Fleet, diag.List) {
 	if doc.Root == nil || diags.HasErrors() {
 		return f, diags
 	}
-	p := parser{f: f, d: tomltree.Decoder{File: name, Diags: &diags}}
+	p := parser{f: f, d: tomltree.Decoder{File: name, Diags: &diags, Elsewhere: elsewhere}}
 	p.fleet(doc.Root)
 	return f, diags
 }
@@ -64,7 +64,7 @@ func (p *parser) fleet(root *tomltree.Node) {
 }
 
 func (p *parser) fleetTable(v *tomltree.Node, path diag.Path) {
-	p.fields(v, path, "[fleet]", []string{"name", "nixos", "admin_keys", "inputs", "overlays"}, func(key string, v *tomltree.Node, path diag.Path) {
+	p.d.Fields(v, path, "[fleet]", []string{"name", "nixos", "admin_keys", "inputs", "overlays"}, func(key string, v *tomltree.Node, path diag.Path) {
 		switch key {
 		case "name":
 			p.f.Name, _ = p.d.String(v, path, "fleet.name")
@@ -189,7 +189,7 @@ func isKeyType(s string) bool {
 
 func (p *parser) defaults(v *tomltree.Node, path diag.Path) {
 	known := append(slices.Clone(DefaultsShorthands), "settings")
-	p.fields(v, path, "[defaults]", known, func(key string, v *tomltree.Node, path diag.Path) {
+	p.d.Fields(v, path, "[defaults]", known, func(key string, v *tomltree.Node, path diag.Path) {
 		if key == "settings" {
 			p.f.Defaults = append(p.f.Defaults, p.settings(v, path)...)
 			return
@@ -219,7 +219,7 @@ func (p *parser) user(name string, v *tomltree.Node, path diag.Path) {
 	u := &User{Name: name, Path: path}
 	p.f.Users = append(p.f.Users, u)
 	p.f.users[name] = u
-	p.fields(v, path, "a user", []string{"description", "groups", "ssh_keys", "shell"}, func(key string, v *tomltree.Node, path diag.Path) {
+	p.d.Fields(v, path, "a user", []string{"description", "groups", "ssh_keys", "shell"}, func(key string, v *tomltree.Node, path diag.Path) {
 		switch key {
 		case "description":
 			u.Description, _ = p.d.String(v, path, "description")
@@ -248,7 +248,7 @@ func (p *parser) machine(name string, v *tomltree.Node, path diag.Path) {
 	m := &Machine{Name: name, Path: path, Hostname: name, System: "x86_64-linux"}
 	p.f.Machines = append(p.f.Machines, m)
 	p.f.machines[name] = m
-	p.fields(v, path, "a machine", machineKeys, func(key string, v *tomltree.Node, path diag.Path) {
+	p.d.Fields(v, path, "a machine", machineKeys, func(key string, v *tomltree.Node, path diag.Path) {
 		switch key {
 		case "profile":
 			if s, ok := p.d.String(v, path, "profile"); ok {
@@ -326,7 +326,7 @@ func (p *parser) names(v *tomltree.Node, path diag.Path, what string, re *regexp
 
 func (p *parser) hardware(m *Machine, v *tomltree.Node, path diag.Path) {
 	h := &m.Hardware
-	p.fields(v, path, "hardware", []string{"cpu", "gpu", "memory", "disk", "cores", "form"}, func(key string, v *tomltree.Node, path diag.Path) {
+	p.d.Fields(v, path, "hardware", []string{"cpu", "gpu", "memory", "disk", "cores", "form"}, func(key string, v *tomltree.Node, path diag.Path) {
 		switch key {
 		case "cpu":
 			if s, ok := p.d.String(v, path, "hardware.cpu"); ok && p.oneOf(s, CPUVendors, path, "cpu vendor") {

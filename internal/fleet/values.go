@@ -72,7 +72,11 @@ func addressProblem(s string) (problem, hint string) {
 		}
 		for _, r := range label {
 			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
-				return fmt.Sprintf("address %q is not a host name or IP address: %q cannot be in a DNS name", s, r), how
+				what := fmt.Sprintf("%q", r)
+				if r == ' ' {
+					what = "a space"
+				}
+				return fmt.Sprintf("address %q is not a host name or IP address: %s cannot be in a DNS name", s, what), how
 			}
 		}
 	}

@@ -99,6 +99,17 @@ func (r *resolver) selectRef(sel fleet.Ref) []*fleet.Machine {
 		}
 		return nil
 	}
+	if sel.Value == "all" {
+		r.diags.Errorf(diag.CodeUnknownMachine, r.f.File, sel.Path, "no machine is named \"all\"").
+			Hintf("write \"@all\" for every machine of the fleet")
+		return nil
+	}
+	if slices.Contains(r.f.Tags(), sel.Value) {
+		// A tag written without its "@": no machine has the name.
+		r.diags.Errorf(diag.CodeUnknownMachine, r.f.File, sel.Path, "no machine is named %q; %q is a tag", sel.Value, sel.Value).
+			Hintf("write \"@%s\": tags are named with \"@\", machines without", sel.Value)
+		return nil
+	}
 	e := r.diags.Errorf(diag.CodeUnknownMachine, r.f.File, sel.Path, "unknown machine %q", sel.Value)
 	if s := diag.DidYouMean(sel.Value, r.f.MachineNames()); s != "" {
 		e.SetHint(s)

@@ -11,6 +11,11 @@ import (
 type Decoder struct {
 	File  string
 	Diags *diag.List
+	// Elsewhere, when set, says where a key unknown in what lives
+	// instead ("called system", for "arch" in a machine) and how to write
+	// it there, with its value v; ok is false for a key it does not know
+	// either.
+	Elsewhere func(what, key string, v *Node) (where, write string, ok bool)
 }
 
 // Fields calls fn for each key of table n in source order. Keys not in known
@@ -23,6 +28,12 @@ func (d Decoder) Fields(n *Node, path diag.Path, what string, known []string, fn
 	for _, k := range n.Keys {
 		p := path.Key(k)
 		if !slices.Contains(known, k) {
+			if d.Elsewhere != nil {
+				if where, write, ok := d.Elsewhere(what, k, n.fields[k]); ok {
+					d.Diags.Errorf(diag.CodeUnknownKey, d.File, p, "unknown key %q in %s: it is %s", k, what, where).Hintf("write %s", write)
+					continue
+				}
+			}
 			e := d.Diags.Errorf(diag.CodeUnknownKey, d.File, p, "unknown key %q in %s", k, what)
 			if h := diag.DidYouMean(k, known); h != "" {
 				e.SetHint(h)

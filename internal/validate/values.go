@@ -244,8 +244,8 @@ func (v *validator) contradictions(m *resolve.Machine) {
 // numbers, booleans, enums), unlike lists, sets, lines and booleans merged
 // with "or".
 func uniqueValue(t *nixopts.Type) bool {
-	for t != nil && t.Kind == nixopts.NullOr {
-		t = t.Elem
+	for t != nil && (t.Kind == nixopts.NullOr || t.Kind == nixopts.Named) {
+		t = t.Elem // a named type checks with its Elem; nil: anything
 	}
 	if t == nil {
 		return false
