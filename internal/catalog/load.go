@@ -53,6 +53,15 @@ func (l *loader) parse(rel string) (*tomltree.Doc, tomltree.Decoder, bool) {
 	name := path.Join(l.prefix, rel)
 	src, err := fs.ReadFile(l.fsys, path.Join(l.root, rel))
 	if err != nil {
+		if link, target, ok := DanglingLink(l.fsys, path.Join(l.root, rel)); ok {
+			rlink := link
+			if l.root != "." && l.root != "" {
+				rlink = strings.TrimPrefix(link, l.root+"/")
+			}
+			l.diags.Errorf(diag.CodeCatalogFile, name, nil, "cannot read %s: %s is a dangling symlink to %s", name, path.Join(l.prefix, rlink), target).
+				Hintf("the link points at nothing: fix its target, or remove the link")
+			return nil, tomltree.Decoder{}, false
+		}
 		l.diags.Errorf(diag.CodeCatalogFile, name, nil, "cannot read %s: %v", name, unwrapPathError(err))
 		return nil, tomltree.Decoder{}, false
 	}

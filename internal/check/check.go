@@ -2,6 +2,7 @@ package check
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"path"
 	"strings"
@@ -38,6 +39,9 @@ var ErrNoFleetFile = errors.New("no " + FleetFile + " here")
 func Run(fsys fs.FS, dir, display string) (*Result, error) {
 	src, err := fs.ReadFile(fsys, path.Join(dir, FleetFile))
 	if err != nil {
+		if link, target, ok := catalog.DanglingLink(fsys, path.Join(dir, FleetFile)); ok {
+			return nil, fmt.Errorf("read %s: %s is a dangling symlink to %s, which does not exist", FleetFile, link, target)
+		}
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, ErrNoFleetFile
 		}
@@ -134,16 +138,30 @@ func missingModules(fsys fs.FS, dir string, f *fleet.Fleet) diag.List {
 	for _, m := range f.Machines {
 		for _, mod := range m.Modules {
 			if _, err := fs.Stat(fsys, path.Join(dir, mod.Value)); err != nil {
-				diags.Errorf(diag.CodeMissingModule, f.File, mod.Path, "module %s does not exist", mod.Value).
-					Hintf("paths in modules are relative to the directory of %s", FleetFile)
+				missing(&diags, fsys, dir, f.File, mod, "module", "modules")
 			}
 		}
 	}
 	for _, o := range f.Overlays {
 		if _, err := fs.Stat(fsys, path.Join(dir, o.Value)); err != nil {
-			diags.Errorf(diag.CodeMissingModule, f.File, o.Path, "overlay %s does not exist", o.Value).
-				Hintf("paths in overlays are relative to the directory of %s", FleetFile)
+			missing(&diags, fsys, dir, f.File, o, "overlay", "overlays")
 		}
 	}
 	return diags
+}
+
+// missing reports a module or overlay that cannot be opened: a dangling
+// symlink is called that, anything else does not exist.
+func missing(diags *diag.List, fsys fs.FS, dir, file string, r fleet.Ref, what, key string) {
+	if link, target, ok := catalog.DanglingLink(fsys, path.Join(dir, r.Value)); ok {
+		rel := link
+		if dir != "." && dir != "" {
+			rel = strings.TrimPrefix(link, dir+"/")
+		}
+		diags.Errorf(diag.CodeMissingModule, file, r.Path, "%s %s is a dangling symlink: %s points at %s, which does not exist", what, r.Value, rel, target).
+			Hintf("fix the link's target, or remove the link and the entry in %s", key)
+		return
+	}
+	diags.Errorf(diag.CodeMissingModule, file, r.Path, "%s %s does not exist", what, r.Value).
+		Hintf("paths in %s are relative to the directory of %s", key, FleetFile)
 }

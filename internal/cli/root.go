@@ -143,9 +143,7 @@ forces them (also into a pipe or a file), --color=never turns them off.`,
 	root.SetIn(g.stdin)
 	root.SetOut(g.stdout)
 	root.SetErr(g.stderr)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return &exitError{code: ExitUsage, err: err}
-	})
+	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(
 		newCheckCommand(g),
 		newExplainCommand(g),
