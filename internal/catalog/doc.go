@@ -11,6 +11,17 @@
 // once. A fleet's features/NAME/ directories use the same format and may
 // add features, never replace built-in ones.
 //
+// A setting ([settings.NAME]) has a type: bool, int (min, max), string
+// (an optional pattern), enum and list (values), port, size ("16GiB"), or
+// one of the kinds whose values another program reads, checked by meaning
+// with a hint: duration (flavour says whose syntax: prometheus, also
+// Loki's; nix-age, --delete-older-than's days; go, Alloy's; haproxy;
+// fail2ban; restic), calendar (a systemd calendar event, parsed as
+// systemd.time(7) describes it), timezone (an IANA zone name, from
+// zones.txt) and release (a NixOS release). needs = ["FEATURE"] marks a
+// setting that does nothing without that feature: a machine that sets it
+// without the feature is warned (SH034).
+//
 // A fleet service is services/NAME.toml (NAME as [services.NAME] in a
 // fleet file writes it: lowercase letters, digits and "_"):
 //
