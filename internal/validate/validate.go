@@ -36,6 +36,9 @@ type validator struct {
 	// reported holds the paths of values already reported for one machine,
 	// so a fleet default is reported once, not once per machine.
 	reported map[string]bool
+	// optionWriters maps option paths to the catalog features that write
+	// them; see writers.
+	optionWriters map[string][]optionWriter
 }
 
 // anchor finds where in the fleet file a feature's presence on a machine is

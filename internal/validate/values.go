@@ -82,11 +82,23 @@ func (v *validator) cpuSystem(m *resolve.Machine) {
 type portUse struct {
 	port     int64
 	protocol string
-	owner    string // "feature ssh (settings.ssh.port)", `nixos."services.x.port"`
 	feature  string // the feature, "" for a raw option
+	setting  string // the feature's port setting, "" for a fixed port
 	option   string // the raw option, "" for a feature
 	file     string
 	path     diag.Path
+}
+
+// owner names who opens the port, for a report: built only then, since
+// every machine's ports are collected.
+func (u portUse) owner() string {
+	switch {
+	case u.option != "":
+		return fmt.Sprintf("nixos.%q", u.option)
+	case u.setting != "":
+		return fmt.Sprintf("feature %s (%s.%s)", u.feature, u.feature, u.setting)
+	}
+	return "feature " + u.feature
 }
 
 // ports reports a port that two features, or a feature and a raw NixOS
@@ -96,7 +108,6 @@ func (v *validator) ports(m *resolve.Machine) {
 	for _, f := range m.Features {
 		for _, p := range f.Def.Ports {
 			port, file, path := p.Port, "", diag.Path(nil)
-			owner := "feature " + f.Name()
 			if p.Setting != "" {
 				val := f.Value(p.Setting)
 				if val == nil {
@@ -107,15 +118,11 @@ func (v *validator) ports(m *resolve.Machine) {
 					continue
 				}
 				port = n
-				owner += " (" + f.Name() + "." + p.Setting + ")"
 				if val.Origin.Kind != resolve.FromCatalog {
 					file, path = val.Origin.File, val.Origin.Path
 				}
 			}
-			if file == "" {
-				file, path = v.anchor(m, f)
-			}
-			uses = append(uses, portUse{port: port, protocol: cmpOr(p.Protocol, "tcp"), owner: owner, feature: f.Name(), file: file, path: path})
+			uses = append(uses, portUse{port: port, protocol: cmpOr(p.Protocol, "tcp"), feature: f.Name(), setting: p.Setting, file: file, path: path})
 		}
 	}
 	for _, raw := range m.Spec.NixOS {
@@ -125,7 +132,7 @@ func (v *validator) ports(m *resolve.Machine) {
 		}
 		add := func(n *tomltree.Node, at diag.Path) {
 			if n.Kind == tomltree.Integer && n.Int > 0 && n.Int < 65536 {
-				uses = append(uses, portUse{port: n.Int, protocol: "tcp", owner: fmt.Sprintf("nixos.%q", raw.Option), option: raw.Option, file: v.file, path: at})
+				uses = append(uses, portUse{port: n.Int, protocol: "tcp", option: raw.Option, file: v.file, path: at})
 			}
 		}
 		if raw.Value.Kind == tomltree.Array {
@@ -143,9 +150,16 @@ func (v *validator) ports(m *resolve.Machine) {
 			if a.port != b.port || a.protocol != b.protocol || a.feature != "" && a.feature == b.feature || v.sameService(m, a, b) {
 				continue
 			}
-			v.diags.Errorf(diag.CodePortTwice, b.file, b.path, "port %d/%s is used twice on %s: by %s and by %s", b.port, b.protocol, m.Name(), a.owner, b.owner).
+			// A port from the catalog's default is pointed at by what
+			// put the feature on the machine; found only now, as it costs.
+			for _, u := range []*portUse{&a, &b} {
+				if u.file == "" {
+					u.file, u.path = v.anchor(m, m.Feature(u.feature))
+				}
+			}
+			v.diags.Errorf(diag.CodePortTwice, b.file, b.path, "port %d/%s is used twice on %s: by %s and by %s", b.port, b.protocol, m.Name(), a.owner(), b.owner()).
 				Hintf("give one of them another port; only one program can listen on %d", b.port).
-				Relate(a.file, a.path, "%s uses port %d here", a.owner, a.port)
+				Relate(a.file, a.path, "%s uses port %d here", a.owner(), a.port)
 			break
 		}
 	}
@@ -169,24 +183,50 @@ func (v *validator) sameService(m *resolve.Machine, a, b portUse) bool {
 	if raw.option == "" || feat.feature == "" {
 		return false
 	}
-	f := m.Feature(feat.feature)
-	for _, blk := range f.Def.NixOS {
-		for _, o := range blk.Options {
-			if sameOption(o.Option, raw.option) {
-				return true
-			}
+	for _, w := range v.writers()[optionKey(raw.option)] {
+		if w.feature == feat.feature {
+			return true
 		}
 	}
 	return false
 }
 
-func sameOption(a, b string) bool {
-	if a == b {
-		return true
+// optionKey is the form two spellings of one option path compare in:
+// the path itself when it has no quotes (nearly always), else as
+// nixopts formats it.
+func optionKey(opt string) string {
+	if !strings.ContainsAny(opt, "\"'") {
+		return opt
 	}
-	pa, err1 := nixopts.SplitPath(a)
-	pb, err2 := nixopts.SplitPath(b)
-	return err1 == nil && err2 == nil && slices.Equal(pa, pb)
+	if p, err := nixopts.SplitPath(opt); err == nil {
+		return nixopts.FormatPath(p)
+	}
+	return opt
+}
+
+// optionWriter is a catalog feature that writes an option.
+type optionWriter struct {
+	feature string
+	when    catalog.Condition
+	value   any
+}
+
+// writers maps each option path the catalog's features write to them,
+// built once per check.
+func (v *validator) writers() map[string][]optionWriter {
+	if v.optionWriters != nil {
+		return v.optionWriters
+	}
+	v.optionWriters = map[string][]optionWriter{}
+	for _, name := range v.rf.Catalog.FeatureNames() {
+		for _, blk := range v.rf.Catalog.Features[name].NixOS {
+			for _, o := range blk.Options {
+				k := optionKey(o.Option)
+				v.optionWriters[k] = append(v.optionWriters[k], optionWriter{feature: name, when: blk.When, value: o.Value})
+			}
+		}
+	}
+	return v.optionWriters
 }
 
 // contradictions reports a raw NixOS option that one of the machine's
@@ -197,44 +237,43 @@ func (v *validator) contradictions(m *resolve.Machine) {
 		if raw.Value.Kind == tomltree.Table || raw.Value.Kind == tomltree.Array {
 			continue // sets and lists merge
 		}
-		mine := raw.Value.Value()
-		path, err := nixopts.SplitPath(raw.Option)
-		if err != nil {
-			continue // reported by rawOptions
-		}
-		if sameOption(raw.Option, "networking.hostName") {
-			if s, ok := mine.(string); ok && s != m.Spec.Hostname {
+		key := optionKey(raw.Option)
+		if key == "networking.hostName" {
+			if s := raw.Value.Str; raw.Value.Kind == tomltree.String && s != m.Spec.Hostname {
 				v.diags.Errorf(diag.CodeOptionContradicts, v.file, raw.Path, "nixos.%q contradicts the host name shoal sets for %s (%q)", raw.Option, m.Name(), m.Spec.Hostname).
 					Hintf("set hostname = %q on the machine instead, and remove this line", s)
 			}
 			continue
 		}
+		ws := v.writers()[key]
+		if len(ws) == 0 {
+			continue
+		}
+		path, err := nixopts.SplitPath(raw.Option)
+		if err != nil {
+			continue // reported by rawOptions
+		}
 		if r := nixopts.Load().Lookup(path); r.Kind != nixopts.Found || !uniqueValue(r.Type) {
 			continue // a type that merges definitions, or one shoal cannot tell
 		}
-		for _, f := range m.Features {
-			for _, blk := range f.Def.NixOS {
-				if len(blk.When) > 0 && !m.Holds(blk.When) {
-					continue
-				}
-				for _, o := range blk.Options {
-					if !sameOption(o.Option, raw.Option) {
-						continue
-					}
-					theirs, setting, ok := v.featureValue(f, o.Value)
-					if !ok || sameValue(mine, theirs) {
-						continue
-					}
-					file, path := v.anchor(m, f)
-					e := v.diags.Errorf(diag.CodeOptionContradicts, v.file, raw.Path, "nixos.%q = %s contradicts feature %s, which sets it to %s", raw.Option, catalog.FormatValue(mine), f.Name(), catalog.FormatValue(theirs))
-					if setting != "" {
-						e.Hintf("set settings.%s.%s = %s instead: both are plain definitions, and NixOS refuses two values of one option", f.Name(), setting, catalog.FormatValue(mine))
-					} else {
-						e.Hintf("both are plain definitions, and NixOS refuses two values of one option; to override %s, use lib.mkForce in a module of your own (modules = [...])", f.Name())
-					}
-					e.Relate(file, path, "%s", describe(f))
-				}
+		mine := raw.Value.Value()
+		for _, w := range ws {
+			f := m.Feature(w.feature)
+			if f == nil || len(w.when) > 0 && !m.Holds(w.when) {
+				continue
 			}
+			theirs, setting, ok := v.featureValue(f, w.value)
+			if !ok || sameValue(mine, theirs) {
+				continue
+			}
+			file, path := v.anchor(m, f)
+			e := v.diags.Errorf(diag.CodeOptionContradicts, v.file, raw.Path, "nixos.%q = %s contradicts feature %s, which sets it to %s", raw.Option, catalog.FormatValue(mine), f.Name(), catalog.FormatValue(theirs))
+			if setting != "" {
+				e.Hintf("set settings.%s.%s = %s instead: both are plain definitions, and NixOS refuses two values of one option", f.Name(), setting, catalog.FormatValue(mine))
+			} else {
+				e.Hintf("both are plain definitions, and NixOS refuses two values of one option; to override %s, use lib.mkForce in a module of your own (modules = [...])", f.Name())
+			}
+			e.Relate(file, path, "%s", describe(f))
 		}
 	}
 }
