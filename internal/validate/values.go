@@ -49,7 +49,11 @@ func (v *validator) stateVersionAhead(m *resolve.Machine) {
 	} else {
 		v.reported[key] = true
 	}
-	e := v.diags.Errorf(diag.CodeStateVersionAhead, sv.Origin.File, sv.Origin.Path, "state_version %s of %s is newer than the fleet's NixOS release %s", s, m.Name(), release).
+	whose := " of " + m.Name()
+	if sv.Origin.Kind != resolve.FromMachine {
+		whose = "" // a default, for every machine that takes it
+	}
+	e := v.diags.Errorf(diag.CodeStateVersionAhead, sv.Origin.File, sv.Origin.Path, "state_version %s%s is newer than the fleet's NixOS release %s", s, whose, release).
 		Hintf("state_version names the release a machine was first installed with, at most %s; it is never raised to upgrade (raise [fleet] nixos for that)", release)
 	if p := (diag.Path{}).Key("fleet").Key("nixos"); v.written(p) {
 		e.Relate(v.file, p, "the fleet pins NixOS %s here", release)
