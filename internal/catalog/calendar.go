@@ -41,6 +41,9 @@ func (e *CalendarError) Error() string { return e.Problem }
 // comma list of values, ranges (A..B) and repetitions (A/N). It returns
 // the event's zone, "" when it names none, so that the caller can check it.
 func ParseCalendar(s string) (zone string, err error) {
+	if _, ok := calendarShorthands[s]; ok {
+		return "", nil // the common case, without allocating
+	}
 	fields := strings.Fields(s)
 	if len(fields) == 0 {
 		return "", &CalendarError{Problem: "an empty calendar event", Hint: `write e.g. "daily", "Mon..Fri 02:00" or "*-*-01 03:00"`}

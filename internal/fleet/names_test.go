@@ -56,10 +56,13 @@ func TestAddressProblem(t *testing.T) {
 			t.Errorf("addressProblem(%q) = %q, %q; want %q, hint with %q", c.in, p, h, c.problem, c.hint)
 		}
 	}
-	for in, want := range map[string]string{"Nas.Lan.": "nas.lan", "2001:DB8::0:1": "2001:db8::1", "::ffff:10.0.0.1": "10.0.0.1"} {
-		if got := NormalAddress(in); got != want {
-			t.Errorf("NormalAddress(%q) = %q, want %q", in, got, want)
+	for a, b := range map[string]string{"Nas.Lan.": "nas.lan", "2001:DB8::0:1": "2001:db8::1", "::ffff:10.0.0.1": "10.0.0.1"} {
+		if KeyOf(a) != KeyOf(b) {
+			t.Errorf("KeyOf(%q) = %v, KeyOf(%q) = %v; want them equal", a, KeyOf(a), b, KeyOf(b))
 		}
+	}
+	if KeyOf("10.0.0.1") == KeyOf("10.0.0.2") || KeyOf("a.lan") == KeyOf("b.lan") {
+		t.Error("different addresses have one key")
 	}
 }
 

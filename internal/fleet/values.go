@@ -101,14 +101,21 @@ func allDigits(s string) bool {
 	return s != ""
 }
 
-// NormalAddress is the form two addresses are compared in: an IP address
-// as netip prints it ("2001:db8::1", IPv4 in IPv6 unmapped), a name in
-// lower case without a trailing dot.
-func NormalAddress(s string) string {
+// AddressKey is the form two addresses are compared in: an IP address
+// as netip reads it (so "2001:DB8::1" is "2001:db8::1", and IPv4 in IPv6
+// is IPv4), a name in lower case without a trailing dot.
+type AddressKey struct {
+	IP   netip.Addr
+	Name string
+}
+
+// KeyOf returns the AddressKey of an address; it allocates only for a
+// name with capitals.
+func KeyOf(s string) AddressKey {
 	if a, err := netip.ParseAddr(s); err == nil {
-		return a.Unmap().String()
+		return AddressKey{IP: a.Unmap()}
 	}
-	return strings.ToLower(strings.TrimSuffix(s, "."))
+	return AddressKey{Name: strings.ToLower(strings.TrimSuffix(s, "."))}
 }
 
 // flakeSchemes are the URL schemes of flake references (nix flake(1)).

@@ -432,11 +432,11 @@ func (v *validator) security(m *resolve.Machine) {
 }
 
 func (v *validator) duplicates() {
-	addrs := map[string]*fleet.Machine{}
+	addrs := map[fleet.AddressKey]*fleet.Machine{}
 	hosts := map[string]*fleet.Machine{}
 	for _, m := range v.rf.Spec.Machines {
 		if m.Address != "" {
-			key := fleet.NormalAddress(m.Address)
+			key := fleet.KeyOf(m.Address)
 			if first := addrs[key]; first != nil {
 				v.diags.Errorf(diag.CodeDuplicateAddr, v.file, m.Path.Child("address"), "machines %s and %s have the same address %s", first.Name, m.Name, m.Address).
 					Hintf("each machine needs its own address for deploy to reach it").
