@@ -68,7 +68,7 @@ func (l *loader) parse(rel string) (*tomltree.Doc, tomltree.Decoder, bool) {
 	doc, ds := tomltree.Parse(name, src)
 	*l.diags = append(*l.diags, ds...)
 	l.c.Docs[name] = doc
-	return doc, tomltree.Decoder{File: name, Diags: l.diags}, doc.Root != nil && !ds.HasErrors()
+	return doc, tomltree.Decoder{File: name, Diags: l.diags, Elsewhere: elsewhere}, doc.Root != nil && !ds.HasErrors()
 }
 
 func unwrapPathError(err error) error {
@@ -357,6 +357,9 @@ func (l *loader) setting(name string, v *tomltree.Node, p diag.Path, d tomltree.
 	})
 	if !ok {
 		return nil
+	}
+	if s.Type.Kind == "" && v.Get("kind") != nil {
+		return nil // "kind" is reported as the type's other name
 	}
 	if s.Type.Kind == "" {
 		d.Diags.Errorf(diag.CodeMissing, d.File, p, "setting %q has no type", name).Hintf("add type = one of %s", strings.Join(settingKinds, ", "))

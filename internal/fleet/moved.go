@@ -79,20 +79,28 @@ func elsewhere(what, key string, v *tomltree.Node) (where, write string, ok bool
 	if !ok {
 		return "", "", false
 	}
-	write = m.write
-	if lit := plainLiteral(v); lit != "" {
-		// The example's value is everything after the first " = " up to
-		// the closing brace or "under", which the user's value replaces.
-		name, rest, _ := strings.Cut(write, " = ")
-		suffix := ""
-		if i := strings.Index(rest, " }"); i >= 0 {
-			suffix = rest[i:]
-		} else if i := strings.Index(rest, " under "); i >= 0 {
-			suffix = rest[i:]
-		}
-		write = name + " = " + lit + suffix
+	return m.where, MovedHint(m.write, v), true
+}
+
+// MovedHint returns an example "name = value" for a key written under
+// another name, with the value as the user wrote it when it is a string,
+// number or boolean: "system = \"aarch64-linux\"". An example of another
+// shape is returned as it is.
+func MovedHint(example string, v *tomltree.Node) string {
+	lit := plainLiteral(v)
+	name, rest, ok := strings.Cut(example, " = ")
+	if lit == "" || !ok || strings.Contains(name, " ") {
+		return example
 	}
-	return m.where, write, true
+	// The example's value ends at a closing brace or "under ...", which
+	// stay; the user's value replaces the rest.
+	suffix := ""
+	if i := strings.Index(rest, " }"); i >= 0 {
+		suffix = rest[i:]
+	} else if i := strings.Index(rest, " under "); i >= 0 {
+		suffix = rest[i:]
+	}
+	return name + " = " + lit + suffix
 }
 
 // plainLiteral renders a string, integer or boolean as TOML, or "".
