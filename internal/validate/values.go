@@ -242,10 +242,18 @@ func (v *validator) contradictions(m *resolve.Machine) {
 			continue // sets and lists merge
 		}
 		key := optionKey(raw.Option)
-		if key == "networking.hostName" {
+		// What shoal writes for every machine, not through a feature.
+		switch key {
+		case "networking.hostName":
 			if s := raw.Value.Str; raw.Value.Kind == tomltree.String && s != m.Spec.Hostname {
 				v.diags.Errorf(diag.CodeOptionContradicts, v.file, raw.Path, "nixos.%q contradicts the host name shoal sets for %s (%q)", raw.Option, m.Name(), m.Spec.Hostname).
 					Hintf("set hostname = %q on the machine instead, and remove this line", s)
+			}
+			continue
+		case "nixpkgs.hostPlatform":
+			if s := raw.Value.Str; raw.Value.Kind == tomltree.String && s != m.Spec.System {
+				v.diags.Errorf(diag.CodeOptionContradicts, v.file, raw.Path, "nixos.%q contradicts the system shoal sets for %s (%q)", raw.Option, m.Name(), m.Spec.System).
+					Hintf("set system = %q on the machine instead, and remove this line", s)
 			}
 			continue
 		}
