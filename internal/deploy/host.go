@@ -1,0 +1,436 @@
+package deploy
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shoal-nix/shoal/internal/runner"
+)
+
+// Commander runs one external command (ssh, nix) and returns its standard
+// output. env is added to the environment.
+type Commander interface {
+	Output(ctx context.Context, env []string, argv []string) ([]byte, error)
+}
+
+// RunnerCommander runs commands through a runner, so that -x shows them.
+// Wrap, if set, rewrites each argv first (the lab runs commands in its
+// deployer namespace this way).
+type RunnerCommander struct {
+	Runner *runner.Runner
+	Wrap   func(argv []string) []string
+}
+
+// Output runs argv with env added.
+func (c RunnerCommander) Output(ctx context.Context, env []string, argv []string) ([]byte, error) {
+	if c.Wrap != nil {
+		argv = c.Wrap(argv)
+	}
+	r := &runner.Runner{Trace: c.Runner.Trace, Dir: c.Runner.Dir, Env: append(append([]string(nil), c.Runner.Env...), env...)}
+	return r.Output(ctx, argv[0], argv[1:]...)
+}
+
+// Outcome is how one host's deploy ended.
+type Outcome string
+
+// The outcomes of a host.
+const (
+	// Deployed: the host runs the closure and boots it.
+	Deployed Outcome = "deployed"
+	// Unchanged: the host already ran and booted the closure.
+	Unchanged Outcome = "unchanged"
+	// Failed: the host was not changed (connect or copy failed).
+	Failed Outcome = "failed"
+	// RolledBack: activation, a health check or finish failed and the
+	// host went back to the system it ran before.
+	RolledBack Outcome = "rolled-back"
+	// NotConfirmed: no new connection could confirm; the host's
+	// watchdog switches it back by itself.
+	NotConfirmed Outcome = "not-confirmed"
+	// Unknown: going back failed; look at the host.
+	Unknown Outcome = "unknown"
+	// Cancelled: the host was not started (Ctrl-C, or --max-failures
+	// stopped its wave).
+	Cancelled Outcome = "cancelled"
+)
+
+// ok reports whether the host ends on the closure.
+func (o Outcome) ok() bool { return o == Deployed || o == Unchanged }
+
+// HostResult is what happened on one host.
+type HostResult struct {
+	Target Target
+	Outcome
+	// Previous is the system the host ran before ("" if none or unknown).
+	Previous string
+	// Generation is the system profile generation after a deploy.
+	Generation int
+	Err        error
+	Started    time.Time
+	Duration   time.Duration
+	// Steps holds each step's duration.
+	Steps map[string]time.Duration
+}
+
+// hostState is what probe finds on a host.
+type hostState struct {
+	Current    string
+	Profile    string
+	Generation int
+	Systemd    bool
+	Failed     []string
+}
+
+func parseProbe(out string) (hostState, error) {
+	var s hostState
+	seen := 0
+	for _, line := range strings.Split(out, "\n") {
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			continue
+		}
+		seen++
+		switch k {
+		case "current":
+			s.Current = v
+		case "profile":
+			s.Profile = v
+		case "generation":
+			s.Generation, _ = strconv.Atoi(v)
+		case "systemd":
+			s.Systemd = v == "yes"
+		case "failed":
+			s.Failed = strings.Fields(v)
+		}
+	}
+	if seen < 4 {
+		return s, fmt.Errorf("unexpected answer from the host: %q", out)
+	}
+	return s, nil
+}
+
+// host runs one host's pipeline.
+type host struct {
+	t       Target
+	opts    *Options
+	ssh     SSH
+	started time.Time
+	res     *HostResult
+}
+
+func (h *host) emit(step, status, msg string) {
+	h.opts.Progress.Event(Event{Time: time.Now().UTC(), Machine: h.t.Machine, Step: step, Status: status, Message: msg})
+}
+
+// remote runs script on the host over c.
+func (h *host) remote(ctx context.Context, c connection, privileged bool, body string, args ...string) (string, error) {
+	out, err := h.opts.Commander.Output(ctx, nil, h.ssh.Argv(h.t, c, script(h.t, privileged, body, args...)))
+	return string(out), err
+}
+
+// step runs f as the named step, timing it and reporting start and end.
+func (h *host) step(name string, f func() (string, error)) error {
+	h.emit(name, "start", "")
+	t0 := time.Now()
+	msg, err := f()
+	h.res.Steps[name] = time.Since(t0)
+	if err != nil {
+		h.emit(name, "fail", err.Error())
+		return err
+	}
+	h.emit(name, "ok", msg)
+	return nil
+}
+
+// exitCode returns the exit status of a failed command, or -1.
+func exitCode(err error) int {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode()
+	}
+	return -1
+}
+
+func newToken() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return time.Now().UTC().Format("20060102T150405") + "-" + hex.EncodeToString(b)
+}
+
+// run deploys h.t. ctx cancelled before activation starts leaves the host
+// untouched; once activation has started the host finishes or rolls back
+// whatever ctx says.
+func (h *host) run(ctx context.Context) {
+	h.res.Started = time.Now()
+	defer func() {
+		h.res.Duration = time.Since(h.res.Started)
+		msg := ""
+		if h.res.Err != nil {
+			msg = h.res.Err.Error()
+		} else if h.res.Generation > 0 {
+			msg = "generation " + strconv.Itoa(h.res.Generation)
+		}
+		h.emit("done", string(h.res.Outcome), msg)
+	}()
+	fail := func(o Outcome, err error) {
+		h.res.Outcome, h.res.Err = o, err
+	}
+	t := h.t
+
+	if err := h.step("connect", func() (string, error) {
+		_, err := h.remote(ctx, shared, false, "true")
+		if err != nil {
+			return "", fmt.Errorf("connect to %s: %w", t.dest(), err)
+		}
+		return t.dest(), nil
+	}); err != nil {
+		fail(Failed, err)
+		return
+	}
+	var before hostState
+	if err := h.step("probe", func() (string, error) {
+		out, err := h.remote(ctx, shared, true, probeScript)
+		if err != nil {
+			return "", fmt.Errorf("ask %s what it runs: %w", t.Machine, err)
+		}
+		before, err = parseProbe(out)
+		if err != nil {
+			return "", fmt.Errorf("ask %s what it runs: %w", t.Machine, err)
+		}
+		return "runs " + orNone(before.Current), nil
+	}); err != nil {
+		fail(Failed, err)
+		return
+	}
+	h.res.Previous = before.Current
+	if before.Current == t.Closure && before.Profile == t.Closure {
+		h.res.Outcome, h.res.Generation = Unchanged, before.Generation
+		return
+	}
+	if ctx.Err() != nil {
+		fail(Cancelled, fmt.Errorf("not started: %w", context.Cause(ctx)))
+		return
+	}
+	if err := h.step("copy", func() (string, error) {
+		return "", h.copy(ctx)
+	}); err != nil {
+		fail(Failed, err)
+		return
+	}
+	if ctx.Err() != nil {
+		fail(Cancelled, fmt.Errorf("copied, not activated: %w", context.Cause(ctx)))
+		return
+	}
+	// From here on the host is changing: finish or roll back, whatever
+	// happens to ctx. The watchdog covers a deployer that dies.
+	ctx = context.WithoutCancel(ctx)
+
+	token := newToken()
+	confirmBy := time.Now().Add(h.opts.ConfirmTimeout)
+	err := h.step("activate", func() (string, error) {
+		_, err := h.remote(ctx, shared, true, activateScript, t.Closure, token, seconds(h.opts.ConfirmTimeout), watchdogScript)
+		if err != nil {
+			return "", err
+		}
+		return "switch-to-configuration test; watchdog armed for " + seconds(h.opts.ConfirmTimeout) + " s", nil
+	})
+	if err != nil {
+		switch exitCode(err) {
+		case 11:
+			fail(RolledBack, fmt.Errorf("activate on %s failed; switched back to %s: %w", t.Machine, orNone(before.Current), err))
+		case 10:
+			fail(Failed, fmt.Errorf("activate on %s: %w", t.Machine, err))
+		default:
+			// 12, or the connection dropped: the watchdog may or may not
+			// be armed; say what the host runs if we can.
+			fail(Unknown, fmt.Errorf("activate on %s: %w", t.Machine, err))
+			h.verify(ctx, before.Current, time.Time{})
+		}
+		return
+	}
+
+	if err := h.step("confirm", func() (string, error) {
+		return "", h.confirm(ctx, token, confirmBy)
+	}); err != nil {
+		fail(NotConfirmed, err)
+		h.verify(ctx, before.Current, confirmBy)
+		return
+	}
+
+	if err := h.step("health", func() (string, error) {
+		return h.health(ctx, before)
+	}); err != nil {
+		h.rollback(ctx, before, fmt.Errorf("health check on %s: %w", t.Machine, err))
+		return
+	}
+
+	if err := h.step("finish", func() (string, error) {
+		out, err := h.remote(ctx, shared, true, finishScript, t.Closure, h.opts.FleetCommit,
+			strconv.FormatInt(h.started.Unix(), 10), strconv.FormatFloat(time.Since(h.res.Started).Seconds(), 'f', 3, 64), MetricsFile)
+		if err != nil {
+			return "", err
+		}
+		for _, line := range strings.Split(out, "\n") {
+			if v, ok := strings.CutPrefix(line, "generation="); ok {
+				h.res.Generation, _ = strconv.Atoi(v)
+			}
+		}
+		return "system profile generation " + strconv.Itoa(h.res.Generation) + "; switch-to-configuration boot", nil
+	}); err != nil {
+		h.rollback(ctx, before, fmt.Errorf("make %s the boot default on %s: %w", t.Closure, t.Machine, err))
+		return
+	}
+	h.res.Outcome = Deployed
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "no system"
+	}
+	return s
+}
+
+func (h *host) copy(ctx context.Context) error {
+	opts, err := h.ssh.NixSSHOpts(h.t)
+	if err != nil {
+		return err
+	}
+	argv := []string{"nix", "--extra-experimental-features", "nix-command", "copy"}
+	if h.opts.SubstituteOnDestination {
+		argv = append(argv, "--substitute-on-destination")
+	}
+	argv = append(argv, "--to", "ssh://"+h.t.dest(), h.t.Closure)
+	if _, err := h.opts.Commander.Output(ctx, []string{"NIX_SSHOPTS=" + opts}, argv); err != nil {
+		return fmt.Errorf("copy %s to %s: %w", h.t.Closure, h.t.Machine, err)
+	}
+	return nil
+}
+
+// confirm claims the watchdog's token over a new connection, trying again
+// while connections fail (sshd may be restarting) until shortly before the
+// watchdog acts.
+func (h *host) confirm(ctx context.Context, token string, by time.Time) error {
+	var last error
+	for {
+		attempt, cancel := context.WithDeadline(ctx, by)
+		_, err := h.remote(attempt, fresh, true, confirmScript, token)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		last = err
+		if exitCode(err) != 255 {
+			// The host answered: the token is gone (the watchdog won).
+			return fmt.Errorf("confirm on %s refused; the watchdog is switching it back: %w", h.t.Machine, err)
+		}
+		if time.Until(by) < 2*time.Second {
+			return fmt.Errorf("no new connection to %s confirmed within %s; the host switches back by itself: %w", h.t.Machine, h.opts.ConfirmTimeout, last)
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+// verify waits until after the watchdog's deadline (if any) and reports
+// what the host runs, over the master connection, which outlives sshd.
+func (h *host) verify(ctx context.Context, prev string, deadline time.Time) {
+	if !deadline.IsZero() {
+		wait := time.Until(deadline) + 3*time.Second
+		h.emit("rollback", "info", "waiting "+wait.Round(time.Second).String()+" for the host's watchdog")
+		time.Sleep(wait)
+	}
+	var s hostState
+	var err error
+	for i := 0; i < 5; i++ {
+		var out string
+		out, err = h.remote(ctx, shared, true, probeScript)
+		if err == nil {
+			s, err = parseProbe(out)
+		}
+		if err == nil {
+			break
+		}
+		time.Sleep(time.Second)
+	}
+	switch {
+	case err != nil:
+		h.emit("rollback", "fail", "cannot tell what the host runs: "+err.Error())
+	case s.Current == prev:
+		h.emit("rollback", "ok", "the host switched back to "+orNone(prev))
+		if h.res.Outcome == Unknown {
+			h.res.Outcome = RolledBack
+		}
+	default:
+		h.emit("rollback", "fail", "the host runs "+orNone(s.Current)+", not "+orNone(prev))
+		h.res.Outcome = Unknown
+	}
+}
+
+// rollback switches the host back to before.Current at once (the profile
+// is not changed before finish succeeds, and finish puts it back itself).
+func (h *host) rollback(ctx context.Context, before hostState, cause error) {
+	err := h.step("rollback", func() (string, error) {
+		if _, err := h.remote(ctx, shared, true, switchBackScript, before.Current); err != nil {
+			return "", err
+		}
+		return "switched back to " + orNone(before.Current), nil
+	})
+	if err != nil {
+		h.res.Outcome, h.res.Err = Unknown, fmt.Errorf("%w; switching back failed too: %w", cause, err)
+		return
+	}
+	h.res.Outcome, h.res.Err = RolledBack, cause
+}
+
+// health runs the systemd check (where systemd runs) and t's checks.
+func (h *host) health(ctx context.Context, before hostState) (string, error) {
+	var checks []Check
+	if before.Systemd {
+		checks = append(checks, Check{Name: "no newly failed systemd units", Command: failedUnitsCheck(before.Failed)})
+	}
+	checks = append(checks, h.t.Checks...)
+	if len(checks) == 0 {
+		return "no checks", nil
+	}
+	for _, c := range checks {
+		body, err := c.script()
+		if err != nil {
+			return "", err
+		}
+		retries, interval := c.Retries, c.Interval
+		if retries < 0 {
+			retries = 0
+		}
+		if interval <= 0 {
+			interval = DefaultCheckInterval
+		}
+		for i := 0; ; i++ {
+			_, err = h.remote(ctx, shared, true, body)
+			if err == nil {
+				break
+			}
+			if exitCode(err) == 255 || i >= retries {
+				return "", fmt.Errorf("%s: %w", c, err)
+			}
+			time.Sleep(interval)
+		}
+	}
+	return strconv.Itoa(len(checks)) + " passed", nil
+}
+
+// failedUnitsCheck fails when a unit has failed that had not failed
+// before the deploy.
+func failedUnitsCheck(before []string) string {
+	return Quote(append([]string{"sh", "-c", `
+new=
+for u in $(systemctl list-units --failed --no-legend --plain | while read -r u _; do echo "$u"; done); do
+  case " $* " in *" $u "*) ;; *) new="$new $u" ;; esac
+done
+[ -z "$new" ] || { echo "failed units:$new" >&2; exit 1; }`, "sh"}, before...)...)
+}

@@ -1,0 +1,117 @@
+package deploy
+
+// The scripts deploy runs on a host, each as `sh -c SCRIPT sh ARGS...`
+// through Quote. They use only POSIX sh, coreutils, util-linux's setsid and
+// Nix's nix-env, all of which a NixOS host has.
+
+// stateDir holds the watchdog's tokens and logs on the host. It is under
+// /run: a reboot clears it, as it clears the unconfirmed system.
+const stateDir = "/run/shoal"
+
+// systemProfile is the NixOS system profile.
+const systemProfile = "/nix/var/nix/profiles/system"
+
+// MetricsFile is where a host's Prometheus textfile goes after each
+// deploy; point node exporter's textfile collector at its directory
+// (--collector.textfile.directory=/var/lib/shoal/metrics).
+const MetricsFile = "/var/lib/shoal/metrics/shoal_deploy.prom"
+
+// probeScript prints what the host runs: key=value lines.
+const probeScript = `
+cur=$(readlink -f /run/current-system 2>/dev/null) || cur=
+prof=$(readlink -f ` + systemProfile + ` 2>/dev/null) || prof=
+gen=$(readlink ` + systemProfile + ` 2>/dev/null) || gen=
+gen=${gen#system-}; gen=${gen%-link}
+sd=no failed=
+if [ -d /run/systemd/system ]; then
+  sd=yes
+  failed=$(systemctl list-units --failed --no-legend --plain 2>/dev/null | while read -r u _; do printf '%s ' "$u"; done)
+fi
+printf 'current=%s\nprofile=%s\ngeneration=%s\nsystemd=%s\nfailed=%s\n' "$cur" "$prof" "$gen" "$sd" "$failed"
+`
+
+// activateScript switches to $1 with switch-to-configuration test and
+// leaves a detached watchdog ($4 is its script) that switches back to the
+// system running before unless the token $2 is claimed within $3 seconds.
+// A failed activation switches back at once: exit 11, or 12 when going
+// back failed too. It prints prev=PATH, the system it replaced.
+const activateScript = `
+new=$1 token=$2 timeout=$3 watchdog=$4 dir=` + stateDir + `
+[ -x "$new/bin/switch-to-configuration" ] || { echo "$new has no bin/switch-to-configuration: it is not a NixOS system" >&2; exit 10; }
+mkdir -p "$dir" || exit 10
+prev=$(readlink -f /run/current-system 2>/dev/null) || prev=
+if ! "$new/bin/switch-to-configuration" test >&2; then
+  echo "shoal: activation of $new failed" >&2
+  if [ -n "$prev" ] && [ -x "$prev/bin/switch-to-configuration" ]; then
+    echo "shoal: switching back to $prev" >&2
+    "$prev/bin/switch-to-configuration" test >&2 || exit 12
+  fi
+  exit 11
+fi
+setsid nohup sh -c "$watchdog" watchdog "$token" "$prev" "$new" "$timeout" "$dir" </dev/null >"$dir/watchdog-$token.log" 2>&1 &
+echo "prev=$prev"
+`
+
+// watchdogScript runs detached on the host. Whoever creates the claim
+// directory first wins: the deployer's confirmation or the watchdog's
+// rollback; mkdir is atomic, so they cannot both win.
+const watchdogScript = `
+token=$1 prev=$2 new=$3 timeout=$4 dir=$5 i=0
+while [ "$i" -lt "$timeout" ]; do
+  [ -d "$dir/claim-$token" ] && { echo confirmed; exit 0; }
+  sleep 1; i=$((i+1))
+done
+mkdir "$dir/claim-$token" 2>/dev/null || { echo confirmed; exit 0; }
+echo "not confirmed within $timeout s"
+[ "$(readlink -f /run/current-system)" = "$new" ] || { echo "the running system changed meanwhile; leaving it"; exit 0; }
+if [ -z "$prev" ]; then echo "no previous system to go back to"; exit 1; fi
+echo "switching back to $prev"
+"$prev/bin/switch-to-configuration" test && echo "rolled back" && touch "$dir/rolled-back-$token"
+`
+
+// confirmScript claims the token $1 for the deployer.
+const confirmScript = `mkdir "` + stateDir + `/claim-$1"`
+
+// switchBackScript switches the running system back to $1 (test), after
+// a failed health check.
+const switchBackScript = `
+prev=$1
+[ -n "$prev" ] || { echo "no previous system to go back to" >&2; exit 1; }
+"$prev/bin/switch-to-configuration" test >&2
+`
+
+// finishScript makes $1 the boot default: the system profile's new
+// generation, switch-to-configuration boot, and the metrics textfile
+// ($2 fleet commit, $3 deploy start as Unix seconds, $4 duration so far in
+// seconds, $5 the metrics file). On failure it puts the profile back (exit
+// 21) or reports it could not (22). It prints generation=N.
+const finishScript = `
+new=$1 commit=$2 started=$3 duration=$4 metrics=$5 P=` + systemProfile + `
+before=$(readlink "$P" 2>/dev/null) || before=
+nix-env -p "$P" --set "$new" >&2 || exit 20
+after=$(readlink "$P")
+gen=${after#system-}; gen=${gen%-link}
+if ! "$new/bin/switch-to-configuration" boot >&2; then
+  echo "shoal: switch-to-configuration boot failed; putting the profile back" >&2
+  if [ -n "$before" ] && [ "$before" != "$after" ]; then
+    b=${before#system-}; b=${b%-link}
+    nix-env -p "$P" --switch-generation "$b" >&2 || exit 22
+  fi
+  exit 21
+fi
+mkdir -p "$(dirname "$metrics")" && cat >"$metrics.tmp" <<METRICS && mv -f "$metrics.tmp" "$metrics" || echo "shoal: could not write $metrics" >&2
+# HELP shoal_deploy_generation System profile generation of the last deploy by shoal.
+# TYPE shoal_deploy_generation gauge
+shoal_deploy_generation $gen
+# HELP shoal_deploy_info Closure and fleet commit of the last deploy by shoal.
+# TYPE shoal_deploy_info gauge
+shoal_deploy_info{closure="$new",fleet_commit="$commit"} 1
+# HELP shoal_deploy_timestamp_seconds When the last deploy by shoal started.
+# TYPE shoal_deploy_timestamp_seconds gauge
+shoal_deploy_timestamp_seconds $started
+# HELP shoal_deploy_duration_seconds How long the last deploy by shoal took on this host.
+# TYPE shoal_deploy_duration_seconds gauge
+shoal_deploy_duration_seconds $duration
+METRICS
+echo "generation=$gen"
+`
