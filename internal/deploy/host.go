@@ -273,7 +273,7 @@ func (h *host) run(ctx context.Context) {
 
 	if err := h.step("finish", func() (string, error) {
 		out, err := h.remote(ctx, shared, true, finishScript, t.Closure, h.opts.FleetCommit,
-			strconv.FormatInt(h.started.Unix(), 10), strconv.FormatFloat(time.Since(h.res.Started).Seconds(), 'f', 3, 64), MetricsFile)
+			strconv.FormatInt(h.started.Unix(), 10), strconv.FormatFloat(time.Since(h.res.Started).Seconds(), 'f', 3, 64), h.opts.MetricsFile)
 		if err != nil {
 			return "", err
 		}

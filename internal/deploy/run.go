@@ -27,6 +27,9 @@ type Options struct {
 	SubstituteOnDestination bool
 	// FleetCommit is recorded and put in the hosts' metrics.
 	FleetCommit string
+	// MetricsFile is the Prometheus textfile on each host; "" is
+	// MetricsFile.
+	MetricsFile string
 }
 
 // Defaults for Options.
@@ -96,6 +99,9 @@ func Run(ctx context.Context, opts Options, targets []Target) (Result, error) {
 	}
 	if err := checkTargets(targets); err != nil {
 		return Result{}, err
+	}
+	if opts.MetricsFile == "" {
+		opts.MetricsFile = MetricsFile
 	}
 	if opts.ConfirmTimeout <= 0 {
 		opts.ConfirmTimeout = DefaultConfirmTimeout

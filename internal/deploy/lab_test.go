@@ -1,0 +1,253 @@
+package deploy
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shoal-nix/shoal/internal/lab"
+	"github.com/shoal-nix/shoal/internal/runner"
+)
+
+// needLab skips the test unless a lab can run here; under CI=true it fails
+// instead, since CI runs as root with everything installed.
+func needLab(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("lab tests bring up namespaces; skipped with -short")
+	}
+	if _, err := lab.Preflight(lab.SystemEnv(), false); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI must run the lab tests: %v", err)
+		}
+		t.Skipf("no lab here: %v", err)
+	}
+}
+
+// testLab is a lab brought up for one test, torn down when it ends.
+type testLab struct {
+	*lab.Lab
+	t    *testing.T
+	cmd  RunnerCommander
+	home string
+}
+
+func upLab(t *testing.T, hosts int) *testLab {
+	t.Helper()
+	suffix := make([]byte, 3)
+	rand.Read(suffix)
+	name := "d" + hex.EncodeToString(suffix)
+	dir := filepath.Join(t.TempDir(), "lab")
+	var progress bytes.Buffer
+	t.Cleanup(func() {
+		if err := lab.Down(context.Background(), dir, name, &runner.Runner{}, &progress); err != nil {
+			t.Errorf("lab down: %v", err)
+		}
+	})
+	l, err := lab.Up(context.Background(), lab.Options{Dir: dir, Name: name, Hosts: hosts}, &runner.Runner{}, &progress)
+	if err != nil {
+		t.Fatalf("lab up: %v\n%s", err, progress.String())
+	}
+	home := t.TempDir()
+	return &testLab{Lab: l, t: t, home: home, cmd: RunnerCommander{
+		Runner: &runner.Runner{Env: append(l.DeployerEnv(), "HOME="+home)},
+		Wrap:   func(argv []string) []string { return l.DeployerArgv(argv...) },
+	}}
+}
+
+// build builds the toy system on the deployer side and returns its path.
+func (l *testLab) build(args ...string) string {
+	l.t.Helper()
+	src, err := filepath.Abs("testdata/system.nix")
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	argv := append([]string{"nix-build", "--no-out-link", "--quiet", src}, args...)
+	out, err := l.cmd.Output(context.Background(), nil, argv)
+	if err != nil {
+		l.t.Fatalf("nix-build %v: %v", args, err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// deploy runs a deploy of closures (machine -> store path) to the lab's
+// hosts of the same names.
+func (l *testLab) deploy(ctx context.Context, opts Options, closures map[string]string, checks ...Check) (Result, string) {
+	l.t.Helper()
+	var targets []Target
+	for _, h := range l.Hosts {
+		if c, ok := closures[h.Name]; ok {
+			targets = append(targets, Target{Machine: h.Name, Host: h.Name, Closure: c, Checks: checks})
+		}
+	}
+	var log bytes.Buffer
+	opts.Commander = l.cmd
+	opts.Progress = &PlainProgress{W: &log}
+	opts.MetricsFile = "/run/shoal/metrics/shoal_deploy.prom"
+	if opts.ConfirmTimeout == 0 {
+		opts.ConfirmTimeout = 10 * time.Second
+	}
+	t0 := time.Now()
+	res, err := Run(ctx, opts, targets)
+	l.t.Logf("deploy took %s", time.Since(t0))
+	if err != nil {
+		l.t.Fatalf("Run: %v", err)
+	}
+	return res, log.String()
+}
+
+// current returns what host name runs and what its system profile is.
+func (l *testLab) current(name string) (running, profile string) {
+	h, _ := l.Host(name)
+	running, _ = os.Readlink(filepath.Join(h.Dir, "run", "current-system"))
+	gen, _ := os.Readlink(filepath.Join(h.Store(), "var/nix/profiles/system"))
+	if gen != "" {
+		profile, _ = os.Readlink(filepath.Join(h.Store(), "var/nix/profiles", gen))
+	}
+	return running, profile
+}
+
+// activations returns the host's activation log.
+func (l *testLab) activations(name string) string {
+	h, _ := l.Host(name)
+	data, _ := os.ReadFile(filepath.Join(h.Dir, "run", "shoal-test", "activations"))
+	return string(data)
+}
+
+func outcomes(res Result) map[string]Outcome {
+	m := map[string]Outcome{}
+	for _, h := range res.Hosts {
+		m[h.Target.Machine] = h.Outcome
+	}
+	return m
+}
+
+func TestLabDeployRedeployAndFaults(t *testing.T) {
+	needLab(t)
+	l := upLab(t, 3)
+	ctx := context.Background()
+	v1, v2 := l.build("--argstr", "version", "1"), l.build("--argstr", "version", "2")
+	all := func(p string) map[string]string { return map[string]string{"h1": p, "h2": p, "h3": p} }
+
+	// A clean lab: every host gets v1, running and as its profile.
+	res, log := l.deploy(ctx, Options{}, all(v1))
+	for _, h := range res.Hosts {
+		if h.Outcome != Deployed || h.Generation != 1 {
+			t.Errorf("%s: %s generation %d, %v; want deployed generation 1\n%s", h.Target.Machine, h.Outcome, h.Generation, h.Err, log)
+		}
+		if run, prof := l.current(h.Target.Machine); run != v1 || prof != v1 {
+			t.Errorf("%s runs %q with profile %q, want %s", h.Target.Machine, run, prof, v1)
+		}
+		if got := l.activations(h.Target.Machine); got != "test 1\nboot 1\n" {
+			t.Errorf("%s activations = %q, want test then boot", h.Target.Machine, got)
+		}
+	}
+	// The metrics textfile is there and valid for node exporter.
+	h1, _ := l.Host("h1")
+	metrics := filepath.Join(h1.Dir, "run/shoal/metrics/shoal_deploy.prom")
+	data, err := os.ReadFile(metrics)
+	if err != nil || !strings.Contains(string(data), `shoal_deploy_info{closure="`+v1+`"`) || !strings.Contains(string(data), "shoal_deploy_generation 1\n") {
+		t.Errorf("metrics textfile: %v\n%s", err, data)
+	}
+	if promtool, err := exec.LookPath("promtool"); err == nil {
+		cmd := exec.Command(promtool, "check", "metrics")
+		cmd.Stdin = bytes.NewReader(data)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("promtool check metrics: %v\n%s", err, out)
+		}
+	}
+
+	// A redeploy with no change copies and activates nothing.
+	res, log = l.deploy(ctx, Options{}, all(v1))
+	for _, h := range res.Hosts {
+		if h.Outcome != Unchanged {
+			t.Errorf("redeploy %s: %s, want unchanged\n%s", h.Target.Machine, h.Outcome, log)
+		}
+		if _, copied := h.Steps["copy"]; copied {
+			t.Errorf("redeploy %s copied", h.Target.Machine)
+		}
+		if got := l.activations(h.Target.Machine); got != "test 1\nboot 1\n" {
+			t.Errorf("redeploy %s activated: %q", h.Target.Machine, got)
+		}
+	}
+
+	// A change to one machine redeploys that machine only.
+	res, log = l.deploy(ctx, Options{}, map[string]string{"h1": v2, "h2": v1, "h3": v1})
+	if got := outcomes(res); got["h1"] != Deployed || got["h2"] != Unchanged || got["h3"] != Unchanged {
+		t.Errorf("one machine changed: %v\n%s", got, log)
+	}
+	if run, prof := l.current("h1"); run != v2 || prof != v2 {
+		t.Errorf("h1 runs %q, profile %q; want v2", run, prof)
+	}
+
+	// A failed activation: h1 goes back to v2, its profile too.
+	bad := l.build("--argstr", "version", "3", "--arg", "fail", "true")
+	res, log = l.deploy(ctx, Options{}, map[string]string{"h1": bad})
+	if h := res.Hosts[0]; h.Outcome != RolledBack || h.Err == nil {
+		t.Errorf("failed activation: %s, %v; want rolled-back\n%s", h.Outcome, h.Err, log)
+	}
+	if run, prof := l.current("h1"); run != v2 || prof != v2 {
+		t.Errorf("after a failed activation h1 runs %q, profile %q; want v2", run, prof)
+	}
+
+	// A failed health check: h2 goes back to v1 at once.
+	sick := l.build("--argstr", "version", "4", "--arg", "healthy", "false")
+	check := Check{Name: "healthy", Command: "grep -qx yes /run/current-system/healthy", Retries: 1, Interval: 100 * time.Millisecond}
+	res, log = l.deploy(ctx, Options{}, map[string]string{"h2": sick}, check)
+	if h := res.Hosts[0]; h.Outcome != RolledBack || h.Err == nil || !strings.Contains(h.Err.Error(), "healthy") {
+		t.Errorf("failed health check: %s, %v; want rolled-back naming the check\n%s", h.Outcome, h.Err, log)
+	}
+	if run, prof := l.current("h2"); run != v1 || prof != v1 {
+		t.Errorf("after a failed health check h2 runs %q, profile %q; want v1", run, prof)
+	}
+	if !strings.HasSuffix(l.activations("h2"), "test 4\ntest 1\n") {
+		t.Errorf("h2 activations = %q, want v4 tested then v1 again", l.activations("h2"))
+	}
+
+	// A closure that stops sshd: no new connection confirms, the host's
+	// watchdog switches it back by itself, and sshd is back.
+	cut := l.build("--argstr", "version", "5", "--arg", "breakSsh", "true")
+	res, log = l.deploy(ctx, Options{ConfirmTimeout: 5 * time.Second}, map[string]string{"h3": cut})
+	if h := res.Hosts[0]; h.Outcome != NotConfirmed {
+		t.Errorf("closure stopping sshd: %s, %v; want not-confirmed\n%s", h.Outcome, h.Err, log)
+	}
+	if !strings.Contains(log, "[h3] rollback: ok: the host switched back to "+v1) {
+		t.Errorf("shoal did not report the watchdog's rollback:\n%s", log)
+	}
+	if run, prof := l.current("h3"); run != v1 || prof != v1 {
+		t.Errorf("after the watchdog h3 runs %q, profile %q; want v1", run, prof)
+	}
+	if res, log := l.deploy(ctx, Options{}, map[string]string{"h3": v2}); res.Hosts[0].Outcome != Deployed {
+		t.Errorf("deploy to h3 after the watchdog: %s, %v\n%s", res.Hosts[0].Outcome, res.Hosts[0].Err, log)
+	}
+
+	// A host down: the others deploy, the result says partial.
+	if err := l.SetLinkUp(ctx, &runner.Runner{}, "h2", false); err != nil {
+		t.Fatal(err)
+	}
+	res, log = l.deploy(ctx, Options{SSH: SSH{ConnectTimeout: 2 * time.Second}}, all(v2))
+	if got := outcomes(res); got["h1"] != Unchanged || got["h2"] != Failed || got["h3"] != Unchanged {
+		t.Errorf("h2 down: %v\n%s", got, log)
+	}
+	if ok, failed := res.Counts(); ok != 2 || failed != 1 {
+		t.Errorf("h2 down: counts %d ok, %d failed", ok, failed)
+	}
+	if err := l.SetLinkUp(ctx, &runner.Runner{}, "h2", true); err != nil {
+		t.Fatal(err)
+	}
+	res, log = l.deploy(ctx, Options{}, all(v2))
+	if got := outcomes(res); got["h2"] != Deployed {
+		t.Errorf("h2 back up: %v\n%s", got, log)
+	}
+	if _, prof := l.current("h2"); prof != v2 {
+		t.Errorf("h2 profile %q, want v2", prof)
+	}
+
+}
