@@ -31,6 +31,7 @@ var layer = map[string]int{
 	"lab":      7,
 	"eval":     8,
 	"build":    8,
+	"deploy":   7,
 	"cli":      9,
 }
 

@@ -20,7 +20,8 @@ type Fleet struct {
 	NixOS     string // the NixOS release the generated flake pins
 	AdminKeys []Ref  // SSH keys that may log in as the deploy user
 	Inputs    []Input
-	Overlays  []Ref // overlay files, relative to the fleet directory
+	Overlays  []Ref  // overlay files, relative to the fleet directory
+	Deploy    Deploy // how deploy reaches every machine ([fleet] deploy)
 
 	Defaults []Setting // fleet-wide setting values, below profiles and machines
 
@@ -65,6 +66,7 @@ type Machine struct {
 	Settings []Setting
 	NixOS    []RawOption
 	Modules  []Ref
+	Deploy   Deploy // how deploy reaches this machine, over the fleet's
 }
 
 // Hardware holds the facts about a machine that features and tuning need.

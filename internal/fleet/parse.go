@@ -25,6 +25,7 @@ func Parse(name string, src []byte) (*Fleet, diag.List) {
 	}
 	p := parser{f: f, d: tomltree.Decoder{File: name, Diags: &diags, Elsewhere: elsewhere}}
 	p.fleet(doc.Root)
+	p.checkDeploy()
 	return f, diags
 }
 
@@ -64,7 +65,7 @@ func (p *parser) fleet(root *tomltree.Node) {
 }
 
 func (p *parser) fleetTable(v *tomltree.Node, path diag.Path) {
-	p.d.Fields(v, path, "[fleet]", []string{"name", "nixos", "admin_keys", "inputs", "overlays"}, func(key string, v *tomltree.Node, path diag.Path) {
+	p.d.Fields(v, path, "[fleet]", []string{"name", "nixos", "admin_keys", "inputs", "overlays", "deploy"}, func(key string, v *tomltree.Node, path diag.Path) {
 		switch key {
 		case "name":
 			p.f.Name, _ = p.d.String(v, path, "fleet.name")
@@ -85,6 +86,8 @@ func (p *parser) fleetTable(v *tomltree.Node, path diag.Path) {
 			p.f.AdminKeys = p.sshKeys(v, path, "fleet.admin_keys")
 		case "inputs":
 			p.inputs(v, path)
+		case "deploy":
+			p.f.Deploy = p.deployTable(v, path, false)
 		case "overlays":
 			for _, o := range p.d.Strings(v, path, "fleet.overlays") {
 				if p.relativeNix(o, "overlay") {
@@ -247,7 +250,7 @@ func (p *parser) user(name string, v *tomltree.Node, path diag.Path) {
 	})
 }
 
-var machineKeys = []string{"profile", "features", "tags", "users", "address", "hostname", "system", "public", "hardware", "settings", "nixos", "modules"}
+var machineKeys = []string{"profile", "features", "tags", "users", "address", "hostname", "system", "public", "hardware", "settings", "nixos", "modules", "deploy"}
 
 func (p *parser) machine(name string, v *tomltree.Node, path diag.Path) {
 	m := &Machine{Name: name, Path: path, Hostname: name, System: "x86_64-linux"}
@@ -294,6 +297,8 @@ func (p *parser) machine(name string, v *tomltree.Node, path diag.Path) {
 			m.Settings = p.settings(v, path)
 		case "nixos":
 			p.rawOptions(m, v, path)
+		case "deploy":
+			m.Deploy = p.deployTable(v, path, true)
 		case "modules":
 			// Paths outside the fleet are reported here and dropped, so
 			// that nothing later looks for them.

@@ -1,0 +1,115 @@
+package fleet
+
+import (
+	"strings"
+
+	"github.com/shoal-nix/shoal/internal/diag"
+	"github.com/shoal-nix/shoal/internal/tomltree"
+)
+
+// Deploy says how shoal deploy reaches machines: deploy = { user, become,
+// port, host } in [fleet] for every machine, or in a machine's table for
+// that machine (host only there). Empty fields are not given.
+type Deploy struct {
+	// User is the deploy user; "" is root.
+	User string
+	// Become is sudo, doas or run0: how a non-root User runs the
+	// privileged steps.
+	Become string
+	// Port is the ssh port; 0 is ssh's default.
+	Port int64
+	// Host is the address ssh connects to.
+	Host string
+	Path diag.Path
+}
+
+// Becomes are the ways a non-root deploy user may become root.
+var Becomes = []string{"doas", "run0", "sudo"}
+
+// Merge returns d with the fields of over that are given.
+func (d Deploy) Merge(over Deploy) Deploy {
+	if over.User != "" {
+		d.User = over.User
+	}
+	if over.Become != "" {
+		d.Become = over.Become
+	}
+	if over.Port != 0 {
+		d.Port = over.Port
+	}
+	if over.Host != "" {
+		d.Host = over.Host
+	}
+	if over.Path != nil {
+		d.Path = over.Path
+	}
+	return d
+}
+
+// DeployOf returns how deploy reaches m: m's deploy table over the
+// fleet's, and the machine's address, else its host name, as the host.
+func (f *Fleet) DeployOf(m *Machine) Deploy {
+	d := f.Deploy.Merge(m.Deploy)
+	if d.Host == "" {
+		d.Host = m.Address
+	}
+	if d.Host == "" {
+		d.Host = m.Hostname
+	}
+	return d
+}
+
+// deployTable decodes a deploy table; host is allowed for a machine only.
+func (p *parser) deployTable(v *tomltree.Node, path diag.Path, machine bool) Deploy {
+	d := Deploy{Path: path}
+	keys := []string{"user", "become", "port"}
+	if machine {
+		keys = append(keys, "host")
+	}
+	p.d.Fields(v, path, "deploy", keys, func(key string, v *tomltree.Node, path diag.Path) {
+		switch key {
+		case "user":
+			if s, ok := p.d.String(v, path, "deploy.user"); ok {
+				if !userName.MatchString(s) {
+					p.d.Diags.Errorf(diag.CodeInvalidName, p.f.File, path, "deploy user %q is not a user name", s).
+						Hintf("write a login name such as \"deploy\"; leave user out to deploy as root")
+				}
+				d.User = s
+			}
+		case "become":
+			if s, ok := p.d.String(v, path, "deploy.become"); ok {
+				p.oneOf(s, Becomes, path, "deploy.become")
+				d.Become = s
+			}
+		case "port":
+			if n, ok := p.d.Int(v, path, "deploy.port"); ok {
+				if n < 1 || n > 65535 {
+					p.d.Diags.Errorf(diag.CodeInvalidValue, p.f.File, path, "ssh port %d is out of range", n).
+						Hintf("write a port from 1 to 65535; leave port out for ssh's default (22, or your ssh_config)")
+				}
+				d.Port = n
+			}
+		case "host":
+			if s, ok := p.d.String(v, path, "deploy.host"); ok {
+				if s == "" || strings.HasPrefix(s, "-") || strings.ContainsAny(s, " /@\t\n") {
+					p.d.Diags.Errorf(diag.CodeInvalidValue, p.f.File, path, "deploy host %q is not a host name or IP address", s).
+						Hintf("write the name or address ssh connects to, e.g. \"nas.home.arpa\" or \"192.0.2.10\"")
+				}
+				d.Host = s
+			}
+		}
+	})
+	return d
+}
+
+// checkDeploy reports machines whose deploy user is not root and has no
+// way to become root.
+func (p *parser) checkDeploy() {
+	for _, m := range p.f.Machines {
+		d := p.f.Deploy.Merge(m.Deploy)
+		if d.User != "" && d.User != "root" && d.Become == "" {
+			p.d.Diags.Errorf(diag.CodeMissing, p.f.File, d.Path, "machine %s deploys as %s, who cannot activate a system without becoming root", m.Name, d.User).
+				Hintf("add become = \"sudo\" (or \"doas\", \"run0\") beside user, and let %s use it without a password", d.User)
+		}
+	}
+}
