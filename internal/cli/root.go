@@ -128,6 +128,9 @@ Exit status:
   2    usage error: unknown command or flag, wrong arguments
   3    the fleet has errors (with --strict, warnings too)
   4    gen --check, build: the generated flake on disk is out of date
+  5    deploy, rollback: some hosts failed or rolled back (status: some
+       hosts are not in sync)
+  6    deploy, rollback: no host deployed
   130  interrupted (Ctrl-C or SIGTERM): the commands shoal ran were stopped
 
 Colour and source snippets under each diagnostic: --color=auto (the
@@ -153,6 +156,9 @@ forces them (also into a pipe or a file), --color=never turns them off.`,
 		newEvalCommand(g),
 		newBuildCommand(g),
 		newLabCommand(g),
+		newDeployCommand(g),
+		newStatusCommand(g),
+		newRollbackCommand(g),
 	)
 	// cobra's completion command would print its help and exit 0 for a
 	// shell it does not know; that is a usage error.

@@ -219,6 +219,11 @@ func (h *host) run(ctx context.Context) {
 		return
 	}
 	if err := h.step("copy", func() (string, error) {
+		// A closure the host has (a rollback, an earlier failed deploy)
+		// is not copied again; a valid path's closure is valid too.
+		if _, err := h.remote(ctx, shared, false, `nix-store --check-validity "$1" 2>/dev/null`, t.Closure); err == nil {
+			return "already in the host's store", nil
+		}
 		return "", h.copy(ctx)
 	}); err != nil {
 		fail(Failed, err)

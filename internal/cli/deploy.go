@@ -1,0 +1,472 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/shoal-nix/shoal/internal/check"
+	"github.com/shoal-nix/shoal/internal/deploy"
+	"github.com/shoal-nix/shoal/internal/fleet"
+	"github.com/shoal-nix/shoal/internal/lab"
+	"github.com/shoal-nix/shoal/internal/runner"
+)
+
+// Exit codes of deploy and rollback, documented in their help.
+const (
+	ExitPartial         = 5 // some hosts failed or rolled back
+	ExitNothingDeployed = 6 // no host ended on its closure
+)
+
+// transportOptions are the flags deploy, rollback and status share.
+type transportOptions struct {
+	fleet          string
+	lab            string
+	acceptNew      bool
+	connectTimeout time.Duration
+	json           bool
+}
+
+func (o *transportOptions) addFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVarP(&o.fleet, "fleet", "f", "", "the fleet: a directory holding shoal.toml, or the file (default: the current directory)")
+	f.StringVar(&o.lab, "lab", "", "run ssh and nix on the deployer side of the lab in `DIR` (see shoal lab)")
+	f.BoolVar(&o.acceptNew, "accept-new-host-keys", false, "accept and record the key of a host not yet in known_hosts (a changed key is refused either way)")
+	f.DurationVar(&o.connectTimeout, "connect-timeout", deploy.DefaultConnectTimeout, "ssh connect timeout")
+	f.BoolVar(&o.json, "json", false, "print JSON: events as lines, then the result")
+}
+
+// commander returns how commands run: locally, or in the lab.
+func (o *transportOptions) commander(g *globals) (deploy.Commander, error) {
+	c := deploy.RunnerCommander{Runner: &runner.Runner{Trace: g.traceWriter()}}
+	if o.lab != "" {
+		l, err := lab.Load(o.lab)
+		if err != nil {
+			return nil, err
+		}
+		c.Runner.Env = l.DeployerEnv()
+		c.Wrap = func(argv []string) []string { return l.DeployerArgv(argv...) }
+	}
+	return c, nil
+}
+
+type deployOptions struct {
+	transportOptions
+	closures       []string
+	closureFiles   []string
+	parallel       int
+	batch          string
+	maxFailures    int
+	confirmTimeout time.Duration
+	substitute     bool
+	noChecks       bool
+	dryRun         bool
+}
+
+func newDeployCommand(g *globals) *cobra.Command {
+	var o deployOptions
+	cmd := &cobra.Command{
+		Use:   "deploy [SELECTOR...]",
+		Short: "Copy built systems to the machines and activate them, with rollback",
+		Long: `Deploy puts each selected machine's built system (its toplevel store
+path) on the machine over OpenSSH and Nix:
+
+  connect   one ssh ControlMaster per host, strict host key checking,
+            BatchMode (never a prompt); login failures show here
+  probe     a host already running and booting the closure is skipped:
+            nothing is copied or activated
+  copy      nix copy --to ssh://USER@HOST (the same ssh options through
+            NIX_SSHOPTS; --substitute-on-destination lets the host fetch
+            from its substituters, e.g. the fleet's cache)
+  activate  switch-to-configuration test, under a watchdog on the host that
+            switches back unless a NEW ssh connection confirms within
+            --confirm-timeout
+  health    systemd's failed units (where systemd runs) and the features'
+            checks from the catalog (unit active, TCP port, HTTP 2xx)
+  finish    nix-env --set on the system profile, switch-to-configuration boot
+
+A failed activation, health check or finish switches the host back to what
+it ran before at once, profile included. The prebuilt systems come from
+--closure MACHINE=/nix/store/... or --closures FILE (shoal build --json
+writes one: a JSON object per line with machine and store_path).
+
+Selectors, as in colmena: a machine name, a glob (web-*), or @TAG; no
+selector deploys every machine given a closure. The machine's address (or
+deploy.host, else its host name) is the ssh host; deploy = { user, become,
+port } in [fleet] or a machine's table sets the deploy user (root by
+default) and sudo, doas or run0 for a non-root one.
+
+Hosts deploy --parallel at once, in waves of --batch N or N%; after a wave,
+--max-failures failed hosts stop the later waves. --dry-run asks each host
+what it runs and which store paths it lacks, and changes nothing.
+
+Every result is appended to .shoal/deployments.jsonl in the fleet directory
+(see shoal status, shoal rollback); each deployed host gets a Prometheus
+textfile at ` + deploy.MetricsFile + `. A lock (.shoal/deploy.lock) keeps a second
+deploy of the fleet out and names the one running. Ctrl-C starts no new
+host; hosts already activating finish or switch back.
+
+Exit status: 0 every host deployed (or already on its closure), 1 failure
+before any host started, 2 usage, 3 the fleet has errors, 5 some hosts
+failed or rolled back, 6 no host deployed, 130 interrupted.`,
+		Example: `  shoal build --json > closures.json && shoal deploy --closures closures.json
+  shoal deploy --closure web1=/nix/store/...-nixos-system-web1 web1
+  shoal deploy --closures closures.json --batch 25% --max-failures 1 @web
+  shoal deploy --closures closures.json --dry-run`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runDeploy(cmd.Context(), g, o, args)
+		},
+	}
+	o.addFlags(cmd)
+	f := cmd.Flags()
+	f.StringArrayVar(&o.closures, "closure", nil, "a prebuilt system: `MACHINE=/nix/store/...` (repeatable)")
+	f.StringArrayVar(&o.closureFiles, "closures", nil, "a JSON `FILE` of prebuilt systems, as shoal build --json writes")
+	f.IntVar(&o.parallel, "parallel", 0, "hosts at once (default: a whole wave)")
+	f.StringVar(&o.batch, "batch", "", "wave size: `N` hosts or N% (default: one wave)")
+	f.IntVar(&o.maxFailures, "max-failures", 0, "stop later waves after this many failed hosts (0: never)")
+	f.DurationVar(&o.confirmTimeout, "confirm-timeout", deploy.DefaultConfirmTimeout, "how long a host waits for the confirmation before switching back")
+	f.BoolVar(&o.substitute, "substitute-on-destination", false, "let hosts fetch paths from their substituters (binary caches) instead of from here")
+	f.BoolVar(&o.noChecks, "no-checks", false, "skip the features' health checks (systemd's failed units are still checked)")
+	f.BoolVar(&o.dryRun, "dry-run", false, "print what would be copied and activated; change nothing")
+	return cmd
+}
+
+// parseClosures reads --closure and --closures into machine -> path.
+func parseClosures(flags, files []string) (map[string]string, error) {
+	m := map[string]string{}
+	add := func(machine, p, where string) error {
+		if old, ok := m[machine]; ok && old != p {
+			return usageError("%s: machine %s is given two closures (%s and %s)", where, machine, old, p)
+		}
+		if !strings.HasPrefix(p, "/nix/store/") {
+			return usageError("%s: %q is not a store path (/nix/store/...)", where, p)
+		}
+		m[machine] = p
+		return nil
+	}
+	for _, c := range flags {
+		machine, p, ok := strings.Cut(c, "=")
+		if !ok || machine == "" {
+			return nil, usageError("--closure %q: want MACHINE=/nix/store/...", c)
+		}
+		if err := add(machine, p, "--closure"); err != nil {
+			return nil, err
+		}
+	}
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("--closures: %w", err)
+		}
+		got, err := decodeClosures(data)
+		if err != nil {
+			return nil, usageError("--closures %s: %v", file, err)
+		}
+		for _, c := range got {
+			if err := add(c.Machine, c.StorePath, file); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return m, nil
+}
+
+// builtClosure is one line of shoal build --json.
+type builtClosure struct {
+	Machine   string `json:"machine"`
+	StorePath string `json:"store_path"`
+	Error     string `json:"error"`
+}
+
+// decodeClosures reads JSON objects (one per line, or an array of them)
+// with machine and store_path; a machine whose build failed is refused.
+func decodeClosures(data []byte) ([]builtClosure, error) {
+	var out []builtClosure
+	if t := bytes.TrimSpace(data); len(t) > 0 && t[0] == '[' {
+		if err := json.Unmarshal(t, &out); err != nil {
+			return nil, err
+		}
+	} else {
+		sc := bufio.NewScanner(bytes.NewReader(data))
+		sc.Buffer(nil, 1<<20)
+		for n := 1; sc.Scan(); n++ {
+			if len(bytes.TrimSpace(sc.Bytes())) == 0 {
+				continue
+			}
+			var c builtClosure
+			if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
+				return nil, fmt.Errorf("line %d: %w", n, err)
+			}
+			out = append(out, c)
+		}
+	}
+	for _, c := range out {
+		switch {
+		case c.Machine == "":
+			return nil, errors.New("an entry has no machine")
+		case c.Error != "":
+			return nil, fmt.Errorf("the build of %s failed: %s", c.Machine, c.Error)
+		case c.StorePath == "":
+			return nil, fmt.Errorf("%s has no store_path", c.Machine)
+		}
+	}
+	return out, nil
+}
+
+// selectMachines returns the fleet's machines the selectors select (a
+// name, a glob, or @tag; comma-separated or several), in file order.
+func selectMachines(res *check.Result, sels []string) ([]string, error) {
+	names := res.Fleet.MachineNames()
+	var pats []string
+	for _, a := range sels {
+		for s := range strings.SplitSeq(a, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				pats = append(pats, s)
+			}
+		}
+	}
+	if len(pats) == 0 {
+		return names, nil
+	}
+	chosen := map[string]bool{}
+	for _, p := range pats {
+		n := 0
+		for _, m := range res.Fleet.Machines {
+			hit := false
+			if tag, ok := strings.CutPrefix(p, "@"); ok {
+				hit = slices.ContainsFunc(m.Tags, func(r fleet.Ref) bool { return r.Value == tag })
+			} else if ok, err := path.Match(p, m.Name); err != nil {
+				return nil, usageError("selector %q: %v", p, err)
+			} else {
+				hit = ok
+			}
+			if hit {
+				chosen[m.Name] = true
+				n++
+			}
+		}
+		if n == 0 {
+			return nil, usageError("selector %q selects no machine; the fleet has %s", p, strings.Join(names, ", "))
+		}
+	}
+	var out []string
+	for _, n := range names {
+		if chosen[n] {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
+// targetsFor builds the targets of the machines given closures.
+func targetsFor(res *check.Result, machines []string, closures map[string]string, checks bool) []deploy.Target {
+	var targets []deploy.Target
+	for _, name := range machines {
+		m := res.Fleet.Machine(name)
+		d := res.Fleet.DeployOf(m)
+		t := deploy.Target{Machine: name, Host: d.Host, User: d.User, Port: int(d.Port), Become: deploy.Become(d.Become), Closure: closures[name]}
+		if checks {
+			t.Checks = catalogChecks(res, name)
+		}
+		targets = append(targets, t)
+	}
+	return targets
+}
+
+// catalogChecks are the health checks of the machine's features.
+func catalogChecks(res *check.Result, machine string) []deploy.Check {
+	m := res.Resolved.Machine(machine)
+	if m == nil {
+		return nil
+	}
+	var checks []deploy.Check
+	for _, f := range m.Features {
+		for _, h := range f.Def.Health {
+			c := deploy.Check{Name: f.Name() + ": " + h.Name, Unit: h.Unit, HTTP: h.HTTP, TCP: int(h.TCP), Retries: deploy.DefaultCheckRetries}
+			if h.Setting != "" {
+				if v := f.Value(h.Setting); v != nil {
+					if n, ok := v.Value.(int64); ok {
+						c.TCP = int(n)
+					}
+				}
+			}
+			if c.Unit != "" || c.TCP != 0 || c.HTTP != "" {
+				checks = append(checks, c)
+			}
+		}
+	}
+	return checks
+}
+
+// fleetCommit is git rev-parse HEAD of the fleet directory, or "".
+func fleetCommit(ctx context.Context, dir string) string {
+	out, err := (&runner.Runner{Dir: dir}).Output(ctx, "git", "rev-parse", "--verify", "-q", "HEAD")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func runDeploy(ctx context.Context, g *globals, o deployOptions, sels []string) error {
+	closures, err := parseClosures(o.closures, o.closureFiles)
+	if err != nil {
+		return err
+	}
+	res, dir, err := loadCleanFleet(g, o.fleet, "deploy")
+	if err != nil {
+		return err
+	}
+	machines, err := selectMachines(res, sels)
+	if err != nil {
+		return err
+	}
+	for name := range closures {
+		if res.Fleet.Machine(name) == nil {
+			return usageError("a closure is given for %s, which is not a machine of the fleet", name)
+		}
+	}
+	if len(sels) == 0 {
+		machines = slices.DeleteFunc(machines, func(n string) bool { _, ok := closures[n]; return !ok })
+	}
+	if len(machines) == 0 {
+		return usageError("nothing to deploy: give each machine's built system with --closure MACHINE=/nix/store/... or --closures FILE (shoal build --json > FILE writes one)")
+	}
+	for _, n := range machines {
+		if _, ok := closures[n]; !ok {
+			return usageError("no built system for %s: give --closure %s=/nix/store/... or --closures FILE (shoal build --json > FILE)", n, n)
+		}
+	}
+	return deployTargets(ctx, g, o, dir, targetsFor(res, machines, closures, !o.noChecks), false)
+}
+
+// deployTargets runs (or plans) a deploy under the fleet's lock and
+// records it; rollback uses it too.
+func deployTargets(ctx context.Context, g *globals, o deployOptions, dir string, targets []deploy.Target, rollback bool) error {
+	cmdr, err := o.commander(g)
+	if err != nil {
+		return err
+	}
+	opts := deploy.Options{
+		Commander: cmdr,
+		SSH:       deploy.SSH{AcceptNewHostKeys: o.acceptNew, ConnectTimeout: o.connectTimeout},
+		Parallel:  o.parallel, Batch: o.batch, MaxFailures: o.maxFailures,
+		ConfirmTimeout: o.confirmTimeout, SubstituteOnDestination: o.substitute,
+	}
+	if _, err := deploy.Waves(len(targets), o.batch); err != nil {
+		return usageError("--%v", err)
+	}
+	if o.dryRun {
+		plan, err := deploy.Plan(ctx, opts, targets)
+		if err != nil {
+			return err
+		}
+		if o.json {
+			return writeJSON(g.stdout, plan)
+		}
+		writePlan(g.stdout, plan)
+		return nil
+	}
+	lock, err := deploy.Acquire(dir, "shoal deploy")
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
+	opts.FleetCommit = fleetCommit(ctx, dir)
+	var machines []string
+	for _, t := range targets {
+		machines = append(machines, t.Machine)
+	}
+	switch {
+	case o.json:
+		opts.Progress = &deploy.JSONProgress{W: g.stdout}
+	case isTerminal(g.stderr) && !g.trace:
+		opts.Progress = &deploy.LiveProgress{W: g.stderr, Machines: machines}
+	default:
+		opts.Progress = &deploy.PlainProgress{W: g.stderr}
+	}
+	result, err := deploy.Run(ctx, opts, targets)
+	if err != nil {
+		return usageError("%v", err)
+	}
+	if err := deploy.AppendRecords(dir, deploy.Records(result, opts.FleetCommit, rollback)); err != nil {
+		fmt.Fprintf(g.stderr, "shoal: %v\n", err)
+	}
+	if !o.json {
+		writeResult(g.stdout, result)
+	}
+	ok, failed := result.Counts()
+	switch {
+	case failed == 0:
+		return nil
+	case ok == 0:
+		return &exitError{code: ExitNothingDeployed, err: fmt.Errorf("no host deployed (%d failed or rolled back)", failed)}
+	}
+	return &exitError{code: ExitPartial, err: fmt.Errorf("%d of %d hosts deployed; %d failed or rolled back", ok, ok+failed, failed)}
+}
+
+func writePlan(w io.Writer, plan []deploy.PlannedHost) {
+	for _, p := range plan {
+		switch p.Action {
+		case "unchanged":
+			fmt.Fprintf(w, "%s (%s): already on %s; nothing to copy or activate\n", p.Machine, p.Dest, p.Closure)
+		case "activate":
+			fmt.Fprintf(w, "%s (%s): runs %s\n  copy %d store paths (%s), then activate %s\n", p.Machine, p.Dest, orDash(p.Running), len(p.Missing), sizeText(p.MissingBytes), p.Closure)
+			for _, m := range p.Missing {
+				fmt.Fprintf(w, "    %s\n", m)
+			}
+		default:
+			fmt.Fprintf(w, "%s (%s): unreachable: %s\n", p.Machine, p.Dest, p.Error)
+		}
+	}
+}
+
+func writeResult(w io.Writer, r deploy.Result) {
+	for _, h := range r.Hosts {
+		line := fmt.Sprintf("%-12s %-13s", h.Target.Machine, h.Outcome)
+		switch {
+		case h.Err != nil:
+			line += " " + firstLine(h.Err.Error())
+		case h.Generation > 0:
+			line += " generation " + strconv.Itoa(h.Generation) + " " + h.Target.Closure
+		}
+		fmt.Fprintln(w, strings.TrimRight(line, " "))
+	}
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i] + " ..."
+	}
+	return s
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
