@@ -18,8 +18,9 @@ const MetricsFile = "/var/lib/shoal/metrics/shoal_deploy.prom"
 
 // probeScript prints what the host runs: key=value lines.
 const probeScript = `
-cur=$(readlink -f /run/current-system 2>/dev/null) || cur=
-prof=$(readlink -f ` + systemProfile + ` 2>/dev/null) || prof=
+cur= prof=
+[ -e /run/current-system ] && cur=$(readlink -f /run/current-system)
+[ -e ` + systemProfile + ` ] && prof=$(readlink -f ` + systemProfile + `)
 gen=$(readlink ` + systemProfile + ` 2>/dev/null) || gen=
 gen=${gen#system-}; gen=${gen%-link}
 sd=no failed=
@@ -39,7 +40,8 @@ const activateScript = `
 new=$1 token=$2 timeout=$3 watchdog=$4 dir=` + stateDir + `
 [ -x "$new/bin/switch-to-configuration" ] || { echo "$new has no bin/switch-to-configuration: it is not a NixOS system" >&2; exit 10; }
 mkdir -p "$dir" || exit 10
-prev=$(readlink -f /run/current-system 2>/dev/null) || prev=
+prev=
+[ -e /run/current-system ] && prev=$(readlink -f /run/current-system)
 if ! "$new/bin/switch-to-configuration" test >&2; then
   echo "shoal: activation of $new failed" >&2
   if [ -n "$prev" ] && [ -x "$prev/bin/switch-to-configuration" ]; then
