@@ -238,7 +238,6 @@ func (h *host) run(ctx context.Context) {
 	ctx = context.WithoutCancel(ctx)
 
 	token := newToken()
-	confirmBy := time.Now().Add(h.opts.ConfirmTimeout)
 	err := h.step("activate", func() (string, error) {
 		_, err := h.remote(ctx, shared, true, activateScript, t.Closure, token, seconds(h.opts.ConfirmTimeout), watchdogScript)
 		if err != nil {
@@ -256,11 +255,14 @@ func (h *host) run(ctx context.Context) {
 			// 12, or the connection dropped: the watchdog may or may not
 			// be armed; say what the host runs if we can.
 			fail(Unknown, fmt.Errorf("activate on %s: %w", t.Machine, err))
-			h.verify(ctx, before.Current, time.Time{})
+			h.verify(ctx, before.Current, time.Now().Add(h.opts.ConfirmTimeout))
 		}
 		return
 	}
 
+	// The watchdog counts from the activation's end; leave a second's
+	// margin for the clocks of two processes.
+	confirmBy := time.Now().Add(h.opts.ConfirmTimeout - time.Second)
 	if err := h.step("confirm", func() (string, error) {
 		return "", h.confirm(ctx, token, confirmBy)
 	}); err != nil {

@@ -5,10 +5,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -250,4 +253,136 @@ func TestLabDeployRedeployAndFaults(t *testing.T) {
 		t.Errorf("h2 profile %q, want v2", prof)
 	}
 
+}
+
+// childEnv makes the test binary run one deploy (see TestMain), so that a
+// test can kill a real deployer process.
+const childEnv = "SHOAL_DEPLOY_TEST_CHILD"
+
+type childSpec struct {
+	LabDir, Home   string
+	Targets        []Target
+	ConfirmTimeout time.Duration
+}
+
+func TestMain(m *testing.M) {
+	if spec := os.Getenv(childEnv); spec != "" {
+		os.Exit(childDeploy(spec))
+	}
+	os.Exit(m.Run())
+}
+
+func childDeploy(spec string) int {
+	var s childSpec
+	if err := json.Unmarshal([]byte(spec), &s); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	l, err := lab.Load(s.LabDir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	cmd := RunnerCommander{Runner: &runner.Runner{Env: append(l.DeployerEnv(), "HOME="+s.Home)}, Wrap: func(argv []string) []string { return l.DeployerArgv(argv...) }}
+	_, err = Run(context.Background(), Options{Commander: cmd, Progress: &PlainProgress{W: os.Stderr}, ConfirmTimeout: s.ConfirmTimeout, MetricsFile: "/run/shoal/metrics/shoal_deploy.prom"}, s.Targets)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
+
+// waitFor polls cond every 100 ms for up to d.
+func waitFor(d time.Duration, cond func() bool) bool {
+	for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+		if cond() {
+			return true
+		}
+	}
+	return cond()
+}
+
+// cancelAt cancels when an event matches, and passes every event on.
+type cancelAt struct {
+	Progress
+	machine, step, status string
+	cancel                func()
+}
+
+func (c cancelAt) Event(e Event) {
+	c.Progress.Event(e)
+	if e.Machine == c.machine && e.Step == c.step && e.Status == c.status {
+		c.cancel()
+	}
+}
+
+func TestLabInterruptAndKilledDeployer(t *testing.T) {
+	needLab(t)
+	l := upLab(t, 3)
+	v1 := l.build("--argstr", "version", "1")
+	res, log := l.deploy(context.Background(), Options{}, map[string]string{"h1": v1, "h2": v1, "h3": v1})
+	if ok, _ := res.Counts(); ok != 3 {
+		t.Fatalf("first deploy: %v\n%s", outcomes(res), log)
+	}
+
+	// Ctrl-C while h1 activates, one host at a time: h1 finishes, h2 and
+	// h3 are not started and keep v1.
+	v2 := l.build("--argstr", "version", "2")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var targets []Target
+	for _, h := range []string{"h1", "h2", "h3"} {
+		targets = append(targets, Target{Machine: h, Host: h, Closure: v2})
+	}
+	var buf bytes.Buffer
+	res, err := Run(ctx, Options{Commander: l.cmd, Parallel: 1, ConfirmTimeout: 10 * time.Second, MetricsFile: "/run/shoal/metrics/shoal_deploy.prom",
+		Progress: cancelAt{Progress: &PlainProgress{W: &buf}, machine: "h1", step: "activate", status: "start", cancel: cancel}}, targets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := outcomes(res); got["h1"] != Deployed || got["h2"] != Cancelled || got["h3"] != Cancelled {
+		t.Errorf("Ctrl-C during h1's activation: %v, want h1 deployed, h2 and h3 cancelled\n%s", got, buf.String())
+	}
+	for _, h := range []string{"h2", "h3"} {
+		if run, prof := l.current(h); run != v1 || prof != v1 {
+			t.Errorf("%s after Ctrl-C runs %q, profile %q; want v1 untouched", h, run, prof)
+		}
+	}
+
+	// The deployer killed (SIGKILL) while h2 activates a slow closure: the
+	// host's watchdog, armed before the activation, switches it back.
+	slow := l.build("--argstr", "version", "3", "--arg", "slow", "3")
+	spec, _ := json.Marshal(childSpec{LabDir: l.Dir, Home: l.home, ConfirmTimeout: 4 * time.Second,
+		Targets: []Target{{Machine: "h2", Host: "h2", Closure: slow}}})
+	child := exec.Command(os.Args[0], "-test.run=^$")
+	child.Env = append(os.Environ(), childEnv+"="+string(spec))
+	var childLog bytes.Buffer
+	child.Stderr = &childLog
+	child.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if !waitFor(60*time.Second, func() bool { return strings.Contains(l.activations("h2"), "test 3\n") }) {
+		syscall.Kill(-child.Process.Pid, syscall.SIGKILL)
+		child.Wait()
+		t.Fatalf("h2 never activated v3:\n%s", childLog.String())
+	}
+	syscall.Kill(-child.Process.Pid, syscall.SIGKILL)
+	child.Wait()
+	if !waitFor(30*time.Second, func() bool { run, _ := l.current("h2"); return run == v1 }) {
+		h2, _ := l.Host("h2")
+		logs, _ := filepath.Glob(filepath.Join(h2.Dir, "run/shoal/watchdog-*.log"))
+		var wd []byte
+		if len(logs) > 0 {
+			wd, _ = os.ReadFile(logs[len(logs)-1])
+		}
+		run, _ := l.current("h2")
+		t.Fatalf("h2 runs %s after the deployer was killed, want v1 back\ndeployer:\n%s\nwatchdog:\n%s", run, childLog.String(), wd)
+	}
+	if _, prof := l.current("h2"); prof != v1 {
+		t.Errorf("h2's profile is %q after the deployer was killed, want v1", prof)
+	}
+	if got := l.activations("h2"); !strings.HasSuffix(got, "test 3\ntest 1\n") {
+		t.Errorf("h2 activations = %q, want v3 then v1 again", got)
+	}
 }

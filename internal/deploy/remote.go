@@ -31,41 +31,50 @@ fi
 printf 'current=%s\nprofile=%s\ngeneration=%s\nsystemd=%s\nfailed=%s\n' "$cur" "$prof" "$gen" "$sd" "$failed"
 `
 
-// activateScript switches to $1 with switch-to-configuration test and
-// leaves a detached watchdog ($4 is its script) that switches back to the
-// system running before unless the token $2 is claimed within $3 seconds.
-// A failed activation switches back at once: exit 11, or 12 when going
-// back failed too. It prints prev=PATH, the system it replaced.
+// activateScript switches to $1 with switch-to-configuration test under
+// a detached watchdog ($4 is its script) armed first, so that even a
+// deployer or connection that dies during the activation leaves a host
+// that switches back: unless the token $2 is claimed within $3 seconds of
+// the activation's end, the watchdog switches back to the system running
+// before. The script ignores SIGHUP and SIGPIPE for the same reason. A
+// failed activation disarms the watchdog and switches back at once: exit
+// 11, or 12 when going back failed too. It prints prev=PATH.
 const activateScript = `
 new=$1 token=$2 timeout=$3 watchdog=$4 dir=` + stateDir + `
+trap '' HUP PIPE
 [ -x "$new/bin/switch-to-configuration" ] || { echo "$new has no bin/switch-to-configuration: it is not a NixOS system" >&2; exit 10; }
 mkdir -p "$dir" || exit 10
 prev=
 [ -e /run/current-system ] && prev=$(readlink -f /run/current-system)
+setsid nohup sh -c "$watchdog" watchdog "$token" "$prev" "$new" "$timeout" "$dir" "$$" </dev/null >"$dir/watchdog-$token.log" 2>&1 &
 if ! "$new/bin/switch-to-configuration" test >&2; then
   echo "shoal: activation of $new failed" >&2
+  mkdir "$dir/claim-$token" 2>/dev/null
   if [ -n "$prev" ] && [ -x "$prev/bin/switch-to-configuration" ]; then
     echo "shoal: switching back to $prev" >&2
     "$prev/bin/switch-to-configuration" test >&2 || exit 12
   fi
   exit 11
 fi
-setsid nohup sh -c "$watchdog" watchdog "$token" "$prev" "$new" "$timeout" "$dir" </dev/null >"$dir/watchdog-$token.log" 2>&1 &
+touch "$dir/activated-$token"
 echo "prev=$prev"
 `
 
-// watchdogScript runs detached on the host. Whoever creates the claim
-// directory first wins: the deployer's confirmation or the watchdog's
-// rollback; mkdir is atomic, so they cannot both win.
+// watchdogScript runs detached on the host. It waits for the activation
+// ($6 is the activating shell) to end, then up to $4 seconds for the
+// claim. Whoever creates the claim directory first wins: the deployer's
+// confirmation, or the watchdog's rollback; mkdir is atomic, so they
+// cannot both win.
 const watchdogScript = `
-token=$1 prev=$2 new=$3 timeout=$4 dir=$5 i=0
-while [ "$i" -lt "$timeout" ]; do
+token=$1 prev=$2 new=$3 timeout=$4 dir=$5 activating=$6 i=0
+while [ ! -e "$dir/activated-$token" ] && [ ! -d "$dir/claim-$token" ] && kill -0 "$activating" 2>/dev/null; do sleep 1; done
+while [ -e "$dir/activated-$token" ] && [ "$i" -lt "$timeout" ]; do
   [ -d "$dir/claim-$token" ] && { echo confirmed; exit 0; }
   sleep 1; i=$((i+1))
 done
-mkdir "$dir/claim-$token" 2>/dev/null || { echo confirmed; exit 0; }
-echo "not confirmed within $timeout s"
-[ "$(readlink -f /run/current-system)" = "$new" ] || { echo "the running system changed meanwhile; leaving it"; exit 0; }
+mkdir "$dir/claim-$token" 2>/dev/null || { echo "confirmed, or the activation failed and went back by itself"; exit 0; }
+if [ -e "$dir/activated-$token" ]; then echo "not confirmed within $timeout s"; else echo "the activation did not finish"; fi
+[ "$(readlink -f /run/current-system)" = "$new" ] || { echo "the running system is not the new one; leaving it"; exit 0; }
 if [ -z "$prev" ]; then echo "no previous system to go back to"; exit 1; fi
 echo "switching back to $prev"
 "$prev/bin/switch-to-configuration" test && echo "rolled back" && touch "$dir/rolled-back-$token"

@@ -2,14 +2,16 @@
 # bin/switch-to-configuration records each activation in
 # /run/shoal-test/activations and points /run/current-system at itself;
 # it can fail (fail = true), stop the host's sshd (breakSsh = true) or mark
-# itself unhealthy (healthy = false, seen in $out/healthy).
-{ version ? "1", fail ? false, breakSsh ? false, healthy ? true }:
+# itself unhealthy (healthy = false, seen in $out/healthy), or take slow
+# seconds after switching.
+{ version ? "1", fail ? false, breakSsh ? false, healthy ? true, slow ? 0 }:
 builtins.derivation {
   name = "shoal-test-system-${version}";
   system = builtins.currentSystem;
   builder = "/bin/sh";
   PATH = "/usr/bin:/bin";
   inherit version;
+  slow = toString slow;
   fail = if fail then "1" else "0";
   breakSsh = if breakSsh then "1" else "0";
   healthy = if healthy then "yes" else "no";
@@ -20,6 +22,7 @@ builtins.derivation {
         mkdir -p /run/shoal-test
         ln -sfn "$SYSTEM" /run/current-system
         echo "$1 $VERSION" >> /run/shoal-test/activations
+        sleep "$SLOW"
         up() { [ -s /run/sshd.pid ] && kill -0 "$(cat /run/sshd.pid)" 2>/dev/null; }
         if [ "$BREAK_SSH" = 1 ]; then
           up && kill "$(cat /run/sshd.pid)" && rm -f /run/sshd.pid; echo "v$VERSION stopped sshd"
@@ -34,7 +37,7 @@ builtins.derivation {
     mkdir -p $out/bin
     echo "$version" > $out/version
     echo "$healthy" > $out/healthy
-    { echo '#!/bin/sh'; echo "SYSTEM=$out VERSION=$version FAIL=$fail BREAK_SSH=$breakSsh"
+    { echo '#!/bin/sh'; echo "SYSTEM=$out VERSION=$version FAIL=$fail BREAK_SSH=$breakSsh SLOW=$slow"
       printf '%s\n' "$body"; } > $out/bin/switch-to-configuration
     chmod 555 $out/bin/switch-to-configuration
   '' ];
