@@ -386,3 +386,51 @@ func TestLabInterruptAndKilledDeployer(t *testing.T) {
 		t.Errorf("h2 activations = %q, want v3 then v1 again", got)
 	}
 }
+
+func TestLabLinkDropsMidCopy(t *testing.T) {
+	needLab(t)
+	l := upLab(t, 1)
+	ctx := context.Background()
+	v1 := l.build("--argstr", "version", "1")
+	if res, log := l.deploy(ctx, Options{}, map[string]string{"h1": v1}); res.Hosts[0].Outcome != Deployed {
+		t.Fatalf("first deploy: %s\n%s", res.Hosts[0].Outcome, log)
+	}
+	big := l.build("--argstr", "version", "2", "--arg", "payloadMiB", "24")
+	// 24 MiB at 8 Mbit/s takes about 25 s; the link goes 1 s into the copy.
+	if err := l.SetRate(ctx, &runner.Runner{}, "h1", 8_000_000); err != nil {
+		t.Fatal(err)
+	}
+	pulled := make(chan error, 1)
+	pull := func() { pulled <- l.SetLinkUp(ctx, &runner.Runner{}, "h1", false) }
+	var buf bytes.Buffer
+	res, err := Run(ctx, Options{Commander: l.cmd, ConfirmTimeout: 10 * time.Second, MetricsFile: "/run/shoal/metrics/shoal_deploy.prom",
+		SSH:      SSH{ConnectTimeout: 2 * time.Second, ServerAliveInterval: time.Second},
+		Progress: cancelAt{Progress: &PlainProgress{W: &buf}, machine: "h1", step: "copy", status: "start", cancel: func() { time.AfterFunc(time.Second, pull) }}},
+		[]Target{{Machine: "h1", Host: "h1", Closure: big}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-pulled; err != nil {
+		t.Fatal(err)
+	}
+	h := res.Hosts[0]
+	if h.Outcome != Failed || h.Err == nil || !strings.Contains(h.Err.Error(), "copy "+big+" to h1") {
+		t.Errorf("link dropped mid-copy: %s, %v; want failed with the copy named\n%s", h.Outcome, h.Err, buf.String())
+	}
+	if run, prof := l.current("h1"); run != v1 || prof != v1 {
+		t.Errorf("after a failed copy h1 runs %q, profile %q; want v1", run, prof)
+	}
+	if err := l.SetLinkUp(ctx, &runner.Runner{}, "h1", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.SetRate(ctx, &runner.Runner{}, "h1", 0); err != nil {
+		t.Fatal(err)
+	}
+	res, log := l.deploy(ctx, Options{}, map[string]string{"h1": big})
+	if res.Hosts[0].Outcome != Deployed {
+		t.Errorf("deploy after the link is back: %s, %v\n%s", res.Hosts[0].Outcome, res.Hosts[0].Err, log)
+	}
+	if run, _ := l.current("h1"); run != big {
+		t.Errorf("h1 runs %q, want the big closure", run)
+	}
+}

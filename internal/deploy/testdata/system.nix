@@ -3,8 +3,18 @@
 # /run/shoal-test/activations and points /run/current-system at itself;
 # it can fail (fail = true), stop the host's sshd (breakSsh = true) or mark
 # itself unhealthy (healthy = false, seen in $out/healthy), or take slow
-# seconds after switching.
-{ version ? "1", fail ? false, breakSsh ? false, healthy ? true, slow ? 0 }:
+# seconds after switching. payloadMiB adds that much random data to the
+# closure, for copies that take a while.
+{ version ? "1", fail ? false, breakSsh ? false, healthy ? true, slow ? 0, payloadMiB ? 0 }:
+let
+  payload = builtins.derivation {
+    name = "shoal-test-payload-${toString payloadMiB}M-${version}";
+    system = builtins.currentSystem;
+    builder = "/bin/sh";
+    PATH = "/usr/bin:/bin";
+    args = [ "-c" "mkdir $out && head -c ${toString (payloadMiB * 1048576)} /dev/urandom > $out/blob" ];
+  };
+in
 builtins.derivation {
   name = "shoal-test-system-${version}";
   system = builtins.currentSystem;
@@ -12,6 +22,7 @@ builtins.derivation {
   PATH = "/usr/bin:/bin";
   inherit version;
   slow = toString slow;
+  payload = if payloadMiB > 0 then payload else "";
   fail = if fail then "1" else "0";
   breakSsh = if breakSsh then "1" else "0";
   healthy = if healthy then "yes" else "no";
@@ -37,6 +48,7 @@ builtins.derivation {
     mkdir -p $out/bin
     echo "$version" > $out/version
     echo "$healthy" > $out/healthy
+    [ -z "$payload" ] || ln -s $payload $out/payload
     { echo '#!/bin/sh'; echo "SYSTEM=$out VERSION=$version FAIL=$fail BREAK_SSH=$breakSsh SLOW=$slow"
       printf '%s\n' "$body"; } > $out/bin/switch-to-configuration
     chmod 555 $out/bin/switch-to-configuration
