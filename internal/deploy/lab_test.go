@@ -134,6 +134,7 @@ func outcomes(res Result) map[string]Outcome {
 
 func TestLabDeployRedeployAndFaults(t *testing.T) {
 	needLab(t)
+	t.Parallel()
 	l := upLab(t, 3)
 	ctx := context.Background()
 	v1, v2 := l.build("--argstr", "version", "1"), l.build("--argstr", "version", "2")
@@ -318,6 +319,7 @@ func (c cancelAt) Event(e Event) {
 
 func TestLabInterruptAndKilledDeployer(t *testing.T) {
 	needLab(t)
+	t.Parallel()
 	l := upLab(t, 3)
 	v1 := l.build("--argstr", "version", "1")
 	res, log := l.deploy(context.Background(), Options{}, map[string]string{"h1": v1, "h2": v1, "h3": v1})
@@ -389,6 +391,7 @@ func TestLabInterruptAndKilledDeployer(t *testing.T) {
 
 func TestLabLinkDropsMidCopy(t *testing.T) {
 	needLab(t)
+	t.Parallel()
 	l := upLab(t, 1)
 	ctx := context.Background()
 	v1 := l.build("--argstr", "version", "1")

@@ -418,6 +418,7 @@ func (v *validator) security(m *resolve.Machine) {
 		v.diags.Warnf(diag.CodeLockout, v.file, m.Spec.Path, "nobody can log in to %s over SSH: no user on it has an SSH key and [fleet] has no admin_keys", m.Name()).
 			Hintf("add admin_keys to [fleet], or a user with ssh_keys to the machine's users; password login is off")
 	}
+	v.deployLogin(m, ssh)
 	if passwords && m.Spec.IsPublic() {
 		if m.Spec.Public != nil {
 			v.diags.Warnf(diag.CodePasswordPublic, pw.Origin.File, pw.Origin.Path, "SSH password login is on for %s, which is marked public", m.Name()).
@@ -428,6 +429,68 @@ func (v *validator) security(m *resolve.Machine) {
 				Hintf("set settings.ssh.password_authentication = false and log in with keys").
 				Relate(v.file, m.Spec.Path.Child("address"), "public address %s", m.Spec.Address)
 		}
+	}
+}
+
+// deployLogin warns when the machine's own settings refuse the login its
+// deploy needs: root with permit_root_login = "no", or a deploy user the
+// machine does not have or whose closures Nix would not accept.
+func (v *validator) deployLogin(m *resolve.Machine, ssh *resolve.Feature) {
+	d := v.rf.Spec.DeployOf(m.Spec)
+	at := d.Path
+	if at == nil {
+		at = m.Spec.Path
+	}
+	if d.User == "" || d.User == "root" {
+		if p := ssh.Value("permit_root_login"); p != nil && p.Value == "no" {
+			v.diags.Warnf(diag.CodeLockout, p.Origin.File, p.Origin.Path, "shoal deploy logs in to %s as root, which settings.ssh.permit_root_login = \"no\" refuses", m.Name()).
+				Hintf("deploy as a user that becomes root: deploy = { user = \"deploy\", become = \"sudo\" } in [fleet] or the machine, or keep permit_root_login = \"prohibit-password\"")
+		}
+		return
+	}
+	user := v.rf.Spec.User(d.User)
+	placed := false
+	for _, u := range m.Spec.Users {
+		placed = placed || u.Value == d.User
+	}
+	if user == nil || !placed {
+		v.diags.Warnf(diag.CodeLockout, v.file, at, "shoal deploy logs in to %s as %s, who is not one of its users", m.Name(), d.User).
+			Hintf("declare [users.%s] with ssh_keys and add it to the machine's users", d.User)
+		return
+	}
+	nix := m.Feature("nix")
+	if nix == nil {
+		return
+	}
+	tv := nix.Value("trusted_users")
+	if tv == nil {
+		return
+	}
+	trusted := map[string]bool{}
+	switch list := tv.Value.(type) {
+	case []any:
+		for _, x := range list {
+			if s, ok := x.(string); ok {
+				trusted[s] = true
+			}
+		}
+	case []string:
+		for _, s := range list {
+			trusted[s] = true
+		}
+	}
+	ok := trusted[d.User]
+	for _, g := range user.Groups {
+		ok = ok || trusted["@"+g.Value]
+	}
+	if !ok {
+		file, path := tv.Origin.File, tv.Origin.Path
+		if tv.Origin.Kind == resolve.FromCatalog {
+			// The catalog's default is no place to fix a fleet.
+			file, path = v.file, at
+		}
+		v.diags.Warnf(diag.CodeLockout, file, path, "Nix on %s would refuse closures from the deploy user %s: not in settings.nix.trusted_users", m.Name(), d.User).
+			Hintf("add %q (or a group of %s, as \"@wheel\") to settings.nix.trusted_users", d.User, d.User)
 	}
 }
 
