@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,9 +18,9 @@ import (
 
 	"github.com/shoal-nix/shoal/internal/check"
 	"github.com/shoal-nix/shoal/internal/deploy"
-	"github.com/shoal-nix/shoal/internal/fleet"
 	"github.com/shoal-nix/shoal/internal/lab"
 	"github.com/shoal-nix/shoal/internal/runner"
+	"github.com/shoal-nix/shoal/internal/selector"
 )
 
 // Exit codes of deploy and rollback, documented in their help.
@@ -78,7 +77,7 @@ type deployOptions struct {
 func newDeployCommand(g *globals) *cobra.Command {
 	var o deployOptions
 	cmd := &cobra.Command{
-		Use:   "deploy [SELECTOR...]",
+		Use:   "deploy [FLEET/] [SELECTOR...]",
 		Short: "Copy built systems to the machines and activate them, with rollback",
 		Long: `Deploy puts each selected machine's built system (its toplevel store
 path) on the machine over OpenSSH and Nix:
@@ -103,7 +102,9 @@ it ran before at once, profile included. The prebuilt systems come from
 writes one: a JSON object per line with machine and store_path).
 
 Selectors, as in colmena: a machine name, a glob (web-*), or @TAG; no
-selector deploys every machine given a closure. The machine's address (or
+selector deploys every machine given a closure. An argument with a slash
+(homelab/), or --fleet, names the fleet; the default is the current
+directory. The machine's address (or
 deploy.host, else its host name) is the ssh host; deploy = { user, become,
 port } in [fleet] or a machine's table sets the deploy user (root by
 default) and sudo, doas or run0 for a non-root one.
@@ -225,49 +226,29 @@ func decodeClosures(data []byte) ([]builtClosure, error) {
 	return out, nil
 }
 
-// selectMachines returns the fleet's machines the selectors select (a
-// name, a glob, or @tag; comma-separated or several), in file order.
-func selectMachines(res *check.Result, sels []string) ([]string, error) {
-	names := res.Fleet.MachineNames()
-	var pats []string
-	for _, a := range sels {
-		for s := range strings.SplitSeq(a, ",") {
-			if s = strings.TrimSpace(s); s != "" {
-				pats = append(pats, s)
-			}
+// selectMachines splits the fleet off the arguments (an argument with a
+// slash, or --fleet, as shoal build takes it), loads the fleet and returns
+// the machines the selectors select.
+func selectMachines(g *globals, fleetFlag string, args []string, what string) (*check.Result, string, []string, []string, error) {
+	fleetArg, sels, err := splitFleetArg(fleetFlag, args)
+	if err != nil {
+		return nil, "", nil, nil, err
+	}
+	if fleetArg == "" {
+		if err := fleetNamedAsSelector(sels); err != nil {
+			return nil, "", nil, nil, err
 		}
 	}
-	if len(pats) == 0 {
-		return names, nil
+	res, dir, err := loadCleanFleet(g, fleetArg, what)
+	if err != nil {
+		return nil, "", nil, nil, err
 	}
-	chosen := map[string]bool{}
-	for _, p := range pats {
-		n := 0
-		for _, m := range res.Fleet.Machines {
-			hit := false
-			if tag, ok := strings.CutPrefix(p, "@"); ok {
-				hit = slices.ContainsFunc(m.Tags, func(r fleet.Ref) bool { return r.Value == tag })
-			} else if ok, err := path.Match(p, m.Name); err != nil {
-				return nil, usageError("selector %q: %v", p, err)
-			} else {
-				hit = ok
-			}
-			if hit {
-				chosen[m.Name] = true
-				n++
-			}
-		}
-		if n == 0 {
-			return nil, usageError("selector %q selects no machine; the fleet has %s", p, strings.Join(names, ", "))
-		}
+	g.diagRenderer(g.stderr, res.Docs).render(res.Diags) // warnings
+	machines, err := selector.Match(res.Fleet, sels)
+	if err != nil {
+		return nil, "", nil, nil, selectorError(err, sels)
 	}
-	var out []string
-	for _, n := range names {
-		if chosen[n] {
-			out = append(out, n)
-		}
-	}
-	return out, nil
+	return res, dir, machines, sels, nil
 }
 
 // targetsFor builds the targets of the machines given closures.
@@ -319,16 +300,12 @@ func fleetCommit(ctx context.Context, dir string) string {
 	return strings.TrimSpace(string(out))
 }
 
-func runDeploy(ctx context.Context, g *globals, o deployOptions, sels []string) error {
+func runDeploy(ctx context.Context, g *globals, o deployOptions, args []string) error {
 	closures, err := parseClosures(o.closures, o.closureFiles)
 	if err != nil {
 		return err
 	}
-	res, dir, err := loadCleanFleet(g, o.fleet, "deploy")
-	if err != nil {
-		return err
-	}
-	machines, err := selectMachines(res, sels)
+	res, dir, machines, sels, err := selectMachines(g, o.fleet, args, "deploy")
 	if err != nil {
 		return err
 	}

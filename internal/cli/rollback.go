@@ -14,7 +14,7 @@ import (
 func newRollbackCommand(g *globals) *cobra.Command {
 	var o deployOptions
 	cmd := &cobra.Command{
-		Use:   "rollback [SELECTOR...]",
+		Use:   "rollback [FLEET/] [SELECTOR...]",
 		Short: "Put machines back on the system they ran before their last deploy",
 		Long: `Rollback takes, for each selected machine, the closure of its previous
 successful deploy in .shoal/deployments.jsonl (the last one before the
@@ -44,12 +44,8 @@ failed, 6 none rolled back, 130 interrupted.`,
 	return cmd
 }
 
-func runRollback(ctx context.Context, g *globals, o deployOptions, sels []string) error {
-	res, dir, err := loadCleanFleet(g, o.fleet, "roll back")
-	if err != nil {
-		return err
-	}
-	machines, err := selectMachines(res, sels)
+func runRollback(ctx context.Context, g *globals, o deployOptions, args []string) error {
+	res, dir, machines, sels, err := selectMachines(g, o.fleet, args, "roll back")
 	if err != nil {
 		return err
 	}

@@ -12,7 +12,7 @@ import (
 func newStatusCommand(g *globals) *cobra.Command {
 	var o transportOptions
 	cmd := &cobra.Command{
-		Use:   "status [SELECTOR...]",
+		Use:   "status [FLEET/] [SELECTOR...]",
 		Short: "Show what runs where, and what drifted from the deploy records",
 		Long: `Status asks each selected machine over ssh what it runs
 (/run/current-system) and boots (the system profile and its generation),
@@ -32,12 +32,8 @@ errors, 5 some hosts drifted, are unreachable or were never deployed.`,
 	return cmd
 }
 
-func runStatus(ctx context.Context, g *globals, o transportOptions, sels []string) error {
-	res, dir, err := loadCleanFleet(g, o.fleet, "ask for status")
-	if err != nil {
-		return err
-	}
-	machines, err := selectMachines(res, sels)
+func runStatus(ctx context.Context, g *globals, o transportOptions, args []string) error {
+	res, dir, machines, _, err := selectMachines(g, o.fleet, args, "ask for status")
 	if err != nil {
 		return err
 	}
