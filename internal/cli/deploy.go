@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -373,12 +374,19 @@ func deployTargets(ctx context.Context, g *globals, o deployOptions, dir string,
 	default:
 		opts.Progress = &deploy.PlainProgress{W: g.stderr}
 	}
+	// Each host's record is written as it starts activating and as it
+	// ends, so that a deployer that dies leaves records saying where.
+	var mu sync.Mutex
+	opts.Record = func(h deploy.HostResult) {
+		mu.Lock()
+		defer mu.Unlock()
+		if err := deploy.AppendRecords(dir, []deploy.Record{deploy.RecordOf(h, opts.FleetCommit, rollback)}); err != nil {
+			fmt.Fprintf(g.stderr, "shoal: %v\n", err)
+		}
+	}
 	result, err := deploy.Run(ctx, opts, targets)
 	if err != nil {
 		return usageError("%v", err)
-	}
-	if err := deploy.AppendRecords(dir, deploy.Records(result, opts.FleetCommit, rollback)); err != nil {
-		fmt.Fprintf(g.stderr, "shoal: %v\n", err)
 	}
 	if !o.json {
 		writeResult(g.stdout, result)

@@ -59,6 +59,11 @@ const (
 	// Cancelled: the host was not started (Ctrl-C, or --max-failures
 	// stopped its wave).
 	Cancelled Outcome = "cancelled"
+	// Activating is recorded as a host starts activating; a record of it
+	// with no later one for the host means the deployer died meanwhile:
+	// the host is on its old system or a confirmed new one (shoal status
+	// says which).
+	Activating Outcome = "activating"
 )
 
 // ok reports whether the host ends on the closure.
@@ -238,6 +243,11 @@ func (h *host) run(ctx context.Context) {
 	ctx = context.WithoutCancel(ctx)
 
 	token := newToken()
+	if h.opts.Record != nil {
+		r := *h.res
+		r.Outcome, r.Duration = Activating, time.Since(h.res.Started)
+		h.opts.Record(r)
+	}
 	err := h.step("activate", func() (string, error) {
 		_, err := h.remote(ctx, shared, true, activateScript, t.Closure, token, seconds(h.opts.ConfirmTimeout), watchdogScript)
 		if err != nil {

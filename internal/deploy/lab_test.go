@@ -262,6 +262,7 @@ const childEnv = "SHOAL_DEPLOY_TEST_CHILD"
 
 type childSpec struct {
 	LabDir, Home   string
+	RecordDir      string
 	Targets        []Target
 	ConfirmTimeout time.Duration
 }
@@ -285,7 +286,13 @@ func childDeploy(spec string) int {
 		return 2
 	}
 	cmd := RunnerCommander{Runner: &runner.Runner{Env: append(l.DeployerEnv(), "HOME="+s.Home)}, Wrap: func(argv []string) []string { return l.DeployerArgv(argv...) }}
-	_, err = Run(context.Background(), Options{Commander: cmd, Progress: &PlainProgress{W: os.Stderr}, ConfirmTimeout: s.ConfirmTimeout, MetricsFile: "/run/shoal/metrics/shoal_deploy.prom"}, s.Targets)
+	record := func(h HostResult) {
+		if err := AppendRecords(s.RecordDir, []Record{RecordOf(h, "", false)}); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+		}
+	}
+	_, err = Run(context.Background(), Options{Commander: cmd, Progress: &PlainProgress{W: os.Stderr}, ConfirmTimeout: s.ConfirmTimeout,
+		MetricsFile: "/run/shoal/metrics/shoal_deploy.prom", Record: record}, s.Targets)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -354,7 +361,8 @@ func TestLabInterruptAndKilledDeployer(t *testing.T) {
 	// The deployer killed (SIGKILL) while h2 activates a slow closure: the
 	// host's watchdog, armed before the activation, switches it back.
 	slow := l.build("--argstr", "version", "3", "--arg", "slow", "3")
-	spec, _ := json.Marshal(childSpec{LabDir: l.Dir, Home: l.home, ConfirmTimeout: 4 * time.Second,
+	records := t.TempDir()
+	spec, _ := json.Marshal(childSpec{LabDir: l.Dir, Home: l.home, RecordDir: records, ConfirmTimeout: 4 * time.Second,
 		Targets: []Target{{Machine: "h2", Host: "h2", Closure: slow}}})
 	child := exec.Command(os.Args[0], "-test.run=^$")
 	child.Env = append(os.Environ(), childEnv+"="+string(spec))
@@ -386,6 +394,11 @@ func TestLabInterruptAndKilledDeployer(t *testing.T) {
 	}
 	if got := l.activations("h2"); !strings.HasSuffix(got, "test 3\ntest 1\n") {
 		t.Errorf("h2 activations = %q, want v3 then v1 again", got)
+	}
+	// The records say h2 was activating when the deployer died.
+	recs, err := ReadRecords(records)
+	if err != nil || len(recs) != 1 || recs[0].Machine != "h2" || recs[0].Result != Activating || recs[0].Closure != slow || recs[0].Previous != v1 {
+		t.Errorf("records after the deployer was killed: %+v, %v; want one, h2 activating %s from %s", recs, err, slow, v1)
 	}
 }
 

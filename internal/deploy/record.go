@@ -38,6 +38,11 @@ type Record struct {
 	Rollback bool `json:"rollback,omitempty"`
 }
 
+// RecordOf turns one host's result into its record.
+func RecordOf(h HostResult, commit string, rollback bool) Record {
+	return Records(Result{Hosts: []HostResult{h}}, commit, rollback)[0]
+}
+
 // Records turns a run's results into records.
 func Records(res Result, commit string, rollback bool) []Record {
 	var recs []Record

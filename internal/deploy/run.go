@@ -30,6 +30,10 @@ type Options struct {
 	// MetricsFile is the Prometheus textfile on each host; "" is
 	// MetricsFile.
 	MetricsFile string
+	// Record, if set, is called as each host starts activating and as
+	// it ends, so that records survive a deployer that dies mid-run. It
+	// must be safe for concurrent use.
+	Record func(HostResult)
 }
 
 // Defaults for Options.
@@ -139,6 +143,9 @@ func Run(ctx context.Context, opts Options, targets []Target) (Result, error) {
 			}
 			for i := w[0]; i < len(targets); i++ {
 				res.Hosts[i].Err = errors.New(reason)
+				if opts.Record != nil {
+					opts.Record(res.Hosts[i])
+				}
 				opts.Progress.Event(Event{Time: time.Now().UTC(), Machine: targets[i].Machine, Step: "done", Status: string(Cancelled), Message: reason})
 			}
 			break
@@ -155,6 +162,9 @@ func Run(ctx context.Context, opts Options, targets []Target) (Result, error) {
 			if ctx.Err() != nil {
 				<-sem
 				res.Hosts[i].Err = errors.New("not started: interrupted")
+				if opts.Record != nil {
+					opts.Record(res.Hosts[i])
+				}
 				opts.Progress.Event(Event{Time: time.Now().UTC(), Machine: targets[i].Machine, Step: "done", Status: string(Cancelled), Message: "not started: interrupted"})
 				continue
 			}
@@ -164,6 +174,9 @@ func Run(ctx context.Context, opts Options, targets []Target) (Result, error) {
 				defer func() { <-sem }()
 				h := &host{t: targets[i], opts: &opts, ssh: opts.SSH, started: started, res: &res.Hosts[i]}
 				h.run(ctx)
+				if opts.Record != nil {
+					opts.Record(res.Hosts[i])
+				}
 				// End the master; a failed exit only means it is gone.
 				_, _ = opts.Commander.Output(context.WithoutCancel(ctx), nil, opts.SSH.ExitArgv(targets[i]))
 			}(i)
