@@ -362,15 +362,17 @@ func (h *host) verify(ctx context.Context, prev string, deadline time.Time) {
 		h.emit("rollback", "info", "waiting "+wait.Round(time.Second).String()+" for the host's watchdog")
 		time.Sleep(wait)
 	}
+	// The watchdog's switch back takes as long as an activation: ask
+	// until the host is back, for a while.
 	var s hostState
 	var err error
-	for i := 0; i < 5; i++ {
+	for i := 0; i < 20; i++ {
 		var out string
 		out, err = h.remote(ctx, shared, true, probeScript)
 		if err == nil {
 			s, err = parseProbe(out)
 		}
-		if err == nil {
+		if err == nil && s.Current == prev {
 			break
 		}
 		time.Sleep(time.Second)
