@@ -45,7 +45,7 @@ func (o *transportOptions) addFlags(cmd *cobra.Command) {
 	f.StringVar(&o.lab, "lab", "", "run ssh and nix on the deployer side of the lab in `DIR` (see shoal lab)")
 	f.BoolVar(&o.acceptNew, "accept-new-host-keys", false, "accept and record the key of a host not yet in known_hosts (a changed key is refused either way)")
 	f.DurationVar(&o.connectTimeout, "connect-timeout", deploy.DefaultConnectTimeout, "ssh connect timeout")
-	f.BoolVar(&o.json, "json", false, "print JSON: events as lines, then the result")
+	f.BoolVar(&o.json, "json", false, "print JSON: deploy and rollback print one event per line (each host's done event has its outcome), status and --dry-run the hosts")
 }
 
 // commander returns how commands run: locally, or in the lab.
