@@ -135,7 +135,7 @@ func Run(ctx context.Context, opts Options, targets []Target) (Result, error) {
 	}
 	started := time.Now()
 	failures := 0
-	for wi, w := range waves {
+	for _, w := range waves {
 		if ctx.Err() != nil || (opts.MaxFailures > 0 && failures >= opts.MaxFailures) {
 			reason := "not started: interrupted"
 			if ctx.Err() == nil {
@@ -150,7 +150,6 @@ func Run(ctx context.Context, opts Options, targets []Target) (Result, error) {
 			}
 			break
 		}
-		_ = wi
 		parallel := opts.Parallel
 		if parallel <= 0 {
 			parallel = w[1] - w[0]
