@@ -193,13 +193,32 @@ type Resources struct {
 	Path   diag.Path
 }
 
-// Port is a port a feature opens in the firewall.
+// Port is a port a feature listens on, and who may reach it.
 type Port struct {
 	Port        int64  // fixed port, or 0 when Setting names it
 	Setting     string // the setting holding the port
 	Protocol    string // tcp | udp
 	Description string
+	// Access says to whom the firewall opens the port: AccessPublic (the
+	// default), AccessPrivate or AccessService.
+	Access string
 }
+
+// Port access: who may connect to a feature's port.
+const (
+	// AccessPublic opens the port to everyone.
+	AccessPublic = "public"
+	// AccessPrivate opens it on machines that are not public only: web
+	// interfaces and statistics pages, reached from the LAN.
+	AccessPrivate = "private"
+	// AccessService leaves it to the fleet service whose role listens on
+	// it: the wiring opens it to the machines that use the service, and
+	// no one else.
+	AccessService = "service"
+)
+
+// PortAccesses lists the values of a port's access.
+var PortAccesses = []string{AccessPublic, AccessPrivate, AccessService}
 
 // HealthCheck is a check deploy runs after activation.
 type HealthCheck struct {

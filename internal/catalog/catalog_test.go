@@ -592,6 +592,8 @@ func sampleWire(v any) any {
 	switch x := v.(type) {
 	case catalog.Endpoints:
 		return []any{"192.0.2.1:9000"}
+	case catalog.SecretRef:
+		return catalog.SecretPath(x.Name)
 	case string:
 		s, _ := catalog.ExpandPlaceholders(x, func(string) (string, bool) { return "192.0.2.1:9000", true })
 		return s

@@ -33,16 +33,35 @@
 //	                      # machines: SH063, or SH064 when an option may stand in
 //	unmet, unmet_hint     # the summary and hint of that diagnostic, when the default does not fit
 //	port = "SETTING"      # the port setting of FEATURE the role's machines listen on
+//	port_option = "OPTION"  # or, for a role without a feature, the service option holding it
+//	reached_by = ["agents"] # the roles that connect to that port: check makes sure each of
+//	                      # their machines shares a network with each of this role's (SH062),
+//	                      # and the wiring opens the port to them only, by source address
 //	profile_tests = true  # FEATURE joins every profile's VM test (the role is for every machine)
 //	[options.OPTION]      # a key of [services.NAME] that is no role
 //	sets = "FEATURE.SETTING"   # the option is that setting's value on every machine with FEATURE
 //	type, values, min, max, default   # or: a value of its own that the wiring reads
 //	unused, unused_hint   # the option does nothing yet: a warning (SH065) says why
+//	[secrets.NAME]        # a file the machines of role read and shoal does not make:
+//	role = "clients"      # it lives at /var/lib/shoal/secrets/NAME (catalog.SecretPath, the one
+//	description = "..."   # place), check lists it per machine (SH076), wires name it by
+//	owner = "restic"      # {secret = "NAME"}; owner: the user that reads it (default root)
+//	unless = "OPTION"     # a boolean option of the service that makes the file unneeded
 //	[[wire]]              # a block of modules/services/defaults.nix, for the machines of role
 //	role = "ROLE"
 //	comment = "..."
 //	set."nixos.option" = "http://${server}/path"      # ${ROLE}: host:port of ROLE's first machine
 //	set."other.option" = { endpoints = "agents" }     # host:port of every machine of agents
+//	set."third.option" = { secret = "NAME" }          # the path of a secret file
+//
+// Addresses in wires are the ones each machine of the role reaches the
+// others at, over the network they share; machines that see different
+// addresses get blocks of their own, by machine name (shoal.name).
+//
+// A feature's [[ports]] take access = "public" (the default: open to all),
+// "private" (open only on machines the internet cannot reach: web
+// interfaces, statistics) or "service" (opened by a service's wiring to
+// the machines of the roles that reach it, and to no one else).
 //
 // The first [[wire]] of a role also carries the setting values the
 // service's options give. What a service cannot say as data is one Go

@@ -193,8 +193,8 @@ func (l *loader) feature(name string, doc *tomltree.Doc, d tomltree.Decoder) *Fe
 			}
 		case "ports":
 			l.tables(v, p, d, "ports", func(v *tomltree.Node, p diag.Path) {
-				port := Port{Protocol: "tcp"}
-				d.Fields(v, p, "a port", []string{"port", "setting", "protocol", "description"}, func(key string, v *tomltree.Node, p diag.Path) {
+				port := Port{Protocol: "tcp", Access: AccessPublic}
+				d.Fields(v, p, "a port", []string{"port", "setting", "protocol", "description", "access"}, func(key string, v *tomltree.Node, p diag.Path) {
 					switch key {
 					case "port":
 						port.Port, _ = d.Int(v, p, "port")
@@ -204,6 +204,14 @@ func (l *loader) feature(name string, doc *tomltree.Doc, d tomltree.Decoder) *Fe
 						port.Protocol, _ = d.String(v, p, "protocol")
 					case "description":
 						port.Description, _ = d.String(v, p, "description")
+					case "access":
+						if a, ok := d.String(v, p, "access"); ok {
+							if !slices.Contains(PortAccesses, a) {
+								d.Diags.Errorf(diag.CodeInvalidValue, d.File, p, "access %q is not one of %s", a, strings.Join(PortAccesses, ", ")).SetHint(diag.DidYouMean(a, PortAccesses))
+								return
+							}
+							port.Access = a
+						}
 					}
 				})
 				f.Ports = append(f.Ports, port)

@@ -19,8 +19,34 @@ type Service struct {
 	Description string
 	Roles       []*Role          // in declaration order
 	Options     []*ServiceOption // in declaration order
+	Secrets     []*Secret        // in declaration order
 	Wires       []Wire
 }
+
+// SecretsDir is where a machine keeps the secret files the fleet's
+// services read: the one place their paths are made. Until shoal manages
+// secrets, the user puts them there; shoal check lists them.
+const SecretsDir = "/var/lib/shoal/secrets"
+
+// SecretPath is the path of the secret file named name on a machine.
+func SecretPath(name string) string { return SecretsDir + "/" + name }
+
+// Secret is a file the machines of a role need and shoal does not make: a
+// password, credentials. The generated configuration reads it by path.
+type Secret struct {
+	Name        string // the file's name in SecretsDir
+	Path        diag.Path
+	Role        string
+	Description string // what the file holds, said to the user
+	// Owner is the user that reads the file; "root" when not told.
+	Owner string
+	// Unless names a boolean option of the service that, when true, makes
+	// the file unneeded.
+	Unless string
+}
+
+// File is where the secret lives on a machine.
+func (s *Secret) File() string { return SecretPath(s.Name) }
 
 // Role is a part machines play in a service.
 type Role struct {
@@ -45,6 +71,13 @@ type Role struct {
 	// ProfileTests puts Feature into the VM test of every profile when the
 	// role names machines: the role is meant for every machine.
 	ProfileTests bool
+	// PortOption names an option of the service holding the port, for a
+	// role that brings no feature (a load balancer's backends).
+	PortOption string
+	// ReachedBy lists the roles whose machines connect to this role's
+	// port: the wiring opens the port to them, and check makes sure each
+	// can reach each machine of this role.
+	ReachedBy []string
 }
 
 // ServiceOption is a key of [services.NAME] other than a role.
@@ -79,6 +112,20 @@ type Wire struct {
 // Endpoints stands, in a wire's option value, for the host:port of every
 // machine of Role.
 type Endpoints struct{ Role string }
+
+// SecretRef stands, in a wire's option value, for the path of a secret
+// file of the service: {secret = "NAME"}.
+type SecretRef struct{ Name string }
+
+// Secret returns the secret named name, or nil.
+func (s *Service) Secret(name string) *Secret {
+	for _, x := range s.Secrets {
+		if x.Name == name {
+			return x
+		}
+	}
+	return nil
+}
 
 // Role returns the role named name, or nil.
 func (s *Service) Role(name string) *Role {
@@ -169,7 +216,7 @@ func (l *loader) service(name string, doc *tomltree.Doc, d tomltree.Decoder) *Se
 	s := &Service{Name: name, File: doc.Name}
 	var wires *tomltree.Node
 	var wiresPath diag.Path
-	d.Fields(doc.Root, nil, "a service", []string{"description", "roles", "options", "wire"}, func(key string, v *tomltree.Node, p diag.Path) {
+	d.Fields(doc.Root, nil, "a service", []string{"description", "roles", "options", "secrets", "wire"}, func(key string, v *tomltree.Node, p diag.Path) {
 		switch key {
 		case "description":
 			s.Description, _ = d.String(v, p, "description")
@@ -186,6 +233,14 @@ func (l *loader) service(name string, doc *tomltree.Doc, d tomltree.Decoder) *Se
 				for _, on := range v.Keys {
 					if o := l.serviceOption(on, v.Get(on), p.Child(on), d); o != nil {
 						s.Options = append(s.Options, o)
+					}
+				}
+			}
+		case "secrets":
+			if d.IsTable(v, p, "secrets") {
+				for _, sn := range v.Keys {
+					if x := l.secret(sn, v.Get(sn), p.Child(sn), d); x != nil {
+						s.Secrets = append(s.Secrets, x)
 					}
 				}
 			}
@@ -226,7 +281,7 @@ func (l *loader) role(name string, v *tomltree.Node, p diag.Path, d tomltree.Dec
 		d.Diags.Errorf(diag.CodeInvalidName, d.File, p, "invalid role name %q: a role name is lowercase letters, digits and \"_\", starting with a letter", name)
 		return nil
 	}
-	ok := d.Fields(v, p, "a role", []string{"description", "feature", "max", "needs", "unmet", "unmet_hint", "port", "profile_tests"}, func(key string, v *tomltree.Node, p diag.Path) {
+	ok := d.Fields(v, p, "a role", []string{"description", "feature", "max", "needs", "unmet", "unmet_hint", "port", "port_option", "reached_by", "profile_tests"}, func(key string, v *tomltree.Node, p diag.Path) {
 		switch key {
 		case "description":
 			r.Description, _ = d.String(v, p, "description")
@@ -250,6 +305,12 @@ func (l *loader) role(name string, v *tomltree.Node, p diag.Path, d tomltree.Dec
 			r.UnmetHint, _ = d.String(v, p, "unmet_hint")
 		case "port":
 			r.Port, _ = d.String(v, p, "port")
+		case "port_option":
+			r.PortOption, _ = d.String(v, p, "port_option")
+		case "reached_by":
+			for _, it := range d.Strings(v, p, "reached_by") {
+				r.ReachedBy = append(r.ReachedBy, it.Value)
+			}
 		case "profile_tests":
 			r.ProfileTests, _ = d.Bool(v, p, "profile_tests")
 		}
@@ -258,6 +319,38 @@ func (l *loader) role(name string, v *tomltree.Node, p diag.Path, d tomltree.Dec
 		return nil
 	}
 	return r
+}
+
+// secretName is the form of a secret's file name.
+var secretName = regexp.MustCompile(`^[a-z][a-z0-9._-]*$`)
+
+func (l *loader) secret(name string, v *tomltree.Node, p diag.Path, d tomltree.Decoder) *Secret {
+	x := &Secret{Name: name, Path: p, Owner: "root"}
+	if !secretName.MatchString(name) {
+		d.Diags.Errorf(diag.CodeInvalidName, d.File, p, "invalid secret name %q: a secret's file name is lowercase letters, digits, \".\", \"-\" and \"_\", starting with a letter", name)
+		return nil
+	}
+	ok := d.Fields(v, p, "a secret", []string{"role", "description", "owner", "unless"}, func(key string, v *tomltree.Node, p diag.Path) {
+		switch key {
+		case "role":
+			x.Role, _ = d.String(v, p, "role")
+		case "description":
+			x.Description, _ = d.String(v, p, "description")
+		case "owner":
+			x.Owner, _ = d.String(v, p, "owner")
+		case "unless":
+			x.Unless, _ = d.String(v, p, "unless")
+		}
+	})
+	if !ok {
+		return nil
+	}
+	if x.Role == "" {
+		d.Diags.Errorf(diag.CodeMissing, d.File, p, "secret %q names no role", name).
+			Hintf("add role = the role whose machines need the file")
+		return nil
+	}
+	return x
 }
 
 func (l *loader) serviceOption(name string, v *tomltree.Node, p diag.Path, d tomltree.Decoder) *ServiceOption {
@@ -350,6 +443,22 @@ func (l *loader) serviceRefs(s *Service, d tomltree.Decoder) {
 		}
 	}
 	for _, r := range s.Roles {
+		for i, n := range r.ReachedBy {
+			if n == r.Name || s.Role(n) == nil {
+				d.Diags.Errorf(diag.CodeCatalogFile, d.File, r.Path.Child("reached_by", i), "role %q is reached by %q, which is no other role of service %s", r.Name, n, s.Name).
+					SetHint(diag.DidYouMean(n, roleNames(s)))
+			}
+		}
+		if len(r.ReachedBy) > 0 && r.Port == "" && r.PortOption == "" {
+			d.Diags.Errorf(diag.CodeCatalogFile, d.File, r.Path.Child("reached_by"), "role %q is reached by other roles but has no port", r.Name).
+				Hintf("add port = \"SETTING\" (a port setting of the role's feature) or port_option = \"OPTION\"")
+		}
+		if r.PortOption != "" {
+			if o := s.Option(r.PortOption); o == nil || o.Type.Kind != KindPort {
+				d.Diags.Errorf(diag.CodeCatalogFile, d.File, r.Path.Child("port_option"), "role %q: service %s has no option %q of type port", r.Name, s.Name, r.PortOption).
+					Hintf("declare [options.%s] with type = \"port\"", r.PortOption)
+			}
+		}
 		for i, n := range r.Needs {
 			if n == r.Name || s.Role(n) == nil && s.Option(n) == nil {
 				d.Diags.Errorf(diag.CodeCatalogFile, d.File, r.Path.Child("needs", i), "role %q needs %q, which is no other role or option of service %s", r.Name, n, s.Name).
@@ -370,6 +479,17 @@ func (l *loader) serviceRefs(s *Service, d tomltree.Decoder) {
 		if f := l.c.Features[o.Feature]; brought[o.Feature] && f != nil && f.Setting(o.Setting) == nil {
 			d.Diags.Errorf(diag.CodeCatalogFile, d.File, at, "option %q sets %s.%s, which feature %s does not declare", o.Name, o.Feature, o.Setting, o.Feature).
 				SetHint(diag.DidYouMean(o.Setting, f.SettingNames()))
+		}
+	}
+	for _, x := range s.Secrets {
+		if s.Role(x.Role) == nil {
+			d.Diags.Errorf(diag.CodeCatalogFile, d.File, x.Path.Child("role"), "secret %q names role %q, which service %s does not have", x.Name, x.Role, s.Name).
+				SetHint(diag.DidYouMean(x.Role, roleNames(s)))
+		}
+		if x.Unless != "" {
+			if o := s.Option(x.Unless); o == nil || o.Type.Kind != KindBool {
+				d.Diags.Errorf(diag.CodeCatalogFile, d.File, x.Path.Child("unless"), "secret %q: service %s has no boolean option %q", x.Name, s.Name, x.Unless)
+			}
 		}
 	}
 	seen := map[string]bool{}
@@ -415,6 +535,12 @@ func (l *loader) wire(s *Service, v *tomltree.Node, p diag.Path, d tomltree.Deco
 			Hintf("wire the roles that bring a feature; they can name this role's machines with ${%s} or {endpoints = %q}", w.Role, w.Role)
 	}
 	for _, o := range w.Set {
+		for _, name := range secretRefs(o.Value) {
+			if s.Secret(name) == nil {
+				e := d.Diags.Errorf(diag.CodeCatalogFile, d.File, o.Path, "option %s names secret %q, which service %s does not declare", o.Option, name, s.Name)
+				e.Hintf("add [secrets.%s] with role = %q", name, w.Role)
+			}
+		}
 		for _, ref := range wireRefs(o.Value) {
 			if rr := s.Role(ref); rr == nil || rr.Port == "" {
 				e := d.Diags.Errorf(diag.CodeCatalogFile, d.File, o.Path, "option %s names role %q, which service %s has not, or which has no port", o.Option, ref, s.Name)
@@ -451,6 +577,9 @@ func wireValue(n *tomltree.Node) any {
 		if e := n.Get("endpoints"); e != nil && n.Len() == 1 && e.Kind == tomltree.String {
 			return Endpoints{Role: e.Str}
 		}
+		if e := n.Get("secret"); e != nil && n.Len() == 1 && e.Kind == tomltree.String {
+			return SecretRef{Name: e.Str}
+		}
 		out := make(map[string]any, n.Len())
 		for _, k := range n.Keys {
 			out[k] = wireValue(n.Get(k))
@@ -477,6 +606,27 @@ func wireRefs(v any) []string {
 		var out []string
 		for _, k := range sortedKeys(x) {
 			out = append(out, wireRefs(x[k])...)
+		}
+		return out
+	}
+	return nil
+}
+
+// secretRefs lists the secrets a wire's option value names, in order.
+func secretRefs(v any) []string {
+	switch x := v.(type) {
+	case SecretRef:
+		return []string{x.Name}
+	case []any:
+		var out []string
+		for _, e := range x {
+			out = append(out, secretRefs(e)...)
+		}
+		return out
+	case map[string]any:
+		var out []string
+		for _, k := range sortedKeys(x) {
+			out = append(out, secretRefs(x[k])...)
 		}
 		return out
 	}

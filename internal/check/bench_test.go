@@ -20,7 +20,7 @@ func BenchmarkCheck(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				res := check.RunSource(fsys, ".", "", src)
-				if len(res.Diags) > 0 {
+				if len(res.Diags.Findings()) > 0 {
 					b.Fatalf("the synthetic fleet has findings: %v", res.Diags)
 				}
 			}

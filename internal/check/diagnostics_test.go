@@ -168,7 +168,7 @@ func location(file string, p diag.Pos) string {
 var commentCode = regexp.MustCompile(`SH[0-9]{3}`)
 
 // wantCode matches the first line of a diagnostic in a want section.
-var wantCode = regexp.MustCompile(`^\S.*?: (?:error|warning)\[(SH[0-9]+)\]: `)
+var wantCode = regexp.MustCompile(`^\S.*?: (?:error|warning|info)\[(SH[0-9]+)\]: `)
 
 // TestDiagnostics runs every broken fleet of testdata/diagnostics and
 // compares the diagnostics with the case's want section. With -update it

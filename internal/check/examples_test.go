@@ -12,8 +12,8 @@ func TestExampleHomelabIsClean(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Diags) > 0 {
-		t.Errorf("examples/homelab has %d diagnostics, want none:\n%s", len(res.Diags), detail(res.Diags))
+	if f := res.Diags.Findings(); len(f) > 0 {
+		t.Errorf("examples/homelab has %d errors and warnings, want none:\n%s", len(f), detail(f))
 	}
 	if res.Resolved == nil || len(res.Resolved.Machines) != 5 {
 		t.Errorf("examples/homelab did not resolve its five machines")

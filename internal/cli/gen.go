@@ -161,7 +161,8 @@ func runGen(_ context.Context, g *globals, o genOptions, fleetArg string) error 
 	if err != nil {
 		return err
 	}
-	g.diagRenderer(g.stderr, x.res.Docs).render(x.res.Diags) // warnings
+	// Warnings; the infos (files a machine needs) are shoal check's to tell.
+	g.diagRenderer(g.stderr, x.res.Docs).render(x.res.Diags.Findings())
 	p := x.plan
 	rep := genReport{Out: x.out, Created: orEmpty(p.Creates), Updated: orEmpty(p.Updates), Removed: orEmpty(p.Removes),
 		Unchanged: len(p.Unchanged), Refused: p.Refused, UpToDate: p.Changes() == 0 && len(p.Refused) == 0}

@@ -40,8 +40,11 @@ func (r diagRenderer) paint(code, s string) string {
 func (r diagRenderer) render(l diag.List) {
 	for _, d := range l {
 		colour := ansiBold + ansiRed
-		if d.Severity == diag.Warning {
+		switch d.Severity {
+		case diag.Warning:
 			colour = ansiBold + ansiYellow
+		case diag.Info:
+			colour = ansiBold + ansiCyan
 		}
 		fmt.Fprintf(r.w, "%s: %s[%s]: %s\n", location(d.File, d.Pos), r.paint(colour, d.Severity.String()), d.Code, r.paint(ansiBold, d.Summary))
 		if r.color {

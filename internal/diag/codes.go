@@ -56,6 +56,7 @@ var (
 	CodeUnknownSetting = define("SH025", Error, "check", "unknown setting of a feature")
 	CodeUnusedSetting  = define("SH026", Warning, "check", "settings for a feature the machine does not have")
 	CodeMissingModule  = define("SH027", Error, "check", "a module file that does not exist")
+	CodeUnknownNetwork = define("SH028", Error, "check", "an address on a network `[networks]` does not declare")
 	CodeSettingValue   = define("SH030", Error, "check", "a setting value that does not fit its type")
 
 	CodeStateVersionAhead = define("SH031", Error, "check", "a state_version newer than the fleet's NixOS release")
@@ -77,15 +78,22 @@ var (
 
 	CodeDuplicateAddr       = define("SH060", Error, "check", "duplicate address")
 	CodeDuplicateHost       = define("SH061", Error, "check", "duplicate host name")
+	CodeUnreachable         = define("SH062", Error, "check", "a machine cannot reach the machine it uses in a service (no address, no shared network)")
 	CodeNoServer            = define("SH063", Error, "check", "agents with no server")
 	CodeNoBackupTarget      = define("SH064", Error, "check", "backup clients with no target")
 	CodeServiceOption       = define("SH065", Error, "check", "a service option of the wrong type or range")
 	CodeManyServers         = define("SH066", Warning, "check", "a service with more than one server: agents are wired to the first")
 	CodeServiceOptionUnused = define("SH067", Warning, "check", "a service option shoal does not use yet")
+	CodeBackendIdle         = define("SH068", Error, "check", "nothing listens on a load balancer backend's port")
+	CodePublicService       = define("SH069", Error, "check", "a service port that would be open to the internet")
 
 	CodeLockout        = define("SH070", Warning, "check", "nobody can log in over SSH")
 	CodePasswordPublic = define("SH071", Warning, "check", "SSH password login on a public address")
 	CodeNoStateVersion = define("SH072", Error, "check", "no state_version")
+	CodeNoTLS          = define("SH074", Error, "check", "port 443 without TLS (certificate or acme_email), or both")
+	CodeNoAuth         = define("SH075", Warning, "check", "a backup server without authentication (SH069 when it is public)")
+	CodeSecretFiles    = define("SH076", Info, "check", "the secret files a machine needs that shoal does not make yet")
+	CodeACMENeedsDNS   = define("SH078", Error, "check", "ACME for a frontend with no DNS name")
 
 	CodeUnknownOption  = define("SH080", Error, "check", "unknown NixOS option in a raw `nixos.\"…\"` setting (under a covered prefix)")
 	CodeOptionType     = define("SH081", Error, "check", "a raw NixOS option value that does not fit the option's type")

@@ -16,12 +16,18 @@ const (
 	Error Severity = iota
 	// Warning findings are reported; shoal check --strict fails on them.
 	Warning
+	// Info findings tell the user something to do that shoal cannot check,
+	// such as the secret files a machine needs; they never fail a check.
+	Info
 )
 
-// String returns "error" or "warning".
+// String returns "error", "warning" or "info".
 func (s Severity) String() string {
-	if s == Warning {
+	switch s {
+	case Warning:
 		return "warning"
+	case Info:
+		return "info"
 	}
 	return "error"
 }
@@ -180,6 +186,11 @@ func (l *List) Warnf(code Code, file string, path Path, format string, args ...a
 	return l.add(Warning, code, file, path, format, args...)
 }
 
+// Infof appends an info diagnostic and returns a reference to it.
+func (l *List) Infof(code Code, file string, path Path, format string, args ...any) Ref {
+	return l.add(Info, code, file, path, format, args...)
+}
+
 func (l *List) add(sev Severity, code Code, file string, path Path, format string, args ...any) Ref {
 	return l.Add(Diagnostic{Code: code, Severity: sev, File: file, Path: slices.Clone(path), Summary: fmt.Sprintf(format, args...)})
 }
@@ -223,6 +234,18 @@ func (r Ref) RelateAt(file string, pos Pos, format string, args ...any) Ref {
 	d := r.d()
 	d.Related = append(d.Related, Related{Message: fmt.Sprintf(format, args...), File: file, Pos: pos})
 	return r
+}
+
+// Findings returns the errors and warnings of l, without the infos: what
+// a fleet that checks clean has none of.
+func (l List) Findings() List {
+	var out List
+	for _, d := range l {
+		if d.Severity != Info {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // HasErrors reports whether any diagnostic is an error.

@@ -18,6 +18,7 @@ type Fleet struct {
 
 	Name      string
 	NixOS     string // the NixOS release the generated flake pins
+	Domain    string // DNS domain of the machines: NAME.DOMAIN reaches a machine on the LAN
 	AdminKeys []Ref  // SSH keys that may log in as the deploy user
 	Inputs    []Input
 	Overlays  []Ref  // overlay files, relative to the fleet directory
@@ -25,6 +26,7 @@ type Fleet struct {
 
 	Defaults []Setting // fleet-wide setting values, below profiles and machines
 
+	Networks []*Network // in file order
 	Users    []*User
 	Machines []*Machine
 	Services []*Service
@@ -38,6 +40,34 @@ type Input struct {
 	Name string
 	URL  string
 	Path diag.Path
+}
+
+// Network is a [networks.NAME] table: a network some machines share,
+// over which they reach each other's services.
+type Network struct {
+	Name string
+	Path diag.Path
+	Kind string       // lan | tailnet | internet
+	CIDR netip.Prefix // the network's addresses; zero when not told
+}
+
+// Network kinds: a local network, a Tailscale (or other VPN) tailnet, and
+// the internet, where anyone may connect.
+const (
+	LAN      = "lan"
+	Tailnet  = "tailnet"
+	Internet = "internet"
+)
+
+// NetworkKinds lists the kinds a [networks.NAME] table takes, most
+// preferred first: wiring uses a LAN over a tailnet over the internet.
+var NetworkKinds = []string{LAN, Tailnet, Internet}
+
+// Address is a machine's address on one network.
+type Address struct {
+	Network string
+	Host    string // an IP address or a DNS name
+	Path    diag.Path
 }
 
 // User is a login account declared once and placed on machines.
@@ -60,13 +90,16 @@ type Machine struct {
 	Tags     []Ref
 	Users    []Ref
 	Address  string
-	System   string // Nix system, e.g. x86_64-linux
-	Public   *bool  // explicit exposure; nil means "judge by the address"
-	Hardware Hardware
-	Settings []Setting
-	NixOS    []RawOption
-	Modules  []Ref
-	Deploy   Deploy // how deploy reaches this machine, over the fleet's
+	// Addresses are the machine's addresses on the fleet's networks, in
+	// file order; empty when the machine gives none.
+	Addresses []Address
+	System    string // Nix system, e.g. x86_64-linux
+	Public    *bool  // explicit exposure; nil means "judge by the address"
+	Hardware  Hardware
+	Settings  []Setting
+	NixOS     []RawOption
+	Modules   []Ref
+	Deploy    Deploy // how deploy reaches this machine, over the fleet's
 }
 
 // Hardware holds the facts about a machine that features and tuning need.
@@ -119,6 +152,25 @@ func (f *Fleet) User(name string) *User { return f.users[name] }
 
 // Machine returns the machine named name, or nil.
 func (f *Fleet) Machine(name string) *Machine { return f.machines[name] }
+
+// Network returns the network named name, or nil.
+func (f *Fleet) Network(name string) *Network {
+	for _, n := range f.Networks {
+		if n.Name == name {
+			return n
+		}
+	}
+	return nil
+}
+
+// NetworkNames returns the network names in file order.
+func (f *Fleet) NetworkNames() []string {
+	names := make([]string, len(f.Networks))
+	for i, n := range f.Networks {
+		names[i] = n.Name
+	}
+	return names
+}
 
 // MachineNames returns the machine names in file order.
 func (f *Fleet) MachineNames() []string {

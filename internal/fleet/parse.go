@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"fmt"
+	"net/netip"
 	"path"
 	"regexp"
 	"slices"
@@ -40,12 +41,14 @@ func (p *parser) fleet(root *tomltree.Node) {
 			Hintf("start with a [fleet] table naming the fleet and a [machines.NAME] table; `shoal demo` shows a whole example")
 		return
 	}
-	p.d.Fields(root, nil, "the fleet file", []string{"fleet", "defaults", "users", "machines", "services"}, func(key string, v *tomltree.Node, path diag.Path) {
+	p.d.Fields(root, nil, "the fleet file", []string{"fleet", "defaults", "networks", "users", "machines", "services"}, func(key string, v *tomltree.Node, path diag.Path) {
 		switch key {
 		case "fleet":
 			p.fleetTable(v, path)
 		case "defaults":
 			p.defaults(v, path)
+		case "networks":
+			p.named(v, path, "[networks]", networkName, networkRule, p.network)
 		case "users":
 			p.named(v, path, "[users]", userName, userRule, p.user)
 		case "machines":
@@ -65,7 +68,7 @@ func (p *parser) fleet(root *tomltree.Node) {
 }
 
 func (p *parser) fleetTable(v *tomltree.Node, path diag.Path) {
-	p.d.Fields(v, path, "[fleet]", []string{"name", "nixos", "admin_keys", "inputs", "overlays", "deploy"}, func(key string, v *tomltree.Node, path diag.Path) {
+	p.d.Fields(v, path, "[fleet]", []string{"name", "nixos", "domain", "admin_keys", "inputs", "overlays", "deploy"}, func(key string, v *tomltree.Node, path diag.Path) {
 		switch key {
 		case "name":
 			p.f.Name, _ = p.d.String(v, path, "fleet.name")
@@ -81,6 +84,14 @@ func (p *parser) fleetTable(v *tomltree.Node, path diag.Path) {
 						Hintf("write a release such as \"26.05\" or \"unstable\"")
 				}
 				p.f.NixOS = s
+			}
+		case "domain":
+			if s, ok := p.d.String(v, path, "fleet.domain"); ok {
+				if problem := domainProblem(s); problem != "" {
+					p.d.Diags.Errorf(diag.CodeInvalidValue, p.f.File, path, "domain %q %s", s, problem).
+						Hintf("write the DNS domain of your machines, such as \"home.arpa\" or \"example.net\"")
+				}
+				p.f.Domain = strings.TrimSuffix(s, ".")
 			}
 		case "admin_keys":
 			p.f.AdminKeys = p.sshKeys(v, path, "fleet.admin_keys")
@@ -250,7 +261,7 @@ func (p *parser) user(name string, v *tomltree.Node, path diag.Path) {
 	})
 }
 
-var machineKeys = []string{"profile", "features", "tags", "users", "address", "hostname", "system", "public", "hardware", "settings", "nixos", "modules", "deploy"}
+var machineKeys = []string{"profile", "features", "tags", "users", "address", "addresses", "hostname", "system", "public", "hardware", "settings", "nixos", "modules", "deploy"}
 
 func (p *parser) machine(name string, v *tomltree.Node, path diag.Path) {
 	m := &Machine{Name: name, Path: path, Hostname: name, System: "x86_64-linux"}
@@ -275,6 +286,8 @@ func (p *parser) machine(name string, v *tomltree.Node, path diag.Path) {
 				}
 				m.Address = s
 			}
+		case "addresses":
+			p.addresses(m, v, path)
 		case "hostname":
 			if s, ok := p.d.String(v, path, "hostname"); ok {
 				if problem := nameProblem(s, machineName, machineRule); problem != "" {
@@ -441,4 +454,79 @@ func (p *parser) services(v *tomltree.Node, path diag.Path) {
 		}
 		p.f.Services = append(p.f.Services, &Service{Kind: name, Path: tp, Table: t})
 	}
+}
+
+// networkName is the form of a network name, as [networks.NAME] and a
+// machine's addresses write it.
+var networkName = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
+
+const networkRule = "must be lowercase letters, digits, \"-\" and \"_\", starting with a letter"
+
+// network decodes [networks.NAME]: kind = "lan" | "tailnet" | "internet",
+// and an optional cidr.
+func (p *parser) network(name string, v *tomltree.Node, path diag.Path) {
+	n := &Network{Name: name, Path: path}
+	p.d.Fields(v, path, "a network", []string{"kind", "cidr"}, func(key string, v *tomltree.Node, path diag.Path) {
+		switch key {
+		case "kind":
+			if s, ok := p.d.String(v, path, "kind"); ok && p.oneOf(s, NetworkKinds, path, "network kind") {
+				n.Kind = s
+			}
+		case "cidr":
+			if s, ok := p.d.String(v, path, "cidr"); ok {
+				pfx, err := netip.ParsePrefix(s)
+				if err != nil {
+					p.d.Diags.Errorf(diag.CodeInvalidValue, p.f.File, path, "cidr %q is not an address range", s).
+						Hintf("write an address and a prefix length, such as \"10.0.0.0/24\" or \"100.64.0.0/10\"")
+					return
+				}
+				n.CIDR = pfx.Masked()
+			}
+		}
+	})
+	if n.Kind == "" && v.Kind == tomltree.Table && v.Get("kind") == nil {
+		p.d.Diags.Errorf(diag.CodeMissing, p.f.File, path, "network %s has no kind", name).
+			Hintf("add kind = \"lan\", \"tailnet\" or \"internet\"")
+	}
+	p.f.Networks = append(p.f.Networks, n)
+}
+
+// addresses decodes a machine's addresses = { NETWORK = "address" }. The
+// networks are checked once every [networks.NAME] is known.
+func (p *parser) addresses(m *Machine, v *tomltree.Node, path diag.Path) {
+	if !p.d.IsTable(v, path, "addresses") {
+		return
+	}
+	for _, net := range v.Keys {
+		ap := path.Key(net)
+		s, ok := p.d.String(v.Get(net), ap, "addresses."+net)
+		if !ok {
+			continue
+		}
+		if s == "" || strings.ContainsAny(s, " /\t\n") {
+			p.d.Diags.Errorf(diag.CodeInvalidValue, p.f.File, ap, "address %q is not a host name or IP address", s).
+				Hintf("write the machine's address on network %s, e.g. \"10.0.0.5\" or \"nas.home.arpa\"", net)
+			continue
+		}
+		m.Addresses = append(m.Addresses, Address{Network: net, Host: s, Path: ap})
+	}
+}
+
+// domainProblem says what is wrong with a DNS domain, or "".
+func domainProblem(s string) string {
+	d := strings.TrimSuffix(s, ".")
+	if d == "" {
+		return "is empty"
+	}
+	for _, label := range strings.Split(d, ".") {
+		if label == "" || len(label) > 63 || strings.HasPrefix(label, "-") || strings.HasSuffix(label, "-") {
+			return "is not a DNS domain"
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+				return "is not a DNS domain"
+			}
+		}
+	}
+	return ""
 }

@@ -42,20 +42,40 @@ func (g *generator) featureModule(f *catalog.Feature) error {
 	if pk := g.packageList(&b, f); pk != nil {
 		added = append(added, bind(pk, "environment", "systemPackages"))
 	}
+	// Public ports are open to all; private ones only on a machine the
+	// internet cannot reach; a service's ports are opened by the service
+	// wiring, to the machines that use them (modules/services/defaults.nix).
 	for _, proto := range []string{"tcp", "udp"} {
-		var ports []any
+		var public, private []nixlit.Node
 		for _, p := range f.Ports {
-			if p.Protocol != proto {
+			if p.Protocol != proto || p.Access == catalog.AccessService {
 				continue
 			}
+			var port nixlit.Node = nixlit.Int(p.Port)
 			if p.Setting != "" {
-				ports = append(ports, sel("cfg", p.Setting))
+				port = sel("cfg", p.Setting)
+			}
+			if p.Access == catalog.AccessPrivate {
+				private = append(private, port)
 			} else {
-				ports = append(ports, p.Port)
+				public = append(public, port)
 			}
 		}
-		if len(ports) > 0 {
-			added = append(added, bind(b.data(ports), "networking", "firewall", "allowed"+strings.ToUpper(proto)+"Ports"))
+		path := []string{"networking", "firewall", "allowed" + strings.ToUpper(proto) + "Ports"}
+		var ports nixlit.Node
+		if len(public) > 0 {
+			ports = &nixlit.List{Items: public, Inline: len(public) == 1}
+		}
+		if len(private) > 0 {
+			closed := call(sel("lib", "optionals"), &nixlit.Paren{X: &nixlit.Not{X: sel("config", "shoal", "public")}}, &nixlit.List{Items: private, Inline: len(private) == 1})
+			if ports == nil {
+				ports = closed
+			} else {
+				ports = nixlit.Binary(ports, "++", closed)
+			}
+		}
+		if ports != nil {
+			added = append(added, bind(ports, path...))
 		}
 	}
 	separate := nixlit.Overlap(main, added)

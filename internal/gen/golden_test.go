@@ -53,8 +53,8 @@ func resolveFleet(t testing.TB, fsys fs.FS) *resolve.Fleet {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Diags) > 0 {
-		t.Fatalf("the fleet does not check clean:\n%s", describe(res.Diags))
+	if f := res.Diags.Findings(); len(f) > 0 {
+		t.Fatalf("the fleet does not check clean:\n%s", describe(f))
 	}
 	if res.Resolved == nil {
 		t.Fatal("the fleet checked without errors but did not resolve")

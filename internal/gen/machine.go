@@ -164,6 +164,12 @@ func (g *generator) machineFile(m *resolve.Machine) error {
 	if h.Cores > 0 {
 		hw("cores", h.Cores)
 	}
+	a = append(a, bind(b.data(spec.Name), "shoal", "name"))
+	if g.rf.Public(spec) {
+		pub := bind(nixlit.Bool(true), "shoal", "public")
+		pub.Trailing = "reachable from the internet: private ports stay closed"
+		a = append(a, pub)
+	}
 	// Each feature: why it is on, then the values set for this machine in
 	// shoal.toml and those derived from its hardware (which profiles and
 	// shoal.toml override).

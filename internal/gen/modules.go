@@ -135,6 +135,8 @@ func (g *generator) namespace() error {
 			bind(list(rel(file, layout.Validation), rel(file, layout.Services)), "imports"),
 			nixlit.Binding{Path: []string{"options", "shoal"}, Blank: true, Value: set(
 				bind(mkOption(nullOr(enum(g.cat.ProfileNames())), nixlit.Null(), "The machine's shoal profile."), "profile"),
+				bind(mkOption(nullOr(sel("lib", "types", "str")), nixlit.Null(), "The machine's name in shoal.toml; the fleet services' wiring is per machine by it."), "name"),
+				bind(mkOption(sel("lib", "types", "bool"), nixlit.Bool(false), "Whether the internet can reach the machine: ports meant for the LAN (web interfaces, statistics) stay closed."), "public"),
 				nixlit.Binding{Path: []string{"hardware"}, Value: hardware, Blank: true,
 					Comments: []string{"Hardware facts from shoal.toml; null or empty when not told."}},
 				nixlit.Binding{Path: []string{"features"}, Value: features, Blank: true},

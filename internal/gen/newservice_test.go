@@ -208,12 +208,12 @@ func TestNewServiceIsCatalogData(t *testing.T) {
 
 	// What data cannot say (a list of the clients' addresses joined into
 	// one rsyslog directive) is the service's one wiring function.
-	wirings["syslog"] = func(g *generator, b *nodes, s *resolve.Service, role string) []nixlit.Binding {
+	wirings["syslog"] = func(g *generator, b *nodes, s *resolve.Service, role string, _ *fleet.Machine) []nixlit.Binding {
 		if role != "server" {
 			return nil
 		}
 		var senders []string
-		for _, m := range g.members(s, "clients") {
+		for _, m := range s.Members("clients") {
 			senders = append(senders, address(m))
 		}
 		return []nixlit.Binding{bind(b.data("$AllowedSender TCP, "+strings.Join(senders, ", ")), "services", "rsyslogd", "extraConfig")}

@@ -182,7 +182,7 @@ func optionProblem(ix *nixopts.Index, rf *resolve.Fleet, p []string) string {
 // for rf: the profile, the hardware facts, and enable and the settings of
 // each feature some machine uses.
 func shoalOptions(rf *resolve.Fleet) map[string]bool {
-	out := map[string]bool{"shoal.profile": true}
+	out := map[string]bool{"shoal.profile": true, "shoal.public": true, "shoal.name": true}
 	for _, fact := range []string{"system", "cpu", "gpu", "form", "memory", "disk", "cores"} {
 		out["shoal.hardware."+fact] = true
 	}

@@ -103,6 +103,7 @@ func hostileFleet() fstest.MapFS {
 	line("[fleet]")
 	line("name = ", tomlString(hostileFleetName))
 	line(`nixos = "26.05"`)
+	line(`domain = "example.test"`)
 	line("admin_keys = ", tomlList(hostileAdminKey))
 	line("overlays = ", tomlList(hostileOverlay))
 	line("[fleet.inputs]")
@@ -142,6 +143,7 @@ func hostileFleet() fstest.MapFS {
 	line("[services.load_balancer]")
 	line(`frontends = ["with"]`)
 	line(`backends = ["a-b", "with"]`)
+	line(`backend_port = 9100`) // every machine's node exporter listens there
 	line("[services.backup]")
 	line(`clients = ["in"]`)
 	line("repository = ", tomlString(hostileRepository))
@@ -367,13 +369,20 @@ func TestHostileValuesRoundTrip(t *testing.T) {
 	same("tricky conditional text", got.TrickyWhenText, hostileWhenText)
 	same("tricky condition for each mode "+fmt.Sprint(hostileModes), got.TrickyWhen, []bool{false, true, false})
 
-	// The services, in the order of shoal.toml.
-	if len(got.Services) != 4 {
-		t.Fatalf("services/defaults.nix has %d blocks, want 4: %v", len(got.Services), got.Services)
+	// The services' blocks, found by what they set: beside them are the
+	// blocks of each machine's firewall.
+	block := func(path ...any) map[string]any {
+		for _, b := range got.Services {
+			if dig(b, path...) != nil {
+				return b
+			}
+		}
+		t.Fatalf("services/defaults.nix has no block setting %v: %v", path, got.Services)
+		return nil
 	}
 	var targets []any
 	for _, m := range hostileMachines {
-		host := m
+		host := m + ".example.test" // [fleet] domain
 		switch m {
 		case "with":
 			host = hostileAddress
@@ -382,19 +391,19 @@ func TestHostileValuesRoundTrip(t *testing.T) {
 		}
 		targets = append(targets, host+":9100")
 	}
-	same("scrape targets", dig(got.Services[0], "services", "prometheus", "scrapeConfigs", 0, "static_configs", 0, "targets"), targets)
-	haproxy, _ := dig(got.Services[1], "services", "haproxy", "config").(string)
+	same("scrape targets", dig(block("services", "prometheus", "scrapeConfigs"), "services", "prometheus", "scrapeConfigs", 0, "static_configs", 0, "targets"), targets)
+	haproxy, _ := dig(block("services", "haproxy", "config"), "services", "haproxy", "config").(string)
 	// The frontend's port and health check are the machine's settings.
-	for _, want := range []string{"\n  bind *:8443\n", "\n  server a-b " + hostileAddress2 + ":80 check\n", "\n  server with " + hostileAddress + ":80 check\n", "\n  option httpchk GET /ready\n"} {
+	for _, want := range []string{"\n  bind *:8443\n", "\n  server a-b " + hostileAddress2 + ":9100 check\n", "\n  server with " + hostileAddress + ":9100 check\n", "\n  option httpchk GET /ready\n"} {
 		if !strings.Contains(haproxy, want) {
 			t.Errorf("haproxy config %q does not hold %q", haproxy, want)
 		}
 	}
-	backupClient := dig(got.Services[2], "shoal", "features", "backup-client")
+	backupClient := dig(block("shoal", "features", "backup-client"), "shoal", "features", "backup-client")
 	same("backup schedule from [services.backup]", dig(backupClient, "schedule"), hostileSchedule)
 	same("backup paths from [services.backup]", dig(backupClient, "paths"), []any{hostileBackupPath})
-	same("backup repository", dig(got.Services[2], "services", "restic", "backups", "shoal", "repository"), hostileRepository+"HOST")
-	same("loki URL", dig(got.Services[3], "systemd", "services", "alloy", "environment", "SHOAL_LOKI_URL"), "http://"+hostileAddress+":3100/loki/api/v1/push")
+	same("backup repository", dig(block("services", "restic", "backups", "shoal", "repository"), "services", "restic", "backups", "shoal", "repository"), hostileRepository+"HOST")
+	same("loki URL", dig(block("systemd", "services", "alloy", "environment", "SHOAL_LOKI_URL"), "systemd", "services", "alloy", "environment", "SHOAL_LOKI_URL"), "http://"+hostileAddress+":3100/loki/api/v1/push")
 
 	same("nixd options expression", dig(got.Nixd, "options", "nixos", "expr"), `(builtins.getFlake (toString ./.)).nixosConfigurations."with".options`)
 }

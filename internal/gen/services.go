@@ -2,9 +2,12 @@ package gen
 
 import (
 	"fmt"
+	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/shoal-nix/shoal/internal/catalog"
+	"github.com/shoal-nix/shoal/internal/fleet"
 	"github.com/shoal-nix/shoal/internal/layout"
 	"github.com/shoal-nix/shoal/internal/nixlit"
 	"github.com/shoal-nix/shoal/internal/nixopts"
@@ -33,6 +36,7 @@ func (g *generator) services() error {
 	for _, s := range g.rf.Services {
 		blocks = append(blocks, g.serviceBlocks(&b, s)...)
 	}
+	blocks = append(blocks, g.firewallBlocks()...)
 	if len(blocks) == 0 {
 		return g.write(file, nixFile(fn("_", set()), comments...), g.servicesOrigin(), b.err)
 	}
@@ -42,9 +46,10 @@ func (g *generator) services() error {
 
 // wiring returns, for the block of one of a service's [[wire]] tables,
 // the bindings that the service's catalog file cannot say as data. The
-// block is for the machines of role; the function returns nothing for
-// roles it does not wire. b turns Go values into Nix.
-type wiring func(g *generator, b *nodes, s *resolve.Service, role string) []nixlit.Binding
+// block is for the machines of role, as seen from machine from (nil: any
+// of them); the function returns nothing for roles it does not wire. b
+// turns Go values into Nix.
+type wiring func(g *generator, b *nodes, s *resolve.Service, role string, from *fleet.Machine) []nixlit.Binding
 
 // wirings holds the wiring function of each service that needs one, by
 // the service's name; a service that its catalog file wires whole has none.
@@ -56,7 +61,10 @@ var wirings = map[string]wiring{
 // serviceBlocks returns a block per [[wire]] of s's catalog file: the
 // values s's options give the settings of the role's feature (in the
 // role's first block), the wire's option values, and what the service's
-// wiring function adds.
+// wiring function adds. When the role's machines reach the others at
+// different addresses (over different networks), the values are written
+// once per group of machines that see the same, for those machines
+// (shoal.name).
 func (g *generator) serviceBlocks(b *nodes, s *resolve.Service) []nixlit.Node {
 	settled := map[string]bool{}
 	var blocks []nixlit.Node
@@ -65,51 +73,111 @@ func (g *generator) serviceBlocks(b *nodes, s *resolve.Service) []nixlit.Node {
 		if !g.used[role.Feature] {
 			continue
 		}
-		var in []nixlit.Binding
+		enable := sel(featuresVar, role.Feature, "enable")
+		var settings []nixlit.Binding
 		if !settled[role.Name] {
 			settled[role.Name] = true
-			in = append(in, g.serviceSettings(b, s, role.Feature)...)
+			settings = g.serviceSettings(b, s, role.Feature)
 		}
-		for _, o := range wire.Set {
-			path, err := nixopts.SplitPath(o.Option)
-			if err != nil {
-				continue // the catalog loader reports it
+		groups := g.wireGroups(b, s, wire)
+		if len(groups) <= 1 {
+			in := settings
+			if len(groups) == 1 {
+				in = append(in, groups[0].bindings...)
 			}
-			if v, ok := g.wireValue(s, o.Value); ok {
-				in = append(in, bind(b.data(v), path...))
+			if block := g.block(wire.Comment, enable, in); block != nil {
+				blocks = append(blocks, block)
 			}
+			continue
 		}
-		if wired := wirings[s.Name()]; wired != nil {
-			in = append(in, wired(g, b, s, wire.Role)...)
-		}
-		if block := g.block(wire.Comment, role.Feature, in); block != nil {
+		if block := g.block(wire.Comment, enable, settings); block != nil {
 			blocks = append(blocks, block)
+		}
+		for _, gr := range groups {
+			names := make([]nixlit.Node, len(gr.machines))
+			for i, m := range gr.machines {
+				names[i] = nstr(m)
+			}
+			cond := &nixlit.Paren{X: &nixlit.Op{Op: "&&", Args: []nixlit.Node{enable,
+				call(sel("lib", "elem"), sel("config", "shoal", "name"), &nixlit.List{Items: names, Inline: len(names) == 1})}}}
+			if block := g.block(wire.Comment+" (for "+strings.Join(gr.machines, ", ")+")", cond, gr.bindings); block != nil {
+				blocks = append(blocks, block)
+			}
 		}
 	}
 	return blocks
 }
 
-// wireValue fills in a [[wire]] option value for s: ${ROLE} in a string is
-// the host:port of ROLE's first machine, {endpoints = "ROLE"} the list of
-// host:port of its machines. ok is false when a role named by ${ROLE} has
-// no machine: the option is left out.
-func (g *generator) wireValue(s *resolve.Service, v any) (any, bool) {
+// wireGroup is the machines of a role that a wire's values are the same
+// for, by name, and those values.
+type wireGroup struct {
+	machines []string
+	bindings []nixlit.Binding
+	text     string // the bindings printed, to compare groups
+}
+
+// wireGroups makes a wire's values for each machine of its role and
+// groups the machines that get the same, in file order. A role without
+// machines (its feature is on by other means) gets one group, made from
+// nowhere in particular.
+func (g *generator) wireGroups(b *nodes, s *resolve.Service, wire catalog.Wire) []wireGroup {
+	make1 := func(from *fleet.Machine) wireGroup {
+		var in []nixlit.Binding
+		for _, o := range wire.Set {
+			path, err := nixopts.SplitPath(o.Option)
+			if err != nil {
+				continue // the catalog loader reports it
+			}
+			if v, ok := g.wireValue(s, o.Value, from); ok {
+				in = append(in, bind(b.data(v), path...))
+			}
+		}
+		if wired := wirings[s.Name()]; wired != nil {
+			in = append(in, wired(g, b, s, wire.Role, from)...)
+		}
+		return wireGroup{bindings: in, text: nixlit.Print(set(in...))}
+	}
+	members := s.Members(wire.Role)
+	if len(members) == 0 {
+		return []wireGroup{make1(nil)}
+	}
+	var out []wireGroup
+	for _, m := range members {
+		gr := make1(m)
+		i := slices.IndexFunc(out, func(o wireGroup) bool { return o.text == gr.text })
+		if i < 0 {
+			out = append(out, gr)
+			i = len(out) - 1
+		}
+		out[i].machines = append(out[i].machines, m.Name)
+	}
+	return out
+}
+
+// wireValue fills in a [[wire]] option value for s, as machine from sees
+// the others: ${ROLE} in a string is the host:port of ROLE's first
+// machine, {endpoints = "ROLE"} the list of host:port of its machines,
+// {secret = "NAME"} the path of a secret file. ok is false when a role
+// named by ${ROLE} has no machine: the option is left out.
+func (g *generator) wireValue(s *resolve.Service, v any, from *fleet.Machine) (any, bool) {
 	switch x := v.(type) {
 	case catalog.Endpoints:
 		var out []any
-		for _, m := range g.members(s, x.Role) {
-			if port := g.rolePort(s, x.Role, m); port != nil {
-				out = append(out, hostPort(address(m), port))
+		for _, m := range s.Members(x.Role) {
+			if port, ok := g.rf.RolePort(s, x.Role, m); ok {
+				out = append(out, hostPort(g.hostFor(from, m), port))
 			}
 		}
 		return out, true
+	case catalog.SecretRef:
+		return catalog.SecretPath(x.Name), true
 	case string:
-		return catalog.ExpandPlaceholders(x, func(role string) (string, bool) { return g.endpoint(s, role) })
+		return catalog.ExpandPlaceholders(x, func(role string) (string, bool) { return g.endpoint(s, role, from) })
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
 			var ok bool
-			if out[i], ok = g.wireValue(s, e); !ok {
+			if out[i], ok = g.wireValue(s, e, from); !ok {
 				return nil, false
 			}
 		}
@@ -118,7 +186,7 @@ func (g *generator) wireValue(s *resolve.Service, v any) (any, bool) {
 		out := make(map[string]any, len(x))
 		for k, e := range x {
 			var ok bool
-			if out[k], ok = g.wireValue(s, e); !ok {
+			if out[k], ok = g.wireValue(s, e, from); !ok {
 				return nil, false
 			}
 		}
@@ -127,41 +195,38 @@ func (g *generator) wireValue(s *resolve.Service, v any) (any, bool) {
 	return v, true
 }
 
-// endpoint is the host:port of the first machine of a role of s, where the
-// others reach it; ok is false when the role has no machine.
-func (g *generator) endpoint(s *resolve.Service, role string) (string, bool) {
-	ms := g.members(s, role)
+// endpoint is the host:port of the first machine of a role of s, where
+// from reaches it; ok is false when the role has no machine.
+func (g *generator) endpoint(s *resolve.Service, role string, from *fleet.Machine) (string, bool) {
+	ms := s.Members(role)
 	if len(ms) == 0 {
 		return "", false
 	}
-	return hostPort(address(ms[0]), g.rolePort(s, role, ms[0])), true
+	port, _ := g.rf.RolePort(s, role, ms[0])
+	return hostPort(g.hostFor(from, ms[0]), port), true
 }
 
-// rolePort is the port m listens on in a role of s: the value on m of the
-// setting the role's port names, or nil.
-func (g *generator) rolePort(s *resolve.Service, role string, m *resolve.Machine) any {
-	r := s.Def.Role(role)
-	if r == nil || r.Feature == "" || r.Port == "" {
-		return nil
+// hostFor is the address at which from reaches m: m's address on the
+// network they share (check makes sure there is one). From nil, or from m
+// itself, it is m's first address.
+func (g *generator) hostFor(from, m *fleet.Machine) string {
+	if from != nil && from != m {
+		if rt, ok := g.rf.Reach(from, m); ok {
+			return rt.Server.Host
+		}
 	}
-	return settingOf(m, r.Feature, r.Port)
+	if eps := g.rf.Reachable(m); len(eps) > 0 {
+		return eps[0].Host
+	}
+	return address(m)
 }
 
-// members expands a role's selectors to resolved machines, in file order.
-func (g *generator) members(s *resolve.Service, role string) []*resolve.Machine {
-	var out []*resolve.Machine
-	for _, m := range s.Members(role) {
-		out = append(out, g.rf.Machine(m.Name))
+// address is how deploy reaches m.
+func address(m *fleet.Machine) string {
+	if m.Address != "" {
+		return m.Address
 	}
-	return out
-}
-
-// address is how other machines reach m.
-func address(m *resolve.Machine) string {
-	if m.Spec.Address != "" {
-		return m.Spec.Address
-	}
-	return m.Spec.Hostname
+	return m.Hostname
 }
 
 // hostPort joins a host and port, bracketing IPv6 addresses.
@@ -172,22 +237,13 @@ func hostPort(host string, port any) string {
 	return fmt.Sprintf("%s:%v", host, port)
 }
 
-func settingOf(m *resolve.Machine, feature, setting string) any {
-	if f := m.Feature(feature); f != nil {
-		if v := f.Value(setting); v != nil {
-			return v.Value
-		}
-	}
-	return nil
-}
-
-// block is the bindings under feature's enable option, after a comment;
-// nil when there are none.
-func (g *generator) block(comment, feature string, bindings []nixlit.Binding) nixlit.Node {
+// block is the bindings under the condition cond, after a comment; nil
+// when there are none.
+func (g *generator) block(comment string, cond nixlit.Node, bindings []nixlit.Binding) nixlit.Node {
 	if len(bindings) == 0 {
 		return nil
 	}
-	return &nixlit.Comment{Lines: []string{comment}, X: nixlit.MkIf(sel(featuresVar, feature, "enable"), set(bindings...))}
+	return &nixlit.Comment{Lines: []string{comment}, X: nixlit.MkIf(cond, set(bindings...))}
 }
 
 // serviceSettings binds the values s's options give the settings of
@@ -225,46 +281,73 @@ func (g *generator) serviceSettings(b *nodes, s *resolve.Service, feature string
 
 // backupWiring points the clients at the repository: the one the
 // repository option names, or the restic REST server on the first server,
-// with each client's host name appended in Nix.
-func backupWiring(g *generator, b *nodes, s *resolve.Service, role string) []nixlit.Binding {
-	if role != "clients" {
-		return nil
-	}
-	repo, _ := s.Values["repository"].(string)
-	if repo == "" {
-		server, ok := g.endpoint(s, "server")
-		if !ok {
-			return nil
+// with each client's host name appended in Nix (the server's private
+// repositories let a client, logged in by its host name, into that
+// directory only). On the server it turns authentication on, or off when
+// no_auth says so.
+func backupWiring(g *generator, b *nodes, s *resolve.Service, role string, from *fleet.Machine) []nixlit.Binding {
+	switch role {
+	case "server":
+		server := func(name string) []string { return []string{"services", "restic", "server", name} }
+		if s.Values["no_auth"] == true {
+			return []nixlit.Binding{bind(b.data([]any{"--no-auth"}), server("extraFlags")...)}
 		}
-		repo = "rest:http://" + server + "/"
+		out := []nixlit.Binding{bind(nixlit.Bool(true), server("privateRepos")...)}
+		if x := s.Def.Secret("restic-htpasswd"); x != nil {
+			out = append(out, bind(nstr(x.File()), server("htpasswd-file")...))
+		}
+		return out
+	case "clients":
+		repo, _ := s.Values["repository"].(string)
+		if repo == "" {
+			server, ok := g.endpoint(s, "server", from)
+			if !ok {
+				return nil
+			}
+			repo = "rest:http://" + server + "/"
+		}
+		restic := func(name string) []string { return []string{"services", "restic", "backups", "shoal", name} }
+		return []nixlit.Binding{bind(nixlit.Binary(nstr(repo), "+", sel("config", "networking", "hostName")), restic("repository")...)}
 	}
-	restic := func(name string) []string { return []string{"services", "restic", "backups", "shoal", name} }
-	return []nixlit.Binding{
-		bind(nixlit.Binary(nstr(repo), "+", sel("config", "networking", "hostName")), restic("repository")...),
-		bind(b.data("/var/lib/shoal/secrets/restic-password"), restic("passwordFile")...),
-	}
+	return nil
 }
 
 // loadBalancerWiring writes HAProxy's frontend and backend. The port the
 // frontend binds and the health check are the settings of the frontends'
 // feature on the machine the configuration is for, read in Nix: a machine
-// may set its own. The feature opens that port in the firewall.
-func loadBalancerWiring(g *generator, _ *nodes, s *resolve.Service, role string) []nixlit.Binding {
+// may set its own. The feature opens that port in the firewall; the
+// backends open theirs to the frontends (firewallBlocks). With a
+// certificate or acme_email the frontend speaks TLS.
+func loadBalancerWiring(g *generator, b *nodes, s *resolve.Service, role string, from *fleet.Machine) []nixlit.Binding {
 	if role != "frontends" {
 		return nil
 	}
 	feature := s.Def.Role(role).Feature
+	cert, _ := s.Values["certificate"].(string)
+	email, _ := s.Values["acme_email"].(string)
+	domain := ""
+	if from != nil {
+		domain = g.rf.DNSName(from)
+	}
+	acme := email != "" && domain != ""
+	if acme {
+		cert = "/var/lib/acme/" + domain + "/full.pem"
+	}
+	bindLine := []any{"  bind *:", call(sel("toString"), sel(featuresVar, feature, "port"))}
+	if cert != "" {
+		bindLine = append(bindLine, " ssl crt "+cert)
+	}
 	lines := []nixlit.Node{
 		nstr("frontend shoal"),
-		&nixlit.Interp{Parts: []any{"  bind *:", call(sel("toString"), sel(featuresVar, feature, "port"))}},
+		&nixlit.Interp{Parts: bindLine},
 		nstr("  default_backend shoal"),
 		nstr(""),
 		nstr("backend shoal"),
 		nstr("  balance roundrobin"),
 	}
 	backendPort := s.Values["backend_port"]
-	for _, m := range g.members(s, "backends") {
-		lines = append(lines, nstr(fmt.Sprintf("  server %s %s check", m.Name(), hostPort(address(m), backendPort))))
+	for _, m := range s.Members("backends") {
+		lines = append(lines, nstr(fmt.Sprintf("  server %s %s check", m.Name, hostPort(g.hostFor(from, m), backendPort))))
 	}
 	health := sel(featuresVar, feature, "health_path")
 	config := call(sel("lib", "mkAfter"), call(sel("lib", "concatLines"), nixlit.Binary(
@@ -272,5 +355,130 @@ func loadBalancerWiring(g *generator, _ *nodes, s *resolve.Service, role string)
 		"++",
 		call(sel("lib", "optional"), nixlit.Binary(health, "!=", nixlit.Null()), &nixlit.Interp{Parts: []any{"  option httpchk GET ", health}}),
 	)))
-	return []nixlit.Binding{bind(config, "services", "haproxy", "config")}
+	out := []nixlit.Binding{bind(config, "services", "haproxy", "config")}
+	if acme {
+		// Let's Encrypt's HTTP challenge on port 80, answered by lego
+		// itself; HAProxy reads the certificate and key from full.pem and
+		// is reloaded when they are renewed.
+		out = append(out,
+			bind(nixlit.Bool(true), "security", "acme", "acceptTerms"),
+			bind(nstr(email), "security", "acme", "defaults", "email"),
+			bind(set(
+				bind(nstr(":80"), "listenHTTP"),
+				bind(nstr("haproxy"), "group"),
+				bind(b.data([]any{"haproxy.service"}), "reloadServices"),
+			), "security", "acme", "certs", domain),
+			bind(b.data([]any{int64(80)}), "networking", "firewall", "allowedTCPPorts"),
+		)
+	}
+	return out
+}
+
+// opening is a port of a machine that a fleet service opens: to the
+// listed sources, or to everyone on a machine the internet cannot reach
+// when some client's address is not known (check makes sure of that).
+type opening struct {
+	port    int64
+	what    string // "services.monitoring agents"
+	sources []netip.Prefix
+	clients []string
+	all     bool
+}
+
+// firewallBlocks returns, for each machine that serves a fleet service,
+// the firewall rules that let the machines using it in and no one else:
+// as nftables rules when the machine uses the nftables firewall, else as
+// iptables commands (NixOS's default). Nothing else opens those ports.
+func (g *generator) firewallBlocks() []nixlit.Node {
+	byMachine := map[string][]*opening{}
+	for _, s := range g.rf.Services {
+		for _, l := range s.Links() {
+			port, ok := g.rf.RolePort(s, l.ServerRole.Name, l.Server)
+			if !ok {
+				continue
+			}
+			what := "services." + s.Name() + " " + l.ServerRole.Name
+			ops := byMachine[l.Server.Name]
+			i := slices.IndexFunc(ops, func(o *opening) bool { return o.port == port && o.what == what })
+			if i < 0 {
+				ops = append(ops, &opening{port: port, what: what})
+				i = len(ops) - 1
+				byMachine[l.Server.Name] = ops
+			}
+			o := ops[i]
+			o.clients = append(o.clients, l.Client.Name)
+			rt, ok := g.rf.Reach(l.Client, l.Server)
+			if !ok {
+				continue // check reports it
+			}
+			if src, known := rt.Source(); known {
+				if !slices.Contains(o.sources, src) {
+					o.sources = append(o.sources, src)
+				}
+			} else {
+				o.all = true
+			}
+		}
+	}
+	var blocks []nixlit.Node
+	for _, m := range g.rf.Spec.Machines {
+		ops := byMachine[m.Name]
+		if len(ops) == 0 {
+			continue
+		}
+		var nft, ipt []string
+		var all []nixlit.Node
+		for _, o := range ops {
+			if o.all {
+				all = append(all, nixlit.Int(o.port))
+				continue
+			}
+			comment := o.what + ": " + strings.Join(o.clients, ", ")
+			for _, fam := range []struct{ nft, ipt string }{{"ip", "iptables"}, {"ip6", "ip6tables"}} {
+				var srcs []string
+				for _, p := range o.sources {
+					if p.Addr().Is4() == (fam.nft == "ip") {
+						srcs = append(srcs, prefixString(p))
+					}
+				}
+				if len(srcs) == 0 {
+					continue
+				}
+				set := srcs[0]
+				if len(srcs) > 1 {
+					set = "{ " + strings.Join(srcs, ", ") + " }"
+				}
+				nft = append(nft, fmt.Sprintf("%s saddr %s tcp dport %d accept comment %q", fam.nft, set, o.port, comment))
+				for _, src := range srcs {
+					ipt = append(ipt, fmt.Sprintf("%s -w -A nixos-fw -p tcp -s %s --dport %d -m comment --comment %q -j nixos-fw-accept", fam.ipt, src, o.port, comment))
+				}
+			}
+		}
+		var in []nixlit.Binding
+		if len(all) > 0 {
+			open := bind(list(all...), "networking", "firewall", "allowedTCPPorts")
+			open.Comments = []string{"no address of some clients is known: open on this machine, which the internet cannot reach"}
+			in = append(in, open)
+		}
+		if len(nft) > 0 {
+			nftOn := sel("config", "networking", "nftables", "enable")
+			in = append(in,
+				bind(nixlit.MkIf(nftOn, nixlit.IndentedStr(strings.Join(nft, "\n")+"\n")), "networking", "firewall", "extraInputRules"),
+				bind(nixlit.MkIf(&nixlit.Paren{X: &nixlit.Not{X: nftOn}}, nixlit.IndentedStr(strings.Join(ipt, "\n")+"\n")), "networking", "firewall", "extraCommands"),
+			)
+		}
+		cond := &nixlit.Paren{X: nixlit.Binary(sel("config", "shoal", "name"), "==", nstr(m.Name))}
+		if block := g.block("firewall of "+m.Name+": its service ports, open to the machines that use them only", cond, in); block != nil {
+			blocks = append(blocks, block)
+		}
+	}
+	return blocks
+}
+
+// prefixString writes a single address without its prefix length.
+func prefixString(p netip.Prefix) string {
+	if p.IsSingleIP() {
+		return p.Addr().String()
+	}
+	return p.String()
 }

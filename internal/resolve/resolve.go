@@ -61,6 +61,7 @@ func (r *resolver) index() {
 	r.serviceVals = map[string][]layered{}
 	r.services()
 	r.assignRoles()
+	r.networkRefs()
 }
 
 // Select expands a selector (a machine name, @tag or @all) to machines.

@@ -141,3 +141,64 @@ func (r *resolver) assignRoles() {
 		}
 	}
 }
+
+// Wired returns the machines of a role that the wiring connects: all of
+// them, or the first when the role takes one machine (max = 1).
+func (s *Service) Wired(role string) []*fleet.Machine {
+	ms := s.Members(role)
+	if r := s.Def.Role(role); r != nil && r.Max == 1 && len(ms) > 1 {
+		ms = ms[:1]
+	}
+	return ms
+}
+
+// Link is a machine that connects to another's port in a service: a
+// scrape, a log push, a backup, a load balancer's request.
+type Link struct {
+	Client, Server         *fleet.Machine
+	ClientRole, ServerRole *catalog.Role
+}
+
+// Links lists who connects to whom in s: each wired machine of a role
+// that reaches another (reached_by) to each wired machine of that role,
+// in file order. A machine does not connect to itself over the network.
+func (s *Service) Links() []Link {
+	var out []Link
+	for _, sr := range s.Def.Roles {
+		for _, cname := range sr.ReachedBy {
+			cr := s.Def.Role(cname)
+			for _, srv := range s.Wired(sr.Name) {
+				for _, c := range s.Wired(cname) {
+					if c != srv {
+						out = append(out, Link{Client: c, Server: srv, ClientRole: cr, ServerRole: sr})
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// RolePort is the port m listens on in a role of s: the value on m of
+// the feature setting the role's port names, or the service option its
+// port_option names; ok is false when the role has no port.
+func (f *Fleet) RolePort(s *Service, role string, m *fleet.Machine) (int64, bool) {
+	r := s.Def.Role(role)
+	switch {
+	case r == nil:
+		return 0, false
+	case r.PortOption != "":
+		p, ok := s.Values[r.PortOption].(int64)
+		return p, ok
+	case r.Feature != "" && r.Port != "":
+		if rm := f.Machine(m.Name); rm != nil {
+			if ft := rm.Feature(r.Feature); ft != nil {
+				if v := ft.Value(r.Port); v != nil {
+					p, ok := v.Value.(int64)
+					return p, ok
+				}
+			}
+		}
+	}
+	return 0, false
+}

@@ -454,6 +454,9 @@ func (g *gen) write() []byte {
 	fmt.Fprintf(&b, "name = \"synth-%d\"\n", g.n)
 	b.WriteString("nixos = \"26.05\"\n")
 	fmt.Fprintf(&b, "admin_keys = [\n  %s,\n  %s,\n]\n\n", quote(g.sshKey("admin@ops")), quote(g.sshKey("deploy@ci")))
+	// Every machine is on one tailnet, over which the fleet's services
+	// reach each other.
+	b.WriteString("[networks.tailnet]\nkind = \"tailnet\"\ncidr = \"100.64.0.0/10\"\n\n")
 
 	b.WriteString("[defaults]\n")
 	fmt.Fprintf(&b, "timezone = %s\n", quote(g.pick(timezones)))
@@ -471,8 +474,8 @@ func (g *gen) write() []byte {
 		fmt.Fprintf(&b, "shell = %s\n\n", quote(u.shell))
 	}
 
-	for _, m := range g.list {
-		g.writeMachine(&b, m)
+	for i, m := range g.list {
+		g.writeMachine(&b, m, i)
 	}
 
 	if len(g.list) > 0 {
@@ -481,7 +484,7 @@ func (g *gen) write() []byte {
 	return b.Bytes()
 }
 
-func (g *gen) writeMachine(b *bytes.Buffer, m *machine) {
+func (g *gen) writeMachine(b *bytes.Buffer, m *machine, i int) {
 	fmt.Fprintf(b, "[machines.%s]\n", m.name)
 	if m.profile != "base" || g.chance(50) {
 		fmt.Fprintf(b, "profile = %s\n", quote(m.profile))
@@ -492,6 +495,7 @@ func (g *gen) writeMachine(b *bytes.Buffer, m *machine) {
 	if m.address != "" {
 		fmt.Fprintf(b, "address = %s\n", quote(m.address))
 	}
+	fmt.Fprintf(b, "addresses = { tailnet = \"100.%d.%d.%d\" }\n", 64+i/62500, i/250%250, i%250+1)
 	if m.public {
 		b.WriteString("public = true\n")
 	}

@@ -24,7 +24,7 @@ func TestFleetChecksClean(t *testing.T) {
 		if got := len(res.Fleet.Machines); got != c.n {
 			t.Errorf("n=%d seed=%d: %d machines", c.n, c.seed, got)
 		}
-		for _, d := range res.Diags {
+		for _, d := range res.Diags.Findings() {
 			t.Errorf("n=%d seed=%d: %v", c.n, c.seed, d)
 		}
 	}

@@ -21,6 +21,7 @@ func Fleet(rf *resolve.Fleet) diag.List {
 	v.duplicates()
 	v.services()
 	v.appendOnlyPrune()
+	v.secretFiles()
 	return v.diags
 }
 
@@ -533,6 +534,14 @@ func (v *validator) duplicates() {
 // option that does nothing yet is set.
 func (v *validator) services() {
 	for _, s := range v.rf.Services {
+		v.reach(s)
+		v.listeners(s)
+		switch s.Name() {
+		case "load_balancer":
+			v.loadBalancerRules(s)
+		case "backup":
+			v.backupRules(s)
+		}
 		for _, role := range s.Def.Roles {
 			v.roleNeeds(s, role)
 			if n := len(s.Roles[role.Name]); role.Max > 0 && int64(n) > role.Max {

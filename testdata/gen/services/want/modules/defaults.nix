@@ -3,6 +3,9 @@
 # Values marked [defaults] come from shoal.toml; the others are the catalog's.
 # Profiles (modules/profiles/) and machines (machines/) override them.
 {
+  app = {
+    port = 3000;
+  };
   backup-client = {
     schedule = "daily";
     paths = [

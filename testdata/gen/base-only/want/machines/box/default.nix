@@ -22,6 +22,8 @@
       memory = 4294967296;
       cores = 2;
     };
+    name = "box";
+    public = true; # reachable from the internet: private ports stay closed
     features = {
       core = {
         enable = true; # profile base

@@ -21,6 +21,8 @@
       memory = 8589934592;
       cores = 4;
     };
+    name = "pi";
+    public = true; # reachable from the internet: private ports stay closed
     features = {
       core.enable = true; # profile base
       firewall.enable = true; # profile base

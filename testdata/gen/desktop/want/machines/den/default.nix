@@ -30,6 +30,7 @@
       disk = 1000000000000;
       cores = 8;
     };
+    name = "den";
     features = {
       audio = {
         enable = true; # profile desktop

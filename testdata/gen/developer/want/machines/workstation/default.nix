@@ -32,6 +32,7 @@
       disk = 2000000000000;
       cores = 32;
     };
+    name = "workstation";
     features = {
       audio.enable = true; # profile desktop
       core = {

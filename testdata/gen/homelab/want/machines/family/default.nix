@@ -33,6 +33,7 @@
       disk = 512000000000;
       cores = 8;
     };
+    name = "family";
     features = {
       audio.enable = true; # profile desktop
       backup-client.enable = true; # services.backup.clients

@@ -34,6 +34,7 @@
       disk = 2000000000000;
       cores = 12;
     };
+    name = "gamer";
     features = {
       audio.enable = true; # profile desktop
       backup-client.enable = true; # services.backup.clients

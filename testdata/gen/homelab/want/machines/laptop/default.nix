@@ -41,6 +41,7 @@
       disk = 1000000000000;
       cores = 16;
     };
+    name = "laptop";
     features = {
       audio.enable = true; # profile desktop
       backup-client.enable = true; # services.backup.clients

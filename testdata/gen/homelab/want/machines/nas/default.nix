@@ -17,6 +17,7 @@
     ../../modules/features/monitoring-server.nix
     ../../modules/features/nix.nix
     ../../modules/features/ssh.nix
+    ../../modules/features/tailscale.nix
     # NixOS options set directly in shoal.toml.
     {
       services.openssh.openFirewall = true;
@@ -33,6 +34,7 @@
       disk = 8000000000000;
       cores = 4;
     };
+    name = "nas";
     features = {
       backup-server.enable = true; # services.backup.server
       core = {
@@ -52,6 +54,7 @@
         build_cores = lib.mkOverride 1200 2; # from hardware.cores = 4
       };
       ssh.enable = true; # profile base
+      tailscale.enable = true; # features in shoal.toml
     };
   };
   users.users = {

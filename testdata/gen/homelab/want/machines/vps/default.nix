@@ -29,6 +29,8 @@
       disk = 40000000000;
       cores = 1;
     };
+    name = "vps";
+    public = true; # reachable from the internet: private ports stay closed
     features = {
       backup-client.enable = true; # services.backup.clients
       core = {

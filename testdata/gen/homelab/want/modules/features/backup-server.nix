@@ -15,7 +15,6 @@ in
           prometheus = true;
         };
         environment.systemPackages = [ pkgs.restic ];
-        networking.firewall.allowedTCPPorts = [ cfg.port ];
       }
       # what typed settings cannot say, from module.nix
       (import ./backup-server/module.nix args)

@@ -11,6 +11,5 @@ in
       port = cfg.port;
       enabledCollectors = cfg.collectors;
     };
-    networking.firewall.allowedTCPPorts = [ cfg.port ];
   };
 }

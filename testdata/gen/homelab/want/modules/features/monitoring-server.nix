@@ -37,7 +37,7 @@ in
       done
     '';
     environment.systemPackages = [ pkgs.prometheus-alertmanager ];
-    networking.firewall.allowedTCPPorts = [
+    networking.firewall.allowedTCPPorts = lib.optionals (!config.shoal.public) [
       cfg.port
       cfg.grafana_port
     ];

@@ -19,20 +19,34 @@ in
           static_configs = [
             {
               targets = [
-                "laptop:9100"
-                "family:9100"
-                "gamer:9100"
-                "nas.home.arpa:9100"
-                "203.0.113.10:9100"
+                "laptop.home.arpa:9100"
+                "family.home.arpa:9100"
+                "gamer.home.arpa:9100"
+                "192.168.1.2:9100"
+                "100.64.0.3:9100"
               ];
             }
           ];
         }
       ];
     })
-    # logs: shippers push the journal to the log server
-    (lib.mkIf f.log-shipper.enable {
-      systemd.services.alloy.environment.SHOAL_LOKI_URL = "http://nas.home.arpa:3100/loki/api/v1/push";
+    # logs: shippers push the journal to the log server (for laptop, family, gamer, nas)
+    (lib.mkIf (f.log-shipper.enable && lib.elem config.shoal.name [
+      "laptop"
+      "family"
+      "gamer"
+      "nas"
+    ]) {
+      systemd.services.alloy.environment.SHOAL_LOKI_URL = "http://192.168.1.2:3100/loki/api/v1/push";
+    })
+    # logs: shippers push the journal to the log server (for vps)
+    (lib.mkIf (f.log-shipper.enable && lib.elem config.shoal.name [ "vps" ]) {
+      systemd.services.alloy.environment.SHOAL_LOKI_URL = "http://100.64.0.2:3100/loki/api/v1/push";
+    })
+    # backup: the REST server lets each client into its own repository only
+    (lib.mkIf f.backup-server.enable {
+      services.restic.server.privateRepos = true;
+      services.restic.server.htpasswd-file = "/var/lib/shoal/secrets/restic-htpasswd";
     })
     # backup: clients back up to the fleet's repository, one directory per host
     (lib.mkIf f.backup-client.enable {
@@ -43,8 +57,71 @@ in
         keep_weekly = lib.mkOverride 900 4;
         keep_monthly = lib.mkOverride 900 6;
       };
-      services.restic.backups.shoal.repository = "rest:http://nas.home.arpa:8000/" + config.networking.hostName;
+    })
+    # backup: clients back up to the fleet's repository, one directory per host (for laptop, family, gamer)
+    (lib.mkIf (f.backup-client.enable && lib.elem config.shoal.name [
+      "laptop"
+      "family"
+      "gamer"
+    ]) {
       services.restic.backups.shoal.passwordFile = "/var/lib/shoal/secrets/restic-password";
+      services.restic.backups.shoal.environmentFile = "/var/lib/shoal/secrets/restic-environment";
+      services.restic.backups.shoal.repository = "rest:http://192.168.1.2:8000/" + config.networking.hostName;
+    })
+    # backup: clients back up to the fleet's repository, one directory per host (for vps)
+    (lib.mkIf (f.backup-client.enable && lib.elem config.shoal.name [ "vps" ]) {
+      services.restic.backups.shoal.passwordFile = "/var/lib/shoal/secrets/restic-password";
+      services.restic.backups.shoal.environmentFile = "/var/lib/shoal/secrets/restic-environment";
+      services.restic.backups.shoal.repository = "rest:http://100.64.0.2:8000/" + config.networking.hostName;
+    })
+    # firewall of laptop: its service ports, open to the machines that use them only
+    (lib.mkIf (config.shoal.name == "laptop") {
+      networking.firewall.extraInputRules = lib.mkIf config.networking.nftables.enable ''
+        ip saddr 192.168.1.2 tcp dport 9100 accept comment "services.monitoring agents: nas"
+      '';
+      networking.firewall.extraCommands = lib.mkIf (!config.networking.nftables.enable) ''
+        iptables -w -A nixos-fw -p tcp -s 192.168.1.2 --dport 9100 -m comment --comment "services.monitoring agents: nas" -j nixos-fw-accept
+      '';
+    })
+    # firewall of family: its service ports, open to the machines that use them only
+    (lib.mkIf (config.shoal.name == "family") {
+      networking.firewall.extraInputRules = lib.mkIf config.networking.nftables.enable ''
+        ip saddr 192.168.1.2 tcp dport 9100 accept comment "services.monitoring agents: nas"
+      '';
+      networking.firewall.extraCommands = lib.mkIf (!config.networking.nftables.enable) ''
+        iptables -w -A nixos-fw -p tcp -s 192.168.1.2 --dport 9100 -m comment --comment "services.monitoring agents: nas" -j nixos-fw-accept
+      '';
+    })
+    # firewall of gamer: its service ports, open to the machines that use them only
+    (lib.mkIf (config.shoal.name == "gamer") {
+      networking.firewall.extraInputRules = lib.mkIf config.networking.nftables.enable ''
+        ip saddr 192.168.1.2 tcp dport 9100 accept comment "services.monitoring agents: nas"
+      '';
+      networking.firewall.extraCommands = lib.mkIf (!config.networking.nftables.enable) ''
+        iptables -w -A nixos-fw -p tcp -s 192.168.1.2 --dport 9100 -m comment --comment "services.monitoring agents: nas" -j nixos-fw-accept
+      '';
+    })
+    # firewall of nas: its service ports, open to the machines that use them only
+    (lib.mkIf (config.shoal.name == "nas") {
+      networking.firewall.extraInputRules = lib.mkIf config.networking.nftables.enable ''
+        ip saddr { 192.168.1.0/24, 100.64.0.3 } tcp dport 3100 accept comment "services.logs server: laptop, family, gamer, vps"
+        ip saddr { 192.168.1.0/24, 100.64.0.3 } tcp dport 8000 accept comment "services.backup server: laptop, family, gamer, vps"
+      '';
+      networking.firewall.extraCommands = lib.mkIf (!config.networking.nftables.enable) ''
+        iptables -w -A nixos-fw -p tcp -s 192.168.1.0/24 --dport 3100 -m comment --comment "services.logs server: laptop, family, gamer, vps" -j nixos-fw-accept
+        iptables -w -A nixos-fw -p tcp -s 100.64.0.3 --dport 3100 -m comment --comment "services.logs server: laptop, family, gamer, vps" -j nixos-fw-accept
+        iptables -w -A nixos-fw -p tcp -s 192.168.1.0/24 --dport 8000 -m comment --comment "services.backup server: laptop, family, gamer, vps" -j nixos-fw-accept
+        iptables -w -A nixos-fw -p tcp -s 100.64.0.3 --dport 8000 -m comment --comment "services.backup server: laptop, family, gamer, vps" -j nixos-fw-accept
+      '';
+    })
+    # firewall of vps: its service ports, open to the machines that use them only
+    (lib.mkIf (config.shoal.name == "vps") {
+      networking.firewall.extraInputRules = lib.mkIf config.networking.nftables.enable ''
+        ip saddr 100.64.0.2 tcp dport 9100 accept comment "services.monitoring agents: nas"
+      '';
+      networking.firewall.extraCommands = lib.mkIf (!config.networking.nftables.enable) ''
+        iptables -w -A nixos-fw -p tcp -s 100.64.0.2 --dport 9100 -m comment --comment "services.monitoring agents: nas" -j nixos-fw-accept
+      '';
     })
   ];
 }

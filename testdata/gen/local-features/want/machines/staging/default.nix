@@ -21,6 +21,7 @@
       system = "x86_64-linux";
       cores = 2;
     };
+    name = "staging";
     features = {
       core.enable = true; # profile base
       firewall.enable = true; # profile base

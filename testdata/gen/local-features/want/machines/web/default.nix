@@ -25,6 +25,8 @@
       memory = 8589934592;
       cores = 8;
     };
+    name = "web";
+    public = true; # reachable from the internet: private ports stay closed
     features = {
       core = {
         enable = true; # profile base

@@ -56,6 +56,8 @@
   networking.hostName = "web";
   shoal = {
     hardware.system = "x86_64-linux";
+    name = "web";
+    public = true; # reachable from the internet: private ports stay closed
     features = {
       core.enable = true; # profile base
       firewall.enable = true; # profile base

@@ -23,6 +23,7 @@
   networking.hostName = "worker";
   shoal = {
     hardware.system = "x86_64-linux";
+    name = "worker";
     features = {
       core.enable = true; # profile base
       firewall.enable = true; # profile base

@@ -25,6 +25,7 @@
       disk = 4000000000000;
       cores = 16;
     };
+    name = "db";
     features = {
       core = {
         enable = true; # profile base

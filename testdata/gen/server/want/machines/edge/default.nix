@@ -25,6 +25,8 @@
       disk = 80000000000;
       cores = 2;
     };
+    name = "edge";
+    public = true; # reachable from the internet: private ports stay closed
     features = {
       core = {
         enable = true; # profile base

@@ -7,6 +7,7 @@
     ../../modules/nixos
     ../../modules/profiles/server.nix
     # One module per feature this machine uses.
+    ../../modules/features/app.nix
     ../../modules/features/backup-client.nix
     ../../modules/features/core.nix
     ../../modules/features/firewall.nix
@@ -26,7 +27,9 @@
       disk = 100000000000;
       cores = 4;
     };
+    name = "app2";
     features = {
+      app.enable = true; # features in shoal.toml
       backup-client = {
         enable = true; # services.backup.clients
         schedule = "hourly"; # shoal.toml

@@ -26,6 +26,7 @@
       disk = 40000000000;
       cores = 2;
     };
+    name = "lb";
     features = {
       core = {
         enable = true; # profile base

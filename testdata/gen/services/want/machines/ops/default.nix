@@ -26,6 +26,7 @@
       disk = 1000000000000;
       cores = 8;
     };
+    name = "ops";
     features = {
       core = {
         enable = true; # profile base

@@ -10,10 +10,7 @@ in
       {
         services.haproxy.enable = true;
         environment.systemPackages = [ pkgs.haproxy ];
-        networking.firewall.allowedTCPPorts = [
-          cfg.port
-          cfg.stats_port
-        ];
+        networking.firewall.allowedTCPPorts = [ cfg.port ] ++ lib.optionals (!config.shoal.public) [ cfg.stats_port ];
       }
       # what typed settings cannot say, from module.nix
       (import ./load-balancer/module.nix args)

@@ -58,6 +58,5 @@ in
       };
     };
     environment.systemPackages = [ pkgs.grafana-loki ];
-    networking.firewall.allowedTCPPorts = [ cfg.port ];
   };
 }

@@ -22,6 +22,16 @@ in
       default = null;
       description = "The machine's shoal profile.";
     };
+    name = lib.mkOption {
+      type = lib.types.nullOr lib.types.str;
+      default = null;
+      description = "The machine's name in shoal.toml; the fleet services' wiring is per machine by it.";
+    };
+    public = lib.mkOption {
+      type = lib.types.bool;
+      default = false;
+      description = "Whether the internet can reach the machine: ports meant for the LAN (web interfaces, statistics) stay closed.";
+    };
 
     # Hardware facts from shoal.toml; null or empty when not told.
     hardware = {
@@ -77,6 +87,15 @@ in
     };
 
     features = {
+      app = {
+        enable = lib.mkEnableOption "The application the load balancer spreads requests over. Local to this fleet";
+        port = lib.mkOption {
+          type = lib.types.port;
+          default = defaults.app.port;
+          description = "Port the application serves HTTP on";
+        };
+      };
+
       backup-client = {
         enable = lib.mkEnableOption "Scheduled restic backups to the fleet's backup server; the generator adds the repository and its password from [services.backup] and the fleet's secrets";
         schedule = lib.mkOption {

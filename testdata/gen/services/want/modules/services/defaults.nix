@@ -55,8 +55,9 @@ in
         keep_weekly = lib.mkOverride 900 4;
         keep_monthly = lib.mkOverride 900 12;
       };
-      services.restic.backups.shoal.repository = "s3:https://s3.example.com/fleet-backups/" + config.networking.hostName;
       services.restic.backups.shoal.passwordFile = "/var/lib/shoal/secrets/restic-password";
+      services.restic.backups.shoal.environmentFile = "/var/lib/shoal/secrets/restic-environment";
+      services.restic.backups.shoal.repository = "s3:https://s3.example.com/fleet-backups/" + config.networking.hostName;
     })
     # load balancer: the frontends spread requests over the backends
     (lib.mkIf f.load-balancer.enable {
@@ -80,6 +81,43 @@ in
           ++ lib.optional (f.load-balancer.health_path != null) "  option httpchk GET ${f.load-balancer.health_path}"
         )
       );
+    })
+    # firewall of lb: its service ports, open to the machines that use them only
+    (lib.mkIf (config.shoal.name == "lb") {
+      networking.firewall.extraInputRules = lib.mkIf config.networking.nftables.enable ''
+        ip saddr 10.1.0.5 tcp dport 9100 accept comment "services.monitoring agents: ops"
+      '';
+      networking.firewall.extraCommands = lib.mkIf (!config.networking.nftables.enable) ''
+        iptables -w -A nixos-fw -p tcp -s 10.1.0.5 --dport 9100 -m comment --comment "services.monitoring agents: ops" -j nixos-fw-accept
+      '';
+    })
+    # firewall of app1: its service ports, open to the machines that use them only
+    (lib.mkIf (config.shoal.name == "app1") {
+      # no address of some clients is known: open on this machine, which the internet cannot reach
+      networking.firewall.allowedTCPPorts = [
+        3000
+      ];
+      networking.firewall.extraInputRules = lib.mkIf config.networking.nftables.enable ''
+        ip saddr 10.1.0.5 tcp dport 9100 accept comment "services.monitoring agents: ops"
+      '';
+      networking.firewall.extraCommands = lib.mkIf (!config.networking.nftables.enable) ''
+        iptables -w -A nixos-fw -p tcp -s 10.1.0.5 --dport 9100 -m comment --comment "services.monitoring agents: ops" -j nixos-fw-accept
+      '';
+    })
+    # firewall of app2: its service ports, open to the machines that use them only
+    (lib.mkIf (config.shoal.name == "app2") {
+      # no address of some clients is known: open on this machine, which the internet cannot reach
+      networking.firewall.allowedTCPPorts = [
+        9101
+        3000
+      ];
+    })
+    # firewall of ops: its service ports, open to the machines that use them only
+    (lib.mkIf (config.shoal.name == "ops") {
+      # no address of some clients is known: open on this machine, which the internet cannot reach
+      networking.firewall.allowedTCPPorts = [
+        3200
+      ];
     })
   ];
 }
