@@ -7,10 +7,12 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"os"
-	"path"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -95,11 +97,12 @@ func Apply(dir string, files []File, p *Plan) (Result, error) {
 	}
 	defer root.Close()
 
-	if err := recheck(root, p, wanted); err != nil {
+	handles := newDirs(root)
+	defer handles.close()
+	if err := recheck(handles, p, wanted); err != nil {
 		return res, err
 	}
-
-	staged, err := stage(root, writes)
+	staged, err := stage(handles, writes)
 	if err != nil {
 		return res, fmt.Errorf("write generated files (nothing was changed): %w", err)
 	}
@@ -109,17 +112,18 @@ func Apply(dir string, files []File, p *Plan) (Result, error) {
 	if len(staged) > 0 {
 		if err := syncFS(dir); err != nil {
 			for _, s := range staged {
-				root.Remove(s.tmp)
+				s.dir.Remove(s.tmp)
 			}
 			return res, fmt.Errorf("write generated files (nothing was changed): %w", err)
 		}
 	}
 	for i, s := range staged {
-		if err := root.Rename(s.tmp, s.path); err != nil {
+		// Both names are in the one directory: one renameat, no lookups.
+		if err := s.dir.Rename(s.tmp, s.base); err != nil {
 			for _, rest := range staged[i:] {
-				root.Remove(rest.tmp)
+				rest.dir.Remove(rest.tmp)
 			}
-			return res, fmt.Errorf("write generated files (%d of %d written): %w", res.Written, len(staged), err)
+			return res, fmt.Errorf("write generated files (%d of %d written): %w", res.Written, len(staged), &fs.PathError{Op: "rename", Path: s.path, Err: unwrapPath(err)})
 		}
 		res.Written++
 		res.Bytes += s.size
@@ -139,20 +143,22 @@ func Apply(dir string, files []File, p *Plan) (Result, error) {
 
 // recheck makes sure that the files p changes are still as Compare found
 // them, so that nothing that appeared or changed since is overwritten.
-func recheck(root *os.Root, p *Plan, wanted map[string][]byte) error {
+func recheck(d *dirs, p *Plan, wanted map[string][]byte) error {
+	in := newInspector(d)
+	root := d.root
 	var errs []error
 	changed := func(name string) {
 		errs = append(errs, fmt.Errorf("%s changed since it was compared", name))
 	}
 	for _, name := range p.Creates {
-		if st, _, err := inspect(root, File{Path: name, Data: wanted[name]}); err != nil {
+		if st, _, err := in.inspect(File{Path: name, Data: wanted[name]}); err != nil {
 			errs = append(errs, err)
 		} else if st != stateCreate {
 			changed(name)
 		}
 	}
 	for _, name := range p.Updates {
-		if st, _, err := inspect(root, File{Path: name, Data: wanted[name]}); err != nil {
+		if st, _, err := in.inspect(File{Path: name, Data: wanted[name]}); err != nil {
 			errs = append(errs, err)
 		} else if st != stateUpdate && st != stateUnchanged {
 			changed(name)
@@ -202,87 +208,138 @@ func removable(root *os.Root, name string) (bool, error) {
 
 // stagedFile is a new content written next to its destination.
 type stagedFile struct {
-	path, tmp string
-	size      int64
+	path string   // the destination, relative to the output directory
+	dir  *os.Root // the destination's directory
+	base string   // the destination's name in dir
+	tmp  string   // the temporary file's name in dir
+	size int64
 }
 
-// stage writes every file to a temporary file beside its destination. On
-// failure it removes what it wrote, directories included, and returns the
-// error.
-func stage(root *os.Root, files []File) (staged []stagedFile, err error) {
+// stage writes every file to a temporary file beside its destination,
+// creating the directories first, and writing on as many goroutines as
+// there are CPUs to use (at most a few). On failure it removes what it
+// wrote, directories included, and returns the error.
+func stage(d *dirs, files []File) (staged []stagedFile, err error) {
 	var made []string // directories created, outermost first
+	done := make([]bool, len(files))
+	all := make([]stagedFile, len(files))
 	defer func() {
 		if err == nil {
 			return
 		}
-		for _, s := range staged {
-			root.Remove(s.tmp)
+		for i, s := range all {
+			if done[i] {
+				s.dir.Remove(s.tmp)
+			}
 		}
+		d.close() // a directory cannot be removed while it is open on Windows
 		for _, dir := range slices.Backward(made) {
-			root.Remove(dir)
+			d.root.Remove(dir)
 		}
 		staged = nil
 	}()
 	seen := map[string]bool{}
-	for _, f := range files {
+	for i, f := range files {
 		for dir := range parents(f.Path) {
 			if seen[dir] {
 				continue
 			}
 			seen[dir] = true
-			err := root.Mkdir(dir, 0o755)
+			err := d.mkdir(dir)
 			if err == nil {
 				made = append(made, dir)
 			} else if !errors.Is(err, fs.ErrExist) {
-				return staged, err
+				return nil, err
 			}
 		}
-	}
-	for _, f := range files {
-		if testHookStage != nil {
-			if err := testHookStage(f.Path); err != nil {
-				return staged, err
-			}
-		}
-		tmp, err := writeTemp(root, f)
+		dir, base := splitDir(f.Path)
+		h, err := d.open(dir)
 		if err != nil {
-			return staged, err
+			return nil, err
 		}
-		staged = append(staged, stagedFile{path: f.Path, tmp: tmp, size: int64(len(f.Data))})
+		all[i] = stagedFile{path: f.Path, dir: h, base: base, size: int64(len(f.Data))}
 	}
-	return staged, nil
+
+	workers := min(runtime.GOMAXPROCS(0), maxStagers, len(files))
+	var (
+		next     atomic.Int64
+		failed   atomic.Bool
+		errs     = make([]error, workers)
+		wg       sync.WaitGroup
+		hookLock sync.Mutex
+	)
+	for w := range workers {
+		wg.Go(func() {
+			for !failed.Load() {
+				i := int(next.Add(1) - 1)
+				if i >= len(files) {
+					return
+				}
+				if testHookStage != nil {
+					hookLock.Lock()
+					err := testHookStage(files[i].Path)
+					hookLock.Unlock()
+					if err != nil {
+						errs[w] = err
+						failed.Store(true)
+						return
+					}
+				}
+				tmp, err := writeTemp(all[i].dir, all[i].base, files[i])
+				if err != nil {
+					errs[w] = err
+					failed.Store(true)
+					return
+				}
+				all[i].tmp = tmp
+				done[i] = true
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return all, nil
 }
 
+// maxStagers bounds the goroutines that write temporary files: writing is
+// mostly system calls, and a few in flight keep the CPUs busy.
+const maxStagers = 4
+
 // testHookStage, when set, runs before each temporary file is written, so
-// that a test can make writing fail even as root.
+// that a test can make writing fail even as root. Calls are serialised.
 var testHookStage func(path string) error
 
-// writeTemp writes f's data to a new file in f's directory, syncs it, and
-// returns the new file's name.
-func writeTemp(root *os.Root, f File) (string, error) {
-	dir, base := path.Split(f.Path)
+// writeTemp writes f's data to a new file named after base in dir, the
+// handle of f's directory, and returns the new file's name in dir.
+func writeTemp(dir *os.Root, base string, f File) (string, error) {
 	// Leave room for the decoration within the usual 255-byte limit on
 	// a name.
 	for len(base) > 200 {
 		_, size := utf8.DecodeLastRuneInString(base)
 		base = base[:len(base)-size]
 	}
+	prefix, _ := splitDir(f.Path)
+	if prefix != "" {
+		prefix += "/"
+	}
 	for range 100 {
-		tmp := dir + "." + base + ".shoal-" + strconv.FormatUint(rand.Uint64(), 36) + ".tmp"
-		out, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		tmp := "." + base + ".shoal-" + strconv.FormatUint(rand.Uint64(), 36) + ".tmp"
+		out, err := dir.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}
 		if err != nil {
-			return "", err
+			return "", &fs.PathError{Op: "open", Path: prefix + tmp, Err: unwrapPath(err)}
 		}
 		_, err = out.Write(f.Data)
 		if cerr := out.Close(); err == nil {
 			err = cerr
 		}
 		if err != nil {
-			root.Remove(tmp)
-			return "", err
+			dir.Remove(tmp)
+			return "", &fs.PathError{Op: "write", Path: prefix + tmp, Err: unwrapPath(err)}
 		}
 		return tmp, nil
 	}

@@ -99,8 +99,11 @@ func Compare(dir string, files []File, owned func(path string) bool) (*Plan, err
 	}
 	defer root.Close()
 
+	handles := newDirs(root)
+	defer handles.close()
+	in := newInspector(handles)
 	for _, f := range files {
-		st, reason, err := inspect(root, f)
+		st, reason, err := in.inspect(f)
 		if err != nil {
 			return nil, err // a *fs.PathError, which names the file
 		}
@@ -197,30 +200,79 @@ func parents(name string) func(yield func(string) bool) {
 	}
 }
 
-// inspect finds what is where f goes. Refusals come with their reason;
-// errors are failures to read.
-func inspect(root *os.Root, f File) (state, string, error) {
-	for dir := range parents(f.Path) {
-		fi, err := root.Lstat(dir)
-		if errors.Is(err, fs.ErrNotExist) {
-			return stateCreate, "", nil
-		}
+// inspector finds what is where wanted files go, looking at each
+// directory on the way once and reaching files through their directory's
+// handle.
+type inspector struct {
+	d       *dirs
+	parents map[string]parentState // by directory path
+}
+
+// parentState is what is at a directory on the way to a wanted file.
+type parentState struct {
+	missing bool   // nothing: the file is to be created
+	refused string // the refusal reason, if it is not a plain directory
+	err     error
+}
+
+func newInspector(d *dirs) *inspector {
+	return &inspector{d: d, parents: map[string]parentState{}}
+}
+
+// parent looks at dir, once.
+func (in *inspector) parent(dir string) parentState {
+	if ps, ok := in.parents[dir]; ok {
+		return ps
+	}
+	var ps parentState
+	up, base := splitDir(dir)
+	h, err := in.d.open(up)
+	var fi fs.FileInfo
+	if err == nil {
+		fi, err = h.Lstat(base)
 		if err != nil {
-			return 0, "", err
-		}
-		switch {
-		case fi.Mode()&fs.ModeSymlink != 0:
-			return stateRefused, "parent directory " + dir + " " + reasonSymlink, nil
-		case !fi.IsDir():
-			return stateRefused, "parent " + dir + " is not a directory", nil
+			err = &fs.PathError{Op: "lstat", Path: dir, Err: unwrapPath(err)}
 		}
 	}
-	fi, err := root.Lstat(f.Path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		ps.missing = true
+	case err != nil:
+		ps.err = err
+	case fi.Mode()&fs.ModeSymlink != 0:
+		ps.refused = "parent directory " + dir + " " + reasonSymlink
+	case !fi.IsDir():
+		ps.refused = "parent " + dir + " is not a directory"
+	}
+	in.parents[dir] = ps
+	return ps
+}
+
+// inspect finds what is where f goes. Refusals come with their reason;
+// errors are failures to read.
+func (in *inspector) inspect(f File) (state, string, error) {
+	for dir := range parents(f.Path) {
+		ps := in.parent(dir)
+		switch {
+		case ps.missing:
+			return stateCreate, "", nil
+		case ps.err != nil:
+			return 0, "", ps.err
+		case ps.refused != "":
+			return stateRefused, ps.refused, nil
+		}
+	}
+	dir, base := splitDir(f.Path)
+	h, err := in.d.open(dir)
+	if err != nil {
+		return 0, "", err
+	}
+	fi, err := h.Lstat(base)
 	if errors.Is(err, fs.ErrNotExist) {
 		return stateCreate, "", nil
 	}
 	if err != nil {
-		return 0, "", err
+		return 0, "", &fs.PathError{Op: "lstat", Path: f.Path, Err: unwrapPath(err)}
 	}
 	switch {
 	case fi.Mode()&fs.ModeSymlink != 0:
@@ -231,9 +283,9 @@ func inspect(root *os.Root, f File) (state, string, error) {
 		return stateRefused, reasonIrregular, nil
 	}
 	if fi.Size() == int64(len(f.Data)) {
-		old, err := root.ReadFile(f.Path)
+		old, err := h.ReadFile(base)
 		if err != nil {
-			return 0, "", err
+			return 0, "", &fs.PathError{Op: "read", Path: f.Path, Err: unwrapPath(err)}
 		}
 		if bytes.Equal(old, f.Data) {
 			return stateUnchanged, "", nil
@@ -243,7 +295,7 @@ func inspect(root *os.Root, f File) (state, string, error) {
 		}
 		return stateUpdate, "", nil
 	}
-	generated, err := hasHeader(root, f.Path)
+	generated, err := hasHeaderIn(h, base, f.Path)
 	if err != nil {
 		return 0, "", err
 	}
@@ -256,9 +308,15 @@ func inspect(root *os.Root, f File) (state, string, error) {
 // hasHeader reads the beginning of the file name and reports whether it
 // carries shoal's header.
 func hasHeader(root *os.Root, name string) (bool, error) {
-	f, err := root.Open(name)
+	return hasHeaderIn(root, name, name)
+}
+
+// hasHeaderIn is hasHeader for the file base in the directory dir, whose
+// path relative to the output directory is name.
+func hasHeaderIn(dir *os.Root, base, name string) (bool, error) {
+	f, err := dir.Open(base)
 	if err != nil {
-		return false, err
+		return false, &fs.PathError{Op: "open", Path: name, Err: unwrapPath(err)}
 	}
 	defer f.Close()
 	buf := make([]byte, headerPeek)
