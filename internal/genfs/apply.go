@@ -326,7 +326,7 @@ func writeTemp(dir *os.Root, base string, f File) (string, error) {
 	}
 	for range 100 {
 		tmp := "." + base + ".shoal-" + strconv.FormatUint(rand.Uint64(), 36) + ".tmp"
-		out, err := dir.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		out, err := dir.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|tempFlags, 0o644)
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}
