@@ -36,15 +36,15 @@ const (
 var durationFlavours = []string{FlavourFail2ban, FlavourGo, FlavourHAProxy, FlavourNixAge, FlavourPrometheus, FlavourRestic}
 
 var (
-	prometheusDuration = regexp.MustCompile(`^(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$`)
-	nixAge             = regexp.MustCompile(`^\d+d$`)
-	resticDuration     = regexp.MustCompile(`^(\d+y)?(\d+m)?(\d+d)?(\d+h)?$`)
-	goDuration         = regexp.MustCompile(`^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$`)
-	haproxyTime        = regexp.MustCompile(`^\d+(us|ms|s|m|h|d)?$`)
-	fail2banTime       = regexp.MustCompile(`^\s*(\d+(\.\d+)?\s*(ms|s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?|d|days?|w|weeks?|mo|months?|y|years?)?\s*)+$`)
+	prometheusDuration = lazyRegexp(`^(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$`)
+	nixAge             = lazyRegexp(`^\d+d$`)
+	resticDuration     = lazyRegexp(`^(\d+y)?(\d+m)?(\d+d)?(\d+h)?$`)
+	goDuration         = lazyRegexp(`^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$`)
+	haproxyTime        = lazyRegexp(`^\d+(us|ms|s|m|h|d)?$`)
+	fail2banTime       = lazyRegexp(`^\s*(\d+(\.\d+)?\s*(ms|s|sec|secs|seconds?|m|min|mins|minutes?|h|hours?|d|days?|w|weeks?|mo|months?|y|years?)?\s*)+$`)
 	// looseDuration reads what people write instead: "30 days", "1.5h",
 	// "2 weeks"; it finds the number and the unit for a hint.
-	looseDuration = regexp.MustCompile(`^\s*(\d+)\s*([A-Za-z]+)\s*$`)
+	looseDuration = lazyRegexp(`^\s*(\d+)\s*([A-Za-z]+)\s*$`)
 )
 
 // checkDuration returns what is wrong with a duration of a flavour, and a
@@ -52,47 +52,47 @@ var (
 func checkDuration(flavour, s string) (problem, hint string) {
 	switch flavour {
 	case FlavourNixAge:
-		if nixAge.MatchString(s) {
+		if nixAge().MatchString(s) {
 			return "", ""
 		}
 		return fmt.Sprintf("%q is not an age nix-collect-garbage takes", s),
 			fmt.Sprintf("write a number of days, e.g. %q (--delete-older-than knows only days)", suggestDays(s))
 	case FlavourRestic:
-		if s != "" && resticDuration.MatchString(s) {
+		if s != "" && resticDuration().MatchString(s) {
 			return "", ""
 		}
 		return fmt.Sprintf("%q is not a restic duration", s), `write numbers with units y, m (months), d, h, largest first, e.g. "1y6m" or "14d"`
 	case FlavourGo:
-		if s == "0" || goDuration.MatchString(s) {
+		if s == "0" || goDuration().MatchString(s) {
 			return "", ""
 		}
 		hint = `write numbers with units h, m, s, ms, e.g. "12h" or "1h30m" (no days: "48h" for two)`
-		if m := looseDuration.FindStringSubmatch(s); m != nil && promUnit(m[2]) == "d" {
+		if m := looseDuration().FindStringSubmatch(s); m != nil && promUnit(m[2]) == "d" {
 			var n int
 			fmt.Sscan(m[1], &n)
 			hint = fmt.Sprintf("write %q: Go durations have no days", fmt.Sprintf("%dh", 24*n))
 		}
 		return fmt.Sprintf("%q is not a Go duration", s), hint
 	case FlavourHAProxy:
-		if haproxyTime.MatchString(s) {
+		if haproxyTime().MatchString(s) {
 			return "", ""
 		}
 		return fmt.Sprintf("%q is not an HAProxy time", s), `write one number with a unit us, ms, s, m, h or d, e.g. "30s"`
 	case FlavourFail2ban:
-		if strings.TrimSpace(s) != "" && fail2banTime.MatchString(s) {
+		if strings.TrimSpace(s) != "" && fail2banTime().MatchString(s) {
 			return "", ""
 		}
 		return fmt.Sprintf("%q is not a fail2ban time", s), `write e.g. "10m", "1h", "1d 12h" or a number of seconds`
 	}
-	if s == "0" || s != "" && prometheusDuration.MatchString(s) {
+	if s == "0" || s != "" && prometheusDuration().MatchString(s) {
 		return "", ""
 	}
 	hint = `write integers with units y, w, d, h, m, s, ms, largest first, e.g. "15s", "1h30m" or "30d"`
-	if m := looseDuration.FindStringSubmatch(s); m != nil {
+	if m := looseDuration().FindStringSubmatch(s); m != nil {
 		if u := promUnit(m[2]); u != "" {
 			hint = fmt.Sprintf("write %q", m[1]+u)
 		}
-	} else if looseDuration.MatchString(strings.ReplaceAll(s, " ", "")) || strings.Contains(s, " ") {
+	} else if looseDuration().MatchString(strings.ReplaceAll(s, " ", "")) || strings.Contains(s, " ") {
 		hint = fmt.Sprintf("write it without spaces: %q", strings.ReplaceAll(s, " ", ""))
 	}
 	if allDigits(s) {
@@ -127,7 +127,7 @@ func suggestDays(s string) string {
 	if allDigits(s) {
 		return s + "d"
 	}
-	if m := looseDuration.FindStringSubmatch(s); m != nil {
+	if m := looseDuration().FindStringSubmatch(s); m != nil {
 		var n int
 		fmt.Sscan(m[1], &n)
 		switch promUnit(m[2]) {
@@ -217,4 +217,10 @@ func checkCalendar(s string) (problem, hint string) {
 		}
 	}
 	return "", ""
+}
+
+// lazyRegexp returns a function that compiles expr on its first call, so
+// that start-up does not pay for expressions a command never uses.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
 }

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // ParseType rebuilds a Type from a type description as the NixOS manual
@@ -66,10 +67,10 @@ var leafTypes = map[string]Type{
 }
 
 var (
-	reIntBetween = regexp.MustCompile(`^integer between (-?\d+) and (-?\d+) \(both inclusive\)$`)
-	reIntBits    = regexp.MustCompile(`^(\d+) bit (signed|unsigned) integer; between (-?\d+) and (-?\d+) \(both inclusive\)$`)
-	reNumBetween = regexp.MustCompile(`^integer or floating point number between (-?\d+(?:\.\d+)?) and (-?\d+(?:\.\d+)?) \(both inclusive\)$`)
-	reWithCheck  = regexp.MustCompile(`^(.*) \(with check: ([^()]*)\)$`)
+	reIntBetween = lazyRegexp(`^integer between (-?\d+) and (-?\d+) \(both inclusive\)$`)
+	reIntBits    = lazyRegexp(`^(\d+) bit (signed|unsigned) integer; between (-?\d+) and (-?\d+) \(both inclusive\)$`)
+	reNumBetween = lazyRegexp(`^integer or floating point number between (-?\d+(?:\.\d+)?) and (-?\d+(?:\.\d+)?) \(both inclusive\)$`)
+	reWithCheck  = lazyRegexp(`^(.*) \(with check: ([^()]*)\)$`)
 )
 
 const (
@@ -163,7 +164,7 @@ func (p *typeParser) parse(s string) []parsed {
 		}
 	}
 	if strings.HasSuffix(s, ")") && strings.Contains(s, " (with check: ") {
-		if m := reWithCheck.FindStringSubmatch(s); m != nil {
+		if m := reWithCheck().FindStringSubmatch(s); m != nil {
 			for _, r := range p.parse(m[1]) {
 				if e := r.t; e.CheckNote == "" {
 					e.CheckNote = m[2]
@@ -213,14 +214,14 @@ func (p *typeParser) parse(s string) []parsed {
 
 // parseBounded reads the integer and number types with bounds.
 func (p *typeParser) parseBounded(s string, add func(Type) bool) {
-	if m := reIntBetween.FindStringSubmatch(s); m != nil {
+	if m := reIntBetween().FindStringSubmatch(s); m != nil {
 		lo, err1 := strconv.ParseInt(m[1], 10, 64)
 		hi, err2 := strconv.ParseInt(m[2], 10, 64)
 		if err1 == nil && err2 == nil {
 			add(Type{Kind: Int, Min: &lo, Max: &hi})
 		}
 	}
-	if m := reIntBits.FindStringSubmatch(s); m != nil {
+	if m := reIntBits().FindStringSubmatch(s); m != nil {
 		bits, err0 := strconv.Atoi(m[1])
 		lo, err1 := strconv.ParseInt(m[3], 10, 64)
 		hi, err2 := strconv.ParseInt(m[4], 10, 64)
@@ -228,7 +229,7 @@ func (p *typeParser) parseBounded(s string, add func(Type) bool) {
 			add(Type{Kind: Int, Bits: bits, Min: &lo, Max: &hi})
 		}
 	}
-	if m := reNumBetween.FindStringSubmatch(s); m != nil {
+	if m := reNumBetween().FindStringSubmatch(s); m != nil {
 		lo, err1 := strconv.ParseFloat(m[1], 64)
 		hi, err2 := strconv.ParseFloat(m[2], 64)
 		if err1 == nil && err2 == nil {
@@ -375,3 +376,9 @@ func parseEnumValues(s string) ([]any, bool) {
 }
 
 func ptr(t Type) *Type { return &t }
+
+// lazyRegexp returns a function that compiles expr on its first call, so
+// that start-up does not pay for expressions a command never uses.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
