@@ -11,7 +11,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/shoal-nix/shoal/internal/catalog"
 	"github.com/shoal-nix/shoal/internal/scaffold"
+	"github.com/shoal-nix/shoal/internal/schema"
 )
 
 type initOptions struct {
@@ -127,5 +129,9 @@ func writeNewFiles(dir string, files map[string][]byte) (written, kept []string,
 
 // fleetSchema is the JSON Schema of shoal.toml for the built-in catalog.
 func fleetSchema() ([]byte, error) {
-	return nil, nil
+	c, diags := catalog.Builtin()
+	if diags.HasErrors() {
+		return nil, fmt.Errorf("the built-in catalog has errors: %w", diags)
+	}
+	return schema.Fleet(c)
 }

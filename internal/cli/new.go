@@ -239,5 +239,14 @@ func runNewFeature(_ context.Context, g *globals, o newFeatureOptions, name, fle
 		return err
 	}
 	fmt.Fprintf(g.stdout, "a machine gets it with features = [%q]; shoal show feature %s shows it\n", name, name)
-	return recheck(g, fleetArg)
+	res, err = loadFleet(fleetArg)
+	if err != nil {
+		return err
+	}
+	if ok, err := refreshSchema(dir, res.Catalog); err != nil {
+		return err
+	} else if ok {
+		fmt.Fprintf(g.stdout, "updated %s\n", filepath.Join(dir, scaffold.SchemaFile))
+	}
+	return reportCheck(g, checkOptions{}, res)
 }
