@@ -164,6 +164,9 @@ forces them (also into a pipe or a file), --color=never turns them off.`,
 		newInitCommand(g),
 		newNewCommand(g),
 		newSchemaCommand(g),
+		newMatrixCommand(g),
+		newGraphCommand(g),
+		newDocsCommand(g),
 	)
 	// cobra's completion command would print its help and exit 0 for a
 	// shell it does not know; that is a usage error.

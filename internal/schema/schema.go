@@ -30,7 +30,7 @@ const (
 // Fleet returns the JSON Schema of shoal.toml for a fleet that sees the
 // catalog c, as indented JSON.
 func Fleet(c *catalog.Catalog) ([]byte, error) {
-	s := fleetSchema(c)
+	s := Tree(c)
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
@@ -51,7 +51,10 @@ func closed(desc string, props obj) obj {
 	return obj{"type": "object", "description": desc, "properties": props, "additionalProperties": false}
 }
 
-func fleetSchema(c *catalog.Catalog) obj {
+// Tree returns the JSON Schema of shoal.toml as nested maps (objects),
+// slices and scalars, for tools that render it (the fleet-file reference
+// of shoal docs).
+func Tree(c *catalog.Catalog) map[string]any {
 	settings := featureSettings(c)
 	return obj{
 		"$schema":              "https://json-schema.org/draft/2020-12/schema",
