@@ -482,16 +482,16 @@ func (s *site) testing() {
 
 From the fastest to the slowest:
 
-1. `+"`shoal check`"+`: the fleet file and its features, in milliseconds, before any Nix
-   runs; every problem as file:line:col with a code and a hint. `+"`--strict`"+` fails on
-   warnings too; `+"`--json`"+` for tools.
-2. `+"`shoal gen --check`"+`: exit 4 when the generated flake on disk is out of date (CI).
-3. `+"`shoal eval`"+`: every generated and referenced Nix file parses.
-4. `+"`nix flake check`"+`: evaluates every machine and runs the checks below.
+1. ` + "`shoal check`" + `: the fleet file and its features, in milliseconds, before any Nix
+   runs; every problem as file:line:col with a code and a hint. ` + "`--strict`" + ` fails on
+   warnings too; ` + "`--json`" + ` for tools.
+2. ` + "`shoal gen --check`" + `: exit 4 when the generated flake on disk is out of date (CI).
+3. ` + "`shoal eval`" + `: every generated and referenced Nix file parses.
+4. ` + "`nix flake check`" + `: evaluates every machine and runs the checks below.
 
 ## Profile VM tests
 
-`+"`shoal gen`"+` writes a NixOS VM test per profile in use, `+"`tests/PROFILE.nix`"+`, wired
+` + "`shoal gen`" + ` writes a NixOS VM test per profile in use, ` + "`tests/PROFILE.nix`" + `, wired
 into the flake's checks; each boots a machine of the profile and checks its promises:
 
 `)

@@ -258,9 +258,9 @@ func WriteMatrixMarkdown(w io.Writer, m Matrix, link func(string) string) error 
 }
 
 var matrixHTML = template.Must(template.New("matrix").Funcs(template.FuncMap{
-	"get": func(m Matrix, a, b string) Pair { return m.Get(a, b) },
-	"sym": func(rel string) string { return symbols[rel] },
-	"add": func(i, j int) int { return i + j },
+	"get":  func(m Matrix, a, b string) Pair { return m.Get(a, b) },
+	"sym":  func(rel string) string { return symbols[rel] },
+	"add":  func(i, j int) int { return i + j },
 	"note": noteText,
 }).Parse(`<!DOCTYPE html>
 <html lang="en">
