@@ -56,6 +56,14 @@ errors, 2 usage (an unknown profile, a name that is taken), 1 failure.`,
 	cmd.Flags().StringVar(&o.profile, "profile", "", "the machine's profile: base, desktop, developer, server (required)")
 	cmd.Flags().StringVar(&o.address, "address", "", "how deploy reaches it: a host name or an IP address")
 	cmd.Flags().StringSliceVar(&o.tags, "tag", nil, "a tag (repeat for more)")
+	_ = cmd.RegisterFlagCompletionFunc("profile", completeNames(catalogProfiles))
+	_ = cmd.RegisterFlagCompletionFunc("tag", completeNames(fleetTags))
+	cmd.ValidArgsFunction = func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+		if len(args) == 1 {
+			return nil, cobra.ShellCompDirectiveFilterDirs
+		}
+		return nil, cobra.ShellCompDirectiveNoFileComp // a new name
+	}
 	return cmd
 }
 
@@ -193,6 +201,13 @@ feature's, built in or local, to adapt.`,
 		},
 	}
 	cmd.Flags().StringVar(&o.from, "from", "", "copy this feature (built in or local) instead of the template")
+	_ = cmd.RegisterFlagCompletionFunc("from", completeNames(catalogFeatures))
+	cmd.ValidArgsFunction = func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+		if len(args) == 1 {
+			return nil, cobra.ShellCompDirectiveFilterDirs
+		}
+		return nil, cobra.ShellCompDirectiveNoFileComp // a new name
+	}
 	return cmd
 }
 
