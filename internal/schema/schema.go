@@ -57,8 +57,7 @@ func closed(desc string, props obj) obj {
 func Tree(c *catalog.Catalog) map[string]any {
 	settings := featureSettings(c)
 	return obj{
-		"$schema":              "https://json-schema.org/draft/2020-12/schema",
-		"$id":                  "https://shoal-nix.github.io/schema/shoal.toml.json",
+		"$schema":              "http://json-schema.org/draft-07/schema#",
 		"$comment":             Marker,
 		"title":                "shoal.toml",
 		"description":          "A fleet of NixOS machines, checked by shoal check and turned into a flake by shoal gen.",
