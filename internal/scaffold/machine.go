@@ -71,6 +71,10 @@ func AppendMachine(file string, src []byte, m Machine) ([]byte, error) {
 	if tail != "" && !strings.HasPrefix(tail, "\n") && !strings.HasPrefix(tail, "\r\n") {
 		block += "\n"
 	}
+	if strings.Contains(text, "\r\n") {
+		// Keep the file's line endings.
+		block = strings.ReplaceAll(block, "\n", "\r\n")
+	}
 	out := head + block + tail
 	after, adiags := fleet.Parse(file, []byte(out))
 	added := after.Machine(m.Name)

@@ -62,6 +62,17 @@ func TestAppendMachine(t *testing.T) {
 	}
 }
 
+func TestAppendMachineCRLF(t *testing.T) {
+	src := strings.ReplaceAll(fleetHead+"\n[machines.web]\nprofile = \"base\"\n\n[services.logs]\nagents = []\n", "\n", "\r\n")
+	out, err := AppendMachine("shoal.toml", []byte(src), Machine{Name: "x", Profile: "base"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(string(out), "\n") != strings.Count(string(out), "\r\n") {
+		t.Errorf("mixed line endings:\n%q", out)
+	}
+}
+
 func TestAppendMachineRefuses(t *testing.T) {
 	src := fleetHead + "\n[machines.web]\nprofile = \"base\"\n"
 	if _, err := AppendMachine("shoal.toml", []byte(src), Machine{Name: "web", Profile: "base"}); !errors.Is(err, ErrMachineExists) {
