@@ -98,6 +98,40 @@ func runDocs(_ context.Context, g *globals, o docsOptions, fleetArg string) erro
 		}
 		written++
 	}
-	fmt.Fprintf(g.stdout, "%s: %d pages, %d written, %d unchanged\n", out, len(pages), written, len(pages)-written)
+	removed, err := removeStalePages(out, pages)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(g.stdout, "%s: %d pages, %d written, %d unchanged", out, len(pages), written, len(pages)-written)
+	if removed > 0 {
+		fmt.Fprintf(g.stdout, ", %d removed", removed)
+	}
+	fmt.Fprintln(g.stdout)
 	return nil
+}
+
+// removeStalePages removes the pages docs wrote before that the site no
+// longer has (a local feature that is gone); files without docs' header
+// stay.
+func removeStalePages(out string, pages map[string][]byte) (int, error) {
+	removed := 0
+	err := filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || filepath.Ext(p) != ".md" {
+			return err
+		}
+		rel, err := filepath.Rel(out, p)
+		if err != nil {
+			return err
+		}
+		if _, ok := pages[filepath.ToSlash(rel)]; ok {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil || !bytes.HasPrefix(data, []byte(docs.Header)) {
+			return err
+		}
+		removed++
+		return os.Remove(p)
+	})
+	return removed, err
 }
