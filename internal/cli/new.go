@@ -30,9 +30,10 @@ func newNewCommand(g *globals) *cobra.Command {
 }
 
 type newMachineOptions struct {
-	profile string
-	address string
-	tags    []string
+	profile  string
+	address  string
+	tags     []string
+	features []string
 }
 
 func newNewMachineCommand(g *globals) *cobra.Command {
@@ -47,7 +48,7 @@ hardware configuration, and checks the fleet.
 
 Exit status: 0 added and the fleet checks clean, 3 added but the fleet has
 errors, 2 usage (an unknown profile, a name that is taken), 1 failure.`,
-		Example: "  shoal new machine nas --profile server --address nas.home.arpa --tag storage\n  shoal new machine laptop --profile developer",
+		Example: "  shoal new machine nas --profile server --address nas.home.arpa --tag storage\n  shoal new machine laptop --profile developer --feature laptop",
 		Args:    cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runNewMachine(cmd.Context(), g, o, args[0], argOr(args, 1))
@@ -56,6 +57,8 @@ errors, 2 usage (an unknown profile, a name that is taken), 1 failure.`,
 	cmd.Flags().StringVar(&o.profile, "profile", "", "the machine's profile: base, desktop, developer, server (required)")
 	cmd.Flags().StringVar(&o.address, "address", "", "how deploy reaches it: a host name or an IP address")
 	cmd.Flags().StringSliceVar(&o.tags, "tag", nil, "a tag (repeat for more)")
+	cmd.Flags().StringSliceVar(&o.features, "feature", nil, "a feature beyond the profile's (repeat for more; shoal features lists them)")
+	_ = cmd.RegisterFlagCompletionFunc("feature", completeNames(catalogFeatures))
 	_ = cmd.RegisterFlagCompletionFunc("profile", completeNames(catalogProfiles))
 	_ = cmd.RegisterFlagCompletionFunc("tag", completeNames(fleetTags))
 	cmd.ValidArgsFunction = func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
@@ -78,12 +81,17 @@ func runNewMachine(_ context.Context, g *globals, o newMachineOptions, name, fle
 	if res.Catalog.Profiles[o.profile] == nil {
 		return unknownName("profile", o.profile, res.Catalog.ProfileNames())
 	}
+	for _, f := range o.features {
+		if res.Catalog.Features[f] == nil {
+			return unknownName("feature", f, res.Catalog.FeatureNames())
+		}
+	}
 	file := filepath.Join(dir, check.FleetFile)
 	src, err := os.ReadFile(file)
 	if err != nil {
 		return err
 	}
-	out, err := scaffold.AppendMachine(res.Fleet.File, src, scaffold.Machine{Name: name, Profile: o.profile, Address: o.address, Tags: o.tags})
+	out, err := scaffold.AppendMachine(res.Fleet.File, src, scaffold.Machine{Name: name, Profile: o.profile, Address: o.address, Tags: o.tags, Features: o.features})
 	if err != nil {
 		var l diag.List
 		if errors.As(err, &l) {

@@ -11,10 +11,11 @@ import (
 
 // Machine is what `shoal new machine` adds to the fleet file.
 type Machine struct {
-	Name    string
-	Profile string
-	Address string   // "": none
-	Tags    []string // none: no tags key
+	Name     string
+	Profile  string
+	Address  string   // "": none
+	Tags     []string // none: no tags key
+	Features []string // none: a commented features line
 }
 
 // Block is the [machines.NAME] table written for m, with commented lines
@@ -30,7 +31,11 @@ func (m Machine) Block() string {
 	if len(m.Tags) > 0 {
 		fmt.Fprintf(&b, "tags = %s\n", tomlStrings(m.Tags))
 	}
-	b.WriteString("# features = []   # more than the profile brings: `shoal features` lists them\n")
+	if len(m.Features) > 0 {
+		fmt.Fprintf(&b, "features = %s\n", tomlStrings(m.Features))
+	} else {
+		b.WriteString("# features = []   # more than the profile brings: `shoal features` lists them\n")
+	}
 	b.WriteString("# users = []      # accounts from [users.NAME]\n")
 	fmt.Fprintf(&b, "# hardware = { cpu = \"amd\", memory = \"16GiB\", disk = \"512GB\", cores = 8, form = %s }\n", tomlString(formOf(m.Profile)))
 	fmt.Fprintf(&b, "# modules = [\"machines/%s/hardware-configuration.nix\"]\n", m.Name)
