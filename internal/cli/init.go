@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -34,6 +35,9 @@ shoal.toml with one commented example machine, the JSON Schema of shoal.toml
 .gitignore, a README for the fleet's owner, and CI workflows for GitHub
 Actions and Forgejo/Gitea Actions that run shoal check, shoal gen --check and
 nix flake check.
+
+The fleet's admin key (root's SSH key for deploying) is --admin-key, or else
+the first of ~/.ssh/id_ed25519.pub, id_ecdsa.pub and id_rsa.pub.
 
 Init refuses a directory that is not empty; with --force it writes into one,
 but never over a file that is already there (it says which it left alone).`,
@@ -70,11 +74,18 @@ func runInit(_ context.Context, g *globals, o initOptions, dir string) error {
 	if name == "" {
 		name = filepath.Base(abs)
 	}
+	adminKey := o.adminKey
+	if adminKey == "" {
+		if key, file := userPublicKey(); key != "" {
+			adminKey = key
+			fmt.Fprintf(g.stdout, "admin key: %s (--admin-key gives another)\n", file)
+		}
+	}
 	schema, err := fleetSchema()
 	if err != nil {
 		return err
 	}
-	files := scaffold.InitFiles(scaffold.Fleet{Name: name, Release: o.release, AdminKey: o.adminKey, Schema: schema})
+	files := scaffold.InitFiles(scaffold.Fleet{Name: name, Release: o.release, AdminKey: adminKey, Schema: schema})
 	written, kept, err := writeNewFiles(dir, files)
 	for _, p := range written {
 		fmt.Fprintf(g.stdout, "created %s\n", filepath.Join(dir, p))
@@ -91,6 +102,28 @@ func runInit(_ context.Context, g *globals, o initOptions, dir string) error {
 	}
 	fmt.Fprintf(g.stdout, "  shoal new machine NAME --profile server --address HOST\n  shoal check\n  shoal gen\n")
 	return nil
+}
+
+// userPublicKey returns the first SSH public key of the user running
+// shoal (~/.ssh/id_ed25519.pub, id_ecdsa.pub, id_rsa.pub) and its file,
+// or "" when there is none.
+func userPublicKey() (key, file string) {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", ""
+	}
+	for _, name := range []string{"id_ed25519.pub", "id_ecdsa.pub", "id_rsa.pub"} {
+		file := filepath.Join(home, ".ssh", name)
+		data, err := os.ReadFile(file)
+		if err != nil {
+			continue
+		}
+		line, _, _ := strings.Cut(strings.TrimSpace(string(data)), "\n")
+		if strings.HasPrefix(line, "ssh-") || strings.HasPrefix(line, "ecdsa-") {
+			return line, file
+		}
+	}
+	return "", ""
 }
 
 // writeNewFiles writes files under dir, creating directories, and never
