@@ -39,7 +39,8 @@ nix flake check.
 The fleet's admin key (root's SSH key for deploying) is --admin-key, or else
 the first of ~/.ssh/id_ed25519.pub, id_ecdsa.pub and id_rsa.pub.
 
-Init refuses a directory that is not empty; with --force it writes into one,
+Init refuses a directory that is not empty (a fresh git repository counts as
+empty); with --force it writes into one,
 but never over a file that is already there (it says which it left alone).`,
 		Example: "  shoal init home\n  shoal init --admin-key \"$(cat ~/.ssh/id_ed25519.pub)\"",
 		Args:    cobra.MaximumNArgs(1),
@@ -67,7 +68,7 @@ func runInit(_ context.Context, g *globals, o initOptions, dir string) error {
 	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:
 		return fmt.Errorf("init %s: %w", dir, err)
-	case len(entries) > 0 && !o.force:
+	case slices.ContainsFunc(entries, func(e fs.DirEntry) bool { return e.Name() != ".git" }) && !o.force:
 		return usageError("%s is not empty; give an empty or new directory, or --force to add the files that are missing", dir)
 	}
 	name := o.name
