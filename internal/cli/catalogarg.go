@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/shoal-nix/shoal/internal/catalog"
 	"github.com/shoal-nix/shoal/internal/check"
@@ -39,18 +40,7 @@ func unknownName(kind, name string, names []string) error {
 	if s := diag.Suggest(name, names); s != "" {
 		return usageError("no %s %q; did you mean %q?", kind, name, s)
 	}
-	return usageError("no %s %q; %ss are: %s", kind, name, kind, joinNames(names))
-}
-
-func joinNames(names []string) string {
-	out := ""
-	for i, n := range names {
-		if i > 0 {
-			out += ", "
-		}
-		out += n
-	}
-	return out
+	return usageError("no %s %q; %ss are: %s", kind, name, kind, strings.Join(names, ", "))
 }
 
 // fleetDirOf returns the fleet directory arg names ("" for the current one).
