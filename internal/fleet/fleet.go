@@ -23,6 +23,9 @@ type Fleet struct {
 	Inputs    []Input
 	Overlays  []Ref  // overlay files, relative to the fleet directory
 	Deploy    Deploy // how deploy reaches every machine ([fleet] deploy)
+	// Flake is the layout of the generated flake: FlakePlain (the
+	// default) or FlakeParts.
+	Flake string
 
 	Defaults []Setting // fleet-wide setting values, below profiles and machines
 
@@ -138,6 +141,15 @@ type Service struct {
 	Path  diag.Path
 	Table *tomltree.Node
 }
+
+// Layouts of the generated flake, as [fleet] flake names them.
+const (
+	FlakePlain = "plain"       // flake.nix imports flake/, with no input besides nixpkgs
+	FlakeParts = "flake-parts" // flake.nix calls flake-parts' mkFlake on flake/
+)
+
+// FlakeLayouts lists the layouts [fleet] flake takes.
+var FlakeLayouts = []string{FlakeParts, FlakePlain}
 
 // CPU vendors, GPU vendors and form factors the fleet file accepts.
 var (

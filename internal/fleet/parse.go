@@ -68,7 +68,7 @@ func (p *parser) fleet(root *tomltree.Node) {
 }
 
 func (p *parser) fleetTable(v *tomltree.Node, path diag.Path) {
-	p.d.Fields(v, path, "[fleet]", []string{"name", "nixos", "domain", "admin_keys", "inputs", "overlays", "deploy"}, func(key string, v *tomltree.Node, path diag.Path) {
+	p.d.Fields(v, path, "[fleet]", []string{"name", "nixos", "domain", "admin_keys", "inputs", "overlays", "deploy", "flake"}, func(key string, v *tomltree.Node, path diag.Path) {
 		switch key {
 		case "name":
 			p.f.Name, _ = p.d.String(v, path, "fleet.name")
@@ -95,6 +95,10 @@ func (p *parser) fleetTable(v *tomltree.Node, path diag.Path) {
 			}
 		case "admin_keys":
 			p.f.AdminKeys = p.sshKeys(v, path, "fleet.admin_keys")
+		case "flake":
+			if s, ok := p.d.String(v, path, "fleet.flake"); ok && p.oneOf(s, FlakeLayouts, path, "flake layout") {
+				p.f.Flake = s
+			}
 		case "inputs":
 			p.inputs(v, path)
 		case "deploy":

@@ -259,12 +259,48 @@ func TestFlakeStructure(t *testing.T) {
 			}
 		}
 	})
+	parts := flakePartsDirs(t)
 	for _, fl := range testFleets(t) {
 		t.Run(fl.name, func(t *testing.T) {
 			t.Parallel()
 			checkFlakeStructure(t, nix, fl, before)
 		})
+		// The same fleet in the flake-parts layout.
+		t.Run(fl.name+"/flake-parts", func(t *testing.T) {
+			if parts == nil {
+				t.Skip("no ../shared/data/flake-parts and nixpkgs-lib beside the clone")
+			}
+			t.Parallel()
+			rf := resolveFleet(t, fl.fsys)
+			rf.Spec.Flake = fleet.FlakeParts
+			files, err := gen.Generate(rf, gen.Options{})
+			if err != nil {
+				t.Fatalf("generate: %v", err)
+			}
+			checkGeneratedFlake(t, nix, fl.fsys, rf.Spec, files, before, parts...)
+		})
 	}
+}
+
+// flakePartsDirs finds the unmodified copies of flake-parts and its input
+// nixpkgs-lib in ../shared/data beside the clone (NIXPKGS_LIB names
+// another nixpkgs-lib), or returns nil when they are not there.
+func flakePartsDirs(t *testing.T) []string {
+	t.Helper()
+	parts, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "data", "flake-parts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib := os.Getenv("NIXPKGS_LIB")
+	if lib == "" {
+		lib = filepath.Join(filepath.Dir(parts), "nixpkgs-lib")
+	}
+	for _, dir := range []string{parts, lib} {
+		if _, err := os.Stat(filepath.Join(dir, "flake.nix")); err != nil {
+			return nil
+		}
+	}
+	return []string{parts, lib}
 }
 
 func checkFlakeStructure(t *testing.T, bin string, fl testFleet, realStore map[string]bool) {
@@ -274,7 +310,9 @@ func checkFlakeStructure(t *testing.T, bin string, fl testFleet, realStore map[s
 
 // checkGeneratedFlake writes the fleet directory fsys and the files
 // generated from it into a temporary directory and evaluates the flake.
-func checkGeneratedFlake(t *testing.T, bin string, fsys fs.FS, spec *fleet.Fleet, files []gen.File, realStore map[string]bool) {
+// With flakeParts (the flake-parts and nixpkgs-lib directories), the
+// flake's flake-parts input is the one, and its nixpkgs-lib the other.
+func checkGeneratedFlake(t *testing.T, bin string, fsys fs.FS, spec *fleet.Fleet, files []gen.File, realStore map[string]bool, flakeParts ...string) {
 	out := t.TempDir()
 	if err := os.CopyFS(out, fsys); err != nil {
 		t.Fatal(err)
@@ -286,6 +324,11 @@ func checkGeneratedFlake(t *testing.T, bin string, fsys fs.FS, spec *fleet.Fleet
 	n.override(t, "nixpkgs", standInNixpkgs)
 	for _, in := range spec.Inputs {
 		n.override(t, in.Name, map[string]string{"flake.nix": standInInput(in.Name)})
+	}
+	if spec.Flake == fleet.FlakeParts {
+		n.inputs = append(n.inputs, "flake-parts")
+		n.overrides = append(n.overrides, "--override-input", "flake-parts", "path:"+flakeParts[0],
+			"--override-input", "flake-parts/nixpkgs-lib", "path:"+flakeParts[1])
 	}
 
 	// What the outputs must be.
@@ -464,11 +507,14 @@ func checkConfiguration(t *testing.T, name, system string, spec *fleet.Fleet, c 
 	for _, in := range spec.Inputs {
 		want = append(want, in.Name)
 	}
+	if spec.Flake == fleet.FlakeParts {
+		want = append(want, "flake-parts") // the real one: no stand-in
+	}
 	if got := sortedKeys(c.Inputs); !slices.Equal(got, sorted(want)) {
 		t.Errorf("%s: specialArgs.inputs has %v, want %v", where, got, sorted(want))
 	}
 	for in, standIn := range c.Inputs {
-		if in != "self" && (standIn == nil || *standIn != in) {
+		if in != "self" && !(in == "flake-parts" && spec.Flake == fleet.FlakeParts) && (standIn == nil || *standIn != in) {
 			t.Errorf("%s: inputs.%s is not its stand-in", where, in)
 		}
 	}

@@ -71,6 +71,7 @@ func Tree(c *catalog.Catalog) map[string]any {
 				"admin_keys": strings("SSH public keys that may log in to deploy: the whole line of a .pub file.", obj{"type": "string", "pattern": `^(ssh-|ecdsa-|sk-)`}),
 				"inputs":     obj{"type": "object", "description": "Flake inputs besides nixpkgs: name = URL.", "additionalProperties": obj{"type": "string"}},
 				"overlays":   strings("Overlay files, relative to the fleet directory.", obj{"type": "string"}),
+				"flake":      obj{"enum": fleet.FlakeLayouts, "description": "Layout of the generated flake: plain (the default; no input besides nixpkgs) or flake-parts (mkFlake, perSystem)."},
 			}),
 			"defaults": defaultsSchema(settings),
 			"users": obj{
