@@ -558,6 +558,9 @@ func describe(n map[string]any) string {
 
 // accepts renders a schema node's type for a table cell.
 func accepts(n map[string]any) string {
+	if _, ok := n["allOf"]; ok {
+		return "an IANA time zone"
+	}
 	if e, ok := n["enum"].([]string); ok {
 		return "one of " + strings.Join(e, ", ")
 	}

@@ -383,6 +383,14 @@ func sampleValue(s *catalog.Setting) any {
 		return int64(8080)
 	case catalog.KindSize:
 		return "1GiB"
+	case catalog.KindDuration:
+		return "1h"
+	case catalog.KindCalendar:
+		return "daily"
+	case catalog.KindTimezone:
+		return "UTC"
+	case catalog.KindRelease:
+		return "26.05"
 	case catalog.KindEnum:
 		return t.Values[0]
 	case catalog.KindList:

@@ -41,6 +41,16 @@ func Fleet(c *catalog.Catalog) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
+// releasePattern matches a NixOS release: "26.05" or "unstable".
+const releasePattern = `^([0-9][0-9]\.[0-9][0-9]|unstable)$`
+
+// timezoneRef names the list of IANA time zones, written once.
+const timezoneRef = "#/definitions/timezone"
+
+func timezone(desc string) obj {
+	return obj{"description": desc, "allOf": []any{obj{"$ref": timezoneRef}}}
+}
+
 func str(desc string) obj { return obj{"type": "string", "description": desc} }
 
 func strings(desc string, items obj) obj {
@@ -64,11 +74,14 @@ func Tree(c *catalog.Catalog) map[string]any {
 		"type":                 "object",
 		"additionalProperties": false,
 		"required":             []string{"fleet"},
+		"definitions": obj{
+			"timezone": obj{"enum": catalog.Zones(), "description": "An IANA time zone, e.g. \"Europe/Berlin\"."},
+		},
 		"properties": obj{
 			"fleet": closed("The fleet: its name, the NixOS release its flake pins, who may deploy.", obj{
 				"name":       str("The fleet's name."),
-				"nixos":      obj{"type": "string", "description": "The NixOS release the flake pins: \"26.05\" or \"unstable\".", "pattern": `^([0-9][0-9]\.[0-9][0-9]|unstable)$`},
-				"admin_keys": strings("SSH public keys that may log in to deploy: the whole line of a .pub file.", obj{"type": "string", "pattern": `^(ssh-|ecdsa-|sk-)`}),
+				"nixos":      obj{"type": "string", "description": "The NixOS release the flake pins: \"26.05\" or \"unstable\".", "pattern": releasePattern},
+				"admin_keys": strings("SSH public keys that may log in to deploy: the whole line of a .pub file.", obj{"type": "string"}),
 				"inputs":     obj{"type": "object", "description": "Flake inputs besides nixpkgs: name = URL.", "additionalProperties": obj{"type": "string"}},
 				"overlays":   strings("Overlay files, relative to the fleet directory.", obj{"type": "string"}),
 				"flake":      obj{"enum": fleet.FlakeLayouts, "description": "Layout of the generated flake: plain (the default; no input besides nixpkgs) or flake-parts (mkFlake, perSystem)."},
@@ -93,7 +106,7 @@ func Tree(c *catalog.Catalog) map[string]any {
 
 func defaultsSchema(settings obj) obj {
 	props := obj{
-		"timezone":      str("Time zone of every machine, e.g. \"Europe/Berlin\"."),
+		"timezone":      timezone("Time zone of every machine, e.g. \"Europe/Berlin\"."),
 		"locale":        str("Default locale, e.g. \"en_US.UTF-8\"."),
 		"state_version": obj{"type": "string", "description": "NixOS state version (system.stateVersion): the release the machines were first installed with.", "pattern": `^[0-9][0-9]\.[0-9][0-9]$`},
 		"kernel":        str("Kernel: a setting of feature core (shoal show feature core)."),
@@ -198,6 +211,14 @@ func settingSchema(t catalog.Type, desc string, def any) obj {
 	case catalog.KindSize:
 		s["type"] = "string"
 		s["pattern"] = sizePattern
+	case catalog.KindTimezone:
+		s["allOf"] = []any{obj{"$ref": timezoneRef}}
+	case catalog.KindRelease:
+		s["type"] = "string"
+		s["pattern"] = releasePattern
+	case catalog.KindDuration, catalog.KindCalendar:
+		// shoal check reads them by meaning; a schema knows the type.
+		s["type"] = "string"
 	case catalog.KindList:
 		items := obj{"type": "string"}
 		if len(t.Values) > 0 {
