@@ -84,6 +84,8 @@ func Tree(c *catalog.Catalog) map[string]any {
 				"admin_keys": strings("SSH public keys that may log in to deploy: the whole line of a .pub file.", obj{"type": "string"}),
 				"inputs":     obj{"type": "object", "description": "Flake inputs besides nixpkgs: name = URL.", "additionalProperties": obj{"type": "string"}},
 				"overlays":   strings("Overlay files, relative to the fleet directory.", obj{"type": "string"}),
+				"domain":     str("The fleet's DNS domain."),
+				"deploy":     obj{"type": "object", "description": "How deploy reaches every machine."},
 				"flake":      obj{"enum": fleet.FlakeLayouts, "description": "Layout of the generated flake: plain (the default; no input besides nixpkgs) or flake-parts (mkFlake, perSystem)."},
 			}),
 			"defaults": defaultsSchema(settings),
@@ -100,6 +102,8 @@ func Tree(c *catalog.Catalog) map[string]any {
 				"additionalProperties": machineSchema(c, settings),
 			},
 			"services": servicesSchema(c),
+			// Described by shoal check; any table here.
+			"networks": obj{"type": "object", "description": "The fleet's networks and their addresses."},
 		},
 	}
 }
