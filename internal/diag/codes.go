@@ -95,6 +95,8 @@ var (
 	CodeSecretFiles    = define("SH076", Info, "check", "the secret files a machine needs that shoal does not make yet")
 	CodeACMENeedsDNS   = define("SH078", Error, "check", "ACME for a frontend with no DNS name")
 
+	CodeAlertNoMailServer = define("SH079", Error, "check", "alerts mailed with no mail server to send them through")
+
 	CodeUnknownOption  = define("SH080", Error, "check", "unknown NixOS option in a raw `nixos.\"…\"` setting (under a covered prefix)")
 	CodeOptionType     = define("SH081", Error, "check", "a raw NixOS option value that does not fit the option's type")
 	CodeOptionReadOnly = define("SH082", Error, "check", "a read-only NixOS option set")

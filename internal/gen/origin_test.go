@@ -45,6 +45,9 @@ func TestOrigins(t *testing.T) {
 					want = []string{layout.Profile(o.Name), layout.Test(o.Name)}
 				case gen.FromServices:
 					want = []string{layout.Services}
+					if strings.HasPrefix(f.Path, layout.MonitoringDir+"/") {
+						want = []string{f.Path}
+					}
 				case gen.FromFleet, gen.FromCatalog, gen.FromShoal:
 					if o.Name != "" {
 						t.Errorf("%s: origin %s names %q", f.Path, o.Kind, o.Name)

@@ -1,6 +1,7 @@
 package gen_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -16,6 +17,7 @@ import (
 	"github.com/shoal-nix/shoal/internal/check"
 	"github.com/shoal-nix/shoal/internal/diag"
 	"github.com/shoal-nix/shoal/internal/gen"
+	"github.com/shoal-nix/shoal/internal/layout"
 	"github.com/shoal-nix/shoal/internal/nixopts"
 )
 
@@ -391,7 +393,7 @@ func TestHostileValuesRoundTrip(t *testing.T) {
 		}
 		targets = append(targets, host+":9100")
 	}
-	same("scrape targets", dig(block("services", "prometheus", "scrapeConfigs"), "services", "prometheus", "scrapeConfigs", 0, "static_configs", 0, "targets"), targets)
+	same("scrape targets", nodeTargets(t, dir), targets)
 	haproxy, _ := dig(block("services", "haproxy", "config"), "services", "haproxy", "config").(string)
 	// The frontend's port and health check are the machine's settings.
 	for _, want := range []string{"\n  bind *:8443\n", "\n  server a-b " + hostileAddress2 + ":9100 check\n", "\n  server with " + hostileAddress + ":9100 check\n", "\n  option httpchk GET /ready\n"} {
@@ -453,4 +455,37 @@ func TestInvalidNamesNeverReachTheGenerator(t *testing.T) {
 			t.Errorf("%s: shoal check reports no invalid name (%s), so the generator would see it:\n%s", what, diag.CodeInvalidName, describe(res.Diags))
 		}
 	}
+}
+
+// nodeTargets returns the targets of the generated node scrape job's
+// file_sd file in the flake at dir, in file order.
+func nodeTargets(t *testing.T, dir string) []any {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, layout.ScrapeTargets("node")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var groups []struct{ Targets []string }
+	if err := json.Unmarshal(stripYAMLComments(data), &groups); err != nil {
+		t.Fatalf("%s: %v", layout.ScrapeTargets("node"), err)
+	}
+	var out []any
+	for _, g := range groups {
+		for _, target := range g.Targets {
+			out = append(out, target)
+		}
+	}
+	return out
+}
+
+// stripYAMLComments drops the comment lines that head a generated YAML
+// file, leaving its JSON body.
+func stripYAMLComments(data []byte) []byte {
+	var b bytes.Buffer
+	for _, line := range strings.SplitAfter(string(data), "\n") {
+		if !strings.HasPrefix(line, "#") {
+			b.WriteString(line)
+		}
+	}
+	return b.Bytes()
 }

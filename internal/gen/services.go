@@ -56,6 +56,7 @@ type wiring func(g *generator, b *nodes, s *resolve.Service, role string, from *
 var wirings = map[string]wiring{
 	"backup":        backupWiring,
 	"load_balancer": loadBalancerWiring,
+	"monitoring":    monitoringWiring,
 }
 
 // serviceBlocks returns a block per [[wire]] of s's catalog file: the

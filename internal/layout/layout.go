@@ -29,6 +29,20 @@ const (
 	Services    = ModulesDir + "/services/defaults.nix"
 )
 
+// The monitoring server's files: plain YAML and JSON that the Nix modules
+// reference, so that promtool, amtool and Grafana judge them as they are.
+const (
+	MonitoringDir    = ModulesDir + "/monitoring"
+	AlertRules       = MonitoringDir + "/rules.yml"
+	AlertmanagerConf = MonitoringDir + "/alertmanager.yml"
+	ScrapeTargetsDir = MonitoringDir + "/targets"
+	DashboardsDir    = MonitoringDir + "/dashboards"
+	FleetDashboard   = DashboardsDir + "/fleet.json"
+)
+
+// ScrapeTargets is the file_sd file of the scrape job named job.
+func ScrapeTargets(job string) string { return ScrapeTargetsDir + "/" + job + ".yml" }
+
 const (
 	machinesDir = "machines"
 	testsDir    = "tests"

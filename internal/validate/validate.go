@@ -558,7 +558,22 @@ func (v *validator) services() {
 				e.Hintf("%s", o.UnusedHint)
 			}
 		}
+		if s.Name() == "monitoring" {
+			v.alertMail(s)
+		}
 	}
+}
+
+// alertMail reports alert_email without smtp_server: Alertmanager would
+// refuse its configuration, and no alert would ever be mailed.
+func (v *validator) alertMail(s *resolve.Service) {
+	to, _ := s.Values["alert_email"].(string)
+	server, _ := s.Values["smtp_server"].(string)
+	if to == "" || server != "" {
+		return
+	}
+	v.diags.Errorf(diag.CodeAlertNoMailServer, v.file, s.Spec.Path.Child("alert_email"), "alerts go to %s, but services.monitoring names no smtp_server to send them through", to).
+		Hintf(`add smtp_server = "mail.example.com:587" to [services.monitoring], and smtp_user when the server wants a login (its password goes in the monitoring server's %s)`, "/var/lib/shoal/secrets/smtp-password")
 }
 
 // roleNeeds reports a role that names machines while none of the roles or

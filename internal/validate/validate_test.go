@@ -264,11 +264,15 @@ func TestServices(t *testing.T) {
 		want: "SH066 warning $.services.logs.server: services.logs has 2 servers; agents are wired to the first only\n" +
 			"  hint: name one server; shoal does not yet spread agents over several\n",
 	}, {
-		name: "an option that does nothing yet is a warning with the catalog's hint",
+		name: "alerts mailed with no mail server are an error",
 		src: "[machines.mon]\nprofile = \"server\"\n" +
 			"[services.monitoring]\nserver = [\"mon\"]\nalert_email = \"ops@example.org\"\n",
-		want: "SH067 warning $.services.monitoring.alert_email: services.monitoring.alert_email is not used yet: shoal has no alerting yet\n" +
-			"  hint: remove it; until shoal configures Alertmanager, set it up in a module of your own (modules = [...])\n",
+		want: "SH079 error $.services.monitoring.alert_email: alerts go to ops@example.org, but services.monitoring names no smtp_server to send them through\n" +
+			"  hint: add smtp_server = \"mail.example.com:587\" to [services.monitoring], and smtp_user when the server wants a login (its password goes in the monitoring server's /var/lib/shoal/secrets/smtp-password)\n",
+	}, {
+		name: "alerts mailed through a mail server check clean",
+		src: "[machines.mon]\nprofile = \"server\"\n" +
+			"[services.monitoring]\nserver = [\"mon\"]\nalert_email = \"ops@example.org\"\nsmtp_server = \"mail.example.org:587\"\n",
 	}})
 }
 
