@@ -276,7 +276,7 @@ in
       };
 
       monitoring-agent = {
-        enable = lib.mkEnableOption "Prometheus node exporter, scraped by the fleet's monitoring server; reports systemd unit states too";
+        enable = lib.mkEnableOption "Prometheus node exporter, scraped by the fleet's monitoring server; reports systemd unit states and the textfile metrics of shoal's backups and deploys too";
         port = lib.mkOption {
           type = lib.types.port;
           default = defaults.monitoring-agent.port;

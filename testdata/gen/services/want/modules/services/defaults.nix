@@ -7,7 +7,7 @@ let
 in
 {
   config = lib.mkMerge [
-    # monitoring: the server scrapes every agent's node exporter
+    # monitoring: the server scrapes the fleet, alerts and draws the fleet dashboard
     (lib.mkIf f.monitoring-server.enable {
       # settings from [services.monitoring]; a machine's own settings override them
       shoal.features.monitoring-server = {
@@ -16,17 +16,75 @@ in
       };
       services.prometheus.scrapeConfigs = [
         {
-          job_name = "node";
-          static_configs = [
+          job_name = "haproxy";
+          file_sd_configs = [
             {
-              targets = [
-                "lb.example.net:9100"
-                "10.1.0.11:9100"
-                "[2001:db8::12]:9101"
-                "10.1.0.5:9100"
+              files = [
+                "${../monitoring/targets/haproxy.yml}"
               ];
             }
           ];
+          metrics_path = "/metrics";
+        }
+        {
+          job_name = "loki";
+          file_sd_configs = [
+            {
+              files = [
+                "${../monitoring/targets/loki.yml}"
+              ];
+            }
+          ];
+        }
+        {
+          job_name = "node";
+          file_sd_configs = [
+            {
+              files = [
+                "${../monitoring/targets/node.yml}"
+              ];
+            }
+          ];
+        }
+        {
+          job_name = "prometheus";
+          file_sd_configs = [
+            {
+              files = [
+                "${../monitoring/targets/prometheus.yml}"
+              ];
+            }
+          ];
+        }
+      ];
+      services.prometheus.ruleFiles = [
+        ../monitoring/rules.yml
+      ];
+      services.prometheus.alertmanagers = [ { static_configs = [ { targets = [ "127.0.0.1:9093" ]; } ]; } ];
+      services.prometheus.alertmanager.enable = true;
+      services.prometheus.alertmanager.listenAddress = "127.0.0.1";
+      services.prometheus.alertmanager.configText = builtins.readFile ../monitoring/alertmanager.yml;
+      systemd.services.alertmanager.serviceConfig.LoadCredential = [ "smtp-password:/var/lib/shoal/secrets/smtp-password" ];
+      services.grafana.provision.enable = true;
+      services.grafana.provision.datasources.settings.datasources = [
+        {
+          isDefault = true;
+          name = "Prometheus";
+          type = "prometheus";
+          uid = "prometheus";
+          url = "http://127.0.0.1:9090";
+        }
+        {
+          name = "Loki";
+          type = "loki";
+          uid = "loki";
+          url = "http://10.1.0.5:3200";
+        }
+      ];
+      services.grafana.provision.dashboards.settings.providers = [
+        {
+          name = "shoal";
+          options.path = ../monitoring/dashboards;
         }
       ];
     })
