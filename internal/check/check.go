@@ -11,6 +11,7 @@ import (
 	"github.com/shoal-nix/shoal/internal/diag"
 	"github.com/shoal-nix/shoal/internal/fleet"
 	"github.com/shoal-nix/shoal/internal/resolve"
+	"github.com/shoal-nix/shoal/internal/secrets"
 	"github.com/shoal-nix/shoal/internal/tomltree"
 	"github.com/shoal-nix/shoal/internal/validate"
 )
@@ -71,6 +72,9 @@ func RunSource(fsys fs.FS, dir, display string, src []byte) *Result {
 		diags = append(diags, rdiags...)
 		diags = append(diags, validate.Fleet(rf)...)
 		diags = append(diags, missingModules(fsys, dir, f)...)
+		sdiags, _ := secrets.Check(fsys, dir, rf)
+		diags = append(diags, sdiags...)
+		diags = append(diags, secrets.Scan(f)...)
 	}
 
 	readRefused(fsys, dir, display, diags, res.Docs)

@@ -167,6 +167,7 @@ forces them (also into a pipe or a file), --color=never turns them off.`,
 		newMatrixCommand(g),
 		newGraphCommand(g),
 		newDocsCommand(g),
+		newSecretsCommand(g),
 	)
 	// cobra's completion command would print its help and exit 0 for a
 	// shell it does not know; that is a usage error.

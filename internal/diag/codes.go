@@ -103,6 +103,13 @@ var (
 	CodeOptionNearMiss = define("SH083", Warning, "check", "a raw option outside the index, one typo from a covered one (not checked)")
 	CodeOptionTwice    = define("SH084", Error, "check", "a raw NixOS option set twice (directly and through a parent set)")
 
+	CodeSecretMissing    = define("SH100", Error, "check", "a secret's encrypted file is missing")
+	CodeSecretCorrupt    = define("SH101", Error, "check", "a secret's file is not an age-encrypted file")
+	CodeSecretRecipient  = define("SH102", Error, "check", "a secret not encrypted to a machine that receives it or to an admin")
+	CodeSecretStale      = define("SH103", Warning, "check", "a secret still encrypted to a key that is no longer a recipient (until rekey)")
+	CodeSecretInFleet    = define("SH104", Error, "check", "a secret-looking value written in shoal.toml")
+	CodeSecretUndeclared = define("SH105", Error, "check", "a secret used but not declared in [secrets]")
+
 	CodeGeneratedParse = define("SH090", Error, "eval", "a generated file that Nix cannot parse (a shoal bug)")
 	CodeModuleParse    = define("SH091", Error, "eval", "a module the fleet brings that Nix cannot parse")
 )

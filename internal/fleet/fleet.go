@@ -20,9 +20,12 @@ type Fleet struct {
 	NixOS     string // the NixOS release the generated flake pins
 	Domain    string // DNS domain of the machines: NAME.DOMAIN reaches a machine on the LAN
 	AdminKeys []Ref  // SSH keys that may log in as the deploy user
-	Inputs    []Input
-	Overlays  []Ref  // overlay files, relative to the fleet directory
-	Deploy    Deploy // how deploy reaches every machine ([fleet] deploy)
+	// AgeRecipients are age public keys (age1...) that secrets are
+	// encrypted to besides AdminKeys.
+	AgeRecipients []Ref
+	Inputs        []Input
+	Overlays      []Ref  // overlay files, relative to the fleet directory
+	Deploy        Deploy // how deploy reaches every machine ([fleet] deploy)
 	// Flake is the layout of the generated flake: FlakePlain (the
 	// default) or FlakeParts.
 	Flake string
@@ -33,6 +36,7 @@ type Fleet struct {
 	Users    []*User
 	Machines []*Machine
 	Services []*Service
+	Secrets  []*Secret
 
 	users    map[string]*User
 	machines map[string]*Machine
@@ -103,6 +107,62 @@ type Machine struct {
 	NixOS     []RawOption
 	Modules   []Ref
 	Deploy    Deploy // how deploy reaches this machine, over the fleet's
+	// HostKey is the machine's SSH host public key ("ssh-ed25519 ..."):
+	// the secrets it receives are encrypted to it.
+	HostKey Ref
+}
+
+// Secret is a [secrets.NAME] table: a file some machines receive at
+// deploy, kept encrypted in the fleet repository or made on demand.
+type Secret struct {
+	Name string
+	Path diag.Path
+	// Receivers are selectors: machine names, @tags, @all, or a
+	// service role as SERVICE.ROLE ("backup.clients").
+	Receivers   []Ref
+	Destination string // absolute path on the machine; "" for the default
+	Owner       string // "root" unless told
+	Group       string // "root" unless told
+	Mode        uint32 // 0o400 unless told
+	Source      string // SourceFile, SourceCommand or SourceGenerator
+	Command     string // for SourceCommand: a shell command whose output is the secret
+	Generator   Generator
+}
+
+// Sources of a secret's content.
+const (
+	SourceFile      = "file"      // secrets/NAME.age in the fleet repository
+	SourceCommand   = "command"   // the output of a command run where shoal runs
+	SourceGenerator = "generator" // made by shoal secrets generate, then kept as a file
+)
+
+// Generator says how shoal secrets generate makes a secret.
+type Generator struct {
+	Kind   string // password | hex | htpasswd | crypt | ssh-ed25519 | wireguard
+	Length int    // password: characters; hex: bytes
+	// Users maps htpasswd user names to the secrets holding their
+	// passwords, in file order.
+	Users []HtpasswdUser
+	Path  diag.Path
+}
+
+// HtpasswdUser is one line of a generated .htpasswd file.
+type HtpasswdUser struct {
+	User   string
+	Secret Ref
+}
+
+// Generator kinds.
+var GeneratorKinds = []string{"crypt", "hex", "htpasswd", "password", "ssh-ed25519", "wireguard"}
+
+// Secret returns the secret named name, or nil.
+func (f *Fleet) Secret(name string) *Secret {
+	for _, s := range f.Secrets {
+		if s.Name == name {
+			return s
+		}
+	}
+	return nil
 }
 
 // Hardware holds the facts about a machine that features and tuning need.

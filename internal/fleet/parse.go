@@ -41,7 +41,7 @@ func (p *parser) fleet(root *tomltree.Node) {
 			Hintf("start with a [fleet] table naming the fleet and a [machines.NAME] table; `shoal demo` shows a whole example")
 		return
 	}
-	p.d.Fields(root, nil, "the fleet file", []string{"fleet", "defaults", "networks", "users", "machines", "services"}, func(key string, v *tomltree.Node, path diag.Path) {
+	p.d.Fields(root, nil, "the fleet file", []string{"fleet", "defaults", "networks", "users", "machines", "services", "secrets"}, func(key string, v *tomltree.Node, path diag.Path) {
 		switch key {
 		case "fleet":
 			p.fleetTable(v, path)
@@ -55,6 +55,8 @@ func (p *parser) fleet(root *tomltree.Node) {
 			p.named(v, path, "[machines]", machineName, machineRule, p.machine)
 		case "services":
 			p.services(v, path)
+		case "secrets":
+			p.named(v, path, "[secrets]", secretName, secretRule, p.secret)
 		}
 	})
 	if root.Get("fleet") == nil {
@@ -68,7 +70,7 @@ func (p *parser) fleet(root *tomltree.Node) {
 }
 
 func (p *parser) fleetTable(v *tomltree.Node, path diag.Path) {
-	p.d.Fields(v, path, "[fleet]", []string{"name", "nixos", "domain", "admin_keys", "inputs", "overlays", "deploy", "flake"}, func(key string, v *tomltree.Node, path diag.Path) {
+	p.d.Fields(v, path, "[fleet]", []string{"name", "nixos", "domain", "admin_keys", "age_recipients", "inputs", "overlays", "deploy", "flake"}, func(key string, v *tomltree.Node, path diag.Path) {
 		switch key {
 		case "name":
 			p.f.Name, _ = p.d.String(v, path, "fleet.name")
@@ -98,6 +100,15 @@ func (p *parser) fleetTable(v *tomltree.Node, path diag.Path) {
 		case "flake":
 			if s, ok := p.d.String(v, path, "fleet.flake"); ok && p.oneOf(s, FlakeLayouts, path, "flake layout") {
 				p.f.Flake = s
+			}
+		case "age_recipients":
+			for _, r := range p.d.Strings(v, path, "fleet.age_recipients") {
+				if !ageRecipient.MatchString(r.Value) {
+					p.d.Diags.Errorf(diag.CodeInvalidValue, p.f.File, r.Path, "this is not an age recipient").
+						Hintf("write an age public key (age1..., from age-keygen -y KEYFILE); SSH keys go in admin_keys")
+					continue
+				}
+				p.f.AgeRecipients = append(p.f.AgeRecipients, r)
 			}
 		case "inputs":
 			p.inputs(v, path)
@@ -265,7 +276,7 @@ func (p *parser) user(name string, v *tomltree.Node, path diag.Path) {
 	})
 }
 
-var machineKeys = []string{"profile", "features", "tags", "users", "address", "addresses", "hostname", "system", "public", "hardware", "settings", "nixos", "modules", "deploy"}
+var machineKeys = []string{"profile", "features", "tags", "users", "address", "addresses", "hostname", "system", "public", "hardware", "settings", "nixos", "modules", "deploy", "host_key"}
 
 func (p *parser) machine(name string, v *tomltree.Node, path diag.Path) {
 	m := &Machine{Name: name, Path: path, Hostname: name, System: "x86_64-linux"}
@@ -303,6 +314,15 @@ func (p *parser) machine(name string, v *tomltree.Node, path diag.Path) {
 			if s, ok := p.d.String(v, path, "system"); ok {
 				p.oneOf(s, Systems, path, "system")
 				m.System = s
+			}
+		case "host_key":
+			if s, ok := p.d.String(v, path, "host_key"); ok {
+				if !strings.HasPrefix(s, "ssh-ed25519 ") || !looksLikeSSHKey(s) {
+					p.d.Diags.Errorf(diag.CodeInvalidValue, p.f.File, path, "host_key is not an ssh-ed25519 public key").
+						Hintf("paste the machine's ed25519 host key: ssh-keyscan -t ed25519 %s (without the host name in front)", m.Name)
+				} else {
+					m.HostKey = Ref{Value: s, Path: path}
+				}
 			}
 		case "public":
 			if b, ok := p.d.Bool(v, path, "public"); ok {

@@ -1,0 +1,166 @@
+package secrets
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/shoal-nix/shoal/internal/diag"
+	"github.com/shoal-nix/shoal/internal/fleet"
+	"github.com/shoal-nix/shoal/internal/resolve"
+)
+
+// headerLimit bounds what Check reads of each file: an age header with a
+// few dozen recipients is a few KiB.
+const headerLimit = 64 << 10
+
+// Status is what Check found about one secret's file.
+type Status struct {
+	Name      string   `json:"name"`
+	Source    string   `json:"source"`
+	File      string   `json:"file,omitempty"`
+	Dest      string   `json:"destination"`
+	Receivers []string `json:"receivers"`
+	// State is ok, missing, corrupt, rekey (not encrypted to a current
+	// recipient), stale (encrypted to a former one), or external (a
+	// command's output, nothing stored).
+	State string `json:"state"`
+	// Missing and Stale name recipients ("machine nas", "admin key 1").
+	Missing []string `json:"missing_recipients,omitempty"`
+	Stale   int      `json:"stale_recipients,omitempty"`
+}
+
+// Check inspects each declared secret's file in fsys (the fleet directory
+// is dir) by reading its age header only: it never decrypts. It returns
+// the diagnostics and a status per secret, in declaration order.
+func Check(fsys fs.FS, dir string, rf *resolve.Fleet) (diag.List, []Status) {
+	var diags diag.List
+	f := rf.Spec
+	var out []Status
+	for _, s := range f.Secrets {
+		ms := Receivers(rf, s, &diags)
+		st := Status{Name: s.Name, Source: s.Source, Dest: s.Dest(), Receivers: []string{}}
+		for _, m := range ms {
+			st.Receivers = append(st.Receivers, m.Name)
+			if m.HostKey.Value == "" {
+				diags.Errorf(diag.CodeMissing, f.File, m.Path, "machine %s receives secret %s but has no host_key", m.Name, s.Name).
+					Hintf("add host_key = \"ssh-ed25519 AAAA...\" to [machines.%s]; ssh-keyscan -t ed25519 ADDRESS prints it (leave out the host name in front)", m.Name)
+			}
+		}
+		for _, u := range s.Generator.Users {
+			if f.Secret(u.Secret.Value) == nil {
+				e := diags.Errorf(diag.CodeSecretUndeclared, f.File, u.Secret.Path, "htpasswd user %s takes its password from secret %q, which [secrets] does not declare", u.User, u.Secret.Value)
+				e.SetHint(diag.DidYouMean(u.Secret.Value, secretNames(f)))
+			}
+		}
+		if s.Source == fleet.SourceCommand {
+			st.State = "external"
+			out = append(out, st)
+			continue
+		}
+		st.File = File(s.Name)
+		st.State = checkFile(fsys, dir, f, s, ms, &st, &diags)
+		out = append(out, st)
+	}
+	return diags, out
+}
+
+func secretNames(f *fleet.Fleet) []string {
+	var names []string
+	for _, s := range f.Secrets {
+		names = append(names, s.Name)
+	}
+	return names
+}
+
+func checkFile(fsys fs.FS, dir string, f *fleet.Fleet, s *fleet.Secret, ms []*fleet.Machine, st *Status, diags *diag.List) string {
+	data, err := readHead(fsys, path.Join(dir, File(s.Name)))
+	if errors.Is(err, fs.ErrNotExist) {
+		e := diags.Errorf(diag.CodeSecretMissing, f.File, s.Path, "secret %s has no file %s", s.Name, File(s.Name))
+		if s.Source == fleet.SourceGenerator {
+			e.Hintf("run shoal secrets generate to make it")
+		} else {
+			e.Hintf("run shoal secrets set %s < FILE (or shoal secrets edit %s) to create it", s.Name, s.Name)
+		}
+		return "missing"
+	}
+	if err != nil {
+		diags.Errorf(diag.CodeSecretCorrupt, f.File, s.Path, "secret %s: cannot read %s: %v", s.Name, File(s.Name), errors.Unwrap(err))
+		return "corrupt"
+	}
+	stanzas, err := Header(data)
+	if err != nil {
+		diags.Errorf(diag.CodeSecretCorrupt, f.File, s.Path, "secret %s: %s is %v", s.Name, File(s.Name), err).
+			Hintf("if it holds the secret in clear, treat the secret as leaked; re-create it with shoal secrets set %s", s.Name)
+		return "corrupt"
+	}
+	want, _ := Recipients(f, ms) // keys that cannot be used are reported by the parser
+	state := "ok"
+	tags := map[string]bool{}
+	x25519 := 0
+	for _, st := range stanzas {
+		switch st.Type {
+		case "ssh-ed25519":
+			if len(st.Args) > 0 {
+				tags[st.Args[0]] = true
+			}
+		case "X25519":
+			x25519++
+		}
+	}
+	wantTags := map[string]bool{}
+	wantX := 0
+	for _, r := range want {
+		if r.Tag == "" {
+			wantX++
+			continue
+		}
+		wantTags[r.Tag] = true
+		if !tags[r.Tag] {
+			st.Missing = append(st.Missing, r.Who)
+		}
+	}
+	if x25519 < wantX {
+		st.Missing = append(st.Missing, fmt.Sprintf("%d age recipient(s)", wantX-x25519))
+	}
+	if len(st.Missing) > 0 {
+		diags.Errorf(diag.CodeSecretRecipient, f.File, s.Path, "secret %s is not encrypted to %s", s.Name, strings.Join(st.Missing, ", ")).
+			Hintf("run shoal secrets rekey %s (it decrypts with your identity and encrypts to the current recipients)", s.Name)
+		state = "rekey"
+	}
+	for t := range tags {
+		if !wantTags[t] {
+			st.Stale++
+		}
+	}
+	if x25519 > wantX {
+		st.Stale += x25519 - wantX
+	}
+	if st.Stale > 0 {
+		diags.Warnf(diag.CodeSecretStale, f.File, s.Path, "secret %s is still encrypted to %d key(s) that are no longer its recipients", s.Name, st.Stale).
+			Hintf("run shoal secrets rekey %s; a removed key kept the old value: change the secret itself if that key may be compromised", s.Name)
+		if state == "ok" {
+			state = "stale"
+		}
+	}
+	slices.Sort(st.Missing)
+	return state
+}
+
+// readHead reads at most headerLimit bytes of a file.
+func readHead(fsys fs.FS, name string) ([]byte, error) {
+	fh, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	data, err := io.ReadAll(io.LimitReader(fh, headerLimit))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	return data, nil
+}

@@ -1,0 +1,128 @@
+package secrets
+
+import (
+	"math"
+	"regexp"
+	"strings"
+
+	"github.com/shoal-nix/shoal/internal/diag"
+	"github.com/shoal-nix/shoal/internal/fleet"
+	"github.com/shoal-nix/shoal/internal/tomltree"
+)
+
+// secretKey matches option and setting names that hold secrets.
+var secretKey = regexp.MustCompile(`(?i)(pass(word|wd|phrase)?|token|secret|api_?key|private_?key|credential|auth_?key|psk)$`)
+
+// publicKeys are the fleet file's keys that hold public keys, never secrets.
+var publicKeys = map[string]bool{"admin_keys": true, "ssh_keys": true, "host_key": true, "age_recipients": true}
+
+// Scan reports secret-looking values written in the fleet file: values of
+// options or settings named like passwords, tokens or keys, private key
+// blocks, and long high-entropy strings. [secrets] tables are skipped:
+// they hold no values, only where values go.
+func Scan(f *fleet.Fleet) diag.List {
+	var diags diag.List
+	if f.Doc == nil || f.Doc.Root == nil {
+		return nil
+	}
+	for _, k := range f.Doc.Root.Keys {
+		if k == "secrets" {
+			continue
+		}
+		scan(f.File, f.Doc.Root.Get(k), diag.P(k), k, &diags)
+	}
+	return diags
+}
+
+func scan(file string, n *tomltree.Node, p diag.Path, key string, diags *diag.List) {
+	switch n.Kind {
+	case tomltree.Table:
+		for _, k := range n.Keys {
+			if publicKeys[k] {
+				continue
+			}
+			scan(file, n.Get(k), p.Key(k), k, diags)
+		}
+	case tomltree.Array:
+		for i, it := range n.Items {
+			scan(file, it, p.Child(i), key, diags)
+		}
+	case tomltree.String:
+		if what := secretLooking(key, n.Str); what != "" {
+			name := lastSegment(key)
+			diags.Errorf(diag.CodeSecretInFleet, file, p, "%s written in shoal.toml", what).
+				Hintf("shoal.toml is not secret: declare [secrets.%s] (shoal secrets set %s < FILE) and give the option its file, e.g. a ...File option set to /run/keys/%s; treat this value as leaked if the file was shared", secretName(name), secretName(name), secretName(name))
+		}
+	}
+}
+
+// secretLooking says what kind of secret s looks like, or "".
+func secretLooking(key, s string) string {
+	switch {
+	case strings.Contains(s, "PRIVATE KEY-----"):
+		return "a private key"
+	case s == "" || isReference(s):
+		return ""
+	case secretKey.MatchString(lastSegment(key)):
+		return "a value of " + lastSegment(key)
+	case highEntropy(s):
+		return "a high-entropy string (a token or key?)"
+	}
+	return ""
+}
+
+func lastSegment(key string) string {
+	if i := strings.LastIndexByte(key, '.'); i >= 0 {
+		return key[i+1:]
+	}
+	return key
+}
+
+// secretName turns an option name into a secret name for hints.
+func secretName(s string) string {
+	s = strings.ToLower(strings.NewReplacer("_", "-", ".", "-").Replace(s))
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		return "name"
+	}
+	return s
+}
+
+// isReference reports values that point at a secret rather than hold it:
+// paths, Grafana's $__file{...}, environment references, systemd
+// credentials.
+func isReference(s string) bool {
+	return strings.HasPrefix(s, "/") || strings.HasPrefix(s, "$__file{") || strings.HasPrefix(s, "$__env{") ||
+		strings.HasPrefix(s, "${") || strings.HasPrefix(s, "%d/")
+}
+
+// highEntropy reports a single word of at least 24 characters with letters
+// and digits and over 4.2 bits of entropy per character: random tokens, not
+// words, paths, URLs or version strings.
+func highEntropy(s string) bool {
+	if len(s) < 24 || strings.ContainsAny(s, " \t\n/:.@") {
+		return false
+	}
+	var lower, upper, digit bool
+	counts := map[rune]int{}
+	for _, r := range s {
+		counts[r]++
+		switch {
+		case r >= 'a' && r <= 'z':
+			lower = true
+		case r >= 'A' && r <= 'Z':
+			upper = true
+		case r >= '0' && r <= '9':
+			digit = true
+		}
+	}
+	if !digit || !(lower || upper) {
+		return false
+	}
+	var h float64
+	n := float64(len(s))
+	for _, c := range counts {
+		q := float64(c) / n
+		h -= q * math.Log2(q)
+	}
+	return h > 4.2
+}
