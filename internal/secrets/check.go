@@ -141,7 +141,7 @@ func checkFile(fsys fs.FS, dir string, f *fleet.Fleet, s *fleet.Secret, ms []*fl
 		st.Stale += x25519 - wantX
 	}
 	if st.Stale > 0 {
-		diags.Warnf(diag.CodeSecretStale, f.File, s.Path, "secret %s is still encrypted to %d key(s) that are no longer its recipients", s.Name, st.Stale).
+		diags.Warnf(diag.CodeSecretStale, f.File, s.Path, "secret %s is still encrypted to %s", s.Name, staleKeys(st.Stale)).
 			Hintf("run shoal secrets rekey %s; a removed key kept the old value: change the secret itself if that key may be compromised", s.Name)
 		if state == "ok" {
 			state = "stale"
@@ -163,4 +163,11 @@ func readHead(fsys fs.FS, name string) ([]byte, error) {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
 	return data, nil
+}
+
+func staleKeys(n int) string {
+	if n == 1 {
+		return "a key that is no longer its recipient"
+	}
+	return fmt.Sprintf("%d keys that are no longer its recipients", n)
 }

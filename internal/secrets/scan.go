@@ -49,9 +49,12 @@ func scan(file string, n *tomltree.Node, p diag.Path, key string, diags *diag.Li
 		}
 	case tomltree.String:
 		if what := secretLooking(key, n.Str); what != "" {
-			name := lastSegment(key)
+			name := "NAME"
+			if secretKey.MatchString(lastSegment(key)) {
+				name = secretName(lastSegment(key))
+			}
 			diags.Errorf(diag.CodeSecretInFleet, file, p, "%s written in shoal.toml", what).
-				Hintf("shoal.toml is not secret: declare [secrets.%s] (shoal secrets set %s < FILE) and give the option its file, e.g. a ...File option set to /run/keys/%s; treat this value as leaked if the file was shared", secretName(name), secretName(name), secretName(name))
+				Hintf("shoal.toml is not secret: declare [secrets.%s] (shoal secrets set %s < FILE) and give the option its file, e.g. a ...File option set to /run/keys/%s; treat this value as leaked if the file was shared", name, name, name)
 		}
 	}
 }
