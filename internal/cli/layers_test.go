@@ -22,6 +22,7 @@ var layer = map[string]int{
 	"catalog":   3,
 	"resolve":   4,
 	"validate":  5,
+	"secrets":   5,
 	"check":     6,
 	"synth":     6,
 	"genfs":     0,

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"text/tabwriter"
 
 	"filippo.io/age"
 	"github.com/spf13/cobra"
@@ -196,9 +197,12 @@ func runSecretsList(_ context.Context, g *globals, o secretsOptions) error {
 		}
 		return writeJSON(g.stdout, st)
 	}
+	tw := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tSOURCE\tSTATE\tDESTINATION\tOWNER\tMODE\tRECEIVERS")
 	for _, s := range st {
-		fmt.Fprintf(g.stdout, "%-24s %-9s %-8s %s <- %s\n", s.Name, s.Source, s.State, s.Dest, strings.Join(s.Receivers, ","))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s:%s\t%s\t%s\n", s.Name, s.Source, s.State, s.Dest, s.Owner, s.Group, s.Mode, strings.Join(s.Receivers, ","))
 	}
+	return tw.Flush()
 	return nil
 }
 

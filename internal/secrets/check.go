@@ -24,6 +24,9 @@ type Status struct {
 	Source    string   `json:"source"`
 	File      string   `json:"file,omitempty"`
 	Dest      string   `json:"destination"`
+	Owner     string   `json:"owner"`
+	Group     string   `json:"group"`
+	Mode      string   `json:"mode"`
 	Receivers []string `json:"receivers"`
 	// State is ok, missing, corrupt, rekey (not encrypted to a current
 	// recipient), stale (encrypted to a former one), or external (a
@@ -43,7 +46,7 @@ func Check(fsys fs.FS, dir string, rf *resolve.Fleet) (diag.List, []Status) {
 	var out []Status
 	for _, s := range f.Secrets {
 		ms := Receivers(rf, s, &diags)
-		st := Status{Name: s.Name, Source: s.Source, Dest: s.Dest(), Receivers: []string{}}
+		st := Status{Name: s.Name, Source: s.Source, Dest: s.Dest(), Owner: s.Owner, Group: s.Group, Mode: fmt.Sprintf("%04o", s.Mode), Receivers: []string{}}
 		for _, m := range ms {
 			st.Receivers = append(st.Receivers, m.Name)
 			if m.HostKey.Value == "" {
