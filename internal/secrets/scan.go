@@ -2,7 +2,8 @@ package secrets
 
 import (
 	"math"
-	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/shoal-nix/shoal/internal/diag"
@@ -10,8 +11,20 @@ import (
 	"github.com/shoal-nix/shoal/internal/tomltree"
 )
 
-// secretKey matches option and setting names that hold secrets.
-var secretKey = regexp.MustCompile(`(?i)(pass(word|wd|phrase)?|token|secret|api_?key|private_?key|credential|auth_?key|psk)$`)
+// secretSuffixes end the option and setting names that hold secrets
+// (compared ignoring case).
+var secretSuffixes = []string{"password", "passwd", "passphrase", "token", "secret", "apikey", "api_key",
+	"privatekey", "private_key", "credential", "credentials", "authkey", "auth_key", "psk"}
+
+// isSecretKey reports whether an option or setting name holds a secret.
+func isSecretKey(name string) bool {
+	for _, s := range secretSuffixes {
+		if len(name) >= len(s) && strings.EqualFold(name[len(name)-len(s):], s) {
+			return true
+		}
+	}
+	return false
+}
 
 // publicKeys are the fleet file's keys that hold public keys, never secrets.
 var publicKeys = map[string]bool{"admin_keys": true, "ssh_keys": true, "host_key": true, "age_recipients": true}
@@ -29,11 +42,14 @@ func Scan(f *fleet.Fleet) diag.List {
 		if k == "secrets" {
 			continue
 		}
-		scan(f.File, f.Doc.Root.Get(k), diag.P(k), k, &diags)
+		scan(f.File, f.Doc.Root.Get(k), append(make(diag.Path, 0, 8), k), k, &diags)
 	}
 	return diags
 }
 
+// scan walks n, whose path is p. p is appended to in place and copied
+// only for a finding: a fleet file has a node per value, and check must
+// stay fast.
 func scan(file string, n *tomltree.Node, p diag.Path, key string, diags *diag.List) {
 	switch n.Kind {
 	case tomltree.Table:
@@ -41,19 +57,21 @@ func scan(file string, n *tomltree.Node, p diag.Path, key string, diags *diag.Li
 			if publicKeys[k] {
 				continue
 			}
-			scan(file, n.Get(k), p.Key(k), k, diags)
+			scan(file, n.Get(k), append(p, k), k, diags)
 		}
 	case tomltree.Array:
 		for i, it := range n.Items {
-			scan(file, it, p.Child(i), key, diags)
+			if it.Kind == tomltree.String || it.Kind == tomltree.Array || it.Kind == tomltree.Table {
+				scan(file, it, append(p, strconv.Itoa(i)), key, diags)
+			}
 		}
 	case tomltree.String:
 		if what := secretLooking(key, n.Str); what != "" {
 			name := "NAME"
-			if secretKey.MatchString(lastSegment(key)) {
+			if isSecretKey(lastSegment(key)) {
 				name = secretName(lastSegment(key))
 			}
-			diags.Errorf(diag.CodeSecretInFleet, file, p, "%s written in shoal.toml", what).
+			diags.Errorf(diag.CodeSecretInFleet, file, slices.Clone(p), "%s written in shoal.toml", what).
 				Hintf("shoal.toml is not secret: declare [secrets.%s] (shoal secrets set %s < FILE) and give the option its file, e.g. a ...File option set to /run/keys/%s; treat this value as leaked if the file was shared", name, name, name)
 		}
 	}
@@ -66,7 +84,7 @@ func secretLooking(key, s string) string {
 		return "a private key"
 	case s == "" || isReference(s):
 		return ""
-	case secretKey.MatchString(lastSegment(key)):
+	case isSecretKey(lastSegment(key)):
 		return "a value of " + lastSegment(key)
 	case highEntropy(s):
 		return "a high-entropy string (a token or key?)"
