@@ -251,8 +251,8 @@ func runSecretsShow(_ context.Context, g *globals, o secretsOptions, name string
 	if err != nil {
 		return err
 	}
-	if s.Source == fleet.SourceCommand {
-		return fmt.Errorf("secret %s comes from a command (%s): run it yourself", s.Name, s.Command)
+	if s.Source == fleet.SourceCommand || s.Source == fleet.SourceExternal {
+		return usageError("secret %s is not stored by shoal (source = %q)", s.Name, s.Source)
 	}
 	ids, err := o.identities()
 	if err != nil {
@@ -275,8 +275,8 @@ func runSecretsSet(_ context.Context, g *globals, o secretsOptions, name string)
 	if err != nil {
 		return err
 	}
-	if s.Source == fleet.SourceCommand {
-		return usageError("secret %s comes from a command; nothing is stored for it", s.Name)
+	if s.Source == fleet.SourceCommand || s.Source == fleet.SourceExternal {
+		return usageError("secret %s is not stored by shoal (source = %q)", s.Name, s.Source)
 	}
 	if f, ok := g.stdin.(*os.File); ok && isTerminal(f) {
 		fmt.Fprintf(g.stderr, "type the value of %s, then Ctrl-D:\n", s.Name)
@@ -304,8 +304,8 @@ func runSecretsEdit(ctx context.Context, g *globals, o secretsOptions, name stri
 	if err != nil {
 		return err
 	}
-	if s.Source == fleet.SourceCommand {
-		return usageError("secret %s comes from a command; nothing is stored for it", s.Name)
+	if s.Source == fleet.SourceCommand || s.Source == fleet.SourceExternal {
+		return usageError("secret %s is not stored by shoal (source = %q)", s.Name, s.Source)
 	}
 	var old []byte
 	if _, err := os.Stat(sf.path(name)); err == nil {
@@ -451,7 +451,7 @@ func runSecretsRekey(_ context.Context, g *globals, o secretsOptions, names []st
 	}
 	n := 0
 	for _, s := range list {
-		if s.Source == fleet.SourceCommand {
+		if s.Source == fleet.SourceCommand || s.Source == fleet.SourceExternal {
 			continue
 		}
 		if _, err := os.Stat(sf.path(s.Name)); errors.Is(err, os.ErrNotExist) {

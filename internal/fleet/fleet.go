@@ -124,7 +124,7 @@ type Secret struct {
 	Owner       string // "root" unless told
 	Group       string // "root" unless told
 	Mode        uint32 // 0o400 unless told
-	Source      string // SourceFile, SourceCommand or SourceGenerator
+	Source      string // SourceFile, SourceCommand, SourceGenerator or SourceExternal
 	Command     string // for SourceCommand: a shell command whose output is the secret
 	Generator   Generator
 }
@@ -134,6 +134,9 @@ const (
 	SourceFile      = "file"      // secrets/NAME.age in the fleet repository
 	SourceCommand   = "command"   // the output of a command run where shoal runs
 	SourceGenerator = "generator" // made by shoal secrets generate, then kept as a file
+	// SourceExternal: another tool (agenix, sops-nix) puts the file at its
+	// destination; shoal neither stores nor uploads it.
+	SourceExternal = "external"
 )
 
 // Generator says how shoal secrets generate makes a secret.

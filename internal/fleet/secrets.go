@@ -58,7 +58,7 @@ func (p *parser) secret(name string, v *tomltree.Node, sp diag.Path) {
 				}
 			}
 		case "source":
-			if src, ok := p.d.String(v, kp, "source"); ok && p.oneOf(src, []string{SourceCommand, SourceFile, SourceGenerator}, kp, "source") {
+			if src, ok := p.d.String(v, kp, "source"); ok && p.oneOf(src, []string{SourceCommand, SourceExternal, SourceFile, SourceGenerator}, kp, "source") {
 				s.Source, sourcePath = src, kp
 			}
 		case "command":
@@ -99,7 +99,7 @@ func (p *parser) secret(name string, v *tomltree.Node, sp diag.Path) {
 		p.d.Diags.Errorf(diag.CodeMissing, p.f.File, sp, "secret %q is an htpasswd file with no users", name).
 			Hintf("add users = { laptop = \"restic-rest-laptop\" }: each user and the secret holding its password")
 	}
-	if len(s.Receivers) == 0 {
+	if len(s.Receivers) == 0 && s.Source != SourceExternal {
 		p.d.Diags.Errorf(diag.CodeMissing, p.f.File, sp, "secret %q names no receivers", name).
 			Hintf("add receivers = [\"nas\"]: machines, \"@tag\"s or service roles such as \"backup.clients\"")
 	}

@@ -29,8 +29,8 @@ type Status struct {
 	Mode      string   `json:"mode"`
 	Receivers []string `json:"receivers"`
 	// State is ok, missing, corrupt, rekey (not encrypted to a current
-	// recipient), stale (encrypted to a former one), or external (a
-	// command's output, nothing stored).
+	// recipient), stale (encrypted to a former one), command (a command's
+	// output, nothing stored) or external (put in place by another tool).
 	State string `json:"state"`
 	// Missing and Stale name recipients ("machine nas", "admin key 1").
 	Missing []string `json:"missing_recipients,omitempty"`
@@ -60,8 +60,8 @@ func Check(fsys fs.FS, dir string, rf *resolve.Fleet) (diag.List, []Status) {
 				e.SetHint(diag.DidYouMean(u.Secret.Value, secretNames(f)))
 			}
 		}
-		if s.Source == fleet.SourceCommand {
-			st.State = "external"
+		if s.Source == fleet.SourceCommand || s.Source == fleet.SourceExternal {
+			st.State = s.Source // nothing stored in the repository
 			out = append(out, st)
 			continue
 		}

@@ -60,7 +60,7 @@ type Source struct {
 func (src Source) Plan(ctx context.Context, rf *resolve.Fleet, machine string) ([]Upload, error) {
 	var out []Upload
 	for _, s := range rf.Spec.Secrets {
-		if !Receives(rf, s, machine) {
+		if s.Source == fleet.SourceExternal || !Receives(rf, s, machine) {
 			continue
 		}
 		data, err := src.Value(ctx, s)
