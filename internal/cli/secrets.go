@@ -203,7 +203,6 @@ func runSecretsList(_ context.Context, g *globals, o secretsOptions) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s:%s\t%s\t%s\n", s.Name, s.Source, s.State, s.Dest, s.Owner, s.Group, s.Mode, strings.Join(s.Receivers, ","))
 	}
 	return tw.Flush()
-	return nil
 }
 
 func runSecretsCheck(_ context.Context, g *globals, o secretsOptions) error {
