@@ -1,0 +1,42 @@
+package secrets
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/shoal-nix/shoal/internal/diag"
+	"github.com/shoal-nix/shoal/internal/fleet"
+)
+
+func TestUndeclared(t *testing.T) {
+	src := `[fleet]
+name = "t"
+[machines.nas]
+[secrets.restic-password]
+receivers = ["backup.clients"]
+`
+	f, diags := fleet.Parse("shoal.toml", []byte(src))
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	needs := []Need{
+		{Name: "restic-password", Receivers: "backup.clients", Dest: "/var/lib/shoal/secrets/restic-password", Description: "the repository's password", File: "shoal.toml", Path: diag.P("services", "backup")},
+		{Name: "restic-htpasswd", Receivers: "backup.server", Dest: "/var/lib/shoal/secrets/restic-htpasswd", Owner: "restic", Generator: "htpasswd", Description: "the clients' credentials", File: "shoal.toml", Path: diag.P("services", "backup")},
+	}
+	got := Undeclared(f, needs)
+	if len(got) != 2 {
+		t.Fatalf("got %v", got)
+	}
+	if !strings.Contains(got[0].Summary, "goes to /run/keys/restic-password") || !strings.Contains(got[0].Hint, `destination = "/var/lib/shoal/secrets/restic-password"`) {
+		t.Errorf("wrong destination: %v", got[0])
+	}
+	want := "add to shoal.toml:\n\n[secrets.restic-htpasswd]\nreceivers = [\"backup.server\"]\ndestination = \"/var/lib/shoal/secrets/restic-htpasswd\"\nowner = \"restic\"\ngenerator = \"htpasswd\"\n"
+	if got[1].Code != diag.CodeSecretUndeclared || got[1].Hint != want {
+		t.Errorf("undeclared: %v\nhint %q\nwant %q", got[1], got[1].Hint, want)
+	}
+	// The lines the hint gives, added to the file, satisfy the check.
+	f2, _ := fleet.Parse("shoal.toml", []byte(src+"destination = \"/var/lib/shoal/secrets/restic-password\"\n"+strings.TrimPrefix(want, "add to shoal.toml:\n\n")))
+	if l := Undeclared(f2, needs); len(l) != 0 {
+		t.Errorf("after adding the lines: %v", l)
+	}
+}
