@@ -10,3 +10,18 @@
 // to the io.Writer or []byte its caller asked for: not to a diagnostic, an
 // error, a log line or a command line.
 package secrets
+
+// How deploy installs a machine's secrets, before activation, over the
+// SSH connection it already holds for that machine (ControlMaster):
+//
+//	src := secrets.Source{FS: os.DirFS(fleetDir), Dir: ".", Identities: ids,
+//		Command: func(ctx context.Context, c string) ([]byte, error) { /* runner, sh -c c, stdout only */ }}
+//	ups, err := src.Plan(ctx, resolved, machine)      // decrypted values, per machine
+//	script, stdin := secrets.InstallScript(ups)       // paths, owners, modes; values on stdin only
+//	// run: ssh HOST sh -c <quoted script>   (or sudo sh -c), with stdin as its standard input;
+//	// trace the argv (-x) freely, never stdin; record u.Name, u.Dest and u.Hash only.
+//	// --dry-run: run secrets.HashScript(ups) instead and compare each "SHA256  PATH" line
+//	// with u.Hash to say which secrets would change (and so which readers to restart).
+//
+// ids come from secrets.LoadIdentities (the admin's --identity, or
+// $SHOAL_AGE_IDENTITY, or ~/.ssh/id_ed25519).
