@@ -88,7 +88,9 @@ func ParseRecipient(key string) (Recipient, error) {
 	}
 	pk, _, _, _, err := ssh.ParseAuthorizedKey([]byte(key))
 	if err != nil {
-		return Recipient{}, fmt.Errorf("not an SSH public key: %w", err)
+		// x/crypto/ssh's message names its parser's internals; the
+		// user needs to know that the key text itself is damaged.
+		return Recipient{}, errors.New("not a valid SSH public key (its base64 part does not decode to a key)")
 	}
 	if pk.Type() != ssh.KeyAlgoED25519 {
 		return Recipient{}, fmt.Errorf("%s keys are not used for secrets: use an ssh-ed25519 key", pk.Type())

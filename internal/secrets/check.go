@@ -44,12 +44,15 @@ func Check(fsys fs.FS, dir string, rf *resolve.Fleet) (diag.List, []Status) {
 	var diags diag.List
 	f := rf.Spec
 	var out []Status
+	if len(f.Secrets) > 0 {
+		unusableKeys(f, &diags)
+	}
 	for _, s := range f.Secrets {
 		ms := Receivers(rf, s, &diags)
 		st := Status{Name: s.Name, Source: s.Source, Dest: s.Dest(), Owner: s.Owner, Group: s.Group, Mode: fmt.Sprintf("%04o", s.Mode), Receivers: []string{}}
 		for _, m := range ms {
 			st.Receivers = append(st.Receivers, m.Name)
-			if m.HostKey.Value == "" {
+			if m.HostKey.Value == "" && stored(s) {
 				diags.Errorf(diag.CodeMissing, f.File, m.Path, "machine %s receives secret %s but has no host_key", m.Name, s.Name).
 					Hintf("add host_key = \"ssh-ed25519 AAAA...\" to [machines.%s]; ssh-keyscan -t ed25519 ADDRESS prints it (leave out the host name in front)", m.Name)
 			}
@@ -70,6 +73,23 @@ func Check(fsys fs.FS, dir string, rf *resolve.Fleet) (diag.List, []Status) {
 		out = append(out, st)
 	}
 	return diags, out
+}
+
+// unusableKeys reports the admin and host keys that secrets cannot be
+// encrypted to (not ed25519, or not a key at all).
+func unusableKeys(f *fleet.Fleet, diags *diag.List) {
+	keys := append(slices.Clone(f.AdminKeys), f.AgeRecipients...)
+	for _, m := range f.Machines {
+		if m.HostKey.Value != "" {
+			keys = append(keys, m.HostKey)
+		}
+	}
+	for _, k := range keys {
+		if _, err := ParseRecipient(k.Value); err != nil {
+			diags.Errorf(diag.CodeInvalidValue, f.File, k.Path, "secrets cannot be encrypted to this key: %v", err).
+				Hintf("secrets need ssh-ed25519 keys (or age1... recipients): paste the whole line of an id_ed25519.pub or ssh_host_ed25519_key.pub")
+		}
+	}
 }
 
 func secretNames(f *fleet.Fleet) []string {
@@ -173,4 +193,10 @@ func staleKeys(n int) string {
 		return "a key that is no longer its recipient"
 	}
 	return fmt.Sprintf("%d keys that are no longer its recipients", n)
+}
+
+// stored reports whether a secret is kept encrypted in the repository,
+// and so needs its receivers' host keys.
+func stored(s *fleet.Secret) bool {
+	return s.Source == fleet.SourceFile || s.Source == fleet.SourceGenerator
 }
