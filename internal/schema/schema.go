@@ -79,14 +79,15 @@ func Tree(c *catalog.Catalog) map[string]any {
 		},
 		"properties": obj{
 			"fleet": closed("The fleet: its name, the NixOS release its flake pins, who may deploy.", obj{
-				"name":       str("The fleet's name."),
-				"nixos":      obj{"type": "string", "description": "The NixOS release the flake pins: \"26.05\" or \"unstable\".", "pattern": releasePattern},
-				"admin_keys": strings("SSH public keys that may log in to deploy: the whole line of a .pub file.", obj{"type": "string"}),
-				"inputs":     obj{"type": "object", "description": "Flake inputs besides nixpkgs: name = URL.", "additionalProperties": obj{"type": "string"}},
-				"overlays":   strings("Overlay files, relative to the fleet directory.", obj{"type": "string"}),
-				"domain":     str("The fleet's DNS domain."),
-				"deploy":     obj{"type": "object", "description": "How deploy reaches every machine."},
-				"flake":      obj{"enum": fleet.FlakeLayouts, "description": "Layout of the generated flake: plain (the default; no input besides nixpkgs) or flake-parts (mkFlake, perSystem)."},
+				"name":           str("The fleet's name."),
+				"nixos":          obj{"type": "string", "description": "The NixOS release the flake pins: \"26.05\" or \"unstable\".", "pattern": releasePattern},
+				"admin_keys":     strings("SSH public keys that may log in to deploy: the whole line of a .pub file.", obj{"type": "string"}),
+				"inputs":         obj{"type": "object", "description": "Flake inputs besides nixpkgs: name = URL.", "additionalProperties": obj{"type": "string"}},
+				"overlays":       strings("Overlay files, relative to the fleet directory.", obj{"type": "string"}),
+				"domain":         str("The fleet's DNS domain."),
+				"age_recipients": strings("age public keys (age1...) that secrets are encrypted to besides admin_keys.", obj{"type": "string", "pattern": "^age1"}),
+				"deploy":         obj{"type": "object", "description": "How deploy reaches every machine."},
+				"flake":          obj{"enum": fleet.FlakeLayouts, "description": "Layout of the generated flake: plain (the default; no input besides nixpkgs) or flake-parts (mkFlake, perSystem)."},
 			}),
 			"defaults": defaultsSchema(settings),
 			"users": obj{
@@ -104,7 +105,22 @@ func Tree(c *catalog.Catalog) map[string]any {
 			"services": servicesSchema(c),
 			// Described by shoal check; any table here.
 			"networks": obj{"type": "object", "description": "The fleet's networks and their addresses."},
+			"secrets":  secretsSchema(),
 		},
+	}
+}
+
+// secretsSchema describes [secrets.NAME]: the keys the parser takes, each
+// checked in depth by shoal check.
+func secretsSchema() obj {
+	props := obj{}
+	for _, k := range fleet.SecretKeys {
+		props[k] = obj{}
+	}
+	return obj{
+		"type":                 "object",
+		"description":          "Secrets by name: who receives them, where they go, where they come from (shoal secrets).",
+		"additionalProperties": closed("A secret.", props),
 	}
 }
 
