@@ -129,11 +129,19 @@ func tail(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// Quote renders argv as a shell command line a user can paste.
+// Quote renders argv as a POSIX shell command line: sh -c parses it back
+// into exactly these words. It is the one function that builds a command
+// line for a shell, both the -x lines a user pastes and the command ssh
+// hands a remote host's shell. No word may hold a NUL byte (no program can
+// receive one); callers validate remote input before quoting it.
 func Quote(argv []string) string {
 	parts := make([]string, len(argv))
 	for i, a := range argv {
 		parts[i] = quoteWord(a)
+		// A bare first word with "=" would be a variable assignment.
+		if i == 0 && parts[i] == a && strings.Contains(a, "=") {
+			parts[i] = "'" + a + "'"
+		}
 	}
 	return strings.Join(parts, " ")
 }
