@@ -28,6 +28,7 @@ var layer = map[string]int{
 	"genfs":     0,
 	"runner":    0,
 	"layout":    0,
+	"audit":     5,
 	"gen":       7,
 	"lab":       7,
 	"eval":      8,

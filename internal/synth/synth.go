@@ -288,7 +288,9 @@ func (g *gen) server(m *machine, i int, idx string) {
 	if g.chance(10) {
 		m.settings = append(m.settings, kv{"ssh.port", "2222"})
 	}
-	if g.chance(20) {
+	// Strict hardening locks kernel modules, which container engines
+	// need later: the catalog refuses the pair.
+	if g.chance(20) && !slices.Contains(m.features, "docker") && !slices.Contains(m.features, "podman") {
 		m.settings = append(m.settings, kv{"hardening.level", `"strict"`})
 	}
 	if g.chance(10) {

@@ -33,6 +33,11 @@
       "fira-code"
     ];
   };
+  hardening = {
+    level = "standard";
+    wheel_needs_password = false;
+    ban_time = "1h";
+  };
   networkmanager = {
     wifi_backend = "wpa_supplicant";
   };

@@ -45,6 +45,11 @@
     open = true;
     power_management = false;
   };
+  hardening = {
+    level = "standard";
+    wheel_needs_password = false;
+    ban_time = "1h";
+  };
   networkmanager = {
     wifi_backend = "wpa_supplicant";
   };

@@ -22,6 +22,18 @@ in
       message = "shoal: feature gpu-nvidia needs an nvidia GPU in shoal.hardware.gpu";
     }
     {
+      assertion = f.hardening.enable -> f.ssh.enable && f.firewall.enable;
+      message = "shoal: feature hardening requires ssh and firewall";
+    }
+    {
+      assertion = !(f.hardening.enable && f.docker.enable && (f.hardening.enable && f.hardening.level == "strict"));
+      message = "shoal: feature hardening conflicts with docker when hardening.level = \"strict\": strict locks kernel module loading once the machine has booted (security.lockKernelModules), and Docker loads overlay and netfilter modules when containers and networks start; use hardening.level = \"standard\" on this machine";
+    }
+    {
+      assertion = !(f.hardening.enable && f.desktop.enable && (f.hardening.enable && f.hardening.level == "strict"));
+      message = "shoal: feature hardening conflicts with desktop when hardening.level = \"strict\": strict locks kernel module loading after boot, so a USB device, headset or printer plugged in later gets no driver; use hardening.level = \"baseline\" or \"standard\" on a desktop";
+    }
+    {
       assertion = f.nix.enable -> f.core.enable;
       message = "shoal: feature nix requires core";
     }

@@ -6,6 +6,7 @@
 #   - NetworkManager.service is active
 #   - cups.socket listens
 #   - fc-list lists the configured fonts
+#   - dmesg is unreadable for unprivileged users and sudo is limited to wheel
 { pkgs, ... }:
 pkgs.testers.runNixOSTest {
   name = "shoal-profile-desktop";
@@ -21,6 +22,7 @@ pkgs.testers.runNixOSTest {
       ../modules/features/desktop.nix
       ../modules/features/firewall.nix
       ../modules/features/fonts.nix
+      ../modules/security/hardening.nix
       ../modules/features/networkmanager.nix
       ../modules/features/nix.nix
       ../modules/features/printing.nix
@@ -32,6 +34,7 @@ pkgs.testers.runNixOSTest {
       desktop.enable = true;
       firewall.enable = true;
       fonts.enable = true;
+      hardening.enable = true;
       networkmanager.enable = true;
       nix.enable = true;
       printing.enable = true;
@@ -43,6 +46,7 @@ pkgs.testers.runNixOSTest {
     machine.wait_for_unit("multi-user.target")
     machine.wait_for_unit("display-manager.service")
     machine.wait_for_unit("firewall.service")
+    machine.wait_for_unit("fail2ban.service")
     machine.wait_for_unit("NetworkManager.service")
     machine.wait_for_unit("cups.socket")
     machine.wait_for_unit("sshd.service")

@@ -21,6 +21,7 @@ pkgs.testers.runNixOSTest {
       ../modules/features/docker.nix
       ../modules/features/firewall.nix
       ../modules/features/fonts.nix
+      ../modules/security/hardening.nix
       ../modules/features/networkmanager.nix
       ../modules/features/nix.nix
       ../modules/features/printing.nix
@@ -34,6 +35,7 @@ pkgs.testers.runNixOSTest {
       docker.enable = true;
       firewall.enable = true;
       fonts.enable = true;
+      hardening.enable = true;
       networkmanager.enable = true;
       nix.enable = true;
       printing.enable = true;
@@ -47,6 +49,7 @@ pkgs.testers.runNixOSTest {
     machine.wait_for_unit("docker.service")
     machine.succeed("docker info")
     machine.wait_for_unit("firewall.service")
+    machine.wait_for_unit("fail2ban.service")
     machine.wait_for_unit("NetworkManager.service")
     machine.wait_for_unit("cups.socket")
     machine.wait_for_unit("sshd.service")

@@ -73,7 +73,7 @@
     power_management = false;
   };
   hardening = {
-    level = "baseline";
+    level = "standard";
     wheel_needs_password = false;
     ban_time = "1h";
   };

@@ -38,6 +38,18 @@ in
       message = "shoal: feature hardening requires ssh and firewall";
     }
     {
+      assertion = !(f.hardening.enable && f.docker.enable && (f.hardening.enable && f.hardening.level == "strict"));
+      message = "shoal: feature hardening conflicts with docker when hardening.level = \"strict\": strict locks kernel module loading once the machine has booted (security.lockKernelModules), and Docker loads overlay and netfilter modules when containers and networks start; use hardening.level = \"standard\" on this machine";
+    }
+    {
+      assertion = !(f.hardening.enable && f.laptop.enable && (f.hardening.enable && f.hardening.level == "strict"));
+      message = "shoal: feature hardening conflicts with laptop when hardening.level = \"strict\": strict locks kernel module loading after boot, so a device plugged in later gets no driver, and it turns hibernation off (security.protectKernelImage); use hardening.level = \"baseline\" or \"standard\" on a laptop";
+    }
+    {
+      assertion = !(f.hardening.enable && f.desktop.enable && (f.hardening.enable && f.hardening.level == "strict"));
+      message = "shoal: feature hardening conflicts with desktop when hardening.level = \"strict\": strict locks kernel module loading after boot, so a USB device, headset or printer plugged in later gets no driver; use hardening.level = \"baseline\" or \"standard\" on a desktop";
+    }
+    {
       assertion = !(f.laptop.enable && f.desktop.enable && (f.laptop.enable && f.laptop.power_manager == "tlp") && (f.desktop.enable && (f.desktop.environment == "gnome" || f.desktop.environment == "plasma")));
       message = "shoal: feature laptop conflicts with desktop when laptop.power_manager = \"tlp\" and desktop.environment = \"gnome\" or \"plasma\": GNOME and Plasma turn on power-profiles-daemon, which NixOS refuses beside TLP (power-profiles-daemon.nix asserts !services.tlp.enable); keep laptop.power_manager = \"power-profiles-daemon\" with them";
     }

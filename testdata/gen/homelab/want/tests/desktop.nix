@@ -6,6 +6,7 @@
 #   - NetworkManager.service is active
 #   - cups.socket listens
 #   - fc-list lists the configured fonts
+#   - dmesg is unreadable for unprivileged users and sudo is limited to wheel
 { pkgs, ... }:
 pkgs.testers.runNixOSTest {
   name = "shoal-profile-desktop";
@@ -21,6 +22,7 @@ pkgs.testers.runNixOSTest {
       ../modules/features/desktop.nix
       ../modules/features/firewall.nix
       ../modules/features/fonts.nix
+      ../modules/security/hardening.nix
       ../modules/features/monitoring-agent.nix
       ../modules/features/networkmanager.nix
       ../modules/features/nix.nix
@@ -33,6 +35,7 @@ pkgs.testers.runNixOSTest {
       desktop.enable = true;
       firewall.enable = true;
       fonts.enable = true;
+      hardening.enable = true;
       monitoring-agent.enable = true;
       networkmanager.enable = true;
       nix.enable = true;
@@ -45,6 +48,7 @@ pkgs.testers.runNixOSTest {
     machine.wait_for_unit("multi-user.target")
     machine.wait_for_unit("display-manager.service")
     machine.wait_for_unit("firewall.service")
+    machine.wait_for_unit("fail2ban.service")
     machine.wait_for_unit("prometheus-node-exporter.service")
     machine.wait_for_open_port(9100)
     machine.wait_for_unit("NetworkManager.service")

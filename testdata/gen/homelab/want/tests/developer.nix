@@ -21,6 +21,7 @@ pkgs.testers.runNixOSTest {
       ../modules/features/docker.nix
       ../modules/features/firewall.nix
       ../modules/features/fonts.nix
+      ../modules/security/hardening.nix
       ../modules/features/monitoring-agent.nix
       ../modules/features/networkmanager.nix
       ../modules/features/nix.nix
@@ -35,6 +36,7 @@ pkgs.testers.runNixOSTest {
       docker.enable = true;
       firewall.enable = true;
       fonts.enable = true;
+      hardening.enable = true;
       monitoring-agent.enable = true;
       networkmanager.enable = true;
       nix.enable = true;
@@ -49,6 +51,7 @@ pkgs.testers.runNixOSTest {
     machine.wait_for_unit("docker.service")
     machine.succeed("docker info")
     machine.wait_for_unit("firewall.service")
+    machine.wait_for_unit("fail2ban.service")
     machine.wait_for_unit("prometheus-node-exporter.service")
     machine.wait_for_open_port(9100)
     machine.wait_for_unit("NetworkManager.service")

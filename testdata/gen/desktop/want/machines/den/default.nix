@@ -13,6 +13,7 @@
     ../../modules/features/firewall.nix
     ../../modules/features/fonts.nix
     ../../modules/features/gpu-intel.nix
+    ../../modules/security/hardening.nix
     ../../modules/features/networkmanager.nix
     ../../modules/features/nix.nix
     ../../modules/features/printing.nix
@@ -47,6 +48,7 @@
       firewall.enable = true; # profile base
       fonts.enable = true; # profile desktop
       gpu-intel.enable = true; # features in shoal.toml
+      hardening.enable = true; # profile desktop
       networkmanager.enable = true; # profile desktop
       nix = {
         enable = true; # profile base

@@ -206,6 +206,29 @@ in
         enable = lib.mkEnableOption "Intel graphics with the kernel's modesetting driver, and intel_gpu_top";
       };
 
+      hardening = {
+        enable = lib.mkEnableOption "Hardening in three levels (baseline, standard, strict): kernel, network stack, SSH, sudo, audit and module loading";
+        level = lib.mkOption {
+          type = lib.types.enum [
+            "baseline"
+            "standard"
+            "strict"
+          ];
+          default = defaults.hardening.level;
+          description = "baseline suits any machine, desktops included; standard (servers) adds fail2ban, declarative users, audit rules and modern SSH algorithms only; strict adds AppArmor, kernel modules locked after boot and a protected kernel image (no kexec or hibernation), costing some speed";
+        };
+        wheel_needs_password = lib.mkOption {
+          type = lib.types.bool;
+          default = defaults.hardening.wheel_needs_password;
+          description = "Whether sudo asks wheel users for a password; at standard and strict users are declarative (no passwords), so true leaves sudo to root alone";
+        };
+        ban_time = lib.mkOption {
+          type = lib.types.str;
+          default = defaults.hardening.ban_time;
+          description = "How long fail2ban (standard and strict) blocks an address after repeated failed logins";
+        };
+      };
+
       networkmanager = {
         enable = lib.mkEnableOption "NetworkManager for Wi-Fi and changing networks";
         wifi_backend = lib.mkOption {

@@ -15,6 +15,7 @@
     ../../modules/features/firewall.nix
     ../../modules/features/fonts.nix
     ../../modules/features/gpu-nvidia.nix
+    ../../modules/security/hardening.nix
     ../../modules/features/networkmanager.nix
     ../../modules/features/nix.nix
     ../../modules/features/printing.nix
@@ -65,6 +66,7 @@
         enable = true; # features in shoal.toml
         open = false; # shoal.toml
       };
+      hardening.enable = true; # profile desktop
       networkmanager.enable = true; # profile desktop
       nix = {
         enable = true; # profile base

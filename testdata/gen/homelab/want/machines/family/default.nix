@@ -14,6 +14,7 @@
     ../../modules/features/firewall.nix
     ../../modules/features/fonts.nix
     ../../modules/features/gpu-amd.nix
+    ../../modules/security/hardening.nix
     ../../modules/features/log-shipper.nix
     ../../modules/features/monitoring-agent.nix
     ../../modules/features/networkmanager.nix
@@ -48,6 +49,7 @@
       firewall.enable = true; # profile base
       fonts.enable = true; # profile desktop
       gpu-amd.enable = true; # features in shoal.toml
+      hardening.enable = true; # profile desktop
       log-shipper.enable = true; # services.logs.agents
       monitoring-agent.enable = true; # services.monitoring.agents
       networkmanager.enable = true; # profile desktop

@@ -15,6 +15,7 @@
     ../../modules/features/fonts.nix
     ../../modules/features/gaming.nix
     ../../modules/features/gpu-nvidia.nix
+    ../../modules/security/hardening.nix
     ../../modules/features/log-shipper.nix
     ../../modules/features/monitoring-agent.nix
     ../../modules/features/networkmanager.nix
@@ -50,6 +51,7 @@
       fonts.enable = true; # profile desktop
       gaming.enable = true; # features in shoal.toml
       gpu-nvidia.enable = true; # features in shoal.toml
+      hardening.enable = true; # profile desktop
       log-shipper.enable = true; # services.logs.agents
       monitoring-agent.enable = true; # services.monitoring.agents
       networkmanager.enable = true; # profile desktop

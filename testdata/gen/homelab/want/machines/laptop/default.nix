@@ -16,6 +16,7 @@
     ../../modules/features/firewall.nix
     ../../modules/features/fonts.nix
     ../../modules/features/gpu-nvidia.nix
+    ../../modules/security/hardening.nix
     ../../modules/features/laptop.nix
     ../../modules/features/log-shipper.nix
     ../../modules/features/monitoring-agent.nix
@@ -76,6 +77,7 @@
         enable = true; # features in shoal.toml
         power_management = lib.mkOverride 1200 true; # from hardware.form = laptop
       };
+      hardening.enable = true; # profile desktop
       laptop = {
         enable = true; # features in shoal.toml
         thermald = lib.mkOverride 1200 true; # from hardware.cpu = intel

@@ -18,6 +18,10 @@
       docker.enable = true;
       firewall.enable = true; # from profile base
       fonts.enable = true; # from profile desktop
+      hardening = {
+        enable = true; # from profile desktop
+        level = lib.mkDefault "baseline";
+      };
       networkmanager.enable = true; # from profile desktop
       nix.enable = true; # from profile base
       printing.enable = true; # from profile desktop
