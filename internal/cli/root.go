@@ -21,6 +21,7 @@ const (
 	ExitUsage      = 2 // the command line is wrong
 	ExitFleetError = 3 // the fleet has errors (or warnings, with --strict)
 	ExitOutOfDate  = 4 // gen --check: the flake on disk is out of date
+	ExitFindings   = 7 // audit --fail-on: a finding at or above the severity
 	// ExitInterrupted is 128+SIGINT, what a shell reports for a command
 	// Ctrl-C ended; shoal returns it after stopping what it ran.
 	ExitInterrupted = 130
@@ -131,6 +132,7 @@ Exit status:
   5    deploy, rollback: some hosts failed or rolled back (status: some
        hosts are not in sync)
   6    deploy, rollback: no host deployed
+  7    audit --fail-on: a finding at or above the severity
   130  interrupted (Ctrl-C or SIGTERM): the commands shoal ran were stopped
 
 Colour and source snippets under each diagnostic: --color=auto (the
@@ -149,6 +151,7 @@ forces them (also into a pipe or a file), --color=never turns them off.`,
 	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(
 		newCheckCommand(g),
+		newAuditCommand(g),
 		newExplainCommand(g),
 		newDemoCommand(g),
 		newGenCommand(g),
