@@ -90,8 +90,15 @@ func (a *auditor) machine(m *resolve.Machine) {
 	// SA001: the firewall.
 	if opt := rawOption(m, "networking.firewall.enable"); opt != nil && opt.Value.Kind == tomltree.Bool && !opt.Value.Bool {
 		a.add("SA001", m, 0, opt.Path, "", "the firewall of %s is turned off by a raw NixOS option", m.Name())
-	} else if !m.Has("firewall") {
+	} else if fw := m.Feature("firewall"); fw == nil {
 		a.add("SA001", m, 0, m.Spec.Path, "", "%s has no firewall: the firewall feature is not enabled", m.Name())
+	} else if v := fw.Value("trusted_interfaces"); v != nil {
+		list, _ := v.Value.([]string)
+		for _, iface := range list {
+			if !isVPNInterface(iface) {
+				a.add("SA001", m, 0, a.origin(m, v), "", "the firewall of %s lets everything through on %s, which is not a VPN's interface", m.Name(), iface)
+			}
+		}
 	}
 
 	if ssh := m.Feature("ssh"); ssh != nil {
@@ -231,4 +238,16 @@ func rawOption(m *resolve.Machine, name string) *fleet.RawOption {
 		}
 	}
 	return nil
+}
+
+// isVPNInterface reports whether an interface name is one a VPN makes
+// (Tailscale, WireGuard, ZeroTier, OpenVPN, Nebula): trusting it lets in
+// only the VPN's authenticated peers.
+func isVPNInterface(name string) bool {
+	for _, p := range []string{"tailscale", "wg", "zt", "tun", "nebula"} {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
 }

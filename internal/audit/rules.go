@@ -46,9 +46,9 @@ type Rule struct {
 // retired rule's ID is not reused.
 var Rules = []*Rule{
 	{ID: "SA001", Name: "firewall-off", Severity: High,
-		Summary: "the firewall is off",
-		Why:     "without the firewall every listening socket on the machine, including ones a package opens on its own, is reachable from every network it is on",
-		Fix:     "keep the firewall feature (every profile has it) and remove networking.firewall.enable = false from the machine's nixos options"},
+		Summary: "the firewall is off, or lets everything through on an interface that is not a VPN's",
+		Why:     "without the firewall every listening socket on the machine, including ones a package opens on its own, is reachable from every network it is on; a trusted interface is the same for the network behind it",
+		Fix:     "keep the firewall feature (every profile has it) and trust only VPN interfaces (tailscale0, wg0) in settings.firewall.trusted_interfaces"},
 	{ID: "SA002", Name: "ssh-password-login", Severity: Medium,
 		Summary: "SSH accepts passwords",
 		Why:     "password logins can be guessed: bots try common passwords on every SSH server they find, and a reused password lets in whoever learned it elsewhere",
