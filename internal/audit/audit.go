@@ -125,18 +125,31 @@ func (a *auditor) machine(m *resolve.Machine) {
 		}
 	}
 
-	// SA005 and SA010: the ports features open, on every interface.
+	// SA005 and SA010: endpoint ports open to every source. A fleet
+	// service opens its role's port to the service's clients only; the
+	// monitoring server opens Prometheus and Grafana to every source on a
+	// machine that is not public (and not at all on a public one); an
+	// endpoint feature a machine lists itself opens its port to all.
 	for _, p := range m.Ports {
 		if !endpointFeatures[p.Feature] {
 			continue
 		}
 		f := m.Feature(p.Feature)
+		byService := slices.ContainsFunc(f.Reasons, func(r resolve.Reason) bool { return r.Kind == resolve.ByService })
+		switch {
+		case p.Feature == "monitoring-server":
+			if public {
+				continue
+			}
+		case byService:
+			continue
+		}
 		path := a.reason(m, f)
 		sev := Medium
 		if public {
 			sev = High
 		}
-		a.add("SA005", m, sev, path, "", "%s (%s, port %d/%s) on %s is open to every source on every interface", p.Purpose, p.Feature, p.Port, proto(p), m.Name())
+		a.add("SA005", m, sev, path, "", "%s (%s, port %d/%s) on %s is open to every source", p.Purpose, p.Feature, p.Port, proto(p), m.Name())
 		if public {
 			a.add("SA010", m, 0, path, "", "%s (%s, port %d/%s) serves plain HTTP on %s, which is public", p.Purpose, p.Feature, p.Port, proto(p), m.Name())
 		}

@@ -43,7 +43,7 @@
     trusted_interfaces = [ ];
   };
   hardening = {
-    level = "baseline";
+    level = "standard";
     wheel_needs_password = false;
     ban_time = "1h";
   };

@@ -6,6 +6,9 @@
 #   - users cannot be changed outside the configuration (users.mutableUsers is false)
 #   - sudo is limited to wheel
 #   - dmesg is unreadable for unprivileged users
+#   - auditd.service is active and auditctl -l lists the identity, sudoers, sshd and modules rules
+#   - sshd -T lists only the modern kex algorithms, ciphers and MACs of the standard hardening level
+#   - the firewall logs refused connections
 { pkgs, ... }:
 pkgs.testers.runNixOSTest {
   name = "shoal-profile-server";

@@ -24,6 +24,7 @@
       disk = 200000000000;
       cores = 4;
     };
+    name = "app";
     features = {
       core = {
         enable = true; # profile base

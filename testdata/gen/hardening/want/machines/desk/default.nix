@@ -29,6 +29,7 @@
       disk = 1000000000000;
       cores = 8;
     };
+    name = "desk";
     features = {
       audio.enable = true; # profile desktop
       core = {

@@ -22,6 +22,16 @@ in
       default = null;
       description = "The machine's shoal profile.";
     };
+    name = lib.mkOption {
+      type = lib.types.nullOr lib.types.str;
+      default = null;
+      description = "The machine's name in shoal.toml; the fleet services' wiring is per machine by it.";
+    };
+    public = lib.mkOption {
+      type = lib.types.bool;
+      default = false;
+      description = "Whether the internet can reach the machine: ports meant for the LAN (web interfaces, statistics) stay closed.";
+    };
 
     # Hardware facts from shoal.toml; null or empty when not told.
     hardware = {

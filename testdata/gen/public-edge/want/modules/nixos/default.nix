@@ -226,24 +226,25 @@ in
       };
 
       hardening = {
-        enable = lib.mkEnableOption "Hardening for machines others reach: wheel-only sudo, declarative users, SSH brute-force throttling, kernel information kept from unprivileged users";
+        enable = lib.mkEnableOption "Hardening in three levels (baseline, standard, strict): kernel, network stack, SSH, sudo, audit and module loading";
         level = lib.mkOption {
           type = lib.types.enum [
             "baseline"
+            "standard"
             "strict"
           ];
           default = defaults.hardening.level;
-          description = "baseline suits any server; strict adds AppArmor, page-table isolation and L1 cache flushes, costing some speed, and refuses kexec and hibernation";
+          description = "baseline suits any machine, desktops included; standard (servers) adds fail2ban, declarative users, audit rules and modern SSH algorithms only; strict adds AppArmor, kernel modules locked after boot and a protected kernel image (no kexec or hibernation), costing some speed";
         };
         wheel_needs_password = lib.mkOption {
           type = lib.types.bool;
           default = defaults.hardening.wheel_needs_password;
-          description = "Whether sudo asks wheel users for a password; users are declarative (no passwords), so true leaves sudo to root alone";
+          description = "Whether sudo asks wheel users for a password; at standard and strict users are declarative (no passwords), so true leaves sudo to root alone";
         };
         ban_time = lib.mkOption {
           type = lib.types.str;
           default = defaults.hardening.ban_time;
-          description = "How long fail2ban blocks an address after repeated failed logins";
+          description = "How long fail2ban (standard and strict) blocks an address after repeated failed logins";
         };
       };
 
