@@ -19,6 +19,7 @@ func TestBigFiles(t *testing.T) {
 	if testing.Short() {
 		t.Skip("10 MB inputs")
 	}
+	// The machine is a container: it needs no disk layout or boot loader.
 	const head = "[fleet]\nname = \"big\"\nnixos = \"26.05\"\n" +
 		"admin_keys = [\"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleAdminKeyExample admin@example\"]\n\n" +
 		"[defaults]\nstate_version = \"26.05\"\n\n"
@@ -31,14 +32,14 @@ func TestBigFiles(t *testing.T) {
 			name: "huge string value",
 			src: func() []byte {
 				return []byte(head + "[users.alice]\ndescription = \"" + strings.Repeat("x", bigSize) + "\"\n\n" +
-					"[machines.web]\nprofile = \"server\"\nusers = [\"alice\"]\n")
+					"[machines.web]\nprofile = \"server\"\nhardware.form = \"container\"\nusers = [\"alice\"]\n")
 			},
 		},
 		{
 			name: "million-element array",
 			src: func() []byte {
 				var b bytes.Buffer
-				b.WriteString(head + "[machines.web]\nprofile = \"server\"\ntags = [")
+				b.WriteString(head + "[machines.web]\nprofile = \"server\"\nhardware.form = \"container\"\ntags = [")
 				for b.Len() < bigSize {
 					b.WriteString("\"web\", ")
 				}
@@ -50,7 +51,7 @@ func TestBigFiles(t *testing.T) {
 			name: "million-element array with one bad name at the end",
 			src: func() []byte {
 				var b bytes.Buffer
-				b.WriteString(head + "[machines.web]\nprofile = \"server\"\ntags = [")
+				b.WriteString(head + "[machines.web]\nprofile = \"server\"\nhardware.form = \"container\"\ntags = [")
 				for b.Len() < bigSize {
 					b.WriteString("\"web\",\n")
 				}

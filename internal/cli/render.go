@@ -51,7 +51,7 @@ func (r diagRenderer) render(l diag.List) {
 			r.snippet(d.File, d.Pos, colour)
 		}
 		if d.Hint != "" {
-			fmt.Fprintf(r.w, "  %s %s\n", r.paint(ansiCyan, "hint:"), d.Hint)
+			fmt.Fprintf(r.w, "  %s %s\n", r.paint(ansiCyan, "hint:"), strings.ReplaceAll(d.Hint, "\n", "\n        "))
 		}
 		for _, rel := range d.Related {
 			fmt.Fprintf(r.w, "  %s %s, at %s\n", r.paint(ansiBlue, "note:"), rel.Message, location(rel.File, rel.Pos))

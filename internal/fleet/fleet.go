@@ -85,6 +85,11 @@ type User struct {
 	Groups      []Ref
 	SSHKeys     []Ref
 	Shell       string
+	// HashedPassword is a crypt(3) hash (users.users.NAME.hashedPassword);
+	// PasswordFile an absolute path on the machine to a file holding one
+	// (hashedPasswordFile). Empty Value: not set.
+	HashedPassword Ref
+	PasswordFile   Ref
 }
 
 // Machine is one host of the fleet.
@@ -110,6 +115,8 @@ type Machine struct {
 	// HostKey is the machine's SSH host public key ("ssh-ed25519 ..."):
 	// the secrets it receives are encrypted to it.
 	HostKey Ref
+	Boot    *Boot // nil: not told
+	Disk    *Disk // nil: no declarative disk layout
 }
 
 // Secret is a [secrets.NAME] table: a file some machines receive at
@@ -218,7 +225,7 @@ var FlakeLayouts = []string{FlakeParts, FlakePlain}
 var (
 	CPUVendors  = []string{"amd", "arm", "intel", "other"}
 	GPUVendors  = []string{"amd", "intel", "nvidia"}
-	FormFactors = []string{"desktop", "laptop", "server", "vm"}
+	FormFactors = []string{"container", "desktop", "laptop", "server", "vm"}
 	Systems     = []string{"aarch64-linux", "x86_64-linux"}
 )
 

@@ -253,7 +253,7 @@ func (p *parser) user(name string, v *tomltree.Node, path diag.Path) {
 	u := &User{Name: name, Path: path}
 	p.f.Users = append(p.f.Users, u)
 	p.f.users[name] = u
-	p.d.Fields(v, path, "a user", []string{"description", "groups", "ssh_keys", "shell"}, func(key string, v *tomltree.Node, path diag.Path) {
+	p.d.Fields(v, path, "a user", []string{"description", "groups", "ssh_keys", "shell", "hashed_password", "password_file"}, func(key string, v *tomltree.Node, path diag.Path) {
 		switch key {
 		case "description":
 			u.Description, _ = p.d.String(v, path, "description")
@@ -272,11 +272,15 @@ func (p *parser) user(name string, v *tomltree.Node, path diag.Path) {
 				}
 				u.Shell = s
 			}
+		case "hashed_password":
+			p.hashedPassword(u, v, path)
+		case "password_file":
+			p.passwordFile(u, v, path)
 		}
 	})
 }
 
-var machineKeys = []string{"profile", "features", "tags", "users", "address", "addresses", "hostname", "system", "public", "hardware", "settings", "nixos", "modules", "deploy", "host_key"}
+var machineKeys = []string{"profile", "features", "tags", "users", "address", "addresses", "hostname", "system", "public", "hardware", "settings", "nixos", "modules", "deploy", "host_key", "boot", "disk"}
 
 func (p *parser) machine(name string, v *tomltree.Node, path diag.Path) {
 	m := &Machine{Name: name, Path: path, Hostname: name, System: "x86_64-linux"}
@@ -330,6 +334,10 @@ func (p *parser) machine(name string, v *tomltree.Node, path diag.Path) {
 			}
 		case "hardware":
 			p.hardware(m, v, path)
+		case "boot":
+			p.boot(m, v, path)
+		case "disk":
+			p.disk(m, v, path)
 		case "settings":
 			m.Settings = p.settings(v, path)
 		case "nixos":

@@ -37,6 +37,7 @@ func (g *generator) flake() error {
 	for _, in := range spec.Inputs {
 		inputs = append(inputs, bind(nstr(in.URL), in.Name, "url"))
 	}
+	inputs = append(inputs, g.diskoInputs()...)
 	outputsOf := fn("inputs", importOf(rel(layout.Flake, layout.FlakeDir), sel("inputs")))
 	header := fmt.Sprintf("The fleet %s: %s. Outputs are assembled from the parts in flake/.", name, machines)
 	if parts {
@@ -144,7 +145,7 @@ func (g *generator) flakeParts() error {
 
 	systems := set()
 	for _, m := range spec.Machines {
-		systems.Bindings = append(systems.Bindings, bind(call(sel("machine"), rel(layout.NixOSConfigurations, layout.MachineDir(m.Name)), nstr(m.System)), m.Name))
+		systems.Bindings = append(systems.Bindings, bind(call(sel("machine"), machineModule(m), nstr(m.System)), m.Name))
 	}
 	configurations := fn("inputs", &nixlit.Let{
 		Bindings: []nixlit.Binding{bind(fn("module", fn("system", call(sel("inputs", "nixpkgs", "lib", "nixosSystem"), set(

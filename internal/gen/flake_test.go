@@ -161,16 +161,20 @@ final
 
 // standInInput is the stand-in flake for the fleet input NAME.
 func standInInput(name string) string {
-	return "{ outputs = _: { shoalStandIn = \"" + name + "\"; nixosModules.default = { }; }; }\n"
+	return "{ outputs = _: { shoalStandIn = \"" + name + "\"; nixosModules.default = { }; nixosModules." + name + " = { }; }; }\n"
 }
 
 // What nix eval --apply reports of the outputs (see the expressions below).
 type (
 	evalModule struct {
-		Type         string   `json:"type"`
-		Path         string   `json:"path"`
-		Exists       bool     `json:"exists"`
-		Imports      string   `json:"imports"` // what importing the path gives
+		Type    string `json:"type"`
+		Path    string `json:"path"`
+		Exists  bool   `json:"exists"`
+		Imports string `json:"imports"` // what importing the path gives
+		// ImportPaths are the path imports of a set module ({ imports = [ ../machines/x inputs.disko.nixosModules.disko ]; }).
+		ImportPaths []string `json:"importPaths"`
+		// ImportStandIns are the sets among its imports, by the stand-in input's name.
+		ImportSets   int      `json:"importSets"`
 		HostPlatform *string  `json:"hostPlatform"`
 		Overlays     []string `json:"overlays"`
 	}
@@ -222,6 +226,8 @@ const (
     imports = if t == "path" then builtins.typeOf (import m) else null;
     hostPlatform = if t == "set" then m.nixpkgs.hostPlatform or null else null;
     overlays = if t == "set" && m ? nixpkgs.overlays then map builtins.typeOf m.nixpkgs.overlays else null;
+    importPaths = if t == "set" then map toString (builtins.filter builtins.isPath (m.imports or [ ])) else [ ];
+    importSets = if t == "set" then builtins.length (builtins.filter builtins.isAttrs (m.imports or [ ])) else 0;
   }) c.shoalStub.args.modules;
   inputs = builtins.mapAttrs (n: i: i.shoalStandIn or null) (c.shoalStub.args.specialArgs.inputs or { });
 }) cs`
@@ -326,8 +332,8 @@ func checkGeneratedFlake(t *testing.T, bin string, fsys fs.FS, spec *fleet.Fleet
 	n := newFlakeNix(t, bin, realStore)
 	n.flake = "path:" + out
 	n.override(t, "nixpkgs", standInNixpkgs)
-	for _, in := range spec.Inputs {
-		n.override(t, in.Name, map[string]string{"flake.nix": standInInput(in.Name)})
+	for _, in := range fleetInputs(spec) {
+		n.override(t, in, map[string]string{"flake.nix": standInInput(in)})
 	}
 	if spec.Flake == fleet.FlakeParts {
 		n.inputs = append(n.inputs, "flake-parts")
@@ -483,6 +489,12 @@ func checkConfiguration(t *testing.T, name, system string, spec *fleet.Fleet, c 
 			if !m.Exists || (m.Imports != "lambda" && m.Imports != "set") {
 				t.Errorf("%s: the machine module %s does not import as a module (exists %v, import gives a %s)", where, m.Path, m.Exists, m.Imports)
 			}
+		case m.Type == "set" && slices.ContainsFunc(m.ImportPaths, func(p string) bool { return strings.HasSuffix(p, "/machines/"+name) }):
+			// A machine with a disk layout: its directory and disko's module.
+			machine = true
+			if m.ImportSets != 1 || spec.Machine(name).Disk == nil {
+				t.Errorf("%s: the machine's module imports %v and %d modules of inputs; want disko's module with a disk layout, none without", where, m.ImportPaths, m.ImportSets)
+			}
 		case m.Type == "set":
 			if m.HostPlatform != nil {
 				platform = true
@@ -507,10 +519,7 @@ func checkConfiguration(t *testing.T, name, system string, spec *fleet.Fleet, c 
 	if !overlays {
 		t.Errorf("%s: no module sets nixpkgs.overlays", where)
 	}
-	want := []string{"nixpkgs", "self"}
-	for _, in := range spec.Inputs {
-		want = append(want, in.Name)
-	}
+	want := append([]string{"nixpkgs", "self"}, fleetInputs(spec)...)
 	if spec.Flake == fleet.FlakeParts {
 		want = append(want, "flake-parts") // the real one: no stand-in
 	}
@@ -742,4 +751,19 @@ func sortedValues(m map[string]string) []string {
 		set[v] = true
 	}
 	return sortedKeys(set)
+}
+
+// fleetInputs are the flake inputs the generated flake declares beside
+// nixpkgs: the fleet's, and disko when a machine has a disk layout.
+func fleetInputs(spec *fleet.Fleet) []string {
+	var names []string
+	for _, in := range spec.Inputs {
+		names = append(names, in.Name)
+	}
+	for _, m := range spec.Machines {
+		if m.Disk != nil && !slices.Contains(names, "disko") {
+			names = append(names, "disko")
+		}
+	}
+	return names
 }

@@ -37,11 +37,11 @@ state_version = "26.05"
 // purpose, so none checks clean. Each is a fleet file and the local feature
 // features/x/feature.toml, or "".
 var fuzzCheckSeeds = [][2]string{
-	{fuzzHead + "[machines.dev]\nprofile = \"developer\"\nfeatures = [\"podman\", \"laptop\"]\nsettings.laptop.power_manager = \"power-profiles-daemon\"\nhardware.form = \"laptop\"\n", ""},
-	{fuzzHead + "[machines.box]\nprofile = \"server\"\nfeatures = [\"podman\"]\nsettings.podman.docker_compat = true\n[defaults.settings.nix]\ngc_keep = \"3d\"\n", ""},
-	{"[fleet]\nname = \"x\"\nnixos = \"26.05\"\n[defaults]\nstate_version = \"26.05\"\n[machines.vps]\naddress = \"203.0.113.9\"\nsettings.ssh.password_authentication = true\n", ""},
-	{fuzzHead + "[machines.a]\naddress = \"10.0.0.1\"\nprofile = \"server\"\n[machines.b]\naddress = \"10.0.0.2\"\n[services.monitoring]\nserver = [\"a\"]\nagents = [\"@all\"]\n[services.backup]\nserver = [\"a\"]\nclients = [\"b\"]\nkeep_daily = 1\n[services.load_balancer]\nfrontends = [\"a\"]\nbackends = [\"b\"]\nport = 8080\nbackend_port = 9100\n", ""},
-	{fuzzHead + "[machines.web]\nprofile = \"server\"\nhardware = { cpu = \"arm\", form = \"server\", memory = \"8GiB\", disk = \"8GB\", cores = 4 }\nsystem = \"aarch64-linux\"\nfeatures = [\"x\"]\nsettings.x.level = \"high\"\nnixos.\"services.openssh.openFirewall\" = true\n",
+	{fuzzHead + "[machines.dev]\ndisk = { device = \"/dev/vda\", boot = \"uefi\" }\nprofile = \"developer\"\nfeatures = [\"podman\", \"laptop\"]\nsettings.laptop.power_manager = \"power-profiles-daemon\"\nhardware.form = \"laptop\"\n", ""},
+	{fuzzHead + "[machines.box]\ndisk = { device = \"/dev/vda\", boot = \"uefi\" }\nprofile = \"server\"\nfeatures = [\"podman\"]\nsettings.podman.docker_compat = true\n[defaults.settings.nix]\ngc_keep = \"3d\"\n", ""},
+	{"[fleet]\nname = \"x\"\nnixos = \"26.05\"\n[defaults]\nstate_version = \"26.05\"\n[machines.vps]\ndisk = { device = \"/dev/vda\", boot = \"uefi\" }\naddress = \"203.0.113.9\"\nsettings.ssh.password_authentication = true\n", ""},
+	{fuzzHead + "[machines.a]\ndisk = { device = \"/dev/vda\", boot = \"uefi\" }\naddress = \"10.0.0.1\"\nprofile = \"server\"\n[machines.b]\ndisk = { device = \"/dev/vda\", boot = \"uefi\" }\naddress = \"10.0.0.2\"\n[services.monitoring]\nserver = [\"a\"]\nagents = [\"@all\"]\n[services.backup]\nserver = [\"a\"]\nclients = [\"b\"]\nkeep_daily = 1\n[services.load_balancer]\nfrontends = [\"a\"]\nbackends = [\"b\"]\nport = 8080\nbackend_port = 9100\n", ""},
+	{fuzzHead + "[machines.web]\ndisk = { device = \"/dev/vda\", boot = \"uefi\" }\nprofile = \"server\"\nhardware = { cpu = \"arm\", form = \"server\", memory = \"8GiB\", disk = \"8GB\", cores = 4 }\nsystem = \"aarch64-linux\"\nfeatures = [\"x\"]\nsettings.x.level = \"high\"\nnixos.\"services.openssh.openFirewall\" = true\n",
 		"description = \"A local feature\"\nprovides = [\"x-thing\"]\n" +
 			"[settings.level]\ntype = \"enum\"\nvalues = [\"low\", \"high\"]\ndefault = \"low\"\n[settings.n]\ntype = \"int\"\nmin = 1\nmax = 9\ndefault = 2\n" +
 			"[[settings.n.derive]]\nwhen = { \"hardware.cpu\" = \"amd\" }\nvalue = 3\n[[conflicts]]\nfeature = \"docker\"\nwhen = { \"x.level\" = \"high\" }\n" +

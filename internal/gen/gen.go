@@ -48,7 +48,7 @@ func Generate(rf *resolve.Fleet, o Options) ([]File, error) {
 	g.index()
 	steps := []func() error{
 		g.flake, g.namespace, g.defaults, g.packages, g.validation, g.services, g.monitoring,
-		g.featureModules, g.profileModules, g.machineFiles, g.testFiles, g.nixd,
+		g.featureModules, g.profileModules, g.machineFiles, g.diskoFiles, g.testFiles, g.nixd,
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {

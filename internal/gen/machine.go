@@ -118,6 +118,10 @@ func (g *generator) machineFile(m *resolve.Machine) error {
 			item(rel(file, g.srcPath(mod.Value)))
 		}
 	}
+	for _, imp := range g.bootImports(file, m) {
+		pending = append(pending, imp.comment)
+		item(imp.node)
+	}
 	if len(spec.NixOS) > 0 {
 		// A module of their own: NixOS merges them with what shoal sets, or
 		// names both places when they conflict.
@@ -192,6 +196,7 @@ func (g *generator) machineFile(m *resolve.Machine) error {
 		}
 	}
 	a = g.users(&b, a, m)
+	a = g.bootConfig(&b, a, m)
 	body := set(append([]nixlit.Binding{bind(imports, "imports")}, nixlit.Group(a)...)...)
 	return g.write(file, nixFile(nixlit.Func("", body),
 		fmt.Sprintf("Machine %s: what shoal.toml says of it. Comments say why each feature is on", spec.Name),
@@ -232,6 +237,7 @@ func (g *generator) users(b *nodes, a []nixlit.Binding, m *resolve.Machine) []ni
 		if len(u.SSHKeys) > 0 {
 			add(refValues(u.SSHKeys), at("openssh", "authorizedKeys", "keys")...)
 		}
+		a = userPassword(b, a, u, at)
 		if u.Shell != "" && u.Shell != "bash" {
 			add(sel("pkgs", u.Shell), at("shell")...)
 			shells[u.Shell] = true

@@ -89,15 +89,18 @@ state_version = "26.05"
 
 [machines.logs]
 profile = "server"
+hardware.form = "container"
 address = "10.0.0.10"
 
 [machines.web1]
 profile = "server"
+hardware.form = "container"
 address = "10.0.0.11"
 tags = ["web"]
 
 [machines.web2]
 profile = "server"
+hardware.form = "container"
 address = "10.0.0.12"
 tags = ["web"]
 

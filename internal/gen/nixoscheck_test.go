@@ -125,7 +125,7 @@ func TestNixOSCheck(t *testing.T) {
 				}
 				t.Run("test-"+profile, func(t *testing.T) {
 					t.Parallel()
-					checkMachine(t, outDir, wrapper)
+					checkMachineWith(t, outDir, wrapper, nixosCheckOpts{ExtraModules: []string{testNodeModule(t)}})
 				})
 			}
 		})
@@ -254,15 +254,47 @@ type nixosChecker struct {
 	pkgsFile string // names from packages-verified.tsv, or ""
 }
 
-// requireNixOSChecker finds the checker, nixpkgs lib and nix-instantiate, or
-// skips the test.
+// testNodeModule is the stand-in for what NixOS's test framework adds to
+// a test node (testdata/nixos-test-node.nix), as an absolute path.
+func testNodeModule(t *testing.T) string {
+	t.Helper()
+	p, err := filepath.Abs(filepath.Join("testdata", "nixos-test-node.nix"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// sharedDir is shared/ beside the repository (../shared from the root of
+// the clone), where the NixOS module checker and nixpkgs' lib live; the
+// package directory is internal/gen.
+var sharedDir = filepath.Join("..", "..", "..", "shared")
+
+// requireNixOSChecker finds the checker, nixpkgs lib and nix-instantiate,
+// or skips the test. NIXPKGS_LIB defaults to ../shared/data/nixpkgs-lib
+// beside the clone. Under CI=true the check must run wherever shared/ is
+// beside the clone: a missing part then fails the test instead of
+// skipping it, so that CI never passes without the module check. Without
+// shared/ (a clone elsewhere) there is nothing to run it with, and it skips.
 func requireNixOSChecker(t *testing.T) *nixosChecker {
 	t.Helper()
+	_, err := os.Stat(sharedDir)
+	mustRun := os.Getenv("CI") == "true" && err == nil
+	skip := func(format string, args ...any) {
+		t.Helper()
+		if mustRun {
+			t.Fatalf("CI=true and %s exists, but the NixOS module check cannot run: "+format, append([]any{sharedDir}, args...)...)
+		}
+		t.Skipf(format, args...)
+	}
 	lib := os.Getenv("NIXPKGS_LIB")
 	if lib == "" {
-		t.Skip("set NIXPKGS_LIB to an export of nix-community/nixpkgs.lib to run the NixOS module check; CI cannot fetch it")
+		lib = filepath.Join(sharedDir, "data", "nixpkgs-lib")
+		if _, err := os.Stat(lib); err != nil {
+			skip("set NIXPKGS_LIB to an export of nix-community/nixpkgs.lib to run the NixOS module check (%s does not exist)", lib)
+		}
 	}
-	lib, err := filepath.Abs(lib)
+	lib, err = filepath.Abs(lib)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,15 +302,15 @@ func requireNixOSChecker(t *testing.T) *nixosChecker {
 		t.Fatalf("NIXPKGS_LIB=%s holds neither lib/default.nix nor default.nix; point it at an export of nix-community/nixpkgs.lib (the folder holding lib/, or lib itself)", lib)
 	}
 	// the package dir is internal/gen; shared/ sits beside the repo
-	script, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "tools", "nixos-check", "check-modules.sh"))
+	script, err := filepath.Abs(filepath.Join(sharedDir, "tools", "nixos-check", "check-modules.sh"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !fileExists(script) {
-		t.Skipf("the NixOS module checker is not at %s (shared/tools/nixos-check beside the repo), so the NixOS module check is skipped", script)
+		skip("the NixOS module checker is not at %s (shared/tools/nixos-check beside the repo), so the NixOS module check is skipped", script)
 	}
 	if _, err := exec.LookPath("nix-instantiate"); err != nil {
-		t.Skipf("nix-instantiate is not on PATH (apt-get install nix-bin), so the NixOS module check is skipped: %v", err)
+		skip("nix-instantiate is not on PATH (apt-get install nix-bin), so the NixOS module check is skipped: %v", err)
 	}
 	return &nixosChecker{script: script, lib: lib, pkgsFile: verifiedPkgsFile(t)}
 }
@@ -530,6 +562,8 @@ func writeNixOSFixture(t *testing.T, dir string) {
   networking.firewall.enable = true;
   environment.systemPackages = [ pkgs.htop ];
   system.stateVersion = "25.05";
+  fileSystems."/" = { device = "/dev/vda"; fsType = "ext4"; };
+  boot.loader.grub.devices = [ "/dev/vda" ];
 }
 `,
 		"modules/features/ssh.nix": `{ config, lib, pkgs, ... }:

@@ -23,6 +23,9 @@ var notCovered = map[string]string{
 	// Raw options of the golden fleets, which shoal check does not check
 	// either: the index does not cover them.
 	"services.postgresql.enable": "raw option of testdata/gen/raw-options; services.postgresql is outside the index",
+	// A machine's disk layout (internal/gen/boot.go).
+	"disko.enableConfig": "disko's own option (its NixOS module, a flake input), outside NixOS and so the index",
+	"swapDevices":        "a NixOS option (nixos/modules/config/swap.nix) the index lacks; the generator writes only device and randomEncryption.enable",
 }
 
 // mustDefine lists, per fleet, option definitions the generator itself
@@ -34,7 +37,14 @@ var mustDefine = map[string][]string{
 		"users.users.alice.shell",
 		"users.users.alice.openssh.authorizedKeys.keys",
 		"users.users.root.openssh.authorizedKeys.keys",
+		"users.users.alice.hashedPassword",
+		"users.users.bob.hashedPasswordFile",
 		"programs.zsh.enable",
+		`fileSystems."/".device`,
+		`fileSystems."/boot".fsType`,
+		"boot.loader.systemd-boot.enable",
+		"boot.loader.grub.devices",
+		"boot.initrd.luks.devices.cryptroot.device",
 		"services.prometheus.scrapeConfigs",
 		"systemd.services.alloy.environment",
 		"services.restic.backups.shoal.repository",
@@ -268,7 +278,7 @@ let
     networking.hostName = "host";
   };
   pkgs = { };
-  args = { inherit config lib pkgs; };
+  args = { inherit config lib pkgs; modulesPath = /modules-path-stub; };
   child = node: name: if node == null then null else node.${name} or (node."<*>" or null);
   ends = node: node != null && node ? __opt && builtins.length (builtins.attrNames node) == 1;
   walk = path: node: v:
@@ -283,7 +293,7 @@ let
      else walk [ ] trie (removeAttrs v [ "imports" "disabledModules" "_file" "key" ]))
     # inline modules among the imports (a machine's raw nixos."…" options)
     ++ builtins.concatMap module (builtins.filter builtins.isAttrs (v.imports or [ ]));
-  inputs = { nixpkgs.lib.nixosSystem = id; };
+  inputs = { nixpkgs.lib.nixosSystem = id; disko.nixosModules.disko = { }; };
   of = file: kind:
     if kind == "module" then module (import (./. + "/${file}"))
     else if kind == "configurations" then

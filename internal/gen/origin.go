@@ -57,12 +57,15 @@ func featureOrigin(f *catalog.Feature) Origin {
 
 // References lists the fleet's own files that the generated flake
 // imports, relative to the fleet directory, sorted: machines' extra
-// modules, overlays, and local features' module.nix.
+// modules and hardware modules, overlays, and local features' module.nix.
 func References(rf *resolve.Fleet) []string {
 	var out []string
 	for _, m := range rf.Spec.Machines {
 		for _, mod := range m.Modules {
 			out = append(out, path.Clean(mod.Value))
+		}
+		if m.Boot != nil && m.Boot.HardwareModule.Value != "" {
+			out = append(out, path.Clean(m.Boot.HardwareModule.Value))
 		}
 	}
 	for _, o := range rf.Spec.Overlays {

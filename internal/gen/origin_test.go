@@ -38,7 +38,7 @@ func TestOrigins(t *testing.T) {
 				var want []string
 				switch o.Kind {
 				case gen.FromMachine:
-					want = []string{layout.Machine(o.Name)}
+					want = []string{layout.Machine(o.Name), layout.MachineDisko(o.Name)}
 				case gen.FromFeature:
 					want = []string{layout.Feature(o.Name), layout.FeatureModule(o.Name)}
 				case gen.FromProfile:
@@ -90,7 +90,7 @@ func TestReferences(t *testing.T) {
 		fleet string
 		want  []string
 	}{
-		{"base-only", nil},
+		{"base-only", []string{"machines/pi/hardware-configuration.nix"}},
 		{"homelab", []string{"machines/laptop/hardware-configuration.nix"}},
 		{"local-features", []string{"features/website/module.nix"}},
 		{"raw-options", []string{"hosts/common.nix", "machines/web/disks.nix"}},

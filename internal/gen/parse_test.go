@@ -113,7 +113,7 @@ func parseNix(t *testing.T, dir string, files []string) {
 // parseRegressions are fleets, found by FuzzGenerate and the like, whose
 // generated Nix real Nix once refused. Each checks clean.
 func parseRegressions() []testFleet {
-	carriageReturns := fuzzHead + "[machines.web]\nprofile = \"server\"\nfeatures = [\"x\"]\n"
+	carriageReturns := fuzzHead + "[machines.web]\ndisk = { device = \"/dev/vda\", boot = \"uefi\" }\nprofile = \"server\"\nfeatures = [\"x\"]\n"
 	carriageReturns = strings.Replace(carriageReturns, `name = "fuzz"`, `name = "a\rb\r\nc"`, 1)
 	return []testFleet{
 		// A carriage return ends a Nix comment as a newline does: the fleet
@@ -126,28 +126,28 @@ func parseRegressions() []testFleet {
 		// or a set holding the firewall's ports, beside packages and ports
 		// of its own: one attribute set would define them twice.
 		{"feature options beside its packages and ports", fstest.MapFS{
-			check.FleetFile: {Data: []byte(fuzzHead + "[machines.web]\nprofile = \"server\"\nfeatures = [\"x\"]\n")},
+			check.FleetFile: {Data: []byte(fuzzHead + "[machines.web]\ndisk = { device = \"/dev/vda\", boot = \"uefi\" }\nprofile = \"server\"\nfeatures = [\"x\"]\n")},
 			"features/x/feature.toml": {Data: []byte("description = \"X\"\npackages = [\"curl\"]\n[[ports]]\nport = 8080\n[[ports]]\nport = 8443\nprotocol = \"udp\"\n" +
 				"[nixos]\n\"environment.systemPackages\" = []\n\"networking.firewall\" = { enable = true }\n")},
 		}},
 		// A local feature's condition keys are not checked, and each
 		// conditional block is introduced by a comment that names them.
 		{"line breaks in condition keys", fstest.MapFS{
-			check.FleetFile: {Data: []byte(fuzzHead + "[machines.web]\nprofile = \"server\"\nfeatures = [\"x\"]\n")},
+			check.FleetFile: {Data: []byte(fuzzHead + "[machines.web]\ndisk = { device = \"/dev/vda\", boot = \"uefi\" }\nprofile = \"server\"\nfeatures = [\"x\"]\n")},
 			"features/x/feature.toml": {Data: []byte("description = \"X\"\n[settings.n]\ntype = \"int\"\ndefault = 1\n" +
 				"[[nixos_when]]\nwhen = { \"x.n\\n\" = 1 }\nset = { \"environment.etc.a.text\" = \"a\" }\n" +
 				"[[nixos_when]]\nwhen = { \"x\\ry\" = \"b\", \"hardware.form\\r\\n\" = \"vm\" }\nset = { \"environment.etc.b.text\" = \"b\" }\n")},
 		}},
 		// A condition key given an empty list of values, which nothing matches.
 		{"condition keys without values", fstest.MapFS{
-			check.FleetFile: {Data: []byte(fuzzHead + "[machines.web]\nprofile = \"server\"\nfeatures = [\"x\"]\n")},
+			check.FleetFile: {Data: []byte(fuzzHead + "[machines.web]\ndisk = { device = \"/dev/vda\", boot = \"uefi\" }\nprofile = \"server\"\nfeatures = [\"x\"]\n")},
 			"features/x/feature.toml": {Data: []byte("description = \"X\"\n[settings.n]\ntype = \"int\"\ndefault = 1\n" +
 				"[[nixos_when]]\nwhen = { \"x.n\" = [] }\nset = { \"environment.etc.a.text\" = \"a\" }\n" +
 				"[[nixos_when]]\nwhen = { \"hardware.form\" = [], \"hardware.cpu\" = \"amd\" }\nset = { \"environment.etc.b.text\" = \"b\" }\n")},
 		}},
 		// A raw option beside its parent's table: Nix merges the two.
 		{"raw option beside its parent's table", fstest.MapFS{
-			check.FleetFile: {Data: []byte(fuzzHead + "[machines.web]\nprofile = \"server\"\nnixos.\"myapp.extra\" = { a = 1 }\nnixos.\"myapp.extra.b\" = 2\n")},
+			check.FleetFile: {Data: []byte(fuzzHead + "[machines.web]\ndisk = { device = \"/dev/vda\", boot = \"uefi\" }\nprofile = \"server\"\nnixos.\"myapp.extra\" = { a = 1 }\nnixos.\"myapp.extra.b\" = 2\n")},
 		}},
 	}
 }

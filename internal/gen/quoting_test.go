@@ -120,10 +120,13 @@ func hostileFleet() fstest.MapFS {
 	line("groups = ", tomlList("wheel", hostileGroup))
 	line("ssh_keys = ", tomlList(hostileUserKey))
 	line(`shell = "zsh"`)
+	// "$" before a letter or a digit stays as it is in a Nix string.
+	line(`hashed_password = "$6$rounds=5000$saltsalt$Mn2rVZAt1bVxJwSPT1e0cLwQdGSAjt1ydI1uwQ2jrFJsYXVb0K/eIlu6eWBcv4Cz2.xJZW1L8rq3QQc8nvfaV1"`)
 	line(`[users."in"]`)
 	line(`description = "a user named in"`)
 	for _, m := range hostileMachines {
 		line("[machines.", tomlString(m), "]")
+		line(`hardware.form = "container"`)
 		switch m {
 		case "with":
 			line("address = ", tomlString(hostileAddress))

@@ -47,6 +47,7 @@ const (
 	machinesDir = "machines"
 	testsDir    = "tests"
 	machineFile = "default.nix"
+	diskoFile   = "disko.nix"
 )
 
 // Feature is the module of the feature named name. Hardening has a place
@@ -74,6 +75,9 @@ func MachineDir(name string) string { return machinesDir + "/" + name }
 // Machine is the module of the machine named name.
 func Machine(name string) string { return MachineDir(name) + "/" + machineFile }
 
+// MachineDisko is the disk layout of a machine, for disko.
+func MachineDisko(name string) string { return MachineDir(name) + "/" + diskoFile }
+
 // Test is the NixOS VM test of the profile named name.
 func Test(profile string) string { return testsDir + "/" + profile + ".nix" }
 
@@ -83,7 +87,7 @@ func LocalFeatureModule(name string) string { return "features/" + name + "/modu
 
 // OwnedPlaces names the places Owned covers where a user might put Nix
 // files, for hints.
-const OwnedPlaces = FlakeDir + "/, " + ModulesDir + "/, " + testsDir + "/ and " + machinesDir + "/NAME/" + machineFile
+const OwnedPlaces = FlakeDir + "/, " + ModulesDir + "/, " + testsDir + "/, " + machinesDir + "/NAME/" + machineFile + " and " + machinesDir + "/NAME/" + diskoFile
 
 // Owned reports whether p (slash-separated, clean, relative to the
 // flake's root) is a place shoal owns: the generator writes there, stale
@@ -97,7 +101,7 @@ func Owned(p string) bool {
 		return true
 	case under(p, machinesDir):
 		parts := strings.Split(p, "/")
-		return len(parts) == 3 && parts[2] == machineFile
+		return len(parts) == 3 && (parts[2] == machineFile || parts[2] == diskoFile)
 	}
 	return false
 }

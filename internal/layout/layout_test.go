@@ -7,7 +7,7 @@ func TestOwned(t *testing.T) {
 		Flake, Nixd, FlakeOutputs, NixOSConfigurations, Overlays, Checks, DevShell, Formatter,
 		NixOSModule, Defaults, Packages, Validation, Services,
 		Feature("ssh"), Feature("hardening"), FeatureModule("core"), FeatureModule("hardening"),
-		Profile("server"), Machine("web1"), Machine("a-b"), Test("desktop"),
+		Profile("server"), Machine("web1"), Machine("a-b"), MachineDisko("web1"), Test("desktop"),
 		"modules/anything/else.nix", "flake/later.nix", "tests/x/y.nix",
 	}
 	for _, p := range owned {
@@ -38,7 +38,8 @@ func TestPaths(t *testing.T) {
 		{Machine("web1"), "machines/web1/default.nix"},
 		{Test("server"), "tests/server.nix"},
 		{LocalFeatureModule("x"), "features/x/module.nix"},
-		{OwnedPlaces, "flake/, modules/, tests/ and machines/NAME/default.nix"},
+		{MachineDisko("web1"), "machines/web1/disko.nix"},
+		{OwnedPlaces, "flake/, modules/, tests/, machines/NAME/default.nix and machines/NAME/disko.nix"},
 	} {
 		if c.got != c.want {
 			t.Errorf("got %s, want %s", c.got, c.want)

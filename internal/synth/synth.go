@@ -2,6 +2,7 @@ package synth
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
 	"math/rand/v2"
@@ -473,7 +474,8 @@ func (g *gen) write() []byte {
 		fmt.Fprintf(&b, "description = %s\n", quote(u.description))
 		fmt.Fprintf(&b, "groups = %s\n", list(u.groups))
 		fmt.Fprintf(&b, "ssh_keys = %s\n", list(u.keys))
-		fmt.Fprintf(&b, "shell = %s\n\n", quote(u.shell))
+		fmt.Fprintf(&b, "shell = %s\n", quote(u.shell))
+		fmt.Fprintf(&b, "hashed_password = %s\n\n", quote(fakeHash(u.name)))
 	}
 
 	for i, m := range g.list {
@@ -511,6 +513,7 @@ func (g *gen) writeMachine(b *bytes.Buffer, m *machine, i int) {
 	if len(m.users) > 0 {
 		fmt.Fprintf(b, "users = %s\n", list(m.users))
 	}
+	fmt.Fprintf(b, "disk = %s\n", diskFor(m))
 	hw := []kv{{"cpu", quote(m.cpu)}}
 	if len(m.gpu) > 0 {
 		hw = append(hw, kv{"gpu", list(m.gpu)})
@@ -619,4 +622,39 @@ func list(items []string) string {
 		quoted[i] = quote(s)
 	}
 	return "[" + strings.Join(quoted, ", ") + "]"
+}
+
+// fakeHash is a well-formed yescrypt hash derived from the user's name:
+// the fleet checks clean, and nobody can log in with it.
+func fakeHash(name string) string {
+	const b64 = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	sum := sha256.Sum256([]byte("synth " + name))
+	var out []byte
+	for i := range 59 {
+		out = append(out, b64[int(sum[i%len(sum)]+byte(i))%len(b64)])
+	}
+	return "$y$j9T$" + string(out[:16]) + "$" + string(out[16:])
+}
+
+// diskFor is a disk layout for a machine, varied by its name (not by the
+// generator's random source, so that the rest of the fleet stays as it was).
+func diskFor(m *machine) string {
+	sum := sha256.Sum256([]byte(m.name))
+	boot := "uefi"
+	if m.form == "vm" && sum[0]%2 == 0 {
+		boot = "bios"
+	}
+	fs := []string{"ext4", "ext4", "btrfs", "xfs"}[sum[1]%4]
+	dev := "/dev/nvme0n1"
+	if m.form == "vm" {
+		dev = "/dev/vda"
+	}
+	s := fmt.Sprintf("{ device = %s, boot = %s, fs = %s", quote(dev), quote(boot), quote(fs))
+	if m.form == "laptop" {
+		s += ", luks = true"
+	}
+	if sum[2]%3 == 0 {
+		s += ", swap = \"4GiB\""
+	}
+	return s + " }"
 }

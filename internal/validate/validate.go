@@ -90,6 +90,8 @@ func (v *validator) machine(m *resolve.Machine) {
 	}
 	v.resources(m)
 	v.security(m)
+	v.boot(m)
+	v.login(m)
 	v.rawOptions(m.Spec)
 	v.values(m)
 	if core := m.Feature("core"); core != nil {

@@ -2,7 +2,8 @@
 # nixpkgs is reachable: give it to a flake shoal generated with
 #
 #   nix build path:FLEET#nixosConfigurations.MACHINE.config.system.build.toplevel \
-#     --override-input nixpkgs path:.../testdata/lab-nixpkgs
+#     --override-input nixpkgs path:.../testdata/lab-nixpkgs \
+#     --override-input disko path:.../testdata/lab-nixpkgs
 #
 # and each machine becomes a small "system" closure with
 # bin/switch-to-configuration, built from the Nix files the machine's module
@@ -11,6 +12,9 @@
   description = "shoal lab stand-in for nixpkgs (not nixpkgs)";
   outputs = _: {
     lib = import ./lib.nix;
+    # It stands in for disko too (--override-input disko): a machine with a
+    # disk layout imports disko's NixOS module, here an empty one.
+    nixosModules.disko = { };
     shoalLabStandIn = true;
   };
 }

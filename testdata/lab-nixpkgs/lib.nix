@@ -60,8 +60,9 @@ let
       ...
     }@args:
     let
-      pathModules = builtins.filter (m: builtins.isPath m) modules;
       setModules = builtins.filter builtins.isAttrs modules;
+      # Paths given, and paths a set module imports ({ imports = [ ../machines/x inputs.disko.nixosModules.disko ]; }).
+      pathModules = builtins.filter builtins.isPath (modules ++ builtins.concatMap (m: m.imports or [ ]) setModules);
       hostPlatform =
         let
           given = map (m: m.nixpkgs.hostPlatform) (builtins.filter (m: m ? nixpkgs.hostPlatform) setModules);

@@ -16,6 +16,11 @@ let
     };
 in
 {
-  box = machine ../machines/box "x86_64-linux";
+  box = machine {
+    imports = [
+      ../machines/box
+      inputs.disko.nixosModules.disko
+    ];
+  } "x86_64-linux";
   pi = machine ../machines/pi "aarch64-linux";
 }

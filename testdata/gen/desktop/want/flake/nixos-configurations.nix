@@ -16,5 +16,10 @@ let
     };
 in
 {
-  den = machine ../machines/den "x86_64-linux";
+  den = machine {
+    imports = [
+      ../machines/den
+      inputs.disko.nixosModules.disko
+    ];
+  } "x86_64-linux";
 }

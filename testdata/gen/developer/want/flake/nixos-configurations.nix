@@ -16,5 +16,10 @@ let
     };
 in
 {
-  workstation = machine ../machines/workstation "x86_64-linux";
+  workstation = machine {
+    imports = [
+      ../machines/workstation
+      inputs.disko.nixosModules.disko
+    ];
+  } "x86_64-linux";
 }

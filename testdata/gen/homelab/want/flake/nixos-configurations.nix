@@ -17,8 +17,28 @@ let
 in
 {
   laptop = machine ../machines/laptop "x86_64-linux";
-  family = machine ../machines/family "x86_64-linux";
-  gamer = machine ../machines/gamer "x86_64-linux";
-  nas = machine ../machines/nas "x86_64-linux";
-  vps = machine ../machines/vps "x86_64-linux";
+  family = machine {
+    imports = [
+      ../machines/family
+      inputs.disko.nixosModules.disko
+    ];
+  } "x86_64-linux";
+  gamer = machine {
+    imports = [
+      ../machines/gamer
+      inputs.disko.nixosModules.disko
+    ];
+  } "x86_64-linux";
+  nas = machine {
+    imports = [
+      ../machines/nas
+      inputs.disko.nixosModules.disko
+    ];
+  } "x86_64-linux";
+  vps = machine {
+    imports = [
+      ../machines/vps
+      inputs.disko.nixosModules.disko
+    ];
+  } "x86_64-linux";
 }

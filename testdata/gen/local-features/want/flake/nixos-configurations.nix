@@ -16,6 +16,11 @@ let
     };
 in
 {
-  web = machine ../machines/web "x86_64-linux";
+  web = machine {
+    imports = [
+      ../machines/web
+      inputs.disko.nixosModules.disko
+    ];
+  } "x86_64-linux";
   staging = machine ../machines/staging "x86_64-linux";
 }

@@ -17,5 +17,10 @@ let
 in
 {
   web = machine ../machines/web "x86_64-linux";
-  worker = machine ../machines/worker "x86_64-linux";
+  worker = machine {
+    imports = [
+      ../machines/worker
+      inputs.disko.nixosModules.disko
+    ];
+  } "x86_64-linux";
 }

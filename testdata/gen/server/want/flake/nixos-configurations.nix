@@ -16,6 +16,11 @@ let
     };
 in
 {
-  edge = machine ../machines/edge "x86_64-linux";
+  edge = machine {
+    imports = [
+      ../machines/edge
+      inputs.disko.nixosModules.disko
+    ];
+  } "x86_64-linux";
   db = machine ../machines/db "x86_64-linux";
 }

@@ -16,8 +16,18 @@ let
     };
 in
 {
-  lb = machine ../machines/lb "x86_64-linux";
+  lb = machine {
+    imports = [
+      ../machines/lb
+      inputs.disko.nixosModules.disko
+    ];
+  } "x86_64-linux";
   app1 = machine ../machines/app1 "x86_64-linux";
   app2 = machine ../machines/app2 "x86_64-linux";
-  ops = machine ../machines/ops "x86_64-linux";
+  ops = machine {
+    imports = [
+      ../machines/ops
+      inputs.disko.nixosModules.disko
+    ];
+  } "x86_64-linux";
 }

@@ -11,6 +11,8 @@
     ../../modules/features/firewall.nix
     ../../modules/features/nix.nix
     ../../modules/features/ssh.nix
+    # The hardware module (nixos-generate-config): file systems, kernel modules.
+    ./hardware-configuration.nix
   ];
 
   networking.hostName = "pi";

@@ -18,6 +18,8 @@
     ../../modules/features/nix.nix
     ../../modules/features/printing.nix
     ../../modules/features/ssh.nix
+    # The disk layout disko partitions.
+    ./disko.nix
   ];
 
   networking.hostName = "den";
@@ -70,9 +72,63 @@
         "networkmanager"
         "audio"
       ];
+      hashedPassword = "$6$OhAZyokZOvxLQWUS$ZVc.wo6L1e2Iatj1F35Aso.fWCJ7vVMSApdAHpU4OxNp8MpiG7aLCXGjj0SRD4UhO2jP.iHihVpOK04XwVkU2.";
       shell = pkgs.fish;
     };
     root.openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleAdminKeyExample admin@example" ]; # the fleet's admin keys
   };
   programs.fish.enable = true;
+  boot = {
+    loader = {
+      systemd-boot.enable = true; # UEFI
+      efi.canTouchEfiVariables = true;
+    };
+    initrd.luks.devices.cryptroot = {
+      device = "/dev/disk/by-partlabel/disk-main-luks"; # unlocked in the initrd, which asks for the passphrase
+      allowDiscards = true;
+    };
+  };
+  fileSystems = {
+    "/" = {
+      device = "/dev/mapper/cryptroot";
+      fsType = "btrfs";
+      options = [
+        "compress=zstd"
+        "noatime"
+        "subvol=/root"
+      ];
+    };
+    "/home" = {
+      device = "/dev/mapper/cryptroot";
+      fsType = "btrfs";
+      options = [
+        "compress=zstd"
+        "noatime"
+        "subvol=/home"
+      ];
+    };
+    "/nix" = {
+      device = "/dev/mapper/cryptroot";
+      fsType = "btrfs";
+      options = [
+        "compress=zstd"
+        "noatime"
+        "subvol=/nix"
+      ];
+    };
+    "/boot" = {
+      device = "/dev/disk/by-partlabel/disk-main-ESP";
+      fsType = "vfat";
+      options = [ "umask=0077" ];
+    };
+  };
+  swapDevices = [
+    {
+      device = "/dev/disk/by-partlabel/disk-main-swap";
+      randomEncryption = {
+        enable = true;
+      };
+    }
+  ];
+  disko.enableConfig = false; # shoal writes the file systems above; disko partitions (./disko.nix)
 }

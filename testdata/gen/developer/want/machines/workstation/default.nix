@@ -20,6 +20,8 @@
     ../../modules/features/nix.nix
     ../../modules/features/printing.nix
     ../../modules/features/ssh.nix
+    # The disk layout disko partitions.
+    ./disko.nix
   ];
 
   networking.hostName = "workstation";
@@ -86,9 +88,31 @@
         "docker"
       ];
       openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDevKeyExampleDevKeyExample dev@work" ];
+      hashedPasswordFile = "/var/lib/shoal/secrets/dev-password"; # read at activation
       shell = pkgs.zsh;
     };
     root.openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleAdminKeyExample admin@example" ]; # the fleet's admin keys
   };
   programs.zsh.enable = true;
+  hardware.facter.reportPath = ./facter.json; # nixos-facter's hardware report
+  boot.loader = {
+    grub = {
+      device = "nodev"; # GRUB on UEFI: installed to the EFI system partition
+      efiSupport = true;
+    };
+    efi.canTouchEfiVariables = true;
+  };
+  fileSystems = {
+    "/" = {
+      device = "/dev/disk/by-partlabel/disk-main-root";
+      fsType = "ext4";
+    };
+    "/boot" = {
+      device = "/dev/disk/by-partlabel/disk-main-ESP";
+      fsType = "vfat";
+      options = [ "umask=0077" ];
+    };
+  };
+  swapDevices = [ { device = "/dev/disk/by-partlabel/disk-main-swap"; } ];
+  disko.enableConfig = false; # shoal writes the file systems above; disko partitions (./disko.nix)
 }

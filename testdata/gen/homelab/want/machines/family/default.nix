@@ -21,6 +21,8 @@
     ../../modules/features/nix.nix
     ../../modules/features/printing.nix
     ../../modules/features/ssh.nix
+    # The disk layout disko partitions.
+    ./disko.nix
   ];
 
   networking.hostName = "family";
@@ -72,14 +74,46 @@
         "docker"
       ];
       openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAliceKeyExampleAliceKeyExample alice@laptop" ];
+      hashedPassword = "$y$j9T$Y/x92/6xFv4Xlaux$gSwlnOiePLYJh48WbDY73PvTq.7C3kp5tR4BaIpJyu2";
       shell = pkgs.zsh;
     };
     bob = {
       isNormalUser = true;
       description = "Bob (family)";
       extraGroups = [ "networkmanager" ];
+      hashedPasswordFile = "/var/lib/shoal/secrets/bob-password"; # read at activation
     };
     root.openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGz7vZ3cLq1r0Yb2V0mAdminKeyExample admin@homelab" ]; # the fleet's admin keys
   };
   programs.zsh.enable = true;
+  boot = {
+    loader = {
+      systemd-boot.enable = true; # UEFI
+      efi.canTouchEfiVariables = true;
+    };
+    initrd.luks.devices.cryptroot = {
+      device = "/dev/disk/by-partlabel/disk-main-luks"; # unlocked in the initrd, which asks for the passphrase
+      allowDiscards = true;
+    };
+  };
+  fileSystems = {
+    "/" = {
+      device = "/dev/mapper/cryptroot";
+      fsType = "ext4";
+    };
+    "/boot" = {
+      device = "/dev/disk/by-partlabel/disk-main-ESP";
+      fsType = "vfat";
+      options = [ "umask=0077" ];
+    };
+  };
+  swapDevices = [
+    {
+      device = "/dev/disk/by-partlabel/disk-main-swap";
+      randomEncryption = {
+        enable = true;
+      };
+    }
+  ];
+  disko.enableConfig = false; # shoal writes the file systems above; disko partitions (./disko.nix)
 }

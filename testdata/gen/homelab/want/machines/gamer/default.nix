@@ -22,6 +22,8 @@
     ../../modules/features/nix.nix
     ../../modules/features/printing.nix
     ../../modules/features/ssh.nix
+    # The disk layout disko partitions.
+    ./disko.nix
   ];
 
   networking.hostName = "gamer";
@@ -74,14 +76,55 @@
         "docker"
       ];
       openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAliceKeyExampleAliceKeyExample alice@laptop" ];
+      hashedPassword = "$y$j9T$Y/x92/6xFv4Xlaux$gSwlnOiePLYJh48WbDY73PvTq.7C3kp5tR4BaIpJyu2";
       shell = pkgs.zsh;
     };
     kid = {
       isNormalUser = true;
       description = "The gamer of the house";
       extraGroups = [ "networkmanager" ];
+      hashedPassword = "$y$j9T$wh6p/iZhAalDbpJc$USYUcYB7JI2XL4AE1npOKMpoiRdkrojtbAhJfDIFqu8";
     };
     root.openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGz7vZ3cLq1r0Yb2V0mAdminKeyExample admin@homelab" ]; # the fleet's admin keys
   };
   programs.zsh.enable = true;
+  boot.loader = {
+    systemd-boot.enable = true; # UEFI
+    efi.canTouchEfiVariables = true;
+  };
+  fileSystems = {
+    "/" = {
+      device = "/dev/disk/by-partlabel/disk-main-root";
+      fsType = "btrfs";
+      options = [
+        "compress=zstd"
+        "noatime"
+        "subvol=/root"
+      ];
+    };
+    "/home" = {
+      device = "/dev/disk/by-partlabel/disk-main-root";
+      fsType = "btrfs";
+      options = [
+        "compress=zstd"
+        "noatime"
+        "subvol=/home"
+      ];
+    };
+    "/nix" = {
+      device = "/dev/disk/by-partlabel/disk-main-root";
+      fsType = "btrfs";
+      options = [
+        "compress=zstd"
+        "noatime"
+        "subvol=/nix"
+      ];
+    };
+    "/boot" = {
+      device = "/dev/disk/by-partlabel/disk-main-ESP";
+      fsType = "vfat";
+      options = [ "umask=0077" ];
+    };
+  };
+  disko.enableConfig = false; # shoal writes the file systems above; disko partitions (./disko.nix)
 }

@@ -24,7 +24,7 @@
     ../../modules/features/nix.nix
     ../../modules/features/printing.nix
     ../../modules/features/ssh.nix
-    # Extra modules from shoal.toml.
+    # The hardware module (nixos-generate-config): file systems, kernel modules.
     ./hardware-configuration.nix
   ];
 
@@ -104,9 +104,14 @@
         "docker"
       ];
       openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAliceKeyExampleAliceKeyExample alice@laptop" ];
+      hashedPassword = "$y$j9T$Y/x92/6xFv4Xlaux$gSwlnOiePLYJh48WbDY73PvTq.7C3kp5tR4BaIpJyu2";
       shell = pkgs.zsh;
     };
     root.openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGz7vZ3cLq1r0Yb2V0mAdminKeyExample admin@homelab" ]; # the fleet's admin keys
   };
   programs.zsh.enable = true;
+  boot.loader = {
+    systemd-boot.enable = true; # UEFI
+    efi.canTouchEfiVariables = true;
+  };
 }

@@ -67,9 +67,26 @@
         "docker"
       ];
       openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAliceKeyExampleAliceKeyExample alice@laptop" ];
+      hashedPassword = "$y$j9T$Y/x92/6xFv4Xlaux$gSwlnOiePLYJh48WbDY73PvTq.7C3kp5tR4BaIpJyu2";
       shell = pkgs.zsh;
     };
     root.openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGz7vZ3cLq1r0Yb2V0mAdminKeyExample admin@homelab" ]; # the fleet's admin keys
   };
   programs.zsh.enable = true;
+  boot.loader = {
+    systemd-boot.enable = true; # UEFI
+    efi.canTouchEfiVariables = true;
+  };
+  fileSystems = {
+    "/" = {
+      device = "/dev/disk/by-partlabel/disk-main-root";
+      fsType = "xfs";
+    };
+    "/boot" = {
+      device = "/dev/disk/by-partlabel/disk-main-ESP";
+      fsType = "vfat";
+      options = [ "umask=0077" ];
+    };
+  };
+  disko.enableConfig = false; # shoal writes the file systems above; disko partitions (./disko.nix)
 }

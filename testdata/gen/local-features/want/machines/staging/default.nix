@@ -19,11 +19,15 @@
   shoal = {
     hardware = {
       system = "x86_64-linux";
+      form = "container";
       cores = 2;
     };
     name = "staging";
     features = {
-      core.enable = true; # profile base
+      core = {
+        enable = true; # profile base
+        firmware = lib.mkOverride 1200 false; # from hardware.form = container
+      };
       firewall.enable = true; # profile base
       hardening.enable = true; # profile server
       nix = {
@@ -35,4 +39,5 @@
     };
   };
   users.users.root.openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleAdminKeyExample admin@example" ]; # the fleet's admin keys
+  boot.isContainer = true; # hardware.form = "container": no boot loader, no file systems of its own
 }

@@ -13,6 +13,8 @@
     ../../modules/features/nix.nix
     ../../modules/features/ssh.nix
     ../../modules/features/zram.nix
+    # The hardware module (nixos-generate-config): file systems, kernel modules.
+    ./hardware-configuration.nix
   ];
 
   networking.hostName = "db";
@@ -60,4 +62,5 @@
     };
     root.openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleAdminKeyExample admin@example" ]; # the fleet's admin keys
   };
+  boot.loader.grub.devices = [ "/dev/disk/by-id/ata-Example_HDD_4TB_0000" ]; # BIOS boot
 }

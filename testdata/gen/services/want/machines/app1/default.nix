@@ -22,7 +22,7 @@
   shoal = {
     hardware = {
       system = "x86_64-linux";
-      form = "vm";
+      form = "container";
       memory = 8589934592;
       disk = 100000000000;
       cores = 4;
@@ -33,7 +33,7 @@
       backup-client.enable = true; # services.backup.clients
       core = {
         enable = true; # profile base
-        firmware = lib.mkOverride 1200 false; # from hardware.form = vm
+        firmware = lib.mkOverride 1200 false; # from hardware.form = container
       };
       firewall.enable = true; # profile base
       hardening.enable = true; # profile server
@@ -48,4 +48,5 @@
     };
   };
   users.users.root.openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleAdminKeyExample admin@example" ]; # the fleet's admin keys
+  boot.isContainer = true; # hardware.form = "container": no boot loader, no file systems of its own
 }

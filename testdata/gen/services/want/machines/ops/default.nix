@@ -15,6 +15,8 @@
     ../../modules/features/monitoring-server.nix
     ../../modules/features/nix.nix
     ../../modules/features/ssh.nix
+    # The disk layout disko partitions.
+    ./disko.nix
   ];
 
   networking.hostName = "ops";
@@ -49,4 +51,21 @@
     };
   };
   users.users.root.openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleAdminKeyExample admin@example" ]; # the fleet's admin keys
+  boot.loader = {
+    systemd-boot.enable = true; # UEFI
+    efi.canTouchEfiVariables = true;
+  };
+  fileSystems = {
+    "/" = {
+      device = "/dev/disk/by-partlabel/disk-main-root";
+      fsType = "xfs";
+    };
+    "/boot" = {
+      device = "/dev/disk/by-partlabel/disk-main-ESP";
+      fsType = "vfat";
+      options = [ "umask=0077" ];
+    };
+  };
+  swapDevices = [ { device = "/dev/disk/by-partlabel/disk-main-swap"; } ];
+  disko.enableConfig = false; # shoal writes the file systems above; disko partitions (./disko.nix)
 }
