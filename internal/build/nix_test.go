@@ -137,14 +137,15 @@ func generate(t *testing.T, dir string) []string {
 	return append(plan.Creates, plan.Updates...)
 }
 
-// standIn is the lab stand-in for nixpkgs, as a flake reference.
-func standIn(t *testing.T) build.Override {
+// standIns override nixpkgs and disko (which machines with a disk layout
+// import) with the lab stand-in, as flake references.
+func standIns(t *testing.T) []build.Override {
 	t.Helper()
 	ref, err := build.FlakeRef(filepath.Join("..", "..", "testdata", "lab-nixpkgs"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return build.Override{Input: "nixpkgs", Ref: ref}
+	return []build.Override{{Input: "nixpkgs", Ref: ref}, {Input: "disko", Ref: ref}}
 }
 
 // storeNames lists /nix/store, or nil when there is none.
@@ -181,7 +182,7 @@ func TestBuildHomelab(t *testing.T) {
 		results, err := build.Run(context.Background(), build.Options{
 			Flake:     fleetDir,
 			Machines:  machines,
-			Overrides: []build.Override{standIn(t)},
+			Overrides: standIns(t),
 			NixFlags:  n.flags,
 			Cache:     cache,
 			Runner:    &runner.Runner{Env: n.env},
