@@ -23,6 +23,7 @@ state_version = "26.05"
 [machines.web]
 profile = "server"
 deploy = { host = "192.0.2.10" }
+disk = { device = "/dev/vda", boot = "uefi" }
 `
 
 func TestDeployRefusedWhileAnotherHoldsTheLock(t *testing.T) {
