@@ -16,8 +16,28 @@ let
     };
 in
 {
-  edge = machine ../machines/edge "x86_64-linux";
-  web1 = machine ../machines/web1 "x86_64-linux";
-  web2 = machine ../machines/web2 "x86_64-linux";
-  ops = machine ../machines/ops "x86_64-linux";
+  edge = machine {
+    imports = [
+      ../machines/edge
+      inputs.disko.nixosModules.disko
+    ];
+  } "x86_64-linux";
+  web1 = machine {
+    imports = [
+      ../machines/web1
+      inputs.disko.nixosModules.disko
+    ];
+  } "x86_64-linux";
+  web2 = machine {
+    imports = [
+      ../machines/web2
+      inputs.disko.nixosModules.disko
+    ];
+  } "x86_64-linux";
+  ops = machine {
+    imports = [
+      ../machines/ops
+      inputs.disko.nixosModules.disko
+    ];
+  } "x86_64-linux";
 }

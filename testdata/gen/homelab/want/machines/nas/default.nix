@@ -18,6 +18,8 @@
     ../../modules/features/nix.nix
     ../../modules/features/ssh.nix
     ../../modules/features/tailscale.nix
+    # The disk layout disko partitions.
+    ./disko.nix
     # NixOS options set directly in shoal.toml.
     {
       services.openssh.openFirewall = true;

@@ -16,6 +16,8 @@
     ../../modules/features/nix.nix
     ../../modules/features/ssh.nix
     ../../modules/features/tailscale.nix
+    # The disk layout disko partitions.
+    ./disko.nix
   ];
 
   networking.hostName = "web2";
@@ -35,4 +37,20 @@
     };
   };
   users.users.root.openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleAdminKeyExample admin@example" ]; # the fleet's admin keys
+  boot.loader = {
+    systemd-boot.enable = true; # UEFI
+    efi.canTouchEfiVariables = true;
+  };
+  fileSystems = {
+    "/" = {
+      device = "/dev/disk/by-partlabel/disk-main-root";
+      fsType = "ext4";
+    };
+    "/boot" = {
+      device = "/dev/disk/by-partlabel/disk-main-ESP";
+      fsType = "vfat";
+      options = [ "umask=0077" ];
+    };
+  };
+  disko.enableConfig = false; # shoal writes the file systems above; disko partitions (./disko.nix)
 }
