@@ -22,6 +22,10 @@ state_version = "26.05"
 [machines.web]
 profile = "server"
 features = FEATURES
+
+[machines.web.disk]
+device = "/dev/vda"
+boot = "uefi"
 `
 
 func checkWith(t *testing.T, files map[string][]byte, features string) diag.List {

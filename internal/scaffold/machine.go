@@ -36,6 +36,7 @@ func (m Machine) Block() string {
 	} else {
 		b.WriteString("# features = []   # more than the profile brings: `shoal features` lists them\n")
 	}
+	b.WriteString("disk = { device = \"/dev/disk/by-id/CHANGE-ME\", boot = \"uefi\" }   # the whole disk disko formats (erases): ls -l /dev/disk/by-id/ on the machine\n")
 	b.WriteString("# users = []      # accounts from [users.NAME]\n")
 	fmt.Fprintf(&b, "# hardware = { cpu = \"amd\", memory = \"16GiB\", disk = \"512GB\", cores = 8, form = %s }\n", tomlString(formOf(m.Profile)))
 	fmt.Fprintf(&b, "# modules = [\"machines/%s/hardware-configuration.nix\"]\n", m.Name)

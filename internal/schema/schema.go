@@ -145,10 +145,12 @@ func defaultsSchema(settings obj) obj {
 
 func userSchema() obj {
 	return closed("A login account.", obj{
-		"description": str("The account's full name or purpose."),
-		"groups":      strings("Groups the account is in; wheel may use sudo.", obj{"type": "string", "pattern": userNamePattern}),
-		"ssh_keys":    strings("SSH public keys that may log in as the account.", obj{"type": "string"}),
-		"shell":       obj{"enum": []string{"bash", "zsh", "fish"}, "description": "Login shell."},
+		"description":     str("The account's full name or purpose."),
+		"groups":          strings("Groups the account is in; wheel may use sudo.", obj{"type": "string", "pattern": userNamePattern}),
+		"ssh_keys":        strings("SSH public keys that may log in as the account.", obj{"type": "string"}),
+		"shell":           obj{"enum": []string{"bash", "zsh", "fish"}, "description": "Login shell."},
+		"hashed_password": str("The account's password as a crypt hash (mkpasswd -m yescrypt), never the password itself."),
+		"password_file":   str("An absolute path on the machine to a file holding the account's crypt hash; NixOS prefers it to hashed_password."),
 	})
 }
 
