@@ -26,8 +26,11 @@ func isSecretKey(name string) bool {
 	return false
 }
 
-// publicKeys are the fleet file's keys that hold public keys, never secrets.
-var publicKeys = map[string]bool{"admin_keys": true, "ssh_keys": true, "host_key": true, "age_recipients": true}
+// publicKeys are the fleet file's keys that hold public keys, never
+// secrets, and hashed_password, which holds a crypt hash that NixOS puts
+// in the world-readable store anyway (check's SH056 catches a plain-text
+// password written there).
+var publicKeys = map[string]bool{"admin_keys": true, "ssh_keys": true, "host_key": true, "age_recipients": true, "hashed_password": true}
 
 // Scan reports secret-looking values written in the fleet file: values of
 // options or settings named like passwords, tokens or keys, private key
