@@ -16,7 +16,22 @@ let
     };
 in
 {
-  desk = machine ../machines/desk "x86_64-linux";
-  app = machine ../machines/app "x86_64-linux";
-  vault = machine ../machines/vault "x86_64-linux";
+  desk = machine {
+    imports = [
+      ../machines/desk
+      inputs.disko.nixosModules.disko
+    ];
+  } "x86_64-linux";
+  app = machine {
+    imports = [
+      ../machines/app
+      inputs.disko.nixosModules.disko
+    ];
+  } "x86_64-linux";
+  vault = machine {
+    imports = [
+      ../machines/vault
+      inputs.disko.nixosModules.disko
+    ];
+  } "x86_64-linux";
 }

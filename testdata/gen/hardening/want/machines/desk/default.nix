@@ -17,6 +17,8 @@
     ../../modules/features/nix.nix
     ../../modules/features/printing.nix
     ../../modules/features/ssh.nix
+    # The disk layout disko partitions.
+    ./disko.nix
   ];
 
   networking.hostName = "desk";
@@ -56,7 +58,24 @@
       description = "Ada";
       extraGroups = [ "wheel" ];
       openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAdaKeyExampleAdaKeyExample ada@example" ];
+      hashedPassword = "$y$j9T$wh6p/iZhAalDbpJc$USYUcYB7JI2XL4AE1npOKMpoiRdkrojtbAhJfDIFqu8";
     };
     root.openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleAdminKeyExample admin@example" ]; # the fleet's admin keys
   };
+  boot.loader = {
+    systemd-boot.enable = true; # UEFI
+    efi.canTouchEfiVariables = true;
+  };
+  fileSystems = {
+    "/" = {
+      device = "/dev/disk/by-partlabel/disk-main-root";
+      fsType = "ext4";
+    };
+    "/boot" = {
+      device = "/dev/disk/by-partlabel/disk-main-ESP";
+      fsType = "vfat";
+      options = [ "umask=0077" ];
+    };
+  };
+  disko.enableConfig = false; # shoal writes the file systems above; disko partitions (./disko.nix)
 }

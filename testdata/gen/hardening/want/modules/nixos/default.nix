@@ -61,6 +61,7 @@ in
       };
       form = lib.mkOption {
         type = lib.types.nullOr (lib.types.enum [
+          "container"
           "desktop"
           "laptop"
           "server"
@@ -129,7 +130,7 @@ in
         firmware = lib.mkOption {
           type = lib.types.bool;
           default = defaults.core.firmware;
-          description = "Install redistributable firmware (GPUs, Wi-Fi, Bluetooth); virtual machines need none";
+          description = "Install redistributable firmware (GPUs, Wi-Fi, Bluetooth); virtual machines and containers need none";
         };
         microcode = lib.mkOption {
           type = lib.types.enum [
