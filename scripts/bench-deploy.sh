@@ -32,7 +32,7 @@ ex() { "$shoal" lab exec --dir "$lab" -- "$@"; }
 mkdir -p "$tmp/fleet"
 {
 	printf '[fleet]\nname = "bench"\nnixos = "26.05"\nadmin_keys = ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleAdminKeyExample admin@example"]\n\n[defaults]\nstate_version = "26.05"\n'
-	for i in $(seq 1 "$HOSTS"); do printf '\n[machines.h%d]\nprofile = "server"\ndeploy = { host = "h%d" }\n' "$i" "$i"; done
+	for i in $(seq 1 "$HOSTS"); do printf '\n[machines.h%d]\nprofile = "server"\nhardware = { form = "container" }\ndeploy = { host = "h%d" }\n' "$i" "$i"; done
 } >"$tmp/fleet/shoal.toml"
 
 build() { ex nix-build --no-out-link --quiet "$system" --argstr version "$1" --arg payloadMiB "$MIB"; }
