@@ -91,6 +91,8 @@ type hostState struct {
 	Generation int
 	Systemd    bool
 	Failed     []string
+	// Have says whether the host's store has the closure asked about.
+	Have bool
 }
 
 func parseProbe(out string) (hostState, error) {
@@ -113,6 +115,8 @@ func parseProbe(out string) (hostState, error) {
 			s.Systemd = v == "yes"
 		case "failed":
 			s.Failed = strings.Fields(v)
+		case "have":
+			s.Have = v == "yes"
 		}
 	}
 	if seen < 4 {
@@ -189,25 +193,24 @@ func (h *host) run(ctx context.Context) {
 	}
 	t := h.t
 
+	// One command logs in and asks what the host runs and whether it has
+	// the closure: the connect and probe steps share its round trip.
+	var before hostState
+	var probed error
 	if err := h.step("connect", func() (string, error) {
-		_, err := h.remote(ctx, shared, false, "true")
+		out, err := h.remote(ctx, shared, false, probeScript, t.Closure)
 		if err != nil {
 			return "", fmt.Errorf("connect to %s: %w", t.dest(), err)
 		}
+		before, probed = parseProbe(out)
 		return t.dest(), nil
 	}); err != nil {
 		fail(Failed, err)
 		return
 	}
-	var before hostState
 	if err := h.step("probe", func() (string, error) {
-		out, err := h.remote(ctx, shared, true, probeScript)
-		if err != nil {
-			return "", fmt.Errorf("ask %s what it runs: %w", t.Machine, err)
-		}
-		before, err = parseProbe(out)
-		if err != nil {
-			return "", fmt.Errorf("ask %s what it runs: %w", t.Machine, err)
+		if probed != nil {
+			return "", fmt.Errorf("ask %s what it runs: %w", t.Machine, probed)
 		}
 		return "runs " + orNone(before.Current), nil
 	}); err != nil {
@@ -226,7 +229,7 @@ func (h *host) run(ctx context.Context) {
 	if err := h.step("copy", func() (string, error) {
 		// A closure the host has (a rollback, an earlier failed deploy)
 		// is not copied again; a valid path's closure is valid too.
-		if _, err := h.remote(ctx, shared, false, `nix-store --check-validity "$1" 2>/dev/null`, t.Closure); err == nil {
+		if before.Have {
 			return "already in the host's store", nil
 		}
 		return "", h.copy(ctx)

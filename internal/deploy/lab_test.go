@@ -379,7 +379,13 @@ func TestLabInterruptAndKilledDeployer(t *testing.T) {
 	}
 	syscall.Kill(-child.Process.Pid, syscall.SIGKILL)
 	child.Wait()
-	if !waitFor(30*time.Second, func() bool { run, _ := l.current("h2"); return run == v1 }) {
+	// The stand-in switch points /run/current-system first and logs the
+	// activation after: wait for both.
+	back := func() bool {
+		run, _ := l.current("h2")
+		return run == v1 && strings.HasSuffix(l.activations("h2"), "test 1\n")
+	}
+	if !waitFor(30*time.Second, back) {
 		h2, _ := l.Host("h2")
 		logs, _ := filepath.Glob(filepath.Join(h2.Dir, "run/shoal/watchdog-*.log"))
 		var wd []byte

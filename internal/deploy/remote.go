@@ -16,8 +16,15 @@ const systemProfile = "/nix/var/nix/profiles/system"
 // (--collector.textfile.directory=/var/lib/shoal/metrics).
 const MetricsFile = "/var/lib/shoal/metrics/shoal_deploy.prom"
 
-// probeScript prints what the host runs: key=value lines.
+// probeScript prints what the host runs: key=value lines. Given a store
+// path $1, it also says whether the host's store has it (have=yes|no), so
+// that the first command of a deploy answers everything a copy needs to
+// know. It needs no privileges.
 const probeScript = `
+have=
+if [ -n "${1-}" ]; then
+  if nix-store --check-validity "$1" 2>/dev/null; then have=yes; else have=no; fi
+fi
 cur= prof=
 [ -e /run/current-system ] && cur=$(readlink -f /run/current-system)
 [ -e ` + systemProfile + ` ] && prof=$(readlink -f ` + systemProfile + `)
@@ -28,7 +35,7 @@ if [ -d /run/systemd/system ]; then
   sd=yes
   failed=$(systemctl list-units --failed --no-legend --plain 2>/dev/null | while read -r u _; do printf '%s ' "$u"; done)
 fi
-printf 'current=%s\nprofile=%s\ngeneration=%s\nsystemd=%s\nfailed=%s\n' "$cur" "$prof" "$gen" "$sd" "$failed"
+printf 'current=%s\nprofile=%s\ngeneration=%s\nsystemd=%s\nfailed=%s\nhave=%s\n' "$cur" "$prof" "$gen" "$sd" "$failed" "$have"
 `
 
 // activateScript switches to $1 with switch-to-configuration test under
