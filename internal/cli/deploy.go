@@ -85,8 +85,8 @@ path) on the machine over OpenSSH and Nix:
 
   connect   one ssh ControlMaster per host, strict host key checking,
             BatchMode (never a prompt); login failures show here
-  probe     a host already running and booting the closure is skipped:
-            nothing is copied or activated
+  probe     (the same command as connect) a host already running and
+            booting the closure is skipped: nothing is copied or activated
   copy      nix copy --to ssh://USER@HOST (the same ssh options through
             NIX_SSHOPTS; --substitute-on-destination lets the host fetch
             from its substituters, e.g. the fleet's cache)
@@ -94,7 +94,8 @@ path) on the machine over OpenSSH and Nix:
             switches back unless a NEW ssh connection confirms within
             --confirm-timeout
   health    systemd's failed units (where systemd runs) and the features'
-            checks from the catalog (unit active, TCP port, HTTP 2xx)
+            checks from the catalog (unit active, TCP port, HTTP 2xx),
+            side by side with the confirmation
   finish    nix-env --set on the system profile, switch-to-configuration boot
 
 A failed activation, health check or finish switches the host back to what

@@ -3,12 +3,12 @@
 //
 // Each host goes through one pipeline: connect (one ControlMaster per host
 // per run, strict host key checking, BatchMode so ssh never prompts), probe
-// (a host already running the closure, with its system profile on it too,
-// is skipped), copy (nix copy --to ssh://USER@HOST with the same ssh
+// (answered by connect's one command: a host already running the closure,
+// with its system profile on it too, is skipped), copy (nix copy --to ssh://USER@HOST with the same ssh
 // options through NIX_SSHOPTS), activate (switch-to-configuration test under
 // a detached target-side watchdog), confirm (a NEW ssh connection claims
 // the watchdog's token before its timeout; otherwise the host switches back
-// by itself), health checks, and finish (nix-env --set on the system
+// by itself), health checks (side by side with confirm), and finish (nix-env --set on the system
 // profile, switch-to-configuration boot). A failed activation, a failed
 // health check or a failed finish switches the host back to the system it
 // ran before at once, its profile included.

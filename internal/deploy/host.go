@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/shoal-nix/shoal/internal/runner"
@@ -132,6 +133,7 @@ type host struct {
 	ssh     SSH
 	started time.Time
 	res     *HostResult
+	mu      sync.Mutex // guards res.Steps: confirm and health run at once
 }
 
 func (h *host) emit(step, status, msg string) {
@@ -149,7 +151,9 @@ func (h *host) step(name string, f func() (string, error)) error {
 	h.emit(name, "start", "")
 	t0 := time.Now()
 	msg, err := f()
+	h.mu.Lock()
 	h.res.Steps[name] = time.Since(t0)
+	h.mu.Unlock()
 	if err != nil {
 		h.emit(name, "fail", err.Error())
 		return err
@@ -274,20 +278,26 @@ func (h *host) run(ctx context.Context) {
 	}
 
 	// The watchdog counts from the activation's end; leave a second's
-	// margin for the clocks of two processes.
+	// margin for the clocks of two processes. The confirmation's new
+	// connection and the health checks over the master one are
+	// independent: they run side by side, and finish waits for both.
 	confirmBy := time.Now().Add(h.opts.ConfirmTimeout - time.Second)
-	if err := h.step("confirm", func() (string, error) {
-		return "", h.confirm(ctx, token, confirmBy)
-	}); err != nil {
+	confirmed := make(chan error, 1)
+	go func() {
+		confirmed <- h.step("confirm", func() (string, error) {
+			return "", h.confirm(ctx, token, confirmBy)
+		})
+	}()
+	healthErr := h.step("health", func() (string, error) {
+		return h.health(ctx, before)
+	})
+	if err := <-confirmed; err != nil {
 		fail(NotConfirmed, err)
 		h.verify(ctx, before.Current, confirmBy)
 		return
 	}
-
-	if err := h.step("health", func() (string, error) {
-		return h.health(ctx, before)
-	}); err != nil {
-		h.rollback(ctx, before, fmt.Errorf("health check on %s: %w", t.Machine, err))
+	if healthErr != nil {
+		h.rollback(ctx, before, fmt.Errorf("health check on %s: %w", t.Machine, healthErr))
 		return
 	}
 
