@@ -12,7 +12,7 @@
 #   one host  shoal deploy to h1 alone.
 # Prints each run's wall time and the medians of REPS runs (default 5), the
 # TCP connections each host's sshd accepted during one shoal deploy (from
-# sshd's log), and shoal's peak memory (GNU time's maximum RSS).
+# sshd's log) and shoal's peak memory in a deploy of a 1 MiB closure.
 #
 # Usage: sudo scripts/bench-deploy.sh   (HOSTS=8 MIB=50 REPS=5 RATE=100mbit DELAY=25ms)
 set -euo pipefail
@@ -25,6 +25,7 @@ lab=$tmp/lab
 name=bd$$
 trap '"$shoal" lab down --dir "$lab" --name "$name" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
 go build -o "$shoal" ./cmd/shoal
+echo "load at start: $(cut -d" " -f1-3 /proc/loadavg)"
 "$shoal" lab up --dir "$lab" --name "$name" --hosts "$HOSTS" --rate "$RATE" --delay "$DELAY" >/dev/null
 system=$PWD/internal/deploy/testdata/system.nix
 ex() { "$shoal" lab exec --dir "$lab" -- "$@"; }
@@ -38,6 +39,11 @@ mkdir -p "$tmp/fleet"
 build() { ex nix-build --no-out-link --quiet "$system" --argstr version "$1" --arg payloadMiB "$MIB"; }
 now() { date +%s%N; }
 ms() { echo $((($2 - $1) / 1000000)); }
+# busy: the jiffies all CPUs spent not idle so far (/proc/stat), so a run
+# can say whether the machine's CPUs, which the lab's hosts share with
+# the deployer, were the limit.
+busy() { awk '/^cpu / {print $2+$3+$4+$7+$8}' /proc/stat; }
+idle() { awk '/^cpu / {print $5+$6}' /proc/stat; }
 median() { sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.2f s", m/1000}'; }
 
 base=() shoal_=() one=()
@@ -52,29 +58,45 @@ for r in $(seq 1 "$REPS"); do
 	p=$(build "shoal-$r")
 	args=()
 	for i in $(seq 1 "$HOSTS"); do args+=(--closure "h$i=$p"); done
-	t0=$(now)
+	t0=$(now) b0=$(busy) i0=$(idle)
 	"$shoal" deploy --lab "$lab" "$tmp/fleet/" "${args[@]}" --no-checks >/dev/null 2>"$tmp/deploy.log" || { cat "$tmp/deploy.log" >&2; exit 1; }
 	shoal_+=("$(ms "$t0" "$(now)")")
+	b1=$(busy) i1=$(idle)
+	cpu=$(( 100 * (b1 - b0) / (b1 - b0 + i1 - i0 + 1) ))
 
 	p=$(build "one-$r")
 	t0=$(now)
 	"$shoal" deploy --lab "$lab" "$tmp/fleet/" h1 --closure "h1=$p" --no-checks >/dev/null 2>&1
 	one+=("$(ms "$t0" "$(now)")")
-	echo "run $r: baseline ${base[-1]} ms, shoal ${shoal_[-1]} ms, one host ${one[-1]} ms"
+	echo "run $r: baseline ${base[-1]} ms, shoal ${shoal_[-1]} ms (CPUs ${cpu}% busy), one host ${one[-1]} ms"
 done
 echo "$HOSTS hosts, $MIB MiB closure, $RATE, $DELAY each way; median of $REPS:"
 echo "  sequential baseline: $(printf '%s\n' "${base[@]}" | median)"
 echo "  shoal deploy:        $(printf '%s\n' "${shoal_[@]}" | median)"
 echo "  shoal, one host:     $(printf '%s\n' "${one[@]}" | median)"
 
-# Connections per host during one deploy, from sshd's log (LogLevel INFO
-# logs one "Accepted publickey" per connection), and shoal's memory.
+# SSH setup dominates a small closure: a deploy of a 1 MiB closure to
+# every host, its wall time, the TCP connections each host's sshd accepted
+# (LogLevel INFO logs one "Accepted publickey" per connection), and
+# shoal's own peak memory: VmHWM of the shoal process, sampled until it
+# exits (GNU time's figure would be the largest of its nix and ssh
+# children too).
 for i in $(seq 1 "$HOSTS"); do : >"$lab/hosts/h$i/run/sshd.log" 2>/dev/null || true; done
+MIB=1
 p=$(build "count")
 args=()
 for i in $(seq 1 "$HOSTS"); do args+=(--closure "h$i=$p"); done
-/usr/bin/time -f '%M' -o "$tmp/rss" "$shoal" deploy --lab "$lab" "$tmp/fleet/" "${args[@]}" --no-checks >/dev/null 2>&1
+t0=$(now)
+"$shoal" deploy --lab "$lab" "$tmp/fleet/" "${args[@]}" --no-checks >/dev/null 2>&1 &
+pid=$! hwm=0
+while kill -0 "$pid" 2>/dev/null; do
+	v=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
+	[ -n "$v" ] && hwm=$v
+	sleep 0.05
+done
+wait "$pid"
+echo "1 MiB closure to $HOSTS hosts: $(ms "$t0" "$(now)") ms"
 for i in $(seq 1 "$HOSTS"); do
 	printf 'h%d: %s ssh connections\n' "$i" "$(grep -c 'Accepted publickey' "$lab/hosts/h$i/run/sshd.log" 2>/dev/null || echo '?')"
 done
-echo "shoal deploy peak RSS: $(cat "$tmp/rss") KiB (nix and ssh children not included)"
+echo "shoal deploy peak RSS (VmHWM of the shoal process): $hwm KiB"
