@@ -202,6 +202,8 @@ type Port struct {
 	// Access says to whom the firewall opens the port: AccessPublic (the
 	// default), AccessPrivate or AccessService.
 	Access string
+	// Path is where the port is written in its feature file.
+	Path diag.Path
 }
 
 // Port access: who may connect to a feature's port.
@@ -227,6 +229,8 @@ type HealthCheck struct {
 	TCP     int64  // a port that must accept connections on localhost
 	Setting string // or the setting holding that port
 	HTTP    string // a URL on localhost that must answer 2xx
+	// Path is where the check is written in its feature file.
+	Path diag.Path
 }
 
 // NixOSBlock is a set of NixOS option values, applied when When holds.
@@ -269,6 +273,9 @@ type Collection struct {
 
 // FeatureNames returns all feature names, sorted.
 func (c *Catalog) FeatureNames() []string { return sortedKeys(c.Features) }
+
+// CollectionNames returns all package collection names, sorted.
+func (c *Catalog) CollectionNames() []string { return sortedKeys(c.Collections) }
 
 // ProfileNames returns all profile names, sorted.
 func (c *Catalog) ProfileNames() []string { return sortedKeys(c.Profiles) }

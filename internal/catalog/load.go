@@ -193,7 +193,7 @@ func (l *loader) feature(name string, doc *tomltree.Doc, d tomltree.Decoder) *Fe
 			}
 		case "ports":
 			l.tables(v, p, d, "ports", func(v *tomltree.Node, p diag.Path) {
-				port := Port{Protocol: "tcp", Access: AccessPublic}
+				port := Port{Protocol: "tcp", Access: AccessPublic, Path: p}
 				d.Fields(v, p, "a port", []string{"port", "setting", "protocol", "description", "access"}, func(key string, v *tomltree.Node, p diag.Path) {
 					switch key {
 					case "port":
@@ -218,7 +218,7 @@ func (l *loader) feature(name string, doc *tomltree.Doc, d tomltree.Decoder) *Fe
 			})
 		case "health":
 			l.tables(v, p, d, "health", func(v *tomltree.Node, p diag.Path) {
-				var h HealthCheck
+				h := HealthCheck{Path: p}
 				d.Fields(v, p, "a health check", []string{"name", "unit", "tcp", "setting", "http"}, func(key string, v *tomltree.Node, p diag.Path) {
 					switch key {
 					case "name":

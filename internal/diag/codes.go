@@ -105,11 +105,17 @@ var (
 
 	CodeAlertNoMailServer = define("SH079", Error, "check", "alerts mailed with no mail server to send them through")
 
-	CodeUnknownOption  = define("SH080", Error, "check", "unknown NixOS option in a raw `nixos.\"…\"` setting (under a covered prefix)")
-	CodeOptionType     = define("SH081", Error, "check", "a raw NixOS option value that does not fit the option's type")
+	CodeUnknownOption  = define("SH080", Error, "check", "unknown NixOS option in a raw `nixos.\"…\"` setting or a local feature's `[nixos]` (under a covered prefix)")
+	CodeOptionType     = define("SH081", Error, "check", "a raw or local feature's NixOS option value that does not fit the option's type")
 	CodeOptionReadOnly = define("SH082", Error, "check", "a read-only NixOS option set")
 	CodeOptionNearMiss = define("SH083", Warning, "check", "a raw option outside the index, one typo from a covered one (not checked)")
 	CodeOptionTwice    = define("SH084", Error, "check", "a raw NixOS option set twice (directly and through a parent set)")
+
+	CodePackageName       = define("SH130", Error, "check", "a local feature's package that is not a nixpkgs attribute name")
+	CodePackageUnknown    = define("SH131", Warning, "check", "a local feature's package shoal does not know, one typo from one it does")
+	CodeUnknownCollection = define("SH132", Error, "check", "a local feature's package collection that does not exist")
+	CodeFeaturePort       = define("SH133", Error, "check", "a local feature's port that cannot be opened (no number, not a port setting, not tcp or udp)")
+	CodeFeatureHealth     = define("SH134", Error, "check", "a local feature's health check that cannot run")
 
 	CodeSecretMissing    = define("SH100", Error, "check", "a secret's encrypted file is missing")
 	CodeSecretCorrupt    = define("SH101", Error, "check", "a secret's file is not an age-encrypted file")

@@ -284,7 +284,7 @@ func ViewFeature(c *catalog.Catalog, name string) *Feature {
 		v.Ports = append(v.Ports, port)
 	}
 	for _, h := range f.Health {
-		v.Health = append(v.Health, HealthCheck(h))
+		v.Health = append(v.Health, HealthCheck{Name: h.Name, Unit: h.Unit, TCP: h.TCP, Setting: h.Setting, HTTP: h.HTTP})
 	}
 	var opts []string
 	for _, b := range f.NixOS {

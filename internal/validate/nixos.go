@@ -2,9 +2,12 @@ package validate
 
 import (
 	"errors"
+	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
+	"github.com/shoal-nix/shoal/internal/catalog"
 	"github.com/shoal-nix/shoal/internal/diag"
 	"github.com/shoal-nix/shoal/internal/fleet"
 	"github.com/shoal-nix/shoal/internal/nixopts"
@@ -40,66 +43,132 @@ func (v *validator) rawOptions(m *fleet.Machine) {
 			}
 		}
 		earlier = append(earlier, seen{path, raw.Value, raw.Path})
-		v.rawOption(ix, m, path, raw.Value, raw.Path)
+		v.rawOption(ix, path, raw.Value, raw.Path)
 	}
 }
 
-func (v *validator) rawOption(ix *nixopts.Index, m *fleet.Machine, path []string, n *tomltree.Node, at diag.Path) {
+func (v *validator) rawOption(ix *nixopts.Index, path []string, n *tomltree.Node, at diag.Path) {
+	v.option(ix, v.file, path, n.Value(), at, func(t *nixopts.Type, name string, val any, at diag.Path) {
+		v.optionValue(v.file, t, name, val, at, "")
+	})
+}
+
+// option checks one value written to a NixOS option path in file: the
+// path against the index, and each value that reaches a typed option with
+// typed. A table given to a set of options is checked key by key.
+func (v *validator) option(ix *nixopts.Index, file string, path []string, val any, at diag.Path, typed func(t *nixopts.Type, name string, val any, at diag.Path)) {
 	name := nixopts.FormatPath(path)
 	r := ix.Lookup(path)
 	switch r.Kind {
 	case nixopts.NotCovered:
 		if len(r.Suggestions) > 0 {
-			v.diags.Warnf(diag.CodeOptionNearMiss, v.file, at, "%s is not in shoal's NixOS options index, so it is not checked", name).
+			v.diags.Warnf(diag.CodeOptionNearMiss, file, at, "%s is not in shoal's NixOS options index, so it is not checked", name).
 				Hintf("did you mean %s?", strings.Join(quoteAll(r.Suggestions), " or "))
 		}
 	case nixopts.Unknown:
-		e := v.diags.Errorf(diag.CodeUnknownOption, v.file, at, "unknown NixOS option %s", name)
+		e := v.diags.Errorf(diag.CodeUnknownOption, file, at, "unknown NixOS option %s", name)
 		if len(r.Suggestions) > 0 {
 			e.Hintf("did you mean %s?", strings.Join(quoteAll(r.Suggestions), " or "))
 		}
 	case nixopts.Found:
 		if r.Option.ReadOnly() {
-			v.diags.Errorf(diag.CodeOptionReadOnly, v.file, at, "NixOS option %s is read-only: NixOS sets it itself", name).
+			v.diags.Errorf(diag.CodeOptionReadOnly, file, at, "NixOS option %s is read-only: NixOS sets it itself", name).
 				Hintf("remove this setting")
 			return
 		}
-		v.optionValue(r.Type, name, n, at)
+		v.typedOption(ix, file, path, r.Type, name, val, at, typed)
 	case nixopts.Within:
 		if r.Type != nil {
-			v.optionValue(r.Type, name, n, at)
+			v.typedOption(ix, file, path, r.Type, name, val, at, typed)
 		}
 	case nixopts.OptionSet:
-		if n.Kind != tomltree.Table {
-			e := v.diags.Errorf(diag.CodeOptionType, v.file, at, "%s is a set of options; give it a table, not %s", name, n.Describe())
+		table, ok := val.(map[string]any)
+		if !ok {
+			e := v.diags.Errorf(diag.CodeOptionType, file, at, "%s is a set of options; give it a table, not %s", name, describeValue(val))
 			if len(r.Children) > 0 {
 				e.Hintf("it holds: %s", strings.Join(firstN(r.Children, 8), ", "))
 			}
 			return
 		}
-		for _, k := range n.Keys {
-			v.rawOption(ix, m, append(slices.Clone(path), k), n.Get(k), at.Child(k))
+		for _, k := range slices.Sorted(maps.Keys(table)) {
+			v.option(ix, file, append(slices.Clone(path), k), table[k], at.Child(k), typed)
 		}
 	}
 }
 
+// typedOption checks a value given to an option of type t. A table given
+// to a submodule, or to an attribute set of submodules, holds options of
+// their own: each is looked up in the index, so a typo in one
+// (virtualHosts."example.org".forceSSl) is found like a typo in a path.
+func (v *validator) typedOption(ix *nixopts.Index, file string, path []string, t *nixopts.Type, name string, val any, at diag.Path, typed func(t *nixopts.Type, name string, val any, at diag.Path)) {
+	table, ok := val.(map[string]any)
+	if ok && holdsOptions(t) {
+		for _, k := range slices.Sorted(maps.Keys(table)) {
+			v.option(ix, file, append(slices.Clone(path), k), table[k], at.Child(k), typed)
+		}
+		return
+	}
+	typed(t, name, val, at)
+}
+
+// holdsOptions reports whether a table given to type t is a set of
+// options: t is a submodule, or an attribute set of them.
+func holdsOptions(t *nixopts.Type) bool {
+	for t != nil && t.Kind == nixopts.NullOr {
+		t = t.Elem
+	}
+	if t != nil && t.Kind == nixopts.AttrsOf {
+		t = t.Elem
+		for t != nil && t.Kind == nixopts.NullOr {
+			t = t.Elem
+		}
+	}
+	return t != nil && t.Kind == nixopts.Submodule
+}
+
+// describeValue names the kind of a value the way a TOML user says it.
+func describeValue(val any) string {
+	switch x := val.(type) {
+	case string:
+		return "a string"
+	case int64:
+		return "an integer"
+	case float64:
+		return "a float"
+	case bool:
+		return "a boolean"
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "a table"
+	case catalog.SettingRef:
+		return fmt.Sprintf("the value of setting %q", x.Setting)
+	}
+	return fmt.Sprintf("a %T", val)
+}
+
 // optionValue checks a value against an option type; a table value under
 // a submodule is checked entry by entry through Lookup by the caller's
-// recursion where the index declares sub-options.
-func (v *validator) optionValue(t *nixopts.Type, name string, n *tomltree.Node, at diag.Path) {
-	err := t.Check(n.Value())
+// recursion where the index declares sub-options. note, when not empty,
+// is added to the summary in parentheses: where the value came from.
+func (v *validator) optionValue(file string, t *nixopts.Type, name string, val any, at diag.Path, note string) bool {
+	err := t.Check(val)
 	if err == nil {
-		return
+		return true
 	}
 	where := at
 	var ce *nixopts.CheckError
-	if errors.As(err, &ce) {
+	if errors.As(err, &ce) && note == "" {
 		// Point at the offending element or key when the tree has it.
 		for _, k := range ce.Keys() {
 			where = where.Child(k)
 		}
 	}
-	v.diags.Errorf(diag.CodeOptionType, v.file, where, "NixOS option %s: %v", name, err)
+	if note != "" {
+		note = " (" + note + ")"
+	}
+	v.diags.Errorf(diag.CodeOptionType, file, where, "NixOS option %s: %v%s", name, err, note)
+	return false
 }
 
 func quoteAll(names []string) []string {

@@ -15,6 +15,7 @@ import (
 func Fleet(rf *resolve.Fleet) diag.List {
 	v := &validator{rf: rf, file: rf.Spec.File, chains: map[string][]*catalog.Profile{}, reported: map[string]bool{}}
 	v.requiresCycles()
+	v.localFeatures()
 	for _, m := range rf.Machines {
 		v.machine(m)
 	}
