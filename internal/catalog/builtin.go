@@ -11,6 +11,14 @@ import (
 //go:embed builtin
 var builtinFS embed.FS
 
+// FeatureFormatDoc documents the format of a feature directory: every key
+// of feature.toml, module.nix, and a full example. It is docs/features.md
+// and shoal help feature-format; a test holds its tables to the keys the
+// loader reads (FeatureFormat) and its example to checking clean.
+//
+//go:embed featureformat.md
+var FeatureFormatDoc string
+
 // BuiltinPrefix names built-in catalog files in diagnostics and explanations.
 const BuiltinPrefix = "catalog"
 

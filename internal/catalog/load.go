@@ -140,7 +140,44 @@ func (l *loader) features(local bool) {
 	}
 }
 
-var featureKeys = []string{"description", "lifecycle", "replacement", "requires", "conflicts", "provides", "collections", "packages", "hardware", "resources", "settings", "ports", "health", "nixos", "nixos_when"}
+// The keys each table of a feature file takes; FeatureFormat lists them
+// for the documentation, whose test holds it to them.
+var (
+	featureKeys   = []string{"description", "lifecycle", "replacement", "requires", "conflicts", "provides", "collections", "packages", "hardware", "resources", "settings", "ports", "health", "nixos", "nixos_when"}
+	settingKeys   = []string{"type", "flavour", "values", "min", "max", "pattern", "default", "description", "derive", "needs"}
+	patternKeys   = []string{"regexp", "description", "hint"}
+	deriveKeys    = []string{"when", "value"}
+	conflictKeys  = []string{"feature", "when", "reason"}
+	hardwareKeys  = []string{"systems", "cpu", "gpu", "form"}
+	resourceKeys  = []string{"memory", "disk"}
+	portKeys      = []string{"port", "setting", "protocol", "description", "access"}
+	healthKeys    = []string{"name", "unit", "tcp", "setting", "http"}
+	nixosWhenKeys = []string{"when", "set"}
+)
+
+// FormatTable is one table of the feature file format: how the
+// documentation heads it, and the keys the loader reads there.
+type FormatTable struct {
+	Heading string
+	Keys    []string
+}
+
+// FeatureFormat lists the tables of a feature file and their keys, in the
+// order the documentation (FeatureFormatDoc) describes them.
+func FeatureFormat() []FormatTable {
+	return []FormatTable{
+		{"feature.toml", featureKeys},
+		{"[settings.NAME]", settingKeys},
+		{"pattern", patternKeys},
+		{"[[settings.NAME.derive]]", deriveKeys},
+		{"[[conflicts]]", conflictKeys},
+		{"[hardware]", hardwareKeys},
+		{"[resources]", resourceKeys},
+		{"[[ports]]", portKeys},
+		{"[[health]]", healthKeys},
+		{"[[nixos_when]]", nixosWhenKeys},
+	}
+}
 
 func (l *loader) feature(name string, doc *tomltree.Doc, d tomltree.Decoder) *Feature {
 	f := &Feature{Name: name, File: doc.Name, Lifecycle: Stable}
@@ -171,7 +208,7 @@ func (l *loader) feature(name string, doc *tomltree.Doc, d tomltree.Decoder) *Fe
 			f.Hardware = l.hardware(v, p, d)
 		case "resources":
 			f.Resources.Path = p
-			d.Fields(v, p, "resources", []string{"memory", "disk"}, func(key string, v *tomltree.Node, p diag.Path) {
+			d.Fields(v, p, "resources", resourceKeys, func(key string, v *tomltree.Node, p diag.Path) {
 				size, problem, _ := Type{Kind: KindSize}.Check(v)
 				if problem != "" {
 					d.Diags.Errorf(diag.CodeInvalidValue, d.File, p, "resources.%s: %s", key, problem)
@@ -194,7 +231,7 @@ func (l *loader) feature(name string, doc *tomltree.Doc, d tomltree.Decoder) *Fe
 		case "ports":
 			l.tables(v, p, d, "ports", func(v *tomltree.Node, p diag.Path) {
 				port := Port{Protocol: "tcp", Access: AccessPublic, Path: p}
-				d.Fields(v, p, "a port", []string{"port", "setting", "protocol", "description", "access"}, func(key string, v *tomltree.Node, p diag.Path) {
+				d.Fields(v, p, "a port", portKeys, func(key string, v *tomltree.Node, p diag.Path) {
 					switch key {
 					case "port":
 						port.Port, _ = d.Int(v, p, "port")
@@ -219,7 +256,7 @@ func (l *loader) feature(name string, doc *tomltree.Doc, d tomltree.Decoder) *Fe
 		case "health":
 			l.tables(v, p, d, "health", func(v *tomltree.Node, p diag.Path) {
 				h := HealthCheck{Path: p}
-				d.Fields(v, p, "a health check", []string{"name", "unit", "tcp", "setting", "http"}, func(key string, v *tomltree.Node, p diag.Path) {
+				d.Fields(v, p, "a health check", healthKeys, func(key string, v *tomltree.Node, p diag.Path) {
 					switch key {
 					case "name":
 						h.Name, _ = d.String(v, p, "name")
@@ -242,7 +279,7 @@ func (l *loader) feature(name string, doc *tomltree.Doc, d tomltree.Decoder) *Fe
 		case "nixos_when":
 			l.tables(v, p, d, "nixos_when", func(v *tomltree.Node, p diag.Path) {
 				var b NixOSBlock
-				d.Fields(v, p, "a conditional NixOS block", []string{"when", "set"}, func(key string, v *tomltree.Node, p diag.Path) {
+				d.Fields(v, p, "a conditional NixOS block", nixosWhenKeys, func(key string, v *tomltree.Node, p diag.Path) {
 					if key == "when" {
 						b.When = l.condition(v, p, d)
 					} else if d.IsTable(v, p, "set") {
@@ -313,7 +350,7 @@ func (l *loader) setting(name string, v *tomltree.Node, p diag.Path, d tomltree.
 	s := &Setting{Name: name, Path: p}
 	var def *tomltree.Node
 	var defPath diag.Path
-	ok := d.Fields(v, p, "a setting", []string{"type", "flavour", "values", "min", "max", "pattern", "default", "description", "derive", "needs"}, func(key string, v *tomltree.Node, p diag.Path) {
+	ok := d.Fields(v, p, "a setting", settingKeys, func(key string, v *tomltree.Node, p diag.Path) {
 		switch key {
 		case "flavour":
 			if f, ok := d.String(v, p, "flavour"); ok {
@@ -352,7 +389,7 @@ func (l *loader) setting(name string, v *tomltree.Node, p diag.Path, d tomltree.
 		case "derive":
 			l.tables(v, p, d, "derive", func(v *tomltree.Node, p diag.Path) {
 				var dv Derivation
-				d.Fields(v, p, "a derivation", []string{"when", "value"}, func(key string, v *tomltree.Node, p diag.Path) {
+				d.Fields(v, p, "a derivation", deriveKeys, func(key string, v *tomltree.Node, p diag.Path) {
 					if key == "when" {
 						dv.When = l.condition(v, p, d)
 					} else {
@@ -408,7 +445,7 @@ func (l *loader) setting(name string, v *tomltree.Node, p diag.Path, d tomltree.
 // pattern reads a setting's { regexp, description, hint }.
 func (l *loader) pattern(v *tomltree.Node, p diag.Path, d tomltree.Decoder) *Pattern {
 	pt := &Pattern{}
-	ok := d.Fields(v, p, "a pattern", []string{"regexp", "description", "hint"}, func(key string, v *tomltree.Node, p diag.Path) {
+	ok := d.Fields(v, p, "a pattern", patternKeys, func(key string, v *tomltree.Node, p diag.Path) {
 		switch key {
 		case "regexp":
 			if src, ok := d.String(v, p, "regexp"); ok {
@@ -448,7 +485,7 @@ func (l *loader) conflicts(v *tomltree.Node, p diag.Path, d tomltree.Decoder) []
 	}
 	l.tables(v, p, d, "conflicts", func(v *tomltree.Node, p diag.Path) {
 		c := Conflict{Path: p}
-		d.Fields(v, p, "a conflict", []string{"feature", "when", "reason"}, func(key string, v *tomltree.Node, p diag.Path) {
+		d.Fields(v, p, "a conflict", conflictKeys, func(key string, v *tomltree.Node, p diag.Path) {
 			switch key {
 			case "feature":
 				c.Feature, _ = d.String(v, p, "feature")
@@ -513,7 +550,7 @@ func (l *loader) conditionValue(n *tomltree.Node, p diag.Path, d tomltree.Decode
 
 func (l *loader) hardware(v *tomltree.Node, p diag.Path, d tomltree.Decoder) Hardware {
 	h := Hardware{Path: p}
-	d.Fields(v, p, "hardware", []string{"systems", "cpu", "gpu", "form"}, func(key string, v *tomltree.Node, p diag.Path) {
+	d.Fields(v, p, "hardware", hardwareKeys, func(key string, v *tomltree.Node, p diag.Path) {
 		var vals []string
 		for _, it := range d.Strings(v, p, key) {
 			vals = append(vals, it.Value)

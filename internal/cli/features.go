@@ -19,7 +19,8 @@ func newFeaturesCommand(g *globals) *cobra.Command {
 		Short: "List the catalog's features: name, lifecycle, one line",
 		Long: `Features lists every feature a machine can have: the built-in catalog's and,
 in a fleet directory, the fleet's own (features/NAME/feature.toml). Show one
-with "shoal show feature NAME".`,
+with "shoal show feature NAME"; the format of a feature of the fleet's own,
+every key and an example: "shoal help feature-format".`,
 		Example: "  shoal features\n  shoal features --json",
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

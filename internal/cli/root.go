@@ -121,7 +121,8 @@ its machines with Nix (shoal build [FLEET/] [SELECTOR...]: names, globs,
 @tag).
 
 Commands take the fleet as an optional path: a directory holding shoal.toml,
-or the file itself; the default is the current directory.
+or the file itself; the default is the current directory. A fleet's own
+features (features/NAME/feature.toml): shoal help feature-format.
 
 Exit status:
   0    success: no errors
@@ -172,6 +173,7 @@ forces them (also into a pipe or a file), --color=never turns them off.`,
 		newDocsCommand(g),
 		newSecretsCommand(g),
 	)
+	addHelpTopics(root)
 	// cobra's completion command would print its help and exit 0 for a
 	// shell it does not know; that is a usage error.
 	root.InitDefaultCompletionCmd()

@@ -52,6 +52,7 @@ const featureTemplate = `# Feature NAME: a feature of this fleet's own. A machin
 #   settings.NAME.SETTING = VALUE
 # shoal check checks this file at once; shoal show feature NAME shows it;
 # shoal features lists the built-in ones to learn from (shoal new feature X --from laptop).
+# Every key, with a full example: shoal help feature-format (docs/features.md).
 
 # One line saying what the feature does (shoal features shows it).
 description = "NAME: what it does, in one line"
