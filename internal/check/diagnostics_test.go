@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -118,7 +119,12 @@ func (c corpusCase) run(t *testing.T) *Result {
 	t.Helper()
 	fsys := fstest.MapFS{}
 	for _, f := range c.arc.files {
-		if f.name != "want" {
+		switch link, target, isLink := strings.Cut(f.name, " -> "); {
+		case f.name == "want":
+		case isLink:
+			// "-- LINK -> TARGET --" is a symbolic link; its body is empty.
+			fsys[link] = &fstest.MapFile{Data: []byte(target), Mode: fs.ModeSymlink | 0o777}
+		default:
 			fsys[f.name] = &fstest.MapFile{Data: f.data, Mode: 0o644}
 		}
 	}
