@@ -175,7 +175,12 @@ func (g *generator) flakeParts() error {
 		checks.Bindings = append(checks.Bindings, bind(importOf(rel(layout.Checks, layout.Test(p)),
 			&nixlit.Set{Bindings: []nixlit.Binding{{Inherit: []string{"inputs", "pkgs"}}}, Inline: true}), p))
 	}
-	if err := g.write(layout.Checks, nixFile(fn("inputs", fn("pkgs", checks)), "Checks: a NixOS VM test per profile the fleet uses (tests/PROFILE.nix)."), g.fleetOrigin(diag.P("machines")), nil); err != nil {
+	for _, t := range g.plannedServiceTests() {
+		checks.Bindings = append(checks.Bindings, bind(importOf(rel(layout.Checks, layout.ServiceTest(t.svc.Name())),
+			&nixlit.Set{Bindings: []nixlit.Binding{{Inherit: []string{"inputs", "pkgs"}}}, Inline: true}), "service-"+t.svc.Name()))
+	}
+	if err := g.write(layout.Checks, nixFile(fn("inputs", fn("pkgs", checks)), "Checks: a NixOS VM test per profile the fleet uses (tests/PROFILE.nix) and a multi-node",
+		"VM test per fleet service (tests/services/NAME.nix)."), g.fleetOrigin(diag.P("machines")), nil); err != nil {
 		return err
 	}
 

@@ -235,11 +235,15 @@ const (
   type = c.type or null;
   name = s.test.name;
   testScript = builtins.typeOf (s.test.testScript or null);
-  nodes = builtins.mapAttrs (n: node: map (p: let t = builtins.typeOf p; in {
+  nodes = builtins.mapAttrs (n: node: let
+    # A node that is a function is called with arguments that fail when
+    # used: its imports and disabledModules must not need them.
+    m = if builtins.isFunction node then node (builtins.mapAttrs (a: _: throw "node ${n} needs its argument ${a} for its imports") (builtins.functionArgs node)) else node;
+  in map (p: let t = builtins.typeOf p; in {
     type = t;
     path = if t == "path" || t == "string" then toString p else null;
     exists = t == "path" && builtins.pathExists p;
-  }) (if builtins.isAttrs node then node.imports or [ ] else [ ])) (s.test.nodes or { });
+  }) (if builtins.isAttrs m then (m.imports or [ ]) ++ (m.disabledModules or [ ]) else [ ])) (s.test.nodes or { });
   system = s.pkgs.system;
   overlays = s.pkgs.overlays;
 })) cs`
@@ -353,6 +357,16 @@ func checkGeneratedFlake(t *testing.T, bin string, fsys fs.FS, spec *fleet.Fleet
 	if len(profiles) == 0 {
 		t.Fatal("the generator wrote no tests/PROFILE.nix")
 	}
+	// The checks: a test per profile, named after it, and one per fleet
+	// service that has one (tests/services/NAME.nix), service-NAME.
+	testNames := map[string]string{}
+	for _, p := range profiles {
+		testNames[p] = "shoal-profile-" + p
+	}
+	for _, s := range generatedServiceTests(files) {
+		testNames["service-"+s] = "shoal-service-" + s
+	}
+	wantChecks := sortedKeys(testNames)
 
 	// The inputs flake.nix declares: each must have a stand-in, before any
 	// command could try to fetch one.
@@ -384,8 +398,8 @@ func checkGeneratedFlake(t *testing.T, bin string, fsys fs.FS, spec *fleet.Fleet
 		}
 	}
 	for _, sys := range systems {
-		if got := sortedKeys(show.Checks[sys]); !slices.Equal(got, profiles) {
-			t.Errorf("checks.%s = %v, want one per generated test (tests/PROFILE.nix): %v", sys, got, profiles)
+		if got := sortedKeys(show.Checks[sys]); !slices.Equal(got, wantChecks) {
+			t.Errorf("checks.%s = %v, want one per generated test (tests/PROFILE.nix, tests/services/NAME.nix): %v", sys, got, wantChecks)
 		}
 		for p, d := range show.Checks[sys] {
 			if d.Type != "derivation" {
@@ -423,7 +437,7 @@ func checkGeneratedFlake(t *testing.T, bin string, fsys fs.FS, spec *fleet.Fleet
 	var checks map[string]map[string]evalCheck
 	n.json(t, &checks, "eval", "--json", n.flake+"#checks", "--apply", applyChecks)
 	for _, sys := range systems {
-		for _, p := range profiles {
+		for _, p := range wantChecks {
 			c, ok := checks[sys][p]
 			if !ok {
 				continue // reported above
@@ -432,8 +446,8 @@ func checkGeneratedFlake(t *testing.T, bin string, fsys fs.FS, spec *fleet.Fleet
 			if c.Type != "derivation" {
 				t.Errorf("%s: runNixOSTest's result is not a derivation (%q)", where, c.Type)
 			}
-			if c.Name != "shoal-profile-"+p {
-				t.Errorf("%s: the test is named %q, want %q", where, c.Name, "shoal-profile-"+p)
+			if c.Name != testNames[p] {
+				t.Errorf("%s: the test is named %q, want %q", where, c.Name, testNames[p])
 			}
 			if c.TestScript != "string" {
 				t.Errorf("%s: testScript is a %s, not a string", where, c.TestScript)
@@ -539,6 +553,18 @@ func generatedProfiles(files []gen.File) []string {
 	var out []string
 	for _, f := range files {
 		if name, ok := strings.CutPrefix(f.Path, "tests/"); ok && !strings.Contains(name, "/") && strings.HasSuffix(name, ".nix") {
+			out = append(out, strings.TrimSuffix(name, ".nix"))
+		}
+	}
+	return sorted(out)
+}
+
+// generatedServiceTests returns the fleet services the generator wrote a
+// VM test for (tests/services/NAME.nix), sorted.
+func generatedServiceTests(files []gen.File) []string {
+	var out []string
+	for _, f := range files {
+		if name, ok := strings.CutPrefix(f.Path, "tests/services/"); ok && !strings.Contains(name, "/") && strings.HasSuffix(name, ".nix") {
 			out = append(out, strings.TrimSuffix(name, ".nix"))
 		}
 	}

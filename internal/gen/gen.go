@@ -48,7 +48,7 @@ func Generate(rf *resolve.Fleet, o Options) ([]File, error) {
 	g.index()
 	steps := []func() error{
 		g.flake, g.namespace, g.defaults, g.packages, g.validation, g.services, g.monitoring,
-		g.featureModules, g.profileModules, g.machineFiles, g.diskoFiles, g.testFiles, g.nixd,
+		g.featureModules, g.profileModules, g.machineFiles, g.diskoFiles, g.testFiles, g.serviceTests, g.nixd,
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -73,6 +73,10 @@ type generator struct {
 	used     map[string]bool
 	profiles []string // used by some machine, sorted
 	systems  []string
+
+	// test is set in the view of the fleet a service's VM test has (see
+	// testView): how the wiring reaches the test's nodes.
+	test testNet
 }
 
 func (g *generator) index() {

@@ -128,6 +128,34 @@ func TestNixOSCheck(t *testing.T) {
 					checkMachineWith(t, outDir, wrapper, nixosCheckOpts{ExtraModules: []string{testNodeModule(t)}})
 				})
 			}
+			// So is each node of each fleet service's VM test.
+			services, _ := filepath.Glob(filepath.Join(outDir, "tests", "services", "*.nix"))
+			for _, test := range services {
+				service := strings.TrimSuffix(filepath.Base(test), ".nix")
+				src, err := os.ReadFile(test)
+				if err != nil {
+					t.Fatal(err)
+				}
+				nodes := serviceTestNode.FindAllStringSubmatch(string(src), -1)
+				if len(nodes) == 0 {
+					t.Errorf("tests/services/%s.nix has no nodes", service)
+				}
+				for _, n := range nodes {
+					wrapper := "vm-test-nodes/service-" + service + "-" + strings.Trim(n[1], `"`) + ".nix"
+					src := "# A node of tests/services/" + service + ".nix, as a module.\n" +
+						"(import ../tests/services/" + service + ".nix { pkgs.testers.runNixOSTest = test: test; }).nodes." + n[1] + "\n"
+					if err := os.MkdirAll(filepath.Join(outDir, "vm-test-nodes"), 0o755); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.WriteFile(filepath.Join(outDir, filepath.FromSlash(wrapper)), []byte(src), 0o644); err != nil {
+						t.Fatal(err)
+					}
+					t.Run("service-"+service+"-"+n[1], func(t *testing.T) {
+						t.Parallel()
+						checkMachineWith(t, outDir, wrapper, nixosCheckOpts{ExtraModules: []string{testNodeModule(t)}})
+					})
+				}
+			}
 		})
 	}
 }
@@ -445,6 +473,10 @@ func runNixOSCheck(t *testing.T, outDir, machine string, opts nixosCheckOpts) ni
 	rep.ExitCode, rep.Module = code, module
 	return rep
 }
+
+// serviceTestNode finds the nodes of a fleet service's VM test: the
+// name in each "  nodes.NAME =" line.
+var serviceTestNode = regexp.MustCompile(`(?m)^  nodes\.("[^"]+"|[A-Za-z_][A-Za-z0-9_'-]*) =`)
 
 var (
 	reMissingAttr  = regexp.MustCompile(`attribute '([^']+)' missing`)

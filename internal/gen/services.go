@@ -211,6 +211,9 @@ func (g *generator) endpoint(s *resolve.Service, role string, from *fleet.Machin
 // network they share (check makes sure there is one). From nil, or from m
 // itself, it is m's first address.
 func (g *generator) hostFor(from, m *fleet.Machine) string {
+	if h, ok := g.test.hosts[m.Name]; ok {
+		return h
+	}
 	if from != nil && from != m {
 		if rt, ok := g.rf.Reach(from, m); ok {
 			return rt.Server.Host
@@ -408,13 +411,15 @@ func (g *generator) firewallBlocks() []nixlit.Node {
 			}
 			o := ops[i]
 			o.clients = append(o.clients, l.Client.Name)
-			rt, ok := g.rf.Reach(l.Client, l.Server)
+			srcs, known, ok := g.sources(l)
 			if !ok {
 				continue // check reports it
 			}
-			if src, known := rt.Source(); known {
-				if !slices.Contains(o.sources, src) {
-					o.sources = append(o.sources, src)
+			if known {
+				for _, src := range srcs {
+					if !slices.Contains(o.sources, src) {
+						o.sources = append(o.sources, src)
+					}
 				}
 			} else {
 				o.all = true
@@ -474,6 +479,25 @@ func (g *generator) firewallBlocks() []nixlit.Node {
 		}
 	}
 	return blocks
+}
+
+// sources are the addresses a link's client connects from, as
+// prefixes: known is false when the client's address is not known, ok is
+// false when the client cannot reach the server at all (check reports
+// it). In a service's VM test, they are the client's node's addresses.
+func (g *generator) sources(l resolve.Link) (srcs []netip.Prefix, known, ok bool) {
+	if as, ok := g.test.addrs[l.Client.Name]; ok {
+		for _, a := range as {
+			srcs = append(srcs, netip.PrefixFrom(a, a.BitLen()))
+		}
+		return srcs, true, true
+	}
+	rt, ok := g.rf.Reach(l.Client, l.Server)
+	if !ok {
+		return nil, false, false
+	}
+	src, known := rt.Source()
+	return []netip.Prefix{src}, known, true
 }
 
 // prefixString writes a single address without its prefix length.

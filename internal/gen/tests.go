@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -100,9 +101,14 @@ func (g *generator) settingFor(profile string, f *catalog.Feature, setting strin
 	return v
 }
 
+// pyString is s as a Python string literal (JSON's double-quoted
+// strings are Python's too), with <, > and & as they are.
 func pyString(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 func (g *generator) testFile(name string) error {

@@ -46,8 +46,10 @@ func ScrapeTargets(job string) string { return ScrapeTargetsDir + "/" + job + ".
 const (
 	machinesDir = "machines"
 	testsDir    = "tests"
-	machineFile = "default.nix"
-	diskoFile   = "disko.nix"
+	// serviceTestsDir holds the fleet services' VM tests.
+	serviceTestsDir = testsDir + "/services"
+	machineFile     = "default.nix"
+	diskoFile       = "disko.nix"
 )
 
 // Feature is the module of the feature named name. Hardening has a place
@@ -80,6 +82,16 @@ func MachineDisko(name string) string { return MachineDir(name) + "/" + diskoFil
 
 // Test is the NixOS VM test of the profile named name.
 func Test(profile string) string { return testsDir + "/" + profile + ".nix" }
+
+// ServiceTest is the multi-node NixOS VM test of the fleet service named
+// name ([services.NAME]).
+func ServiceTest(name string) string { return serviceTestsDir + "/" + name + ".nix" }
+
+// ServiceTestDir holds what the VM test of the fleet service named name
+// brings beside its nodes: the fleet's wiring as the test's nodes see it,
+// under the same paths as the flake's own (modules/services/defaults.nix,
+// modules/monitoring/...).
+func ServiceTestDir(name string) string { return serviceTestsDir + "/" + name }
 
 // LocalFeatureModule is a local feature's module.nix in the fleet
 // directory: the user's file, which the flake imports in place.

@@ -8,6 +8,7 @@ func TestOwned(t *testing.T) {
 		NixOSModule, Defaults, Packages, Validation, Services,
 		Feature("ssh"), Feature("hardening"), FeatureModule("core"), FeatureModule("hardening"),
 		Profile("server"), Machine("web1"), Machine("a-b"), MachineDisko("web1"), Test("desktop"),
+		ServiceTest("monitoring"), ServiceTestDir("monitoring") + "/modules/services/defaults.nix",
 		"modules/anything/else.nix", "flake/later.nix", "tests/x/y.nix",
 	}
 	for _, p := range owned {
@@ -37,6 +38,8 @@ func TestPaths(t *testing.T) {
 		{Profile("server"), "modules/profiles/server.nix"},
 		{Machine("web1"), "machines/web1/default.nix"},
 		{Test("server"), "tests/server.nix"},
+		{ServiceTest("backup"), "tests/services/backup.nix"},
+		{ServiceTestDir("load_balancer"), "tests/services/load_balancer"},
 		{LocalFeatureModule("x"), "features/x/module.nix"},
 		{MachineDisko("web1"), "machines/web1/disko.nix"},
 		{OwnedPlaces, "flake/, modules/, tests/, machines/NAME/default.nix and machines/NAME/disko.nix"},
