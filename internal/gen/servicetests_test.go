@@ -3,6 +3,7 @@ package gen_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -48,11 +49,16 @@ func TestServiceTestsContract(t *testing.T) {
 			for _, f := range files {
 				byPath[f.Path] = f.Data
 			}
+			var testFiles []string
+			for _, svc := range services {
+				testFiles = append(testFiles, "tests/services/"+svc+".nix")
+			}
+			scripts := evalTestScripts(t, nix, out, testFiles)
 			for _, svc := range services {
 				seen[svc] = true
 				file := "tests/services/" + svc + ".nix"
 				roles := testRoles(t, string(byPath[file]))
-				script := evalTestScript(t, nix, out, file)
+				script := scripts[file]
 				checkScriptContract(t, svc, roles, script)
 				checkPython(t, file, script)
 				for p, data := range byPath {
@@ -180,11 +186,16 @@ func requireNixInstantiate(t *testing.T) string {
 	return ""
 }
 
-// evalTestScript returns the testScript of the test file (relative to
-// dir) as Nix evaluates it, with runNixOSTest returning its argument.
-func evalTestScript(t *testing.T, nix, dir, file string) string {
+// evalTestScripts returns the testScript of each test file (relative to
+// dir) as Nix evaluates it, with runNixOSTest returning its argument: one
+// evaluation for them all.
+func evalTestScripts(t *testing.T, nix, dir string, files []string) map[string]string {
 	t.Helper()
-	expr := `(import ./` + file + ` { pkgs.testers.runNixOSTest = test: test; }).testScript`
+	expr := "{\n"
+	for _, f := range files {
+		expr += fmt.Sprintf("  %q = (import ./%s { pkgs.testers.runNixOSTest = test: test; }).testScript;\n", f, f)
+	}
+	expr += "}"
 	cmd := exec.CommandContext(t.Context(), nix, "--eval", "--strict", "--json", "-E", expr)
 	cmd.Dir = dir
 	home := t.TempDir()
@@ -195,11 +206,11 @@ func evalTestScript(t *testing.T, nix, dir, file string) string {
 	if err != nil {
 		t.Fatalf("nix-instantiate --eval %s: %v\n%s", expr, err, stderr.String())
 	}
-	var script string
-	if err := json.Unmarshal(out, &script); err != nil {
-		t.Fatalf("testScript of %s: %v\n%s", file, err, out)
+	scripts := map[string]string{}
+	if err := json.Unmarshal(out, &scripts); err != nil {
+		t.Fatalf("testScripts of %v: %v\n%s", files, err, out)
 	}
-	return script
+	return scripts
 }
 
 // checkPython checks that the script is Python the test driver can run:
@@ -243,4 +254,79 @@ func TestServiceTestsPlanned(t *testing.T) {
 			t.Errorf("%s: VM tests of %v, want %v", name, got, want)
 		}
 	}
+}
+
+// TestProfileTestsKeepTheirPromises reads each profile's VM test of the
+// golden fleets: every promise its header lists heads lines of the
+// script ("# promise: TEXT" and at least one assertion under it), and
+// "everything NAME promises" is kept by NAME's promises, which the script
+// checks too.
+func TestProfileTestsKeepTheirPromises(t *testing.T) {
+	nix := requireNixInstantiate(t)
+	for _, name := range goldenFleets(t) {
+		t.Run(name, func(t *testing.T) {
+			files := generate(t, filepath.Join(goldenDir, name, "fleet"))
+			out := t.TempDir()
+			writeFlake(t, out, files)
+			byPath := map[string]string{}
+			for _, f := range files {
+				byPath[f.Path] = string(f.Data)
+			}
+			promisesOf := map[string][]string{}
+			for _, p := range generatedProfiles(files) {
+				promisesOf[p] = headerPromises(byPath["tests/"+p+".nix"])
+			}
+			var testFiles []string
+			for _, p := range generatedProfiles(files) {
+				testFiles = append(testFiles, "tests/"+p+".nix")
+			}
+			scripts := evalTestScripts(t, nix, out, testFiles)
+			for _, p := range generatedProfiles(files) {
+				file := "tests/" + p + ".nix"
+				script := scripts[file]
+				checkPython(t, file, script)
+				if strings.Contains(script, "raise Exception") {
+					t.Errorf("%s: a promise without a check:\n%s", file, script)
+				}
+				lines := strings.Split(script, "\n")
+				checked := func(promise string) bool {
+					for i, l := range lines {
+						if l == "# promise: "+promise {
+							return i+1 < len(lines) && lines[i+1] != "" && !strings.HasPrefix(lines[i+1], "#")
+						}
+					}
+					return false
+				}
+				if len(promisesOf[p]) == 0 {
+					t.Errorf("%s: the header lists no promises", file)
+				}
+				for _, promise := range promisesOf[p] {
+					parent, ok := strings.CutPrefix(promise, "everything ")
+					if parent, ok2 := strings.CutSuffix(parent, " promises"); ok && ok2 {
+						if len(promisesOf[parent]) == 0 {
+							t.Errorf("%s: %q, but the fleet has no test of %s to say what it promises", file, promise, parent)
+						}
+						for _, pp := range promisesOf[parent] {
+							if !strings.HasPrefix(pp, "everything ") && !checked(pp) {
+								t.Errorf("%s: %q, but %s's %q is not checked", file, promise, parent, pp)
+							}
+						}
+						continue
+					}
+					if !checked(promise) {
+						t.Errorf("%s: the promise %q heads no assertion of the script:\n%s", file, promise, script)
+					}
+				}
+			}
+		})
+	}
+}
+
+// headerPromises reads the promises a profile test's header lists.
+func headerPromises(src string) []string {
+	var out []string
+	for _, m := range regexp.MustCompile(`(?m)^#   - (.+)$`).FindAllStringSubmatch(src, -1) {
+		out = append(out, m[1])
+	}
+	return out
 }

@@ -116,8 +116,29 @@ func (g *generator) testFile(name string) error {
 	file := layout.Test(name)
 	features := g.profileFeatures(name)
 
-	var script []string
-	script = append(script, `machine.wait_for_unit("multi-user.target")`)
+	script := []string{"start_all()", `machine.wait_for_unit("multi-user.target")`}
+	var extra []nixlit.Binding
+	var packages []string
+	// Each promise of the profile and of those it extends, base first,
+	// under its comment.
+	for _, pr := range g.cat.ProfileChain(name) {
+		for _, promise := range pr.Promises {
+			if _, ok := everything(promise); ok {
+				continue // the named profile's own promises are checked
+			}
+			script = append(script, promiseComment(promise))
+			check := promiseChecks[promise]
+			if check == nil {
+				script = append(script, fmt.Sprintf("raise Exception(%s)", pyString("shoal knows no check of this promise: "+promise)))
+				continue
+			}
+			c := check(g, name)
+			script = append(script, c.lines...)
+			extra = append(extra, c.node...)
+			packages = append(packages, c.packages...)
+		}
+	}
+	script = append(script, "# the health checks of the profile's features")
 	for _, f := range features {
 		for _, h := range f.Health {
 			if h.Unit != "" {
@@ -144,7 +165,8 @@ func (g *generator) testFile(name string) error {
 		}
 	}
 
-	comments := []string{fmt.Sprintf("VM test of profile %s: boots a machine with the profile and checks what it promises.", name)}
+	comments := []string{fmt.Sprintf("VM test of profile %s: boots a machine with the profile, and a probe that connects to it", name),
+		"from outside, and checks what the profile promises (each under a \"# promise:\" line of the script):"}
 	for _, promise := range p.Promises {
 		comments = append(comments, "  - "+promise)
 	}
@@ -159,6 +181,26 @@ func (g *generator) testFile(name string) error {
 			a = append(a, bind(nstr(releaseOf(g.rf.Spec.NixOS)), featureOpt("core", "state_version")...))
 		}
 	}
+	a = append(a, extra...)
+	if len(packages) > 0 {
+		items := make([]nixlit.Node, len(packages))
+		for i, p := range packages {
+			items[i] = sel("pkgs", p)
+		}
+		tools := bind(&nixlit.List{Items: items, Inline: true}, "environment", "systemPackages")
+		tools.Comments = []string{"What the test script runs here."}
+		a = append(a, tools)
+	}
+	var machine nixlit.Node = set(append([]nixlit.Binding{bind(imports, "imports")}, nixlit.Group(a)...)...)
+	if len(packages) > 0 {
+		machine = nixlit.Func("", machine) // the node's own pkgs
+	}
+	probe := nixlit.Binding{
+		Path:     []string{"nodes", probeNode},
+		Value:    set(),
+		Comments: []string{"A bare NixOS machine that connects to the machine from outside."},
+		Blank:    true,
+	}
 	test := call(sel("pkgs", "testers", "runNixOSTest"), set(
 		bind(nstr("shoal-profile-"+name), "name"),
 		nixlit.Binding{
@@ -168,9 +210,10 @@ func (g *generator) testFile(name string) error {
 		},
 		nixlit.Binding{
 			Path:  []string{"nodes", "machine"},
-			Value: set(append([]nixlit.Binding{bind(imports, "imports")}, nixlit.Group(a)...)...),
+			Value: machine,
 			Blank: true,
 		},
+		probe,
 		nixlit.Binding{
 			Path:  []string{"testScript"},
 			Value: nixlit.IndentedStr(strings.Join(script, "\n") + "\n"),
