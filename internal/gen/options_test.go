@@ -277,7 +277,8 @@ let
     };
     networking.hostName = "host";
   };
-  pkgs = { };
+  # the packages the VM tests' nodes name, as strings
+  pkgs = builtins.listToAttrs (map (n: { name = n; value = "/nix/store/stub-${n}"; }) [ "curl" "jq" "openssl" "pulseaudio" "python3" ]);
   args = { inherit config lib pkgs; modulesPath = /modules-path-stub; };
   child = node: name: if node == null then null else node.${name} or (node."<*>" or null);
   ends = node: node != null && node ? __opt && builtins.length (builtins.attrNames node) == 1;
@@ -299,6 +300,8 @@ let
     else if kind == "configurations" then
       builtins.concatMap (c: builtins.concatMap module (builtins.filter builtins.isAttrs c.modules))
         (builtins.attrValues (import (./. + "/${file}") inputs))
+    else if kind == "nodes" then
+      builtins.concatMap module (builtins.attrValues (import (./. + "/${file}") { inherit inputs; pkgs.testers.runNixOSTest = id; }).nodes)
     else module (import (./. + "/${file}") { inherit inputs; pkgs.testers.runNixOSTest = id; }).nodes.machine;
 in
 builtins.mapAttrs of files
@@ -314,6 +317,10 @@ func walkModules(t *testing.T, dir string, trie []byte, files []gen.File) map[st
 		switch {
 		case p == "flake/nixos-configurations.nix":
 			byFile[p] = "configurations"
+		case strings.HasPrefix(p, "tests/services/") && strings.Count(p, "/") == 2 && strings.HasSuffix(p, ".nix"):
+			byFile[p] = "nodes" // a fleet service's VM test: every node
+		case strings.HasPrefix(p, "tests/services/") && strings.HasSuffix(p, ".nix"):
+			byFile[p] = "module" // the wiring beside it
 		case strings.HasPrefix(p, "tests/") && strings.HasSuffix(p, ".nix"):
 			byFile[p] = "test"
 		case strings.HasPrefix(p, "machines/") && path.Base(p) == "default.nix",

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/netip"
+	"path"
 	"slices"
 	"strings"
 
@@ -259,7 +260,7 @@ func (g *generator) serviceTest(t *serviceTest) error {
 
 	comments := []string{fmt.Sprintf("VM test of [services.%s]: a node for each machine below, a small copy of it", t.svc.Spec.Kind),
 		"(its role's features, their settings as the machine has them), wired as the fleet wires it,",
-		"by ./" + path0(dir) + "/modules/services/defaults.nix: the fleet's wiring for these machines, reached by node name.",
+		"by ./" + path.Base(dir) + "/modules/services/defaults.nix: the fleet's wiring for these machines, reached by node name.",
 		"Nodes:"}
 	for _, m := range ms {
 		var roles []string
@@ -274,9 +275,6 @@ func (g *generator) serviceTest(t *serviceTest) error {
 	}
 	return g.write(file, nixFile(nixlit.Func("", call(sel("pkgs", "testers", "runNixOSTest"), test)), comments...), origin, b.err)
 }
-
-// path0 is the last element of a slash-separated path.
-func path0(p string) string { return p[strings.LastIndex(p, "/")+1:] }
 
 // testNode is the node of machine m in the test t: the shoal namespace,
 // the test's copy of the wiring instead of the flake's, the modules of the
@@ -454,7 +452,7 @@ func (g *generator) backupScript(sc *testScript, t *serviceTest) ([]string, map[
 		sc.comment("TEST-ONLY credentials where the fleet's secrets go on real machines: never a real secret")
 		sum := sha1.Sum([]byte(testRESTPassword))
 		entry := client.Spec.Hostname + ":{SHA}" + base64.StdEncoding.EncodeToString(sum[:])
-		dir := x.File()[:strings.LastIndex(x.File(), "/")]
+		dir := path.Dir(x.File())
 		sc.succeed(server,
 			"install -d -m 0755 "+shellQuote(dir),
 			"echo "+shellQuote(entry)+" > "+shellQuote(x.File()),
@@ -468,7 +466,7 @@ func (g *generator) backupScript(sc *testScript, t *serviceTest) ([]string, map[
 	}
 	sc.comment("TEST-ONLY repository password and REST credentials of the client")
 	sc.succeed(client,
-		"install -d -m 0700 "+shellQuote(password[:strings.LastIndex(password, "/")]),
+		"install -d -m 0700 "+shellQuote(path.Dir(password)),
 		"echo "+shellQuote(testResticPassword)+" > "+shellQuote(password),
 		"printf '%s\\n' "+shellQuote(env)+" > "+shellQuote(environment),
 		"chmod 0400 "+shellQuote(password)+" "+shellQuote(environment))
@@ -563,7 +561,7 @@ func (g *generator) loadBalancerScript(b *nodes, sc *testScript, t *serviceTest)
 	if cert != "" {
 		sc.comment("TEST-ONLY self-signed certificate where the frontend reads its certificate and key")
 		sc.succeed(frontend,
-			"install -d "+shellQuote(cert[:strings.LastIndex(cert, "/")]),
+			"install -d "+shellQuote(path.Dir(cert)),
 			"test -s "+shellQuote(cert)+" || (openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=shoal-vm-test -keyout /tmp/shoal-vm-test.key -out /tmp/shoal-vm-test.crt && cat /tmp/shoal-vm-test.crt /tmp/shoal-vm-test.key > "+shellQuote(cert)+")",
 			"systemctl restart haproxy.service")
 	}
