@@ -48,6 +48,10 @@ func TestOrigins(t *testing.T) {
 					if strings.HasPrefix(f.Path, layout.MonitoringDir+"/") {
 						want = []string{f.Path}
 					}
+					// A service's VM test and the wiring beside it come from that service.
+					if svc := o.Path.String()[strings.LastIndex(o.Path.String(), ".")+1:]; f.Path == layout.ServiceTest(svc) || strings.HasPrefix(f.Path, layout.ServiceTestDir(svc)+"/") {
+						want = []string{f.Path}
+					}
 				case gen.FromFleet, gen.FromCatalog, gen.FromShoal:
 					if o.Name != "" {
 						t.Errorf("%s: origin %s names %q", f.Path, o.Kind, o.Name)
