@@ -285,3 +285,40 @@ func TestChecksOnLoopback(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordsOnePerHostPerDeploy: the record that ends a host's deploy
+// replaces the activating record of that deploy, so the file grows by one
+// line per host per deploy; an activating record that nothing ended (the
+// deployer died) stays.
+func TestRecordsOnePerHostPerDeploy(t *testing.T) {
+	dir := t.TempDir()
+	t0 := time.Date(2026, 12, 7, 10, 0, 0, 123456789, time.UTC)
+	t1 := t0.Add(time.Minute)
+	host := func(machine, closure string, started time.Time, o Outcome) HostResult {
+		return HostResult{Target: Target{Machine: machine, Host: machine, Closure: closure}, Outcome: o, Started: started}
+	}
+	for _, h := range []HostResult{
+		host("a", "/nix/store/a1", t0, Activating),
+		host("b", "/nix/store/b1", t0, Activating),
+		host("a", "/nix/store/a1", t0, Deployed),
+		host("c", "/nix/store/c1", t0, Unchanged),
+		host("a", "/nix/store/a2", t1, Activating),
+		host("a", "/nix/store/a2", t1, RolledBack),
+	} {
+		if err := AppendRecords(dir, []Record{RecordOf(h, "", false)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	recs, err := ReadRecords(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range recs {
+		got = append(got, r.Machine+" "+r.Closure+" "+string(r.Result))
+	}
+	want := []string{"b /nix/store/b1 activating", "a /nix/store/a1 deployed", "c /nix/store/c1 unchanged", "a /nix/store/a2 rolled-back"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("records =\n%q\nwant\n%q", got, want)
+	}
+}

@@ -96,8 +96,11 @@ func ReadRecords(dir string) ([]Record, error) {
 	return recs, sc.Err()
 }
 
-// AppendRecords adds recs to the fleet's record file. The file is
-// rewritten whole through a temporary file and a rename, so a crash
+// AppendRecords adds recs to the fleet's record file. A record that ends
+// a host's deploy replaces the Activating record of the same deploy (same
+// machine, start time and closure), so the file holds one record per host
+// per deploy: it grows with the deploys, never with their steps. The file
+// is rewritten whole through a temporary file and a rename, so a crash
 // leaves the old or the new file, never half a line. Callers hold the
 // fleet's Lock.
 func AppendRecords(dir string, recs []Record) error {
@@ -110,6 +113,7 @@ func AppendRecords(dir string, recs []Record) error {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("write deployment records: %w", err)
 	}
+	old = dropSuperseded(old, recs)
 	if len(old) > 0 && old[len(old)-1] != '\n' {
 		old = append(old, '\n')
 	}
@@ -140,6 +144,32 @@ func AppendRecords(dir string, recs []Record) error {
 		return fmt.Errorf("write deployment records: %w", err)
 	}
 	return nil
+}
+
+// dropSuperseded removes from the record file's data the Activating
+// lines that a record in recs ends. Every other line, readable or not, is
+// kept as it was.
+func dropSuperseded(data []byte, recs []Record) []byte {
+	ends := func(old Record) bool {
+		for _, r := range recs {
+			if r.Result != Activating && r.Machine == old.Machine && r.Closure == old.Closure && r.Time.Equal(old.Time) {
+				return true
+			}
+		}
+		return false
+	}
+	if !bytes.Contains(data, []byte(`"result":"`+Activating+`"`)) {
+		return data
+	}
+	var out []byte
+	for _, line := range bytes.SplitAfter(data, []byte("\n")) {
+		var r Record
+		if bytes.Contains(line, []byte(`"result":"`+Activating+`"`)) && json.Unmarshal(line, &r) == nil && r.Result == Activating && ends(r) {
+			continue
+		}
+		out = append(out, line...)
+	}
+	return out
 }
 
 // Latest returns each machine's last record that put a closure on it
