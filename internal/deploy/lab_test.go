@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -285,6 +286,13 @@ func childDeploy(spec string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
+	// The fleet's lock, as shoal deploy takes it.
+	lock, err := Acquire(s.RecordDir, "shoal deploy (test child)")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	defer lock.Release()
 	cmd := RunnerCommander{Runner: &runner.Runner{Env: append(l.DeployerEnv(), "HOME="+s.Home)}, Wrap: func(argv []string) []string { return l.DeployerArgv(argv...) }}
 	record := func(h HostResult) {
 		if err := AppendRecords(s.RecordDir, []Record{RecordOf(h, "", false)}); err != nil {
@@ -377,8 +385,21 @@ func TestLabInterruptAndKilledDeployer(t *testing.T) {
 		child.Wait()
 		t.Fatalf("h2 never activated v3:\n%s", childLog.String())
 	}
+	// A second deploy of the fleet meanwhile is refused, naming the
+	// running deployer.
+	_, err = Acquire(records, "shoal deploy")
+	var locked *LockedError
+	if !errors.As(err, &locked) || locked.Holder.PID != child.Process.Pid || !strings.Contains(err.Error(), fmt.Sprintf("pid %d", child.Process.Pid)) {
+		t.Errorf("a second deploy while the first runs: %v; want refused naming pid %d", err, child.Process.Pid)
+	}
 	syscall.Kill(-child.Process.Pid, syscall.SIGKILL)
 	child.Wait()
+	// The kernel released the dead deployer's lock: the next deploy may run.
+	if lock, err := Acquire(records, "shoal deploy"); err != nil {
+		t.Errorf("the lock after the deployer was killed: %v", err)
+	} else {
+		lock.Release()
+	}
 	// The stand-in switch points /run/current-system first and logs the
 	// activation after: wait for both.
 	back := func() bool {
