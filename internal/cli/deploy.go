@@ -19,6 +19,7 @@ import (
 
 	"github.com/shoal-nix/shoal/internal/check"
 	"github.com/shoal-nix/shoal/internal/deploy"
+	"github.com/shoal-nix/shoal/internal/fleet"
 	"github.com/shoal-nix/shoal/internal/lab"
 	"github.com/shoal-nix/shoal/internal/runner"
 	"github.com/shoal-nix/shoal/internal/selector"
@@ -93,9 +94,11 @@ path) on the machine over OpenSSH and Nix:
   activate  switch-to-configuration test, under a watchdog on the host that
             switches back unless a NEW ssh connection confirms within
             --confirm-timeout
-  health    systemd's failed units (where systemd runs) and the features'
-            checks from the catalog (unit active, TCP port, HTTP 2xx),
-            side by side with the confirmation
+  health    systemd's failed units (where systemd runs), the features'
+            checks from the catalog (unit active, TCP port, HTTP 2xx), and
+            the fleet file's: a machine's health = [...] and [health] by
+            feature (unit, tcp, http or command; timeout, retries,
+            interval); side by side with the confirmation
   finish    nix-env --set on the system profile, switch-to-configuration boot
 
 A failed activation, health check or finish switches the host back to what
@@ -141,7 +144,7 @@ failed or rolled back, 6 no host deployed, 130 interrupted.`,
 	f.IntVar(&o.maxFailures, "max-failures", 0, "stop later waves after this many failed hosts (0: never)")
 	f.DurationVar(&o.confirmTimeout, "confirm-timeout", deploy.DefaultConfirmTimeout, "how long a host waits for the confirmation before switching back")
 	f.BoolVar(&o.substitute, "substitute-on-destination", false, "let hosts fetch paths from their substituters (binary caches) instead of from here")
-	f.BoolVar(&o.noChecks, "no-checks", false, "skip the features' health checks (systemd's failed units are still checked)")
+	f.BoolVar(&o.noChecks, "no-checks", false, "skip the catalog's health checks of the features (systemd's failed units and the fleet file's checks still run)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "print what would be copied and activated; change nothing")
 	return cmd
 }
@@ -263,9 +266,48 @@ func targetsFor(res *check.Result, machines []string, closures map[string]string
 		if checks {
 			t.Checks = catalogChecks(res, name)
 		}
+		t.Checks = append(t.Checks, fleetChecks(res, name)...)
 		targets = append(targets, t)
 	}
 	return targets
+}
+
+// fleetChecks are the health checks the fleet file gives the machine: its
+// own (health = [...]), then those of [health] for its features.
+func fleetChecks(res *check.Result, machine string) []deploy.Check {
+	var checks []deploy.Check
+	if m := res.Fleet.Machine(machine); m != nil {
+		for _, c := range m.Health {
+			checks = append(checks, deployCheck(c, ""))
+		}
+	}
+	rm := res.Resolved.Machine(machine)
+	if rm == nil {
+		return checks
+	}
+	for _, h := range res.Fleet.Health {
+		if rm.Feature(h.Feature.Value) == nil {
+			continue
+		}
+		for _, c := range h.Checks {
+			checks = append(checks, deployCheck(c, h.Feature.Value))
+		}
+	}
+	return checks
+}
+
+// deployCheck turns a fleet file's check into deploy's, with deploy's
+// defaults where the file gives none; feature names the [health] entry.
+func deployCheck(c fleet.HealthCheck, feature string) deploy.Check {
+	d := deploy.Check{Name: c.Name, Unit: c.Unit, TCP: int(c.TCP), HTTP: c.HTTP, Command: c.Command,
+		Timeout: c.Timeout, Retries: int(c.Retries), Interval: c.Interval}
+	if c.Retries < 0 {
+		d.Retries = deploy.DefaultCheckRetries
+	}
+	if feature != "" {
+		d.Name = feature + ": " + d.String()
+	}
+	return d
 }
 
 // catalogChecks are the health checks of the machine's features.

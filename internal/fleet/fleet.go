@@ -26,6 +26,8 @@ type Fleet struct {
 	Inputs        []Input
 	Overlays      []Ref  // overlay files, relative to the fleet directory
 	Deploy        Deploy // how deploy reaches every machine ([fleet] deploy)
+	// Health are the [health] checks, by feature, in file order.
+	Health []FeatureHealth
 	// Flake is the layout of the generated flake: FlakePlain (the
 	// default) or FlakeParts.
 	Flake string
@@ -112,6 +114,8 @@ type Machine struct {
 	NixOS     []RawOption
 	Modules   []Ref
 	Deploy    Deploy // how deploy reaches this machine, over the fleet's
+	// Health are the machine's own health checks (health = [...]).
+	Health []HealthCheck
 	// HostKey is the machine's SSH host public key ("ssh-ed25519 ..."):
 	// the secrets it receives are encrypted to it.
 	HostKey Ref

@@ -41,7 +41,7 @@ func (p *parser) fleet(root *tomltree.Node) {
 			Hintf("start with a [fleet] table naming the fleet and a [machines.NAME] table; `shoal demo` shows a whole example")
 		return
 	}
-	p.d.Fields(root, nil, "the fleet file", []string{"fleet", "defaults", "networks", "users", "machines", "services", "secrets"}, func(key string, v *tomltree.Node, path diag.Path) {
+	p.d.Fields(root, nil, "the fleet file", []string{"fleet", "defaults", "networks", "users", "machines", "services", "secrets", "health"}, func(key string, v *tomltree.Node, path diag.Path) {
 		switch key {
 		case "fleet":
 			p.fleetTable(v, path)
@@ -57,6 +57,8 @@ func (p *parser) fleet(root *tomltree.Node) {
 			p.services(v, path)
 		case "secrets":
 			p.named(v, path, "[secrets]", secretName, secretRule, p.secret)
+		case "health":
+			p.healthTable(v, path)
 		}
 	})
 	if root.Get("fleet") == nil {
@@ -280,7 +282,7 @@ func (p *parser) user(name string, v *tomltree.Node, path diag.Path) {
 	})
 }
 
-var machineKeys = []string{"profile", "features", "tags", "users", "address", "addresses", "hostname", "system", "public", "hardware", "settings", "nixos", "modules", "deploy", "host_key", "boot", "disk"}
+var machineKeys = []string{"profile", "features", "tags", "users", "address", "addresses", "hostname", "system", "public", "hardware", "settings", "nixos", "modules", "deploy", "host_key", "boot", "disk", "health"}
 
 func (p *parser) machine(name string, v *tomltree.Node, path diag.Path) {
 	m := &Machine{Name: name, Path: path, Hostname: name, System: "x86_64-linux"}
@@ -344,6 +346,8 @@ func (p *parser) machine(name string, v *tomltree.Node, path diag.Path) {
 			p.rawOptions(m, v, path)
 		case "deploy":
 			m.Deploy = p.deployTable(v, path, true)
+		case "health":
+			m.Health = p.healthChecks(v, path, "health")
 		case "modules":
 			// Paths outside the fleet are reported here and dropped, so
 			// that nothing later looks for them.

@@ -106,8 +106,35 @@ func Tree(c *catalog.Catalog) map[string]any {
 			// Described by shoal check; any table here.
 			"networks": obj{"type": "object", "description": "The fleet's networks and their addresses."},
 			"secrets":  secretsSchema(),
+			"health": obj{
+				"type":                 "object",
+				"description":          "Health checks deploy runs on every machine with a feature, by feature name, beside the catalog's.",
+				"additionalProperties": healthSchema(),
+			},
 		},
 	}
+}
+
+// healthSchema is the schema of a list of health checks.
+func healthSchema() obj {
+	duration := func(desc string) obj {
+		return obj{"type": "string", "description": desc, "pattern": `^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`}
+	}
+	check := closed("A health check: one of unit, tcp, http or command.", obj{
+		"name":     str("What the check is called in deploy's output."),
+		"unit":     str("A systemd unit that must be active."),
+		"tcp":      obj{"type": "integer", "minimum": 1, "maximum": 65535, "description": "A port that must accept connections on the host's loopback."},
+		"http":     obj{"type": "string", "pattern": "^http://", "description": "An http:// URL, fetched on the host, that must answer 2xx."},
+		"command":  str("A shell command run on the host as root that must exit 0."),
+		"timeout":  duration("Bound of each attempt (default 10s)."),
+		"retries":  obj{"type": "integer", "minimum": 0, "maximum": 100, "description": "More attempts after a failed one (default 3)."},
+		"interval": duration("Wait between attempts (default 2s)."),
+	})
+	check["oneOf"] = []any{
+		obj{"required": []string{"unit"}}, obj{"required": []string{"tcp"}},
+		obj{"required": []string{"http"}}, obj{"required": []string{"command"}},
+	}
+	return strings("Health checks deploy runs after activation; a failed one rolls the host back.", check)
 }
 
 // secretsSchema describes [secrets.NAME]: the keys the parser takes, each
@@ -161,6 +188,7 @@ func machineSchema(c *catalog.Catalog, settings obj) obj {
 		"tags":     strings("Tags; services and selectors name them as @tag.", obj{"type": "string", "pattern": tagPattern}),
 		"users":    strings("Accounts from [users] on this machine.", obj{"type": "string"}),
 		"address":  str("How deploy reaches the machine: a host name or an IP address."),
+		"health":   healthSchema(),
 		"hostname": obj{"type": "string", "description": "Host name, when it is not the machine's name.", "pattern": machineNamePattern},
 		"system":   obj{"enum": fleet.Systems, "description": "Nix system; default x86_64-linux."},
 		"public":   obj{"type": "boolean", "description": "Whether the internet reaches the machine; default: judged by its address."},

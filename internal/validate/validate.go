@@ -23,6 +23,7 @@ func Fleet(rf *resolve.Fleet) diag.List {
 	v.services()
 	v.appendOnlyPrune()
 	v.secretFiles()
+	v.healthFeatures()
 	return v.diags
 }
 
@@ -659,6 +660,23 @@ func (v *validator) requiresCycles() {
 	for _, name := range cat.FeatureNames() {
 		if cat.Features[name].Local {
 			visit(name)
+		}
+	}
+}
+
+// healthFeatures reports [health] entries for features the catalog does
+// not have: their checks would never run.
+func (v *validator) healthFeatures() {
+	for _, h := range v.rf.Spec.Health {
+		name := h.Feature.Value
+		if v.rf.Catalog.Features[name] != nil {
+			continue
+		}
+		e := v.diags.Errorf(diag.CodeUnknownFeature, v.file, h.Feature.Path, "[health] names the feature %q, which the catalog does not have", name)
+		if hint := diag.DidYouMean(name, v.rf.Catalog.FeatureNames()); hint != "" {
+			e.SetHint(hint)
+		} else {
+			e.Hintf("write a feature's name (shoal features lists them), or put the checks in a machine's health = [...]")
 		}
 	}
 }
