@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -475,5 +476,89 @@ func TestLabLinkDropsMidCopy(t *testing.T) {
 	}
 	if run, _ := l.current("h1"); run != big {
 		t.Errorf("h1 runs %q, want the big closure", run)
+	}
+}
+
+// sentBytes is how many bytes the lab's deployer side has sent to the
+// hosts: the transmit counter of its bridge, which counts only what the
+// deployer namespace itself sends, not what the bridge forwards from one
+// host to another.
+func (l *testLab) sentBytes() int64 {
+	l.t.Helper()
+	out, err := exec.Command("ip", "netns", "exec", l.Deployer.Namespace, "cat", "/sys/class/net/br0/statistics/tx_bytes").Output()
+	if err != nil {
+		l.t.Fatalf("the deployer's transmit counter: %v", err)
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64)
+	if err != nil {
+		l.t.Fatalf("the deployer's transmit counter: %v", err)
+	}
+	return n
+}
+
+// TestLabDeploySubstitutesFromCache: h3 is the binary cache (an ssh://
+// store); the closure is pushed there as shoal build --cache does, h1 and
+// h2 list it as a substituter, and a deploy with SubstituteOnDestination
+// puts the closure on them while the deployer sends almost nothing: its
+// bridge counter grows by far less than the closure's size. A closure the
+// cache lacks is copied from the deployer, and the counter sees it.
+func TestLabDeploySubstitutesFromCache(t *testing.T) {
+	needLab(t)
+	t.Parallel()
+	l := upLab(t, 3)
+	ctx := context.Background()
+	const payload = 8 << 20
+	cached := l.build("--argstr", "version", "cached", "--arg", "payloadMiB", "8")
+	if _, err := l.cmd.Output(ctx, nil, []string{"nix", "--extra-experimental-features", "nix-command", "copy", "--to", "ssh://root@h3", cached}); err != nil {
+		t.Fatalf("push to the cache on h3: %v", err)
+	}
+	// What a NixOS host gets from nix.settings.substituters, and the key
+	// that lets it reach the cache; ?trusted=1 stands for the cache's
+	// signing key in trusted-public-keys (the lab's paths are unsigned).
+	cfg, err := os.ReadFile(l.SSHConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"h1", "h2"} {
+		h, _ := l.Host(name)
+		conf := filepath.Join(h.Dir, "etc-ssh", "nix", "nix.conf")
+		f, err := os.OpenFile(conf, os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(f, "substituters = ssh://root@h3?trusted=1\n")
+		f.Close()
+		if err := os.WriteFile(filepath.Join(h.Dir, "etc-ssh", "ssh_config"), cfg, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	before := l.sentBytes()
+	res, log := l.deploy(ctx, Options{SubstituteOnDestination: true}, map[string]string{"h1": cached, "h2": cached})
+	sent := l.sentBytes() - before
+	for _, h := range res.Hosts {
+		if h.Outcome != Deployed {
+			t.Errorf("%s: %s, %v; want deployed\n%s", h.Target.Machine, h.Outcome, h.Err, log)
+		}
+		if run, _ := l.current(h.Target.Machine); run != cached {
+			t.Errorf("%s runs %q, want %s", h.Target.Machine, run, cached)
+		}
+	}
+	t.Logf("deployer sent %d bytes to deploy a closure of over %d bytes to 2 hosts from the cache", sent, payload)
+	if sent > payload/8 {
+		t.Errorf("the deployer sent %d bytes for 2 hosts substituting a %d-byte payload from the cache; want far less than one copy", sent, payload)
+	}
+
+	// Control: a closure the cache does not have comes from the deployer,
+	// and the counter shows it.
+	uncached := l.build("--argstr", "version", "uncached", "--arg", "payloadMiB", "8")
+	before = l.sentBytes()
+	res, log = l.deploy(ctx, Options{SubstituteOnDestination: true}, map[string]string{"h1": uncached})
+	sent = l.sentBytes() - before
+	if res.Hosts[0].Outcome != Deployed {
+		t.Errorf("h1 with a closure the cache lacks: %s, %v\n%s", res.Hosts[0].Outcome, res.Hosts[0].Err, log)
+	}
+	if sent < payload {
+		t.Errorf("the deployer sent %d bytes for a %d-byte payload the cache lacks; the counter misses the copy", sent, payload)
 	}
 }
