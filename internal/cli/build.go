@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,6 +33,8 @@ type buildOptions struct {
 	store      string
 	nixOptions []string
 	json       bool
+	// quiet leaves the fleet's warnings out: deploy has shown them.
+	quiet bool
 }
 
 func newBuildCommand(g *globals) *cobra.Command {
@@ -187,38 +190,48 @@ func runBuild(ctx context.Context, g *globals, o buildOptions, args []string) er
 	if err != nil {
 		return err
 	}
-	nixFlags, err := nixOptionFlags(o.store, o.nixOptions)
-	if err != nil {
-		return err
-	}
-	overrides, err := parseOverrides(o.overrides)
-	if err != nil {
-		return err
-	}
-	if o.evalJobs < 0 {
-		return usageError("--eval-jobs %d: want a number of machines, 1 or more", o.evalJobs)
-	}
 	if fleetArg == "" {
 		if err := fleetNamedAsSelector(sels); err != nil {
 			return err
 		}
 	}
+	_, err = buildMachines(ctx, g, o, fleetArg, sels, g.stdout)
+	return err
+}
+
+// buildMachines builds the machines sels select in the fleet fleetArg and
+// returns their results; each machine's line (or JSON object) goes to out
+// as it finishes. It fails when a machine did.
+func buildMachines(ctx context.Context, g *globals, o buildOptions, fleetArg string, sels []string, out io.Writer) ([]build.Result, error) {
+	nixFlags, err := nixOptionFlags(o.store, o.nixOptions)
+	if err != nil {
+		return nil, err
+	}
+	overrides, err := parseOverrides(o.overrides)
+	if err != nil {
+		return nil, err
+	}
+	if o.evalJobs < 0 {
+		return nil, usageError("--eval-jobs %d: want a number of machines, 1 or more", o.evalJobs)
+	}
 	x, err := generate(g, genOptions{out: o.out}, fleetArg)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	g.diagRenderer(g.stderr, x.res.Docs).render(x.res.Diags) // warnings
+	if !o.quiet {
+		g.diagRenderer(g.stderr, x.res.Docs).render(x.res.Diags) // warnings
+	}
 	machines, err := selector.Match(x.res.Fleet, sels)
 	if err != nil {
-		return selectorError(err, sels)
+		return nil, selectorError(err, sels)
 	}
 	if x.plan.Changes() > 0 || len(x.plan.Refused) > 0 {
 		if !o.gen || len(x.plan.Refused) > 0 {
-			return staleFlake(x)
+			return nil, staleFlake(x)
 		}
 		res, err := genfs.Apply(x.out, x.files, x.plan)
 		if err != nil {
-			return fmt.Errorf("write the flake to %s: %w", x.out, err)
+			return nil, fmt.Errorf("write the flake to %s: %w", x.out, err)
 		}
 		fmt.Fprintf(g.stderr, "%s: the flake was out of date: %d written, %d removed\n", x.out, res.Written, res.Removed)
 	}
@@ -260,9 +273,9 @@ func runBuild(ctx context.Context, g *globals, o buildOptions, args []string) er
 			progress.finish(r.Machine, func() {
 				switch {
 				case o.json:
-					_ = build.WriteResult(g.stdout, r)
+					_ = build.WriteResult(out, r)
 				case r.StorePath != "":
-					fmt.Fprintf(g.stdout, "%-*s  %s  %s  %s\n", width, r.Machine, r.StorePath, build.Size(r.ClosureSize), r.Duration.Round(100*time.Millisecond))
+					fmt.Fprintf(out, "%-*s  %s  %s  %s\n", width, r.Machine, r.StorePath, build.Size(r.ClosureSize), r.Duration.Round(100*time.Millisecond))
 				}
 			}, func() {
 				if r.Err != nil {
@@ -274,10 +287,10 @@ func runBuild(ctx context.Context, g *globals, o buildOptions, args []string) er
 	progress.end()
 	var missing *runner.NotFoundError
 	if errors.As(err, &missing) || errors.Is(err, exec.ErrNotFound) {
-		return fmt.Errorf("%w; shoal build needs nix (Debian: apt-get install nix-bin)", err)
+		return nil, fmt.Errorf("%w; shoal build needs nix (Debian: apt-get install nix-bin)", err)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	elapsed := time.Since(start).Round(100 * time.Millisecond)
 	built := len(results) - len(failed)
@@ -286,10 +299,10 @@ func runBuild(ctx context.Context, g *globals, o buildOptions, args []string) er
 		cached = ", copied to " + o.cache
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("%d of %d %s failed (%s); built %d in %s", len(failed), len(results), plural(len(results), "machine"), strings.Join(failed, ", "), built, elapsed)
+		return results, fmt.Errorf("%d of %d %s failed (%s); built %d in %s", len(failed), len(results), plural(len(results), "machine"), strings.Join(failed, ", "), built, elapsed)
 	}
 	fmt.Fprintf(g.stderr, "built %d %s in %s%s\n", built, plural(built, "machine"), elapsed, cached)
-	return nil
+	return results, nil
 }
 
 // fleetNamedAsSelector catches `shoal build homelab` run where there is

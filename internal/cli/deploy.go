@@ -74,6 +74,12 @@ type deployOptions struct {
 	substitute     bool
 	noChecks       bool
 	dryRun         bool
+	// Building first, when no closure is given.
+	noBuild    bool
+	gen        bool
+	builders   string
+	overrides  []string
+	nixOptions []string
 }
 
 func newDeployCommand(g *globals) *cobra.Command {
@@ -102,9 +108,19 @@ path) on the machine over OpenSSH and Nix:
   finish    nix-env --set on the system profile, switch-to-configuration boot
 
 A failed activation, health check or finish switches the host back to what
-it ran before at once, profile included. The prebuilt systems come from
+it ran before at once, profile included. Prebuilt systems come from
 --closure MACHINE=/nix/store/... or --closures FILE (shoal build --json
-writes one: a JSON object per line with machine and store_path).
+writes one: a JSON object per line with machine and store_path). Without
+either, deploy first builds the selected machines as shoal build does
+(--gen, --builders, --override-input and --nix-option as there) and
+deploys nothing if a build fails; --no-build refuses to build instead.
+
+A fleet binary cache, deploy = { cache = "URL" } in [fleet] (any Nix store
+URL: ssh://, s3://, https://, file://), receives what deploy builds, and
+the hosts substitute from it (as with --substitute-on-destination), so the
+deployer sends them only what the cache lacks. The hosts must list the
+cache in nix.settings.substituters and trust its signing key
+(nix.settings.trusted-public-keys).
 
 Selectors, as in colmena: a machine name, a glob (web-*), or @TAG; no
 selector deploys every machine given a closure. An argument with a slash
@@ -127,7 +143,8 @@ host; hosts already activating finish or switch back.
 Exit status: 0 every host deployed (or already on its closure), 1 failure
 before any host started, 2 usage, 3 the fleet has errors, 5 some hosts
 failed or rolled back, 6 no host deployed, 130 interrupted.`,
-		Example: `  shoal build --json > closures.json && shoal deploy --closures closures.json
+		Example: `  shoal deploy @web
+  shoal build --json > closures.json && shoal deploy --closures closures.json
   shoal deploy --closure web1=/nix/store/...-nixos-system-web1 web1
   shoal deploy --closures closures.json --batch 25% --max-failures 1 @web
   shoal deploy --closures closures.json --dry-run`,
@@ -146,6 +163,11 @@ failed or rolled back, 6 no host deployed, 130 interrupted.`,
 	f.BoolVar(&o.substitute, "substitute-on-destination", false, "let hosts fetch paths from their substituters (binary caches) instead of from here")
 	f.BoolVar(&o.noChecks, "no-checks", false, "skip the catalog's health checks of the features (systemd's failed units and the fleet file's checks still run)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "print what would be copied and activated; change nothing")
+	f.BoolVar(&o.noBuild, "no-build", false, "never build: deploy only the systems --closure and --closures give")
+	f.BoolVar(&o.gen, "gen", false, "when building, write the flake first if it is out of date, as shoal gen does")
+	f.StringVar(&o.builders, "builders", "", "when building, Nix remote builders specification (Nix's builders setting)")
+	f.StringArrayVar(&o.overrides, "override-input", nil, "when building, replace a flake input: INPUT=REF (a path is taken as path:ABSOLUTE)")
+	f.StringArrayVar(&o.nixOptions, "nix-option", nil, "when building, a Nix setting for every nix command: NAME=VALUE")
 	return cmd
 }
 
@@ -353,6 +375,13 @@ func runDeploy(ctx context.Context, g *globals, o deployOptions, args []string) 
 	if err != nil {
 		return err
 	}
+	cache := res.Fleet.Deploy.Cache
+	if len(closures) == 0 && !o.noBuild {
+		if closures, err = buildForDeploy(ctx, g, o, dir, machines, cache); err != nil {
+			return err
+		}
+	}
+	o.substitute = o.substitute || cache != ""
 	for name := range closures {
 		if res.Fleet.Machine(name) == nil {
 			return usageError("a closure is given for %s, which is not a machine of the fleet", name)
@@ -370,6 +399,25 @@ func runDeploy(ctx context.Context, g *globals, o deployOptions, args []string) 
 		}
 	}
 	return deployTargets(ctx, g, o, dir, targetsFor(res, machines, closures, !o.noChecks), false)
+}
+
+// buildForDeploy builds the machines as shoal build does, pushing them to
+// the fleet's cache when it has one, and returns their systems.
+func buildForDeploy(ctx context.Context, g *globals, o deployOptions, dir string, machines []string, cache string) (map[string]string, error) {
+	if o.lab != "" {
+		return nil, usageError("deploy --lab does not build (nix would build outside the lab): give --closures FILE or --closure MACHINE=PATH, or run the deploy in the lab without --lab: shoal lab exec --dir %s -- shoal deploy ...", o.lab)
+	}
+	bo := buildOptions{quiet: true, gen: o.gen, builders: o.builders, cache: cache, overrides: o.overrides, nixOptions: o.nixOptions}
+	fmt.Fprintf(g.stderr, "no --closure given: building first (--no-build deploys prebuilt systems only)\n")
+	results, err := buildMachines(ctx, g, bo, dir, machines, g.stderr)
+	if err != nil {
+		return nil, err // nothing deployed: build's own message and exit status
+	}
+	closures := map[string]string{}
+	for _, r := range results {
+		closures[r.Machine] = r.StorePath
+	}
+	return closures, nil
 }
 
 // deployTargets runs (or plans) a deploy under the fleet's lock and

@@ -20,7 +20,10 @@ type Deploy struct {
 	Port int64
 	// Host is the address ssh connects to.
 	Host string
-	Path diag.Path
+	// Cache is the fleet's binary cache, a Nix store URL ([fleet] only):
+	// deploy builds push to it, and hosts substitute from it.
+	Cache string
+	Path  diag.Path
 }
 
 // Becomes are the ways a non-root deploy user may become root.
@@ -39,6 +42,9 @@ func (d Deploy) Merge(over Deploy) Deploy {
 	}
 	if over.Host != "" {
 		d.Host = over.Host
+	}
+	if over.Cache != "" {
+		d.Cache = over.Cache
 	}
 	if over.Path != nil {
 		d.Path = over.Path
@@ -59,12 +65,15 @@ func (f *Fleet) DeployOf(m *Machine) Deploy {
 	return d
 }
 
-// deployTable decodes a deploy table; host is allowed for a machine only.
+// deployTable decodes a deploy table; host is allowed for a machine only,
+// cache for the fleet only.
 func (p *parser) deployTable(v *tomltree.Node, path diag.Path, machine bool) Deploy {
 	d := Deploy{Path: path}
 	keys := []string{"user", "become", "port"}
 	if machine {
 		keys = append(keys, "host")
+	} else {
+		keys = append(keys, "cache")
 	}
 	p.d.Fields(v, path, "deploy", keys, func(key string, v *tomltree.Node, path diag.Path) {
 		switch key {
@@ -88,6 +97,15 @@ func (p *parser) deployTable(v *tomltree.Node, path diag.Path, machine bool) Dep
 						Hintf("write a port from 1 to 65535; leave port out for ssh's default (22, or your ssh_config)")
 				}
 				d.Port = n
+			}
+		case "cache":
+			if s, ok := p.d.String(v, path, "deploy.cache"); ok {
+				scheme, rest, found := strings.Cut(s, "://")
+				if !found || scheme == "" || rest == "" || strings.ContainsAny(s, " \t\n") {
+					p.d.Diags.Errorf(diag.CodeInvalidValue, p.f.File, path, "deploy cache %q is not a Nix store URL", s).
+						Hintf("write the binary cache's store URL, e.g. \"ssh://nix-cache@cache.home.arpa\", \"s3://fleet-cache?region=eu-central-1\" or \"https://cache.example.org\"")
+				}
+				d.Cache = s
 			}
 		case "host":
 			if s, ok := p.d.String(v, path, "deploy.host"); ok {

@@ -58,3 +58,22 @@ func TestDeployTableDiagnostics(t *testing.T) {
 		})
 	}
 }
+
+func TestDeployCache(t *testing.T) {
+	src := "[fleet]\nname = \"f\"\nnixos = \"26.05\"\ndeploy = { cache = \"ssh://nix-cache@cache.home.arpa\" }\n[machines.a]\n"
+	f, diags := Parse("shoal.toml", []byte(src))
+	if diags.HasErrors() {
+		t.Fatalf("diagnostics: %v", diags)
+	}
+	if d := f.DeployOf(f.Machine("a")); d.Cache != "ssh://nix-cache@cache.home.arpa" {
+		t.Errorf("a's cache = %q", d.Cache)
+	}
+	for src, want := range map[string]string{
+		"[fleet]\nname = \"f\"\nnixos = \"26.05\"\ndeploy = { cache = \"cache.home.arpa\" }\n":       `deploy cache "cache.home.arpa" is not a Nix store URL`,
+		"[fleet]\nname = \"f\"\nnixos = \"26.05\"\n[machines.a]\ndeploy = { cache = \"ssh://c\" }\n": `unknown key "cache"`,
+	} {
+		if _, diags := Parse("shoal.toml", []byte(src)); !strings.Contains(diags.Error(), want) {
+			t.Errorf("%s: diagnostics %v, want %q", src, diags, want)
+		}
+	}
+}
