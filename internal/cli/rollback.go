@@ -39,7 +39,7 @@ failed, 6 none rolled back, 130 interrupted.`,
 	f := cmd.Flags()
 	f.IntVar(&o.parallel, "parallel", 0, "hosts at once (default: all)")
 	f.DurationVar(&o.confirmTimeout, "confirm-timeout", deploy.DefaultConfirmTimeout, "how long a host waits for the confirmation before switching back")
-	f.BoolVar(&o.noChecks, "no-checks", false, "skip the features' health checks")
+	f.BoolVar(&o.noChecks, "no-checks", false, "skip the catalog's health checks of the features (the fleet file's checks still run)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "print what would be activated; change nothing")
 	return cmd
 }

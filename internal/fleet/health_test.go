@@ -45,13 +45,13 @@ unit = "nginx.service"
 
 func TestHealthCheckDiagnostics(t *testing.T) {
 	for _, tc := range []struct{ name, check, want string }{
-		{"nothing", `health = [{ name = "x" }]`, "a health check in health checks nothing"},
+		{"nothing", `health = [{ name = "x" }]`, "a health check in machines.a.health checks nothing"},
 		{"two probes", `health = [{ tcp = 22, unit = "sshd.service" }]`, "gives both tcp and unit"},
 		{"https", `health = [{ http = "https://127.0.0.1/" }]`, `"https://127.0.0.1/" is not an http:// URL`},
 		{"port", `health = [{ tcp = 0 }]`, "port 0 is out of range"},
 		{"timeout", `health = [{ tcp = 22, timeout = "5" }]`, `timeout "5" is not a duration`},
 		{"retries", `health = [{ tcp = 22, retries = -2 }]`, "retries = -2 is out of range"},
-		{"not a list", `health = { tcp = 22 }`, "health must be a list of checks, not a table"},
+		{"not a list", `health = { tcp = 22 }`, "machines.a.health must be a list of checks, not a table"},
 		{"unknown key", `health = [{ tcp = 22, port = 1 }]`, `unknown key "port" in a health check`},
 		{"unit", `health = [{ unit = "-x" }]`, `"-x" is not a systemd unit name`},
 	} {

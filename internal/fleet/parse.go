@@ -347,7 +347,7 @@ func (p *parser) machine(name string, v *tomltree.Node, path diag.Path) {
 		case "deploy":
 			m.Deploy = p.deployTable(v, path, true)
 		case "health":
-			m.Health = p.healthChecks(v, path, "health")
+			m.Health = p.healthChecks(v, path, "machines."+name+".health")
 		case "modules":
 			// Paths outside the fleet are reported here and dropped, so
 			// that nothing later looks for them.

@@ -463,6 +463,12 @@ func (v *validator) deployLogin(m *resolve.Machine, ssh *resolve.Feature) {
 			Hintf("declare [users.%s] with ssh_keys and add it to the machine's users", d.User)
 		return
 	}
+	if len(user.SSHKeys) == 0 {
+		// deploy runs ssh with BatchMode: a key is the only way in.
+		v.diags.Warnf(diag.CodeLockout, v.file, at, "shoal deploy logs in to %s as %s, who has no SSH key", m.Name(), d.User).
+			Hintf("add ssh_keys to [users.%s]: deploy logs in with a key only, never a password", d.User).
+			Relate(v.file, user.Path, "user %s is declared here", d.User)
+	}
 	nix := m.Feature("nix")
 	if nix == nil {
 		return
