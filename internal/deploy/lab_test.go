@@ -46,6 +46,13 @@ type testLab struct {
 
 func upLab(t *testing.T, hosts int) *testLab {
 	t.Helper()
+	return upLabWith(t, lab.Options{Hosts: hosts})
+}
+
+// upLabWith brings up a lab with opts; the name and directory are the
+// test's own.
+func upLabWith(t *testing.T, opts lab.Options) *testLab {
+	t.Helper()
 	suffix := make([]byte, 3)
 	rand.Read(suffix)
 	name := "d" + hex.EncodeToString(suffix)
@@ -56,7 +63,8 @@ func upLab(t *testing.T, hosts int) *testLab {
 			t.Errorf("lab down: %v", err)
 		}
 	})
-	l, err := lab.Up(context.Background(), lab.Options{Dir: dir, Name: name, Hosts: hosts}, &runner.Runner{}, &progress)
+	opts.Dir, opts.Name = dir, name
+	l, err := lab.Up(context.Background(), opts, &runner.Runner{}, &progress)
 	if err != nil {
 		t.Fatalf("lab up: %v\n%s", err, progress.String())
 	}
@@ -560,5 +568,73 @@ func TestLabDeploySubstitutesFromCache(t *testing.T) {
 	}
 	if sent < payload {
 		t.Errorf("the deployer sent %d bytes for a %d-byte payload the cache lacks; the counter misses the copy", sent, payload)
+	}
+}
+
+// TestLabDeployAsUserWithSudo deploys as a non-root user that becomes root
+// with sudo: root may not log in to h1 at all (its key is gone), the
+// closure goes into h1's store through h1's nix-daemon, which trusts the
+// user, and activation, confirmation, finish and a rollback after a failed
+// activation all run through sudo -n.
+func TestLabDeployAsUserWithSudo(t *testing.T) {
+	needLab(t)
+	if _, err := exec.LookPath("sudo"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI must run the deploy-user lab test: %v", err)
+		}
+		t.Skipf("no sudo here: %v", err)
+	}
+	t.Parallel()
+	l := upLabWith(t, lab.Options{Hosts: 1, DeployUser: "deploy"})
+	ctx := context.Background()
+	h1, _ := l.Host("h1")
+	if err := os.Remove(filepath.Join(h1.Dir, "etc-ssh", "authorized_keys", "root")); err != nil {
+		t.Fatal(err)
+	}
+	v1, v2 := l.build("--argstr", "version", "1"), l.build("--argstr", "version", "2")
+	deploy := func(closure string, user string, become Become) (HostResult, string) {
+		var log bytes.Buffer
+		res, err := Run(ctx, Options{Commander: l.cmd, Progress: &PlainProgress{W: &log}, ConfirmTimeout: 10 * time.Second,
+			MetricsFile: "/run/shoal/metrics/shoal_deploy.prom", SSH: SSH{ConnectTimeout: 5 * time.Second}},
+			[]Target{{Machine: "h1", Host: "h1", User: user, Become: become, Closure: closure}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Hosts[0], log.String()
+	}
+
+	// Root cannot log in: connect fails, nothing changes.
+	if h, log := deploy(v1, "", BecomeNone); h.Outcome != Failed || !strings.Contains(log, "connect: fail") {
+		t.Errorf("deploy as root to a host that refuses root: %s, %v\n%s", h.Outcome, h.Err, log)
+	}
+	// As deploy with sudo: deployed, running and booting v1.
+	h, log := deploy(v1, "deploy", BecomeSudo)
+	if h.Outcome != Deployed || h.Generation != 1 {
+		t.Fatalf("deploy as deploy with sudo: %s generation %d, %v\n%s", h.Outcome, h.Generation, h.Err, log)
+	}
+	if run, prof := l.current("h1"); run != v1 || prof != v1 {
+		t.Errorf("h1 runs %q with profile %q, want %s", run, prof, v1)
+	}
+	// The user logged in (sshd says so), and the copy went through the
+	// daemon (the store paths it added are in the daemon's log as the
+	// user's work, or at least the daemon accepted a connection).
+	sshdLog, _ := os.ReadFile(filepath.Join(h1.Dir, "run", "sshd.log"))
+	if !strings.Contains(string(sshdLog), "Accepted publickey for deploy") || strings.Contains(string(sshdLog), "Accepted publickey for root") {
+		t.Errorf("sshd log does not show deploy (and only deploy) logging in:\n%s", sshdLog)
+	}
+	daemonLog, _ := os.ReadFile(filepath.Join(h1.Dir, "run", "nix-daemon.log"))
+	if !strings.Contains(string(daemonLog), "accepted connection from pid") || !strings.Contains(string(daemonLog), "user deploy") {
+		t.Errorf("the host's nix-daemon log shows no connection from deploy:\n%s", daemonLog)
+	}
+	// A failed activation is switched back through sudo too.
+	bad := l.build("--argstr", "version", "3", "--arg", "fail", "true")
+	if h, log := deploy(bad, "deploy", BecomeSudo); h.Outcome != RolledBack {
+		t.Errorf("failed activation as deploy: %s, %v\n%s", h.Outcome, h.Err, log)
+	}
+	if run, prof := l.current("h1"); run != v1 || prof != v1 {
+		t.Errorf("after a failed activation h1 runs %q with profile %q, want v1", run, prof)
+	}
+	if h, log := deploy(v2, "deploy", BecomeSudo); h.Outcome != Deployed || h.Generation != 2 {
+		t.Errorf("second deploy as deploy: %s generation %d, %v\n%s", h.Outcome, h.Generation, h.Err, log)
 	}
 }

@@ -60,6 +60,12 @@ type Options struct {
 	// Relay is the command line that runs RelayMain (the relay's flags are
 	// appended). It is needed only when Link.Delay is set.
 	Relay []string
+	// DeployUser, when set, is a non-root account on every host (only
+	// inside the host: its /etc/passwd, /etc/group and /etc/sudoers are
+	// the host's own) that logs in with the deployer's key, becomes root
+	// with sudo without a password, and adds to the host's store through
+	// the host's own nix-daemon, which trusts it.
+	DeployUser string
 }
 
 // Link is how a host's link is shaped; the zero Link is a plain veth.
@@ -93,11 +99,17 @@ func (o *Options) Validate() error {
 	if o.Link.Delay < 0 || o.Link.Delay > MaxDelay {
 		return fmt.Errorf("--delay %s: give a delay from 0 to %s", o.Link.Delay, MaxDelay)
 	}
+	if o.DeployUser != "" && (!deployUserName.MatchString(o.DeployUser) || o.DeployUser == "root") {
+		return fmt.Errorf("lab deploy user %q: use a login name of lowercase letters, digits, - and _, not root", o.DeployUser)
+	}
 	if o.Link.Delay > 0 && len(o.Relay) == 0 {
 		return fmt.Errorf("a link delay needs the relay command (Options.Relay)")
 	}
 	return nil
 }
+
+// deployUserName is a login name the lab may add to its hosts.
+var deployUserName = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
 
 // checkDir makes dir absolute and refuses paths the lab cannot use.
 func checkDir(dir string) (string, error) {

@@ -12,6 +12,9 @@ const (
 	hostNixConfDir  = "/etc/ssh/nix"
 	hostSshdPidFile = "/run/sshd.pid"
 	hostSshdLog     = "/run/sshd.log"
+	// hostNixDaemonLog is the log of a host's nix-daemon (labs with a
+	// deploy user).
+	hostNixDaemonLog = "/run/nix-daemon.log"
 )
 
 // nixConf is the nix.conf of the deployer and of every host: no build

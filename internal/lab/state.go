@@ -33,6 +33,9 @@ type Lab struct {
 	KnownHosts string `json:"known_hosts"`
 	Identity   string `json:"identity"`
 	NixConfDir string `json:"nix_conf_dir"`
+	// DeployUser is the hosts' non-root deploy account, if the lab has one
+	// (Options.DeployUser).
+	DeployUser string `json:"deploy_user,omitempty"`
 }
 
 // Deployer is the lab's deployer side.

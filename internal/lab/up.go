@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -40,6 +41,7 @@ func newLab(opts Options) *Lab {
 		KnownHosts: filepath.Join(opts.Dir, "known_hosts"),
 		Identity:   filepath.Join(opts.Dir, "id_ed25519"),
 		NixConfDir: filepath.Join(opts.Dir, "nix-conf"),
+		DeployUser: opts.DeployUser,
 		Deployer: Deployer{
 			Namespace: namespace(opts.Name, "ctl"),
 			Address:   DeployerAddr.String(),
@@ -193,10 +195,19 @@ func (l *Lab) eachHost(f func(i int) error) error {
 // hostBootArgv starts a host's sshd in a mount and UTS namespace of its
 // own, where /nix, /etc/ssh, /run and root's home /root are the host's
 // directories. The daemon keeps the namespaces alive.
-func hostBootArgv(h Host, sshd string) []string {
+//
+// A lab with a deploy user also mounts the host's own /etc/passwd,
+// /etc/group, /etc/hosts and /etc/sudoers, and starts the host's
+// nix-daemon, through which that user adds to the host's store.
+func hostBootArgv(h Host, sshd string, deployUser bool) []string {
+	boot := `hostname "$1" && mount --bind "$2/nix" /nix && mount --bind "$2/etc-ssh" /etc/ssh && mount --bind "$2/run" /run && mount --bind "$2/root" /root && `
+	if deployUser {
+		boot += `for f in passwd group hosts sudoers; do mount --bind "$2/etc/$f" "/etc/$f" || exit 1; done && ` +
+			`{ NIX_CONF_DIR=` + hostNixConfDir + ` setsid nix-daemon </dev/null >` + hostNixDaemonLog + ` 2>&1 & } && `
+	}
 	return []string{"ip", "netns", "exec", h.Namespace,
 		"unshare", "--mount", "--uts", "--propagation", "private",
-		"sh", "-c", `hostname "$1" && mount --bind "$2/nix" /nix && mount --bind "$2/etc-ssh" /etc/ssh && mount --bind "$2/run" /run && mount --bind "$2/root" /root && exec "$3" -E ` + hostSshdLog,
+		"sh", "-c", boot + `exec "$3" -E ` + hostSshdLog,
 		"sh", h.Name, h.Dir, sshd}
 }
 
@@ -245,6 +256,13 @@ func Up(ctx context.Context, opts Options, r *runner.Runner, progress io.Writer)
 	}
 	start := time.Now()
 	l := newLab(opts)
+	if l.DeployUser != "" {
+		for _, tool := range []string{"sudo", "nix-daemon"} {
+			if _, err := exec.LookPath(tool); err != nil {
+				return nil, fmt.Errorf("a lab with a deploy user needs %s (Debian: apt-get install %s)", tool, map[string]string{"sudo": "sudo", "nix-daemon": "nix-bin"}[tool])
+			}
+		}
+	}
 	if err := os.MkdirAll(l.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create lab directory: %w", err)
 	}
@@ -287,7 +305,7 @@ func Up(ctx context.Context, opts Options, r *runner.Runner, progress io.Writer)
 	}
 	err = l.eachHost(func(i int) error {
 		h := l.Hosts[i]
-		argv := hostBootArgv(h, paths["sshd"])
+		argv := hostBootArgv(h, paths["sshd"], l.DeployUser != "")
 		if _, err := r.Output(ctx, paths["ip"], argv[1:]...); err != nil {
 			return fmt.Errorf("start sshd on %s: %w (log: %s)", h.Name, err, filepath.Join(h.run(), "sshd.log"))
 		}
@@ -430,11 +448,14 @@ func (l *Lab) writeFiles(ctx context.Context, r *runner.Runner) error {
 		}{
 			{filepath.Join(h.etcSSH(), "sshd_config"), sshdConfig(*h), 0o644},
 			{filepath.Join(h.etcSSH(), "authorized_keys", "root"), string(deployerKey), 0o600},
-			{filepath.Join(h.etcSSH(), "nix", "nix.conf"), nixConf, 0o644},
+			{filepath.Join(h.etcSSH(), "nix", "nix.conf"), hostNixConf(l.DeployUser), 0o644},
 		} {
 			if err := os.WriteFile(f.path, []byte(f.data), f.mode); err != nil {
 				return fmt.Errorf("files of %s: %w", h.Name, err)
 			}
+		}
+		if l.DeployUser != "" {
+			return writeDeployUser(*h, l.DeployUser, string(deployerKey))
 		}
 		return nil
 	})
