@@ -62,9 +62,10 @@ openssh-server openssh-client nix-bin).`,
 }
 
 type labUpOptions struct {
-	hosts int
-	rate  string
-	delay time.Duration
+	hosts      int
+	rate       string
+	delay      time.Duration
+	deployUser string
 }
 
 func newLabUpCommand(g *globals, lo *labOptions) *cobra.Command {
@@ -80,7 +81,13 @@ it made.
 --rate limits each host's link, in each direction, with tbf (100mbit, 1gbit,
 512kbit). --delay adds a one-way delay in each direction of each host's link
 (a deployer-host round trip gains twice the delay) through a relay process
-per host.`,
+per host.
+
+--deploy-user NAME adds a non-root account to every host, only inside the
+host (its own /etc/passwd, /etc/group and /etc/sudoers): it logs in with the
+lab's key, becomes root with sudo -n, and adds to the host's store through
+the host's own nix-daemon, which trusts it. Deploy as it with
+deploy = { user = "NAME", become = "sudo" }. It needs sudo installed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runLabUp(cmd.Context(), g, *lo, o)
@@ -89,6 +96,7 @@ per host.`,
 	cmd.Flags().IntVar(&o.hosts, "hosts", lab.DefaultHosts, fmt.Sprintf("number of hosts (1 to %d)", lab.MaxHosts))
 	cmd.Flags().StringVar(&o.rate, "rate", "", "limit each host's link to this rate, e.g. 100mbit")
 	cmd.Flags().DurationVar(&o.delay, "delay", 0, "add this one-way delay to each host's link, e.g. 25ms")
+	cmd.Flags().StringVar(&o.deployUser, "deploy-user", "", "add this non-root deploy user, with sudo and a trusted nix-daemon, to every host")
 	return cmd
 }
 
@@ -99,7 +107,7 @@ func runLabUp(ctx context.Context, g *globals, lo labOptions, o labUpOptions) er
 	if err != nil {
 		return usageError("--rate: %v", err)
 	}
-	opts := lab.Options{Dir: lo.dir, Name: lo.name, Hosts: o.hosts, Link: lab.Link{Rate: rate, Delay: o.delay}}
+	opts := lab.Options{Dir: lo.dir, Name: lo.name, Hosts: o.hosts, Link: lab.Link{Rate: rate, Delay: o.delay}, DeployUser: o.deployUser}
 	if o.delay > 0 {
 		exe, err := os.Executable()
 		if err != nil {

@@ -56,8 +56,22 @@ func TestScriptBecomesRootOnlyWhenPrivileged(t *testing.T) {
 	if got := script(Target{}, true, "id -u"); got != "sh -c 'id -u' sh" {
 		t.Errorf("script as root = %s", got)
 	}
-	if got := script(Target{User: "d", Become: BecomeDoas}, true, "x"); !strings.HasPrefix(got, "doas -n -- sh") {
-		t.Errorf("doas script = %s", got)
+	for become, want := range map[Become]string{
+		BecomeSudo: "sudo -n -- sh -c x sh",
+		BecomeDoas: "doas -n -- sh -c x sh",
+		BecomeRun0: "run0 --no-ask-password -- sh -c x sh",
+	} {
+		if got := script(Target{User: "d", Become: become}, true, "x"); got != want {
+			t.Errorf("%s script = %s, want %s", become, got, want)
+		}
+	}
+	// The whole ssh command of a privileged step as a deploy user.
+	s := SSH{ConnectTimeout: 5 * time.Second, ServerAliveInterval: 5 * time.Second}
+	tg := Target{Machine: "web1", Host: "web1.example", User: "deploy", Become: BecomeDoas}
+	got := strings.Join(s.Argv(tg, fresh, script(tg, true, confirmScript, "TOKEN")), " ")
+	want := "ssh -oBatchMode=yes -oStrictHostKeyChecking=yes -oConnectTimeout=5 -oServerAliveInterval=5 -oServerAliveCountMax=3 -oControlMaster=no -oControlPath=none -- deploy@web1.example doas -n -- sh -c 'mkdir \"/run/shoal/claim-$1\"' sh TOKEN"
+	if got != want {
+		t.Errorf("confirm as deploy with doas =\n%s\nwant\n%s", got, want)
 	}
 }
 
