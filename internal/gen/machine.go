@@ -250,6 +250,32 @@ func (g *generator) users(b *nodes, a []nixlit.Binding, m *resolve.Machine) []ni
 		add(refValues(spec.AdminKeys), "users", "users", "root", "openssh", "authorizedKeys", "keys")
 		a[len(a)-1].Trailing = "the fleet's admin keys"
 	}
+	return deployUser(b, a, spec.DeployOf(m.Spec))
+}
+
+// deployUser lets a non-root deploy user do what shoal deploy asks of it:
+// add closures to the store (Nix trusts it; the list adds to the nix
+// feature's trusted_users) and become root without a prompt (sudo -n,
+// doas -n). run0 --no-ask-password asks polkit, whose rules shoal does
+// not write: the fleet's own module must allow it.
+func deployUser(b *nodes, a []nixlit.Binding, d fleet.Deploy) []nixlit.Binding {
+	if d.User == "" || d.User == "root" {
+		return a
+	}
+	add := func(v any, trailing string, p ...string) {
+		bd := bind(b.data(v), p...)
+		bd.Trailing = trailing
+		a = append(a, bd)
+	}
+	add([]any{d.User}, "shoal deploy copies closures as "+d.User, "nix", "settings", "trusted-users")
+	switch d.Become {
+	case "sudo":
+		add([]any{map[string]any{"users": []any{d.User}, "commands": []any{map[string]any{"command": "ALL", "options": []any{"NOPASSWD"}}}}},
+			"shoal deploy runs sudo -n as "+d.User, "security", "sudo", "extraRules")
+	case "doas":
+		add(true, "", "security", "doas", "enable")
+		add([]any{map[string]any{"users": []any{d.User}, "noPass": true}}, "shoal deploy runs doas -n as "+d.User, "security", "doas", "extraRules")
+	}
 	return a
 }
 

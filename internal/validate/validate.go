@@ -469,39 +469,20 @@ func (v *validator) deployLogin(m *resolve.Machine, ssh *resolve.Feature) {
 			Hintf("add ssh_keys to [users.%s]: deploy logs in with a key only, never a password", d.User).
 			Relate(v.file, user.Path, "user %s is declared here", d.User)
 	}
-	nix := m.Feature("nix")
-	if nix == nil {
-		return
-	}
-	tv := nix.Value("trusted_users")
-	if tv == nil {
-		return
-	}
-	trusted := map[string]bool{}
-	switch list := tv.Value.(type) {
-	case []any:
-		for _, x := range list {
-			if s, ok := x.(string); ok {
-				trusted[s] = true
-			}
+	// The generated machine makes the user a trusted Nix user and lets it
+	// run sudo or doas without a password; hardening's
+	// security.sudo.execWheelOnly still keeps sudo from a user outside
+	// wheel.
+	if d.Become == "sudo" && m.Feature("hardening") != nil {
+		wheel := false
+		for _, g := range user.Groups {
+			wheel = wheel || g.Value == "wheel"
 		}
-	case []string:
-		for _, s := range list {
-			trusted[s] = true
+		if !wheel {
+			v.diags.Warnf(diag.CodeLockout, v.file, at, "shoal deploy runs sudo as %s on %s, where the hardening feature lets only wheel run sudo", d.User, m.Name()).
+				Hintf("add \"wheel\" to the groups of [users.%s]", d.User).
+				Relate(v.file, user.Path, "user %s is declared here", d.User)
 		}
-	}
-	ok := trusted[d.User]
-	for _, g := range user.Groups {
-		ok = ok || trusted["@"+g.Value]
-	}
-	if !ok {
-		file, path := tv.Origin.File, tv.Origin.Path
-		if tv.Origin.Kind == resolve.FromCatalog {
-			// The catalog's default is no place to fix a fleet.
-			file, path = v.file, at
-		}
-		v.diags.Warnf(diag.CodeLockout, file, path, "Nix on %s would refuse closures from the deploy user %s: not in settings.nix.trusted_users", m.Name(), d.User).
-			Hintf("add %q (or a group of %s, as \"@wheel\") to settings.nix.trusted_users", d.User, d.User)
 	}
 }
 

@@ -62,5 +62,15 @@
     };
     root.openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleAdminKeyExample admin@example" ]; # the fleet's admin keys
   };
+  nix.settings.trusted-users = [ "ops" ]; # shoal deploy copies closures as ops
+  security.doas = {
+    enable = true;
+    extraRules = [
+      {
+        noPass = true;
+        users = [ "ops" ];
+      }
+    ]; # shoal deploy runs doas -n as ops
+  };
   boot.loader.grub.devices = [ "/dev/disk/by-id/ata-Example_HDD_4TB_0000" ]; # BIOS boot
 }

@@ -69,6 +69,18 @@
     };
     root.openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleAdminKeyExample admin@example" ]; # the fleet's admin keys
   };
+  nix.settings.trusted-users = [ "ops" ]; # shoal deploy copies closures as ops
+  security.sudo.extraRules = [
+    {
+      commands = [
+        {
+          command = "ALL";
+          options = [ "NOPASSWD" ];
+        }
+      ];
+      users = [ "ops" ];
+    }
+  ]; # shoal deploy runs sudo -n as ops
   boot.loader.grub.devices = [ "/dev/vda" ]; # BIOS boot from the disk
   fileSystems."/" = {
     device = "/dev/disk/by-partlabel/disk-main-root";
