@@ -24,6 +24,14 @@
 // runs, one host's link can change on its own: SetRate, and SetLinkUp to
 // pull it out (frames are lost, as with a pulled cable) and plug it back in.
 //
+// With Options.DeployUser, every host also has a non-root deploy account
+// that exists only inside it: the host's own /etc/passwd, /etc/group,
+// /etc/hosts and /etc/sudoers are bind-mounted over the system's in the
+// host's mount namespace (sudo lets the user become root without a
+// password), and the host runs its own nix-daemon, which trusts the user,
+// so that the user adds closures to the host's store as a NixOS host's
+// trusted user does.
+//
 // Up records the lab in DIR/lab.json, so that Down and Status work from a
 // new process. Down is idempotent: it ends only the processes inside the
 // lab's namespaces (the hosts' sshd and what they started, the relays,
