@@ -2,7 +2,6 @@ package fleet
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -10,17 +9,66 @@ import (
 )
 
 var (
-	// machineName follows NixOS networking.hostName: a DNS label.
-	machineName = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
-	userName    = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
-	tagName     = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
-	// FeatureName is the form of feature, profile and collection names.
-	FeatureName = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+	// machineName follows NixOS networking.hostName: a DNS label,
+	// ^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$.
+	machineName = NamePattern{First: "A-Za-z0-9", Rest: "A-Za-z0-9-", Last: "A-Za-z0-9", Max: 63}
+	// userName is ^[a-z_][a-z0-9_-]{0,31}$.
+	userName = NamePattern{First: "a-z_", Rest: "a-z0-9_-", Max: 32}
+	// tagName is ^[a-z0-9][a-z0-9_-]*$.
+	tagName = NamePattern{First: "a-z0-9", Rest: "a-z0-9_-"}
+	// FeatureName is the form of feature, profile and collection names:
+	// ^[a-z][a-z0-9-]*$.
+	FeatureName = NamePattern{First: "a-z", Rest: "a-z0-9-"}
 )
+
+// NamePattern is the shape of a name: a first character from one set, the
+// others from a second, the last (when there are two or more) also from a
+// third, and at most Max bytes (0: no limit). It matches what the regular
+// expression ^[First]([Rest]*[Last])?$ would, without compiling one: the
+// bounded repetitions of name rules made regexp.MustCompile a noticeable
+// share of every command's start-up.
+//
+// Sets are written like the inside of a bracket expression, ASCII only:
+// "a-z0-9_-" (a "-" that ends the set is itself).
+type NamePattern struct {
+	First, Rest, Last string
+	Max               int
+}
+
+// MatchString reports whether s has the pattern's shape.
+func (p NamePattern) MatchString(s string) bool {
+	if s == "" || p.Max > 0 && len(s) > p.Max || !inSet(p.First, s[0]) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if !inSet(p.Rest, s[i]) {
+			return false
+		}
+	}
+	return len(s) == 1 || p.Last == "" || inSet(p.Last, s[len(s)-1])
+}
+
+// inSet reports whether c is in a bracket-expression-like set of ASCII
+// characters and ranges.
+func inSet(set string, c byte) bool {
+	for i := 0; i < len(set); i++ {
+		if i+2 < len(set) && set[i+1] == '-' {
+			if set[i] <= c && c <= set[i+2] {
+				return true
+			}
+			i += 2
+			continue
+		}
+		if set[i] == c {
+			return true
+		}
+	}
+	return false
+}
 
 // nameProblem explains why s is not a valid name of the given kind, or
 // returns "" when it is valid.
-func nameProblem(s string, re *regexp.Regexp, rule string) string {
+func nameProblem(s string, re NamePattern, rule string) string {
 	if re.MatchString(s) {
 		return ""
 	}

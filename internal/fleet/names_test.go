@@ -1,6 +1,8 @@
 package fleet
 
 import (
+	"math/rand/v2"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -102,6 +104,60 @@ func TestSSHKeyOptions(t *testing.T) {
 	} {
 		if got := looksLikeSSHKey(in); got != ok {
 			t.Errorf("looksLikeSSHKey(%q) = %v, want %v", in, got, ok)
+		}
+	}
+}
+
+// TestNamePatternsMatchTheirRegexps checks each hand-written name pattern
+// against the regular expression it documents, on names of every length up
+// to past the limit built from characters inside and outside each set.
+func TestNamePatternsMatchTheirRegexps(t *testing.T) {
+	cases := []struct {
+		name  string
+		match func(string) bool
+		re    string
+	}{
+		{"machine", machineName.MatchString, `^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`},
+		{"user", userName.MatchString, `^[a-z_][a-z0-9_-]{0,31}$`},
+		{"tag", tagName.MatchString, `^[a-z0-9][a-z0-9_-]*$`},
+		{"feature", FeatureName.MatchString, `^[a-z][a-z0-9-]*$`},
+		{"secret", secretName.MatchString, `^[a-z][a-z0-9_-]{0,63}$`},
+		{"unix", unixName.MatchString, `^[a-z_][a-z0-9_-]{0,31}$`},
+		{"input", inputName.MatchString, `^[A-Za-z_][A-Za-z0-9_-]*$`},
+		{"network", networkName.MatchString, `^[a-z][a-z0-9_-]*$`},
+		{"age", isAgeRecipient, `^age1[02-9ac-hj-np-z]{58}$`},
+	}
+	alphabet := "aAzZ09_-.b1lio/ é\x00"
+	rng := rand.New(rand.NewPCG(1, 2))
+	var inputs []string
+	for _, c := range alphabet {
+		for _, d := range alphabet {
+			inputs = append(inputs, string(c), string(c)+string(d), "a"+string(c)+string(d), string(c)+"a"+string(d))
+		}
+	}
+	for n := range 70 {
+		for range 20 {
+			b := make([]rune, n)
+			for i := range b {
+				b[i] = []rune(alphabet)[rng.IntN(len([]rune(alphabet)))]
+			}
+			inputs = append(inputs, string(b), strings.Repeat("a", n), strings.Repeat("a", n)+"-", "age1"+strings.Repeat("q", n))
+		}
+	}
+	inputs = append(inputs, "", "age1"+strings.Repeat("qpzry9x8gf2tvdw0s3jn54khce6mua7l", 2)[:58])
+	for _, c := range cases {
+		re := regexp.MustCompile(c.re)
+		matched := 0
+		for _, in := range inputs {
+			if got, want := c.match(in), re.MatchString(in); got != want {
+				t.Errorf("%s pattern on %q: %v, regexp %s says %v", c.name, in, got, c.re, want)
+			}
+			if re.MatchString(in) {
+				matched++
+			}
+		}
+		if matched == 0 {
+			t.Errorf("%s: no input matched; the test proves nothing", c.name)
 		}
 	}
 }

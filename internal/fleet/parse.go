@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/netip"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -105,7 +104,7 @@ func (p *parser) fleetTable(v *tomltree.Node, path diag.Path) {
 			}
 		case "age_recipients":
 			for _, r := range p.d.Strings(v, path, "fleet.age_recipients") {
-				if !ageRecipient.MatchString(r.Value) {
+				if !isAgeRecipient(r.Value) {
 					p.d.Diags.Errorf(diag.CodeInvalidValue, p.f.File, r.Path, "this is not an age recipient").
 						Hintf("write an age public key (age1..., from age-keygen -y KEYFILE); SSH keys go in admin_keys")
 					continue
@@ -126,7 +125,7 @@ func (p *parser) fleetTable(v *tomltree.Node, path diag.Path) {
 	})
 }
 
-var inputName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
+var inputName = NamePattern{First: "A-Za-z_", Rest: "A-Za-z0-9_-"} // ^[A-Za-z_][A-Za-z0-9_-]*$
 
 // inputs decodes [fleet.inputs]: name = "flake URL".
 func (p *parser) inputs(v *tomltree.Node, path diag.Path) {
@@ -235,7 +234,7 @@ func (p *parser) defaults(v *tomltree.Node, path diag.Path) {
 }
 
 // named decodes a table of named entries ([users.NAME], [machines.NAME]).
-func (p *parser) named(v *tomltree.Node, path diag.Path, what string, re *regexp.Regexp, rule string, each func(name string, v *tomltree.Node, path diag.Path)) {
+func (p *parser) named(v *tomltree.Node, path diag.Path, what string, re NamePattern, rule string, each func(name string, v *tomltree.Node, path diag.Path)) {
 	if !p.d.IsTable(v, path, what) {
 		return
 	}
@@ -370,7 +369,7 @@ func (p *parser) oneOf(s string, allowed []string, path diag.Path, what string) 
 }
 
 // names decodes a list of names that must match re.
-func (p *parser) names(v *tomltree.Node, path diag.Path, what string, re *regexp.Regexp, rule string) []Ref {
+func (p *parser) names(v *tomltree.Node, path diag.Path, what string, re NamePattern, rule string) []Ref {
 	items := p.d.Strings(v, path, what)
 	out := items[:0]
 	for _, it := range items {
@@ -494,7 +493,7 @@ func (p *parser) services(v *tomltree.Node, path diag.Path) {
 
 // networkName is the form of a network name, as [networks.NAME] and a
 // machine's addresses write it.
-var networkName = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
+var networkName = NamePattern{First: "a-z", Rest: "a-z0-9_-"} // ^[a-z][a-z0-9_-]*$
 
 const networkRule = "must be lowercase letters, digits, \"-\" and \"_\", starting with a letter"
 

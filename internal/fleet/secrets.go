@@ -2,7 +2,6 @@ package fleet
 
 import (
 	"path"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -11,11 +10,27 @@ import (
 )
 
 var (
-	secretName   = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,63}$`)
-	secretRule   = "a secret name is lowercase letters, digits, \"-\" and \"_\", starting with a letter, at most 64"
-	ageRecipient = regexp.MustCompile(`^age1[02-9ac-hj-np-z]{58}$`)
-	unixName     = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
+	// secretName is ^[a-z][a-z0-9_-]{0,63}$.
+	secretName = NamePattern{First: "a-z", Rest: "a-z0-9_-", Max: 64}
+	secretRule = "a secret name is lowercase letters, digits, \"-\" and \"_\", starting with a letter, at most 64"
+	// unixName is ^[a-z_][a-z0-9_-]{0,31}$.
+	unixName = NamePattern{First: "a-z_", Rest: "a-z0-9_-", Max: 32}
 )
+
+// isAgeRecipient reports whether s has the shape of an age X25519
+// recipient: ^age1[02-9ac-hj-np-z]{58}$ (the bech32 alphabet).
+func isAgeRecipient(s string) bool {
+	rest, ok := strings.CutPrefix(s, "age1")
+	if !ok || len(rest) != 58 {
+		return false
+	}
+	for i := 0; i < len(rest); i++ {
+		if !inSet("02-9ac-hj-np-z", rest[i]) {
+			return false
+		}
+	}
+	return true
+}
 
 // SecretKeys are the keys of a [secrets.NAME] table.
 var SecretKeys = []string{"receivers", "destination", "owner", "group", "mode", "source", "command", "generator", "length", "users"}
