@@ -19,6 +19,11 @@ func loadFleet(arg string) (*check.Result, error) {
 
 // loadFleetDir is loadFleet that also returns the fleet's directory.
 func loadFleetDir(arg string) (*check.Result, string, error) {
+	return loadFleetDirFS(arg, nil)
+}
+
+// fleetDirStat returns the directory of the fleet named by arg, which must exist.
+func fleetDirStat(arg string) (string, error) {
 	dir := arg
 	if dir == "" {
 		dir = "."
@@ -26,21 +31,35 @@ func loadFleetDir(arg string) (*check.Result, string, error) {
 	info, err := os.Stat(dir)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, "", fmt.Errorf("%s does not exist", dir)
+			return "", fmt.Errorf("%s does not exist", dir)
 		}
-		return nil, "", err
+		return "", err
 	}
 	if !info.IsDir() {
 		if filepath.Base(dir) != check.FleetFile {
-			return nil, "", usageError("%s is not a fleet: give a directory holding %s, or that file", dir, check.FleetFile)
+			return "", usageError("%s is not a fleet: give a directory holding %s, or that file", dir, check.FleetFile)
 		}
 		dir = filepath.Dir(dir)
+	}
+	return dir, nil
+}
+
+// loadFleetDirFS is loadFleetDir reading the fleet's directory through
+// wrap (when not nil), which may record what the check reads.
+func loadFleetDirFS(arg string, wrap func(fs.FS) fs.FS) (*check.Result, string, error) {
+	dir, err := fleetDirStat(arg)
+	if err != nil {
+		return nil, "", err
 	}
 	display := filepath.ToSlash(filepath.Clean(dir))
 	if display == "." {
 		display = ""
 	}
-	res, err := check.Run(os.DirFS(dir), ".", display)
+	fsys := os.DirFS(dir)
+	if wrap != nil {
+		fsys = wrap(fsys)
+	}
+	res, err := check.Run(fsys, ".", display)
 	if errors.Is(err, check.ErrNoFleetFile) {
 		return nil, "", fmt.Errorf("no %s in %s; `shoal demo` shows an example fleet", check.FleetFile, filepath.Clean(dir))
 	}

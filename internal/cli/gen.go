@@ -1,12 +1,15 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -14,6 +17,7 @@ import (
 	"github.com/shoal-nix/shoal/internal/gen"
 	"github.com/shoal-nix/shoal/internal/genfs"
 	"github.com/shoal-nix/shoal/internal/layout"
+	"github.com/shoal-nix/shoal/internal/stamp"
 )
 
 type genOptions struct {
@@ -84,7 +88,13 @@ type generated struct {
 // its directory; a fleet with errors is reported, and is an error, since
 // it cannot be turned into a flake (what says what could not be done).
 func loadCleanFleet(g *globals, fleetArg, what string) (*check.Result, string, error) {
-	res, dir, err := loadFleetDir(fleetArg)
+	return loadCleanFleetFS(g, fleetArg, what, nil)
+}
+
+// loadCleanFleetFS is loadCleanFleet reading the fleet through wrap (see
+// loadFleetDirFS).
+func loadCleanFleetFS(g *globals, fleetArg, what string, wrap func(fs.FS) fs.FS) (*check.Result, string, error) {
+	res, dir, err := loadFleetDirFS(fleetArg, wrap)
 	if err != nil {
 		return nil, "", err
 	}
@@ -98,7 +108,13 @@ func loadCleanFleet(g *globals, fleetArg, what string) (*check.Result, string, e
 // generate checks the fleet, generates its flake and compares it with
 // what is on disk in the output directory.
 func generate(g *globals, o genOptions, fleetArg string) (*generated, error) {
-	res, dir, err := loadCleanFleet(g, fleetArg, "generate")
+	return generateFS(g, o, fleetArg, nil)
+}
+
+// generateFS is generate reading the fleet through wrap (see
+// loadFleetDirFS).
+func generateFS(g *globals, o genOptions, fleetArg string, wrap func(fs.FS) fs.FS) (*generated, error) {
+	res, dir, err := loadCleanFleetFS(g, fleetArg, "generate", wrap)
 	if err != nil {
 		return nil, err
 	}
@@ -157,12 +173,24 @@ type genReport struct {
 }
 
 func runGen(_ context.Context, g *globals, o genOptions, fleetArg string) error {
-	x, err := generate(g, o, fleetArg)
+	start := time.Now()
+	st := g.genStamp(o, fleetArg)
+	if st != nil && st.replay(g, o) {
+		return nil
+	}
+	var rec *stamp.Recorder
+	wrap := func(fsys fs.FS) fs.FS {
+		rec = stamp.NewRecorder(fsys)
+		return rec
+	}
+	x, err := generateFS(g, o, fleetArg, wrap)
 	if err != nil {
 		return err
 	}
 	// Warnings; the infos (files a machine needs) are shoal check's to tell.
-	g.diagRenderer(g.stderr, x.res.Docs).render(x.res.Diags.Findings())
+	var warnings bytes.Buffer
+	diagRenderer{w: &warnings, docs: x.res.Docs, color: g.stderrColor()}.render(x.res.Diags.Findings())
+	g.stderr.Write(warnings.Bytes())
 	p := x.plan
 	rep := genReport{Out: x.out, Created: orEmpty(p.Creates), Updated: orEmpty(p.Updates), Removed: orEmpty(p.Removes),
 		Unchanged: len(p.Unchanged), Refused: p.Refused, UpToDate: p.Changes() == 0 && len(p.Refused) == 0}
@@ -170,22 +198,10 @@ func runGen(_ context.Context, g *globals, o genOptions, fleetArg string) error 
 		rep.Refused = []genfs.Refusal{}
 	}
 	if o.check {
-		if o.json {
-			if err := writeJSON(g.stdout, rep); err != nil {
-				return err
-			}
-		} else {
-			printPlan(g.stdout, p, "would create", "would update", "would remove")
-			if rep.UpToDate {
-				fmt.Fprintf(g.stdout, "%s: the flake is up to date (%d files)\n", x.out, len(p.Unchanged))
-			} else {
-				fmt.Fprintf(g.stdout, "%s: the flake is out of date; run shoal gen\n", x.out)
-			}
+		if rep.UpToDate {
+			st.save(rec, x, warnings.Bytes(), start)
 		}
-		if !rep.UpToDate {
-			return &exitError{code: ExitOutOfDate}
-		}
-		return nil
+		return reportGenCheck(g, o, rep, p)
 	}
 	res, err := genfs.Apply(x.out, x.files, p)
 	if err != nil {
@@ -198,12 +214,33 @@ func runGen(_ context.Context, g *globals, o genOptions, fleetArg string) error 
 		}
 		return fmt.Errorf("write the flake to %s: %w", x.out, err)
 	}
+	st.save(rec, x, warnings.Bytes(), start)
 	rep.Bytes = res.Bytes
 	if o.json {
 		return writeJSON(g.stdout, rep)
 	}
 	printPlan(g.stdout, p, "created", "updated", "removed")
 	fmt.Fprintf(g.stdout, "%s: %d written (%d bytes), %d removed, %d unchanged\n", x.out, res.Written, res.Bytes, res.Removed, len(p.Unchanged))
+	return nil
+}
+
+// reportGenCheck prints what gen --check found and returns its exit status.
+func reportGenCheck(g *globals, o genOptions, rep genReport, p *genfs.Plan) error {
+	if o.json {
+		if err := writeJSON(g.stdout, rep); err != nil {
+			return err
+		}
+	} else {
+		printPlan(g.stdout, p, "would create", "would update", "would remove")
+		if rep.UpToDate {
+			fmt.Fprintf(g.stdout, "%s: the flake is up to date (%d files)\n", rep.Out, rep.Unchanged)
+		} else {
+			fmt.Fprintf(g.stdout, "%s: the flake is out of date; run shoal gen\n", rep.Out)
+		}
+	}
+	if !rep.UpToDate {
+		return &exitError{code: ExitOutOfDate}
+	}
 	return nil
 }
 

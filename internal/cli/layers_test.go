@@ -26,6 +26,7 @@ var layer = map[string]int{
 	"check":     6,
 	"synth":     6,
 	"genfs":     0,
+	"stamp":     1,
 	"runner":    0,
 	"layout":    0,
 	"audit":     5,

@@ -56,6 +56,7 @@ type globals struct {
 	colorMode colorMode // --color
 	noColor   string    // the NO_COLOR environment variable
 	trace     bool      // -x: print external commands before running them
+	stamped   bool      // gen found the flake up to date by its stamp
 }
 
 // diagRenderer renders diagnostics onto w, with colour and source
