@@ -1,19 +1,12 @@
 package nixopts
 
 import (
-	_ "embed"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 	"sync"
 )
-
-// optionsJSONL is the options index: one JSON object per line, sorted by
-// name (see /work/shared/data/nixos-options/README.md for its provenance).
-//
-//go:embed options.jsonl
-var optionsJSONL string
 
 // Option is one NixOS option declaration from the index.
 type Option struct {
@@ -94,18 +87,62 @@ var (
 	loadIndex *Index
 )
 
-// Load returns the options index built into shoal. It is read once, on
-// first use; later calls return the same Index.
+// Load returns the options index built into shoal. It is set up once, on
+// first use, from optionTable; later calls return the same Index.
 func Load() *Index {
 	loadOnce.Do(func() {
-		ix, err := build(optionsJSONL)
+		ix, err := buildTable()
 		if err != nil {
-			// The data is embedded and tested; failing here is a build defect.
-			panic("nixopts: embedded options index: " + err.Error())
+			// The table is generated and tested; failing here is a build defect.
+			panic("nixopts: built-in options index: " + err.Error())
 		}
 		loadIndex = ix
 	})
 	return loadIndex
+}
+
+// optionRecord is one option of optionTable: the options index in Go
+// source, generated from options.jsonl (the index, one JSON object per
+// line, sorted by name; see /work/shared/data/nixos-options/README.md for
+// its provenance) by TestOptionTableIsCurrent with -update. Everything in
+// it is a constant the linker lays out, so that no process reads JSON or
+// splits option names at start.
+type optionRecord struct {
+	name     string
+	path     []string
+	typ      int // in optionTypes
+	def      string
+	declared []string
+	readOnly bool
+}
+
+// buildTable builds the index from optionTable.
+func buildTable() (*Index, error) {
+	cells := make([]typeCell, len(optionTypes))
+	for i, t := range optionTypes {
+		cells[i].text = t
+	}
+	storage := make([]Option, len(optionTable)) // one allocation for all options
+	ix := &Index{root: &node{}, options: make([]*Option, len(optionTable))}
+	for i := range optionTable {
+		r := &optionTable[i]
+		storage[i] = Option{
+			Name:     r.name,
+			Path:     r.path,
+			TypeText: optionTypes[r.typ],
+			typ:      &cells[r.typ],
+			Default:  r.def,
+			Declared: r.declared,
+			readOnly: r.readOnly,
+			index:    i,
+		}
+		opt := &storage[i]
+		if err := ix.insert(opt); err != nil {
+			return nil, err
+		}
+		ix.options[i] = opt
+	}
+	return ix, nil
 }
 
 type record struct {
