@@ -132,7 +132,7 @@ func explain(res *check.Result, m *resolve.Machine) explanation {
 			ef.Why = append(ef.Why, reasonText(why, m, loc, res.Fleet.File))
 		}
 		for _, v := range f.Settings {
-			ef.Settings = append(ef.Settings, explainedValue{Name: v.Setting.Name, Value: v.Value, Origin: originText(v.Origin), Where: originWhere(v.Origin, loc)})
+			ef.Settings = append(ef.Settings, explainedValue{Name: v.Setting.Name, Value: v.Value, Origin: originText(*v.Origin), Where: originWhere(*v.Origin, loc)})
 		}
 		x.Features = append(x.Features, ef)
 	}

@@ -98,7 +98,11 @@ type Origin struct {
 type Value struct {
 	Setting *catalog.Setting
 	Value   any
-	Origin  Origin
+	// Origin is shared between the values that came from the same place
+	// (a catalog default, a fleet default, a profile, a service): a fleet
+	// has a value per setting per feature per machine. Never nil; never
+	// modify it.
+	Origin *Origin
 }
 
 // Package is a package installed on a machine, with why.

@@ -29,7 +29,7 @@ func Resolve(f *fleet.Fleet, cat *catalog.Catalog) (*Fleet, diag.List) {
 
 type layered struct {
 	s      fleet.Setting
-	origin Origin
+	origin *Origin
 	value  any // checked value; nil when it did not fit
 }
 
@@ -39,24 +39,27 @@ type resolver struct {
 	out   *Fleet
 	diags diag.List
 
-	defaults     map[string][]layered            // feature -> checked fleet defaults
-	chains       map[string][]*catalog.Profile   // profile -> its chain, most basic first
-	profileVals  map[string]map[string][]layered // profile -> feature -> values
-	serviceRoles map[string][]Reason             // machine -> features from services (Detail: feature)
-	serviceVals  map[string][]layered            // feature -> checked values of service options
-	packageSets  map[string][]Package            // feature names, NUL-terminated -> their packages
-	keyBuf       []byte
+	defaults    map[string][]layered            // feature -> checked fleet defaults
+	chains      map[string][]*catalog.Profile   // profile -> its chain, most basic first
+	profileVals map[string]map[string][]layered // profile -> feature -> values
+	// catalogOrigins holds each setting's catalog origin (catalogOrigin).
+	catalogOrigins map[*catalog.Setting]*Origin
+	serviceRoles   map[string][]Reason  // machine -> features from services (Detail: feature)
+	serviceVals    map[string][]layered // feature -> checked values of service options
+	packageSets    map[string][]Package // feature names, NUL-terminated -> their packages
+	keyBuf         []byte
 }
 
 func (r *resolver) index() {
 	r.defaults = map[string][]layered{}
 	for _, s := range r.f.Defaults {
 		if v, ok := r.checkSetting(s, r.f.File); ok {
-			r.defaults[s.Feature] = append(r.defaults[s.Feature], layered{s, Origin{Kind: FromDefaults, File: r.f.File, Path: s.Path}, v})
+			r.defaults[s.Feature] = append(r.defaults[s.Feature], layered{s, &Origin{Kind: FromDefaults, File: r.f.File, Path: s.Path}, v})
 		}
 	}
 	r.profileVals = map[string]map[string][]layered{}
 	r.chains = map[string][]*catalog.Profile{}
+	r.catalogOrigins = map[*catalog.Setting]*Origin{}
 	r.serviceRoles = map[string][]Reason{}
 	r.serviceVals = map[string][]layered{}
 	r.services()
@@ -262,11 +265,11 @@ func (r *resolver) settings(rm *Machine) {
 	for _, f := range rm.Features {
 		f.Settings, values = values[:len(f.Def.Settings):len(f.Def.Settings)], values[len(f.Def.Settings):]
 		for i, s := range f.Def.Settings {
-			f.Settings[i] = Value{Setting: s, Value: s.Default, Origin: Origin{Kind: FromCatalog, File: f.Def.File, Path: s.Path}}
+			f.Settings[i] = Value{Setting: s, Value: s.Default, Origin: r.catalogOrigin(f.Def, s)}
 			for _, d := range s.Derive {
 				if fact, ok := r.hardwareMatch(rm, d.When); ok {
 					f.Settings[i].Value = d.Value
-					f.Settings[i].Origin = Origin{Kind: FromHardware, Detail: fact, File: r.f.File, Path: rm.Spec.Path.Child("hardware")}
+					f.Settings[i].Origin = &Origin{Kind: FromHardware, Detail: fact, File: r.f.File, Path: rm.Spec.Path.Child("hardware")}
 					break
 				}
 			}
@@ -308,8 +311,19 @@ func (r *resolver) settings(rm *Machine) {
 			continue
 		}
 		f.Value(s.Name).Value = v
-		f.Value(s.Name).Origin = Origin{Kind: FromMachine, File: r.f.File, Path: s.Path}
+		f.Value(s.Name).Origin = &Origin{Kind: FromMachine, File: r.f.File, Path: s.Path}
 	}
+}
+
+// catalogOrigin is the origin of setting s's catalog default in feature
+// f, made once per setting and shared by every machine.
+func (r *resolver) catalogOrigin(f *catalog.Feature, s *catalog.Setting) *Origin {
+	o := r.catalogOrigins[s]
+	if o == nil {
+		o = &Origin{Kind: FromCatalog, File: f.File, Path: s.Path}
+		r.catalogOrigins[s] = o
+	}
+	return o
 }
 
 // profileChain is catalog.ProfileChain, computed once per profile rather
@@ -330,7 +344,7 @@ func (r *resolver) profileSettings(p *catalog.Profile) map[string][]layered {
 	vals := map[string][]layered{}
 	for _, s := range p.Settings {
 		if v, ok := r.checkSetting(s, p.File); ok {
-			vals[s.Feature] = append(vals[s.Feature], layered{s, Origin{Kind: FromProfile, Detail: p.Name, File: p.File, Path: s.Path}, v})
+			vals[s.Feature] = append(vals[s.Feature], layered{s, &Origin{Kind: FromProfile, Detail: p.Name, File: p.File, Path: s.Path}, v})
 		}
 	}
 	r.profileVals[p.Name] = vals

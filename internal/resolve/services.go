@@ -120,7 +120,7 @@ func (r *resolver) serviceOption(s *Service, o *catalog.ServiceOption, n *tomltr
 	s.Values[o.Name] = v
 	if st != nil {
 		set := fleet.Setting{Feature: o.Feature, Name: o.Setting, Value: n, Path: path, FeaturePath: s.Spec.Path}
-		r.serviceVals[o.Feature] = append(r.serviceVals[o.Feature], layered{set, Origin{Kind: FromService, Detail: name, File: r.f.File, Path: path}, v})
+		r.serviceVals[o.Feature] = append(r.serviceVals[o.Feature], layered{set, &Origin{Kind: FromService, Detail: name, File: r.f.File, Path: path}, v})
 	}
 }
 
