@@ -129,6 +129,7 @@ func TestSSHDConfig(t *testing.T) {
 		"KbdInteractiveAuthentication no\n",
 		"HostKey /etc/ssh/ssh_host_ed25519_key\n",
 		"SetEnv NIX_CONF_DIR=/etc/ssh/nix\n",
+		"Subsystem sftp internal-sftp\n",
 	} {
 		if !strings.Contains(cfg, want) {
 			t.Errorf("sshd_config lacks %q:\n%s", want, cfg)

@@ -48,6 +48,9 @@ func sshdConfig(h Host) string {
 		{"MaxSessions", "100"},
 		{"ClientAliveInterval", "10"},
 		{"SetEnv", "NIX_CONF_DIR=" + hostNixConfDir},
+		// As on NixOS (services.openssh.allowSFTP): restic's and scp's
+		// sftp backend reaches a host through it.
+		{"Subsystem", "sftp internal-sftp"},
 	} {
 		fmt.Fprintf(&b, "%s %s\n", l[0], l[1])
 	}
