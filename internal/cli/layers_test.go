@@ -35,6 +35,7 @@ var layer = map[string]int{
 	"eval":      8,
 	"build":     8,
 	"deploy":    7,
+	"backup":    8,
 	"cli":       9,
 	"reference": 5,
 	"schema":    4,

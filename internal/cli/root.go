@@ -132,7 +132,8 @@ Exit status:
   3    the fleet has errors (with --strict, warnings too)
   4    gen --check, build: the generated flake on disk is out of date
   5    deploy, rollback: some hosts failed or rolled back (status: some
-       hosts are not in sync)
+       hosts are not in sync; health: some hosts are unhealthy; backup:
+       some clients failed)
   6    deploy, rollback: no host deployed
   7    audit --fail-on: a finding at or above the severity
   130  interrupted (Ctrl-C or SIGTERM): the commands shoal ran were stopped
@@ -163,6 +164,8 @@ forces them (also into a pipe or a file), --color=never turns them off.`,
 		newLabCommand(g),
 		newDeployCommand(g),
 		newStatusCommand(g),
+		newHealthCommand(g),
+		newBackupCommand(g),
 		newRollbackCommand(g),
 		newFeaturesCommand(g),
 		newShowCommand(g),
