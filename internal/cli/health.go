@@ -33,8 +33,8 @@ host keys, BatchMode, one connection per host) whether it is healthy:
                shoal never deployed is "not-recorded", which is not)
   units        systemd's failed units, where systemd runs ("no systemd"
                otherwise)
-  disk         the file systems holding /, /nix, /var and /boot are below
-               --disk-threshold percent full
+  disk         the file systems holding /, /boot, /home, /nix, /var and
+               /var/lib are below --disk-threshold percent full
   backup       a backup client's last good backup, from the textfile its
                backup unit writes, is younger than its schedule allows
   checks       the features' health checks from the catalog, each tried

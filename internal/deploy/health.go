@@ -81,12 +81,13 @@ type HostHealth struct {
 }
 
 // healthScript prints what health reads on a host as key=value lines:
-// the probe's, the time, the use of the file systems holding /, /nix and
-// /var (df -P, deduplicated by mount point), and the backup textfile's
+// the probe's, the time, the use of the file systems holding /, /boot,
+// /home, /nix, /var and /var/lib (df -P; Health keeps each mount point
+// once), and the backup textfile's
 // last success and result ($1, if given).
 const healthScript = probeScript + `
 printf 'now=%s\n' "$(date +%s)"
-for d in / /nix /var /boot; do
+for d in / /boot /home /nix /var /var/lib; do
   [ -e "$d" ] || continue
   df -P -k "$d" 2>/dev/null | sed -n '2p' | while read -r _ _ _ avail pct mnt; do printf 'disk=%s %s %s\n' "${pct%\%}" "$avail" "$mnt"; done
 done
