@@ -9,5 +9,5 @@
 // leave the host or appear on a command line. Status lists the snapshots
 // and the newest one's age; Verify runs restic check; RestoreTest restores
 // the newest snapshot into a scratch directory on the host and compares
-// every restored file with the live one, byte for byte.
+// every restored file with the live one by content (SHA-256).
 package backup

@@ -31,7 +31,8 @@ type HostRestore struct {
 	Scratch string `json:"scratch,omitempty"`
 	Kept    bool   `json:"kept,omitempty"`
 	// Compared counts the restored files and symbolic links; Same those
-	// identical to the live ones, byte for byte (links: same target).
+	// whose content is the live one's (the same SHA-256; links: the same
+	// target).
 	Compared int `json:"compared"`
 	Same     int `json:"same"`
 	// Differ and Missing are live files that differ from the restored
@@ -49,34 +50,46 @@ type HostRestore struct {
 // restoreScript restores snapshot $1 (taken at Unix time $2) into a new
 // directory under $3, removed at the end unless $4 is "keep", and
 // compares each restored file and link with the live path of the same
-// name. It prints scratch=DIR, then a line per file: "same", or
+// name: files by the SHA-256 of their content on both sides, links by
+// their target (a few processes over all files: forking one per file
+// takes minutes on a busy host). It prints scratch=DIR, then a line per file: "same", or
 // "differs PATH" / "missing PATH", prefixed with "changed " when the live
 // file (or, for a missing one, its directory) was modified after the
 // snapshot.
 const restoreScript = `
 id=$1 at=$2 base=$3 keep=$4
 mkdir -p "$base" || exit 67
+work=$(mktemp -d "$base/shoal-restore-work-XXXXXX") || exit 67
 dir=$(mktemp -d "$base/shoal-restore-XXXXXX") || exit 67
-[ "$keep" = keep ] || trap 'cd / && rm -rf "$dir"' EXIT
+if [ "$keep" = keep ]; then trap 'cd / && rm -rf "$work"' EXIT; else trap 'cd / && rm -rf "$work" "$dir"' EXIT; fi
 restic restore "$id" --target "$dir" >&2 || { echo "shoal: restic restore $id failed" >&2; exit 68; }
 printf 'scratch=%s\n' "$dir"
-cd "$dir" || exit 67
-find . \( -type f -o -type l \) -exec sh -c '
-at=$1; shift
-for f in "$@"; do
-  live=${f#.}
-  if [ -L "$f" ]; then
-    [ -L "$live" ] && [ "$(readlink "$f")" = "$(readlink "$live")" ] && { echo same; continue; }
-  elif [ -f "$live" ] && [ ! -L "$live" ] && cmp -s "$f" "$live"; then
-    echo same; continue
-  fi
+classify() {
+  live=${1#.}
   if [ -e "$live" ] || [ -L "$live" ]; then
     kind=differs m=$(stat -c %Y "$live" 2>/dev/null)
   else
     kind=missing m=$(stat -c %Y "$(dirname "$live")" 2>/dev/null)
   fi
-  if [ "${m:-0}" -gt "$at" ]; then printf "changed %s %s\n" "$kind" "$live"; else printf "%s %s\n" "$kind" "$live"; fi
-done' sh "$at" {} +
+  if [ "${m:-0}" -gt "$at" ]; then printf 'changed %s %s\n' "$kind" "$live"; else printf '%s %s\n' "$kind" "$live"; fi
+}
+cd "$dir" || exit 67
+find . -type f -print0 >"$work/files"
+xargs -0r sha256sum -- <"$work/files" >"$work/restored" || { echo "shoal: cannot read the restored files" >&2; exit 69; }
+(cd / && xargs -0r sha256sum -- <"$work/files" >"$work/live" 2>/dev/null)
+awk 'NR == FNR { live[substr($0, 67)] = substr($0, 1, 64); next }
+     { k = substr($0, 67); if (live[k] == substr($0, 1, 64)) print "same"; else print "check " k }' "$work/live" "$work/restored" |
+while IFS= read -r line; do
+  case $line in same) echo same ;; *) classify "${line#check }" ;; esac
+done
+find . -type l -printf '%p\t%l\n' >"$work/links.restored"
+find . -type l -print0 >"$work/links"
+(cd / && xargs -0r sh -c 'exec find "$@" -maxdepth 0 -printf "%p\t%y\t%l\n"' sh <"$work/links" >"$work/links.live" 2>/dev/null)
+awk -F '\t' 'NR == FNR { if ($2 == "l") live[$1] = $3; next }
+     { if (($1 in live) && live[$1] == $2) print "same"; else print "check " $1 }' "$work/links.live" "$work/links.restored" |
+while IFS= read -r line; do
+  case $line in same) echo same ;; *) classify "${line#check }" ;; esac
+done
 `
 
 // RestoreTest restores each host's newest snapshot on the host and

@@ -28,7 +28,8 @@ credential leaves the host or appears on a command line.
                 a part; by default the structure only)
   restore-test  restores the newest snapshot into a fresh directory under
                 --scratch on the host and compares every restored file
-                with the live one, byte for byte; a file that differs or is
+                with the live one (content by SHA-256, links by target);
+                a file that differs or is
                 gone fails the test unless it (or its directory) changed
                 after the snapshot was taken
 
