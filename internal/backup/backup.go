@@ -3,9 +3,7 @@ package backup
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,7 +11,6 @@ import (
 
 	"github.com/shoal-nix/shoal/internal/deploy"
 	"github.com/shoal-nix/shoal/internal/gen"
-	"github.com/shoal-nix/shoal/internal/runner"
 )
 
 // Host is a backup client and how to reach it.
@@ -56,20 +53,8 @@ func restic(ctx context.Context, s *deploy.Session, h Host, script string, args 
 	return s.Run(ctx, true, resticPrelude+script, all...)
 }
 
-// Problem returns what a failed remote command said: the tail of its
-// standard error, not the whole ssh command line.
-func Problem(err error) string {
-	var re *runner.Error
-	if errors.As(err, &re) && re.Stderr != "" {
-		msg := strings.TrimSpace(re.Stderr)
-		var ee *exec.ExitError
-		if errors.As(err, &ee) && ee.ExitCode() == 255 {
-			return "ssh: " + msg
-		}
-		return msg
-	}
-	return err.Error()
-}
+// Problem returns what a failed remote command said: deploy.Problem.
+func Problem(err error) string { return deploy.Problem(err) }
 
 // Snapshot is one restic snapshot, as restic snapshots --json gives it.
 type Snapshot struct {

@@ -2,10 +2,13 @@ package deploy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/shoal-nix/shoal/internal/runner"
 )
 
 // HealthTarget is a host to check and what it should look like.
@@ -125,7 +128,7 @@ func hostHealth(ctx context.Context, s *Session, ho HealthOptions, t HealthTarge
 	hh := HostHealth{Machine: t.Machine, Dest: t.dest(), Recorded: t.Recorded.Closure}
 	raw, err := s.Run(ctx, true, healthScript, t.BackupMetricsFile)
 	if err != nil {
-		hh.Error = fmt.Sprintf("connect to %s: %v", t.dest(), err)
+		hh.Error = fmt.Sprintf("connect to %s: %s", t.dest(), Problem(err))
 		hh.Problems = append(hh.Problems, "unreachable: "+firstLineOf(hh.Error))
 		return hh
 	}
@@ -195,7 +198,7 @@ func hostHealth(ctx context.Context, s *Session, ho HealthOptions, t HealthTarge
 			cr.State, cr.Error = "skipped", "no systemd"
 		default:
 			if _, err := s.Run(ctx, true, body); err != nil {
-				cr.State, cr.Error = "failed", firstLineOf(err.Error())
+				cr.State, cr.Error = "failed", firstLineOf(Problem(err))
 			}
 		}
 		if cr.State == "failed" {
@@ -274,6 +277,25 @@ func sizeKB(kb int64) string {
 		return fmt.Sprintf("%.1f MiB", float64(kb)/(1<<10))
 	}
 	return fmt.Sprintf("%d KiB", kb)
+}
+
+// Problem returns what a failed remote command said, for people: the tail
+// of its standard error (prefixed with "ssh: " when ssh itself failed),
+// else its exit status; not the whole ssh command line.
+func Problem(err error) string {
+	var re *runner.Error
+	if !errors.As(err, &re) {
+		return err.Error()
+	}
+	msg := strings.TrimSpace(re.Stderr)
+	code := exitCode(err)
+	switch {
+	case code == 255 && msg != "":
+		return "ssh: " + msg
+	case msg != "":
+		return msg
+	}
+	return re.Err.Error()
 }
 
 func firstLineOf(s string) string {
