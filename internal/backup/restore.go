@@ -52,10 +52,11 @@ type HostRestore struct {
 // compares each restored file and link with the live path of the same
 // name: files by the SHA-256 of their content on both sides, links by
 // their target (a few processes over all files: forking one per file
-// takes minutes on a busy host). It prints scratch=DIR, then a line per file: "same", or
-// "differs PATH" / "missing PATH", prefixed with "changed " when the live
-// file (or, for a missing one, its directory) was modified after the
-// snapshot.
+// takes minutes on a busy host). It prints scratch=DIR, then a line per
+// file: "same", or "differs PATH" / "missing PATH", prefixed with
+// "changed " when the live file (or, for a missing one, its directory)
+// was modified after the snapshot. The scratch directory is made by
+// mktemp (mode 0700): the restored files include the secrets.
 const restoreScript = `
 id=$1 at=$2 base=$3 keep=$4
 mkdir -p "$base" || exit 67

@@ -86,19 +86,19 @@ type HostHealth struct {
 // healthScript prints what health reads on a host as key=value lines:
 // the probe's, the time, the use of the file systems holding /, /boot,
 // /home, /nix, /var and /var/lib (df -P; Health keeps each mount point
-// once), and the backup textfile's
-// last success and result ($1, if given).
+// once), and the backup textfile's last success and result ($2, if
+// given; $1 is the probe's store path, none here).
 const healthScript = probeScript + `
 printf 'now=%s\n' "$(date +%s)"
 for d in / /boot /home /nix /var /var/lib; do
   [ -e "$d" ] || continue
   df -P -k "$d" 2>/dev/null | sed -n '2p' | while read -r _ _ _ avail pct mnt; do printf 'disk=%s %s %s\n' "${pct%\%}" "$avail" "$mnt"; done
 done
-if [ -n "$1" ]; then
-  if [ -r "$1" ]; then
+if [ -n "$2" ]; then
+  if [ -r "$2" ]; then
     printf 'backup_file=yes\n'
-    printf 'backup_last=%s\n' "$(sed -n 's/^shoal_backup_last_success_timestamp_seconds //p' "$1")"
-    printf 'backup_ok=%s\n' "$(sed -n 's/^shoal_backup_success //p' "$1")"
+    printf 'backup_last=%s\n' "$(sed -n 's/^shoal_backup_last_success_timestamp_seconds //p' "$2")"
+    printf 'backup_ok=%s\n' "$(sed -n 's/^shoal_backup_success //p' "$2")"
   else
     printf 'backup_file=no\n'
   fi
@@ -126,7 +126,7 @@ func Health(ctx context.Context, opts Options, ho HealthOptions, targets []Healt
 
 func hostHealth(ctx context.Context, s *Session, ho HealthOptions, t HealthTarget) HostHealth {
 	hh := HostHealth{Machine: t.Machine, Dest: t.dest(), Recorded: t.Recorded.Closure}
-	raw, err := s.Run(ctx, true, healthScript, t.BackupMetricsFile)
+	raw, err := s.Run(ctx, true, healthScript, "", t.BackupMetricsFile)
 	if err != nil {
 		hh.Error = fmt.Sprintf("connect to %s: %s", t.dest(), Problem(err))
 		hh.Problems = append(hh.Problems, "unreachable: "+firstLineOf(hh.Error))
