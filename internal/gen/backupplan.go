@@ -2,6 +2,7 @@ package gen
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/shoal-nix/shoal/internal/resolve"
@@ -65,8 +66,8 @@ func BackupPlans(rf *resolve.Fleet) []BackupPlan {
 		schedule, _ := featureSetting(m, "backup-client", "schedule").(string)
 		p := BackupPlan{
 			Machine:       m.Name(),
-			Paths:         stringList(featureSetting(m, "backup-client", "paths")),
-			Exclude:       stringList(featureSetting(m, "backup-client", "exclude")),
+			Paths:         slices.Clone(stringList(featureSetting(m, "backup-client", "paths"))),
+			Exclude:       slices.Clone(stringList(featureSetting(m, "backup-client", "exclude"))),
 			Schedule:      schedule,
 			MaxAgeSeconds: int64(maxBackupAge(schedule) / time.Second),
 			MetricsFile:   BackupMetricsFile,
@@ -97,20 +98,4 @@ func BackupPlans(rf *resolve.Fleet) []BackupPlan {
 		plans = append(plans, p)
 	}
 	return plans
-}
-
-// stringList turns a list setting's value into strings.
-func stringList(v any) []string {
-	var out []string
-	switch l := v.(type) {
-	case []string:
-		out = append(out, l...)
-	case []any:
-		for _, x := range l {
-			if s, ok := x.(string); ok {
-				out = append(out, s)
-			}
-		}
-	}
-	return out
 }
