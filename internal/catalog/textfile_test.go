@@ -32,11 +32,23 @@ func nixIndentedString(t *testing.T, module, option string) string {
 	return strings.Join(lines, "\n") + "\n"
 }
 
-// TestBackupTextfile runs the backup unit's cleanup script, as systemd
-// runs it after a backup, and reads the textfile it leaves: a success sets
-// both timestamps, a failure keeps the last success's.
+// TestBackupTextfile runs the scripts that the backup unit and the
+// repository check unit run after each run, as systemd runs them, and reads
+// the textfile each leaves: a success sets both timestamps, a failure keeps
+// the last success's.
 func TestBackupTextfile(t *testing.T) {
-	script := nixIndentedString(t, "builtin/features/backup-client/module.nix", "services.restic.backups.shoal.backupCleanupCommand")
+	for _, c := range []struct{ option, file, prefix string }{
+		{"services.restic.backups.shoal.backupCleanupCommand", "shoal_backup.prom", "shoal_backup"},
+		{"systemd.services.shoal-backup-check.postStop", "shoal_backup_check.prom", "shoal_backup_check"},
+	} {
+		t.Run(c.file, func(t *testing.T) {
+			testTextfileScript(t, c.option, c.file, c.prefix)
+		})
+	}
+}
+
+func testTextfileScript(t *testing.T, option, file, prefix string) {
+	script := nixIndentedString(t, "builtin/features/backup-client/module.nix", option)
 	dir := t.TempDir()
 	if !strings.Contains(script, "dir=/var/lib/shoal/metrics\n") {
 		t.Fatal("the script does not write to /var/lib/shoal/metrics")
@@ -47,9 +59,9 @@ func TestBackupTextfile(t *testing.T) {
 		cmd := exec.Command("sh", "-c", script)
 		cmd.Env = append(os.Environ(), "SERVICE_RESULT="+result)
 		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("the cleanup script: %v\n%s", err, out)
+			t.Fatalf("the script: %v\n%s", err, out)
 		}
-		data, err := os.ReadFile(filepath.Join(dir, "shoal_backup.prom"))
+		data, err := os.ReadFile(filepath.Join(dir, file))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -63,20 +75,21 @@ func TestBackupTextfile(t *testing.T) {
 		}
 		return ""
 	}
+	success, lastSuccess, lastRun := prefix+"_success", prefix+"_last_success_timestamp_seconds", prefix+"_last_run_timestamp_seconds"
 	first := run("exit-code")
-	if value(first, "shoal_backup_success") != "0" || value(first, "shoal_backup_last_success_timestamp_seconds") != "" {
+	if value(first, success) != "0" || value(first, lastSuccess) != "" {
 		t.Errorf("after a first failed run:\n%s", first)
 	}
 	ok := run("success")
-	last := value(ok, "shoal_backup_last_success_timestamp_seconds")
-	if value(ok, "shoal_backup_success") != "1" || last == "" || last != value(ok, "shoal_backup_last_run_timestamp_seconds") {
+	last := value(ok, lastSuccess)
+	if value(ok, success) != "1" || last == "" || last != value(ok, lastRun) {
 		t.Errorf("after a successful run:\n%s", ok)
 	}
 	failed := run("exit-code")
-	if value(failed, "shoal_backup_success") != "0" || value(failed, "shoal_backup_last_success_timestamp_seconds") != last {
+	if value(failed, success) != "0" || value(failed, lastSuccess) != last {
 		t.Errorf("after a failed run the last success (%s) is gone:\n%s", last, failed)
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
-		t.Errorf("the script leaves %d files, want only shoal_backup.prom", len(entries))
+		t.Errorf("the script leaves %d files, want only %s", len(entries), file)
 	}
 }
