@@ -19,7 +19,8 @@ var (
 
 // fleetDashboard is the fleet dashboard's JSON model: per host up, CPU,
 // memory, disk, failed units, the last deploy and its generation and the
-// last backup's age; per service the load balancer's backends; the
+// last backup's age; per service the load balancer's backends and the
+// expiry of the certificates served; the
 // journal of the selected machines. jobs are the generated scrape jobs.
 func fleetDashboard(jobs []scrapeJob) map[string]any {
 	has := map[string]bool{}
@@ -39,6 +40,9 @@ func fleetDashboard(jobs []scrapeJob) map[string]any {
 	}
 	if has["haproxy"] {
 		panels = append(panels, panel{title: "Load balancer backends up", kind: "stat", legend: "{{proxy}}/{{server}}", queries: []string{`haproxy_server_status{state="UP"}`}})
+	}
+	if has["tls"] {
+		panels = append(panels, panel{title: "Certificate expires in (days)", kind: "stat", legend: "{{instance}}", queries: []string{`(probe_ssl_earliest_cert_expiry{job="tls"} - time()) / 86400`}})
 	}
 	if has["loki"] {
 		panels = append(panels, panel{title: "Journal", kind: "logs", source: "loki", queries: []string{`{job="systemd-journal"}`}})

@@ -24,6 +24,10 @@ const (
 	metricsTextfileDir = "/var/lib/shoal/metrics"
 	smtpPasswordFile   = "/var/lib/shoal/secrets/smtp-password"
 	alertmanagerAddr   = "127.0.0.1:9093"
+	// blackboxAddr is where the monitoring server's blackbox exporter
+	// listens: Prometheus asks it to probe the fleet's TLS endpoints.
+	blackboxHost       = "127.0.0.1"
+	blackboxPort int64 = 9115
 )
 
 // scrapeJob is one Prometheus scrape job whose targets come from a
@@ -32,6 +36,9 @@ type scrapeJob struct {
 	Name        string
 	MetricsPath string
 	Groups      []targetGroup
+	// Probe makes the job a blackbox exporter probe with this module: the
+	// targets are what it probes, Prometheus scrapes the exporter.
+	Probe string
 }
 
 // targetGroup is one entry of a file_sd file: one machine's target with
@@ -109,8 +116,60 @@ func (g *generator) scrapeJobs() []scrapeJob {
 	if logs := g.service("logs"); logs != nil {
 		add("loki", "", g.resolved(logs, "server"), "log-server", "port")
 	}
+	if tls := g.tlsTargets(); len(tls) > 0 {
+		jobs = append(jobs, scrapeJob{Name: "tls", MetricsPath: "/probe", Groups: tls, Probe: "tls"})
+	}
 	sort.Slice(jobs, func(i, j int) bool { return jobs[i].Name < jobs[j].Name })
 	return jobs
+}
+
+// tlsTargets returns the endpoints where the fleet serves TLS, for the
+// blackbox exporter to probe: each load balancer frontend with a
+// certificate or ACME, by its DNS name (the name its certificate is for)
+// and the port it serves on.
+func (g *generator) tlsTargets() []targetGroup {
+	lb := g.service("load_balancer")
+	if lb == nil || strValue(lb, "certificate") == "" && strValue(lb, "acme_email") == "" {
+		return nil
+	}
+	server := g.resolved(g.monitored(), "server")[0]
+	var out []targetGroup
+	for _, m := range g.resolved(lb, "frontends") {
+		port := featureSetting(m, "load-balancer", "port")
+		if port == nil {
+			continue
+		}
+		host := g.rf.DNSName(m.Spec)
+		if host == "" {
+			host = g.hostFor(server.Spec, m.Spec)
+		}
+		out = append(out, targetGroup{Targets: []string{hostPort(host, port)}, Labels: targetLabels(m)})
+	}
+	return out
+}
+
+// blackboxConfig is the blackbox exporter's configuration: the tls module
+// opens a TCP connection and completes a TLS handshake, verifying the
+// certificate against the system's roots and the target's name, which
+// exports probe_ssl_earliest_cert_expiry.
+func blackboxConfig() map[string]any {
+	return map[string]any{"modules": map[string]any{
+		"tls": map[string]any{
+			"prober":  "tcp",
+			"timeout": "10s",
+			"tcp":     map[string]any{"tls": true},
+		},
+	}}
+}
+
+// probeRelabel turns a probe job's target into the blackbox exporter's
+// target parameter and instance label, and scrapes the exporter.
+func probeRelabel() []any {
+	return []any{
+		map[string]any{"source_labels": []any{"__address__"}, "target_label": "__param_target"},
+		map[string]any{"source_labels": []any{"__param_target"}, "target_label": "instance"},
+		map[string]any{"target_label": "__address__", "replacement": hostPort(blackboxHost, blackboxPort)},
+	}
 }
 
 // monitoring writes the monitoring server's plain files: the scrape
@@ -133,6 +192,14 @@ func (g *generator) monitoring() error {
 	}
 	if err := g.writeYAML(layout.AlertmanagerConf, alertmanagerConfig(s), o, "Alertmanager's routes and receivers from [services.monitoring]."); err != nil {
 		return err
+	}
+	for _, job := range jobs {
+		if job.Probe != "" {
+			if err := g.writeYAML(layout.BlackboxConf, blackboxConfig(), o, "The blackbox exporter's probe modules: tls checks the certificates the fleet serves."); err != nil {
+				return err
+			}
+			break
+		}
 	}
 	dash, err := jsonWithCommentFirst(fleetDashboard(jobs))
 	if err != nil {
@@ -221,6 +288,8 @@ func (g *generator) alertRules(s *resolve.Service) map[string][]ruleGroup {
 		groups = append(groups, backup)
 	}
 	tls := ruleGroup{Name: "shoal-tls", Rules: []rule{
+		alert("TLSProbeFailed", `probe_success{job="tls"} == 0`, "15m", "warning",
+			"{{ $labels.instance }} does not complete a TLS handshake with a certificate the monitoring server trusts"),
 		alert("CertificateExpiry",
 			fmt.Sprintf(`probe_ssl_earliest_cert_expiry - time() < %d`, intValue(s, "cert_expiry_days")*86400),
 			"1h", "warning",
@@ -339,6 +408,7 @@ func monitoringWiring(g *generator, b *nodes, s *resolve.Service, role string, f
 	}
 	file := layout.Services
 	var jobs []nixlit.Node
+	probes := false
 	for _, job := range g.scrapeJobs() {
 		j := set(
 			bind(nstr(job.Name), "job_name"),
@@ -346,6 +416,12 @@ func monitoringWiring(g *generator, b *nodes, s *resolve.Service, role string, f
 		)
 		if job.MetricsPath != "" {
 			j.Bindings = append(j.Bindings, bind(nstr(job.MetricsPath), "metrics_path"))
+		}
+		if job.Probe != "" {
+			j.Bindings = append(j.Bindings,
+				bind(b.data(map[string]any{"module": []any{job.Probe}}), "params"),
+				bind(b.data(probeRelabel()), "relabel_configs"))
+			probes = true
 		}
 		jobs = append(jobs, j)
 	}
@@ -357,6 +433,15 @@ func monitoringWiring(g *generator, b *nodes, s *resolve.Service, role string, f
 		bind(nixlit.Bool(true), prom("alertmanager", "enable")...),
 		bind(b.data("127.0.0.1"), prom("alertmanager", "listenAddress")...),
 		bind(call(sel("builtins", "readFile"), rel(file, layout.AlertmanagerConf)), prom("alertmanager", "configText")...),
+	}
+	if probes {
+		blackbox := func(p ...string) []string { return prom(append([]string{"exporters", "blackbox"}, p...)...) }
+		out = append(out,
+			bind(nixlit.Bool(true), blackbox("enable")...),
+			bind(b.data(blackboxHost), blackbox("listenAddress")...),
+			bind(b.data(blackboxPort), blackbox("port")...),
+			bind(rel(file, layout.BlackboxConf), blackbox("configFile")...),
+		)
 	}
 	if strValue(s, "smtp_user") != "" {
 		out = append(out, bind(b.data([]any{"smtp-password:" + smtpPasswordFile}), "systemd", "services", "alertmanager", "serviceConfig", "LoadCredential"))

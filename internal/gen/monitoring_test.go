@@ -62,7 +62,7 @@ func monitoredFleet(t *testing.T, name string) string {
 }
 
 // monitoredFleets are the golden fleets with a monitoring server.
-var monitoredFleets = []string{"homelab", "services"}
+var monitoredFleets = []string{"homelab", "public-edge", "services"}
 
 // scrapeJobs returns the generated scrape jobs of the flake at dir: each
 // target file's job name and absolute path.
@@ -93,7 +93,17 @@ func TestPromtoolCheckRulesAndConfig(t *testing.T) {
 			// Alertmanager, a job per target file (as modules/services/defaults.nix).
 			var jobs []any
 			for _, job := range slices.Sorted(maps.Keys(scrapeJobs(t, dir))) {
-				jobs = append(jobs, map[string]any{"job_name": job, "file_sd_configs": []any{map[string]any{"files": []string{scrapeJobs(t, dir)[job]}}}})
+				j := map[string]any{"job_name": job, "file_sd_configs": []any{map[string]any{"files": []string{scrapeJobs(t, dir)[job]}}}}
+				if job == "tls" { // a blackbox probe, as monitoring.go writes it
+					j["metrics_path"] = "/probe"
+					j["params"] = map[string]any{"module": []string{"tls"}}
+					j["relabel_configs"] = []any{
+						map[string]any{"source_labels": []string{"__address__"}, "target_label": "__param_target"},
+						map[string]any{"source_labels": []string{"__param_target"}, "target_label": "instance"},
+						map[string]any{"target_label": "__address__", "replacement": "127.0.0.1:9115"},
+					}
+				}
+				jobs = append(jobs, j)
 			}
 			config := map[string]any{
 				"global":         map[string]any{"scrape_interval": "1m"},
@@ -234,6 +244,12 @@ var alertCases = []alertCase{{
 	silent:  []series{{`shoal_backup_check_success{machine="app1"}`, "1x10"}},
 	labels:  map[string]string{"machine": "app1", "severity": "critical"},
 	summary: "restic check of the repository of app1 failed",
+}, {
+	alert: "TLSProbeFailed", at: "20m",
+	firing:  []series{{`probe_success{job="tls",instance="app1.example.net:443"}`, "0x25"}},
+	silent:  []series{{`probe_success{job="tls",instance="app1.example.net:443"}`, "1x25"}},
+	labels:  map[string]string{"job": "tls", "instance": "app1.example.net:443", "severity": "warning"},
+	summary: "app1.example.net:443 does not complete a TLS handshake with a certificate the monitoring server trusts",
 }, {
 	alert: "CertificateExpiry", at: "2h",
 	firing:  []series{{`probe_ssl_earliest_cert_expiry{instance="https://app1.example.net"}`, "864000x150"}},
@@ -469,6 +485,7 @@ func TestQueryMetrics(t *testing.T) {
 // scrape job exports.
 func TestDashboardQueries(t *testing.T) {
 	haproxy := haproxyMetrics(t)
+	probe := blackboxMetrics(t)
 	textfile := textfileMetrics(t)
 	for _, name := range monitoredFleets {
 		t.Run(name, func(t *testing.T) {
@@ -482,6 +499,10 @@ func TestDashboardQueries(t *testing.T) {
 					}
 				case "haproxy":
 					for _, m := range haproxy {
+						exported[m] = true
+					}
+				case "tls":
+					for _, m := range probe {
 						exported[m] = true
 					}
 				}

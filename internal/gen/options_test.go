@@ -25,7 +25,14 @@ var notCovered = map[string]string{
 	"services.postgresql.enable": "raw option of testdata/gen/raw-options; services.postgresql is outside the index",
 	// A machine's disk layout (internal/gen/boot.go).
 	"disko.enableConfig": "disko's own option (its NixOS module, a flake input), outside NixOS and so the index",
-	"swapDevices":        "a NixOS option (nixos/modules/config/swap.nix) the index lacks; the generator writes only device and randomEncryption.enable",
+	// The monitoring server's blackbox exporter (internal/gen/monitoring.go),
+	// checked by hand in nixpkgs: nixos/modules/services/monitoring/prometheus/exporters.nix
+	// (enable, port, listenAddress of every exporter) and exporters/blackbox.nix (configFile).
+	"services.prometheus.exporters.blackbox.enable":        "exporters.nix declares enable for every exporter; the index does not cover exporters other than node and systemd",
+	"services.prometheus.exporters.blackbox.listenAddress": "exporters.nix declares listenAddress for every exporter",
+	"services.prometheus.exporters.blackbox.port":          "exporters.nix declares port for every exporter (blackbox: 9115)",
+	"services.prometheus.exporters.blackbox.configFile":    "exporters/blackbox.nix declares configFile (a path; checked by blackbox_exporter --config.check at build)",
+	"swapDevices": "a NixOS option (nixos/modules/config/swap.nix) the index lacks; the generator writes only device and randomEncryption.enable",
 }
 
 // mustDefine lists, per fleet, option definitions the generator itself

@@ -38,6 +38,7 @@ const (
 	ScrapeTargetsDir = MonitoringDir + "/targets"
 	DashboardsDir    = MonitoringDir + "/dashboards"
 	FleetDashboard   = DashboardsDir + "/fleet.json"
+	BlackboxConf     = MonitoringDir + "/blackbox.yml"
 )
 
 // ScrapeTargets is the file_sd file of the scrape job named job.

@@ -41,6 +41,32 @@ in
             }
           ];
         }
+        {
+          job_name = "tls";
+          file_sd_configs = [
+            {
+              files = [
+                "${../monitoring/targets/tls.yml}"
+              ];
+            }
+          ];
+          metrics_path = "/probe";
+          params = { module = [ "tls" ]; };
+          relabel_configs = [
+            {
+              source_labels = [ "__address__" ];
+              target_label = "__param_target";
+            }
+            {
+              source_labels = [ "__param_target" ];
+              target_label = "instance";
+            }
+            {
+              replacement = "127.0.0.1:9115";
+              target_label = "__address__";
+            }
+          ];
+        }
       ];
       services.prometheus.ruleFiles = [
         ../monitoring/rules.yml
@@ -49,6 +75,10 @@ in
       services.prometheus.alertmanager.enable = true;
       services.prometheus.alertmanager.listenAddress = "127.0.0.1";
       services.prometheus.alertmanager.configText = builtins.readFile ../monitoring/alertmanager.yml;
+      services.prometheus.exporters.blackbox.enable = true;
+      services.prometheus.exporters.blackbox.listenAddress = "127.0.0.1";
+      services.prometheus.exporters.blackbox.port = 9115;
+      services.prometheus.exporters.blackbox.configFile = ../monitoring/blackbox.yml;
       services.grafana.provision.enable = true;
       services.grafana.provision.datasources.settings.datasources = [
         {
