@@ -549,8 +549,14 @@ func (v *validator) services() {
 				e.Hintf("%s", o.UnusedHint)
 			}
 		}
-		if s.Name() == "monitoring" {
+		v.roleWithoutMachine(s)
+		switch s.Name() {
+		case "monitoring":
 			v.alertMail(s)
+			v.alertReceivers(s)
+			v.monitoringDisk(s)
+		case "backup":
+			v.backupToItself(s)
 		}
 	}
 }

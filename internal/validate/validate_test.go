@@ -285,8 +285,78 @@ func TestServices(t *testing.T) {
 	}, {
 		name: "alerts mailed through a mail server check clean",
 		src: "[machines.mon]\nprofile = \"server\"\n" +
-			"[services.monitoring]\nserver = [\"mon\"]\nalert_email = \"ops@example.org\"\nsmtp_server = \"mail.example.org:587\"\n",
+			"[services.monitoring]\nserver = [\"mon\"]\nalert_email = \"ops@example.org\"\nsmtp_server = \"mail.example.org:587\"\nsmtp_user = \"alerts\"\n",
+	}, {
+		name: "a relay on port 25 needs no login",
+		src: "[machines.mon]\nprofile = \"server\"\n" +
+			"[services.monitoring]\nserver = [\"mon\"]\nalert_email = \"ops@example.org\"\nsmtp_server = \"relay.example.org:25\"\n",
+	}, {
+		name: "a submission port without a login",
+		src: "[machines.mon]\nprofile = \"server\"\n" +
+			"[services.monitoring]\nserver = [\"mon\"]\nalert_email = \"ops@example.org\"\nsmtp_server = \"mail.example.org:465\"\n",
+		want: "SH127 warning $.services.monitoring.smtp_server: alerts are mailed through mail.example.org:465, a submission port, but services.monitoring has no smtp_user to log in as\n" +
+			"  hint: mail servers take mail on port 465 from users who log in: add smtp_user = \"alerts\" and put its password in the monitoring server's /var/lib/shoal/secrets/smtp-password; or use a relay on port 25 that needs no login\n",
+	}, {
+		name: "a webhook over plain http inside the fleet is fine",
+		src: "[machines.mon]\nprofile = \"server\"\n" +
+			"[services.monitoring]\nserver = [\"mon\"]\nalert_webhook = \"http://10.0.0.5:8080/hook\"\n",
+	}, {
+		name: "a webhook over plain http to the internet",
+		src: "[machines.mon]\nprofile = \"server\"\n" +
+			"[services.monitoring]\nserver = [\"mon\"]\nalert_webhook = \"http://hooks.example.net/alerts\"\n",
+		want: "SH128 warning $.services.monitoring.alert_webhook: alerts are posted to hooks.example.net over plain http, unencrypted across networks the fleet does not control\n" +
+			"  hint: use an https:// URL; plain http is fine for a host on the fleet's own networks (an address in a private range or a machine of the fleet)\n",
 	}})
+}
+
+// TestOperations covers the rules that catch what an operator wants to know
+// before a deploy (SH125-SH129), beside SH063; other codes the fleets
+// bring (missing addresses, secret files, boot) are left out.
+func TestOperations(t *testing.T) {
+	keep := func(c diag.Code) bool {
+		return c == diag.CodeNoServer || c >= diag.CodeRoleNoMachine && c <= diag.CodeBackupToItself
+	}
+	for _, c := range []ruleCase{{
+		name: "a service with no role",
+		src:  "[machines.a]\nprofile = \"server\"\n[services.logs]\nretention = \"24h\"\n",
+		want: "SH125 warning $.services.logs: services.logs names no machine: it does nothing\n" +
+			"  hint: give its roles machines (server, agents), such as agents = [\"@all\"], or remove [services.logs]\n",
+	}, {
+		name: "an empty role that nothing needs",
+		src:  "[machines.a]\nprofile = \"server\"\n[services.logs]\nserver = [\"a\"]\nagents = []\n",
+		want: "SH125 warning $.services.logs.agents: services.logs.agents names no machine\n" +
+			"  hint: name machines or tags (agents = [\"@all\"]), or remove the line\n",
+	}, {
+		name: "an empty role that another needs is SH063's",
+		src:  "[machines.a]\nprofile = \"server\"\n[services.logs]\nserver = []\nagents = [\"a\"]\n",
+		want: "SH063 error $.services.logs.agents: services.logs has agents but no server\n" +
+			"  hint: add server = [\"MACHINE\"] to [services.logs]\n",
+	}, {
+		name: "a monitoring server with too little disk",
+		src: "[machines.mon]\nprofile = \"server\"\naddress = \"10.0.0.1\"\nhardware = { disk = \"20GiB\" }\n" +
+			"[machines.a]\nprofile = \"server\"\naddress = \"10.0.0.2\"\n" +
+			"[services.monitoring]\nserver = [\"mon\"]\nagents = [\"@all\"]\nretention = \"2y\"\nscrape_interval = \"15s\"\n",
+		want: "SH126 warning $.services.monitoring.retention: Prometheus on mon needs about 47GiB of disk for 2y of samples, more than its 20GiB\n" +
+			"  hint: the estimate: 4000 series (2 node × 1500 + 1 prometheus × 1000) scraped every 15s is 267 samples/s; × 2y × 2 bytes a sample × 1.5 for the write-ahead log and compaction. Shorten retention, scrape less often, or give the server more disk\n" +
+			"  related $.machines.mon: the monitoring server is mon\n",
+	}, {
+		name: "a monitoring server with enough disk",
+		src: "[machines.mon]\nprofile = \"server\"\naddress = \"10.0.0.1\"\nhardware = { disk = \"100GB\" }\n" +
+			"[services.monitoring]\nserver = [\"mon\"]\nagents = [\"@all\"]\nretention = \"1y\"\n",
+	}, {
+		name: "the backup server backs up to itself",
+		src: "[machines.nas]\nprofile = \"server\"\naddress = \"10.0.0.1\"\n" +
+			"[services.backup]\nserver = [\"nas\"]\nclients = [\"nas\"]\nno_auth = true\n",
+		want: "SH129 warning $.services.backup.clients: nas backs up to itself: it is services.backup's server, so a failure of its disks takes the backups with them\n" +
+			"  hint: leave nas out of clients and copy its repositories elsewhere (docs/recovery.md: restic copy to a second repository, or the data directory to another site)\n" +
+			"  related $.machines.nas: nas is here\n",
+	}} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := validateFleetAll(t, head+c.src, c.local, keep); got != c.want {
+				t.Errorf("got:\n%s\nwant:\n%s", got, c.want)
+			}
+		})
+	}
 }
 
 func TestRequiresCycles(t *testing.T) {
