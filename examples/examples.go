@@ -4,7 +4,7 @@ package examples
 
 import "embed"
 
-// FS holds the example fleets, one directory each (homelab/).
+// FS holds the example fleets, one directory each (homelab/, company/).
 //
-//go:embed homelab
+//go:embed homelab company
 var FS embed.FS

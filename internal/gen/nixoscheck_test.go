@@ -87,12 +87,16 @@ import (
 	"github.com/shoal-nix/shoal/internal/gen"
 )
 
-// TestNixOSCheck generates the flake of examples/homelab and of every
-// golden-test fleet, and checks every machine with the NixOS module system
+// TestNixOSCheck generates the flake of every example (examples/*) and of
+// every golden-test fleet, and checks every machine with the NixOS module system
 // (nixpkgs' lib and the indexed option declarations).
 func TestNixOSCheck(t *testing.T) {
 	requireNixOSChecker(t) // skip early, before generating anything
-	fleets := map[string]string{"homelab": filepath.Join("..", "..", "examples", "homelab")}
+	fleets := map[string]string{}
+	examples, _ := filepath.Glob(filepath.Join("..", "..", "examples", "*", "shoal.toml"))
+	for _, toml := range examples {
+		fleets[filepath.Base(filepath.Dir(toml))] = filepath.Dir(toml)
+	}
 	golden, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "gen", "*", "fleet"))
 	for _, dir := range golden {
 		fleets["gen-"+filepath.Base(filepath.Dir(dir))] = dir

@@ -86,6 +86,7 @@
   log-server = {
     port = 3100;
     retention = "744h";
+    backup_logs = false;
   };
   log-shipper = {
     max_age = "12h";
@@ -99,6 +100,7 @@
     retention = "30d";
     scrape_interval = "1m";
     grafana_port = 3000;
+    backup_samples = false;
   };
   networkmanager = {
     wifi_backend = "wpa_supplicant";

@@ -64,6 +64,7 @@
     retention = "30d";
     scrape_interval = "1m";
     grafana_port = 3000;
+    backup_samples = false;
   };
   nix = {
     gc_schedule = "weekly";

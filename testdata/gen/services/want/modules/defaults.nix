@@ -53,6 +53,7 @@
   log-server = {
     port = 3100;
     retention = "744h";
+    backup_logs = false;
   };
   log-shipper = {
     max_age = "12h";
@@ -66,6 +67,7 @@
     retention = "30d";
     scrape_interval = "1m";
     grafana_port = 3000;
+    backup_samples = false;
   };
   nix = {
     gc_schedule = "weekly";

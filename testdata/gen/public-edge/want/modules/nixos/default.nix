@@ -319,6 +319,11 @@ in
           default = defaults.monitoring-server.grafana_port;
           description = "Port Grafana listens on";
         };
+        backup_samples = lib.mkOption {
+          type = lib.types.bool;
+          default = defaults.monitoring-server.backup_samples;
+          description = "When this machine is a backup client: back up Prometheus's samples too. Off: they are left out (large, rewritten by every compaction, refilled by the scrapes); Grafana's and Alertmanager's state is backed up either way";
+        };
       };
 
       nix = {

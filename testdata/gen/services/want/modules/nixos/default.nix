@@ -276,6 +276,11 @@ in
           default = defaults.log-server.retention;
           description = "How long logs are kept before the compactor deletes them";
         };
+        backup_logs = lib.mkOption {
+          type = lib.types.bool;
+          default = defaults.log-server.backup_logs;
+          description = "When this machine is a backup client: back up Loki's stored logs too. Off: they are left out (each machine's journal keeps its own logs too)";
+        };
       };
 
       log-shipper = {
@@ -322,6 +327,11 @@ in
           type = lib.types.port;
           default = defaults.monitoring-server.grafana_port;
           description = "Port Grafana listens on";
+        };
+        backup_samples = lib.mkOption {
+          type = lib.types.bool;
+          default = defaults.monitoring-server.backup_samples;
+          description = "When this machine is a backup client: back up Prometheus's samples too. Off: they are left out (large, rewritten by every compaction, refilled by the scrapes); Grafana's and Alertmanager's state is backed up either way";
         };
       };
 
