@@ -571,9 +571,12 @@ func (g *gen) writeServices(b *bytes.Buffer) {
 	fmt.Fprintf(b, "agents = [%s]\n", quote(logged))
 	b.WriteString("retention = \"90d\"\n\n")
 
+	// The backup server is never one of its clients (check warns: its
+	// backups would sit on the disks they are meant to outlive).
+	storeTags := g.list[min(1, len(g.list)-1)].tags
 	var clients []string
 	for _, t := range []string{"workstation", "db", "git", "mail"} {
-		if g.tags[t] {
+		if g.tags[t] && !slices.Contains(storeTags, t) {
 			clients = append(clients, "@"+t)
 		}
 	}
@@ -584,11 +587,17 @@ func (g *gen) writeServices(b *bytes.Buffer) {
 		}
 	}
 	if len(clients) == 0 {
-		clients = []string{"@all"}
+		for _, m := range g.list {
+			if m.name != store {
+				clients = append(clients, m.name)
+			}
+		}
 	}
 	b.WriteString("[services.backup]\n")
 	fmt.Fprintf(b, "server = [%s]\n", quote(store))
-	fmt.Fprintf(b, "clients = %s\n", list(clients))
+	if len(clients) > 0 { // a fleet of one machine has nothing to back up elsewhere
+		fmt.Fprintf(b, "clients = %s\n", list(clients))
+	}
 	b.WriteString("schedule = \"daily\"\n")
 	b.WriteString("keep_daily = 7\n")
 	b.WriteString("keep_weekly = 4\n")
