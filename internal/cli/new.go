@@ -34,6 +34,8 @@ type newMachineOptions struct {
 	address  string
 	tags     []string
 	features []string
+	disk     string
+	bios     bool
 }
 
 func newNewMachineCommand(g *globals) *cobra.Command {
@@ -59,6 +61,8 @@ errors, 2 usage (an unknown profile, a name that is taken), 1 failure.`,
 	cmd.Flags().StringSliceVar(&o.tags, "tag", nil, "a tag (repeat for more)")
 	cmd.Flags().StringSliceVar(&o.features, "feature", nil, "a feature beyond the profile's (repeat for more; shoal features lists them)")
 	_ = cmd.RegisterFlagCompletionFunc("feature", completeNames(catalogFeatures))
+	cmd.Flags().StringVar(&o.disk, "disk", "", "the disk disko lays out at installation, e.g. /dev/disk/by-id/nvme-... (UEFI)")
+	cmd.Flags().BoolVar(&o.bios, "bios", false, "with --disk: the machine boots the disk by BIOS, not UEFI")
 	_ = cmd.RegisterFlagCompletionFunc("profile", completeNames(catalogProfiles))
 	_ = cmd.RegisterFlagCompletionFunc("tag", completeNames(fleetTags))
 	cmd.ValidArgsFunction = func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
@@ -91,7 +95,7 @@ func runNewMachine(_ context.Context, g *globals, o newMachineOptions, name, fle
 	if err != nil {
 		return err
 	}
-	out, err := scaffold.AppendMachine(res.Fleet.File, src, scaffold.Machine{Name: name, Profile: o.profile, Address: o.address, Tags: o.tags, Features: o.features})
+	out, err := scaffold.AppendMachine(res.Fleet.File, src, scaffold.Machine{Name: name, Profile: o.profile, Address: o.address, Tags: o.tags, Features: o.features, Disk: o.disk, DiskBoot: diskBoot(o.bios)})
 	if err != nil {
 		var l diag.List
 		if errors.As(err, &l) {
@@ -116,6 +120,13 @@ func runNewMachine(_ context.Context, g *globals, o newMachineOptions, name, fle
 		return err
 	}
 	return recheck(g, fleetArg)
+}
+
+func diskBoot(bios bool) string {
+	if bios {
+		return "bios"
+	}
+	return "uefi"
 }
 
 // recheck checks the fleet after a change and reports it as shoal check
@@ -161,28 +172,38 @@ func replaceFile(file string, data []byte) error {
 func machineReadme(name string) string {
 	return `# Machine ` + name + `
 
-shoal generates ` + "`default.nix`" + ` here from ` + "`[machines." + name + "]`" + ` in shoal.toml; do not
-edit it. What shoal cannot know is the machine's hardware: its file systems,
-boot loader and kernel modules. NixOS writes that for you:
+shoal generates ` + "`default.nix`" + ` (and, with a disk layout, ` + "`disko.nix`" + `) here from
+` + "`[machines." + name + "]`" + ` in shoal.toml; do not edit those. What shoal cannot know is
+the machine's hardware: which disk it boots from, its file systems and kernel
+modules. Tell it one of two ways, under ` + "`[machines." + name + "]`" + `:
 
-1. On the machine, booted into NixOS or the NixOS installer (with the target
-   file systems mounted under /mnt when installing), run
+1. A disk layout that disko partitions and formats when the machine is
+   installed (nixos-anywhere runs it); shoal writes the file systems and the
+   boot loader:
+
+       disk = { device = "/dev/disk/by-id/nvme-...", boot = "uefi" }
+
+   Find the disk with ` + "`lsblk`" + ` or ` + "`ls -l /dev/disk/by-id`" + ` on the machine (or in its
+   installer); ` + "`boot = \"bios\"`" + ` for old firmware; ` + "`fs`" + `, ` + "`luks`" + ` and ` + "`swap`" + `
+   are optional. ` + "`shoal new machine " + name + " --disk DEVICE`" + ` writes this line.
+
+2. The hardware configuration NixOS writes for an installed machine. On the
+   machine (or in the installer, with its file systems mounted on /mnt and
+   ` + "`--root /mnt`" + `), run
 
        nixos-generate-config --show-hardware-config > hardware-configuration.nix
 
-   (when installing: ` + "`nixos-generate-config --root /mnt --show-hardware-config`" + `).
+   copy the file here, as ` + "`machines/" + name + "/hardware-configuration.nix`" + `, and add
 
-2. Copy that file here, as ` + "`machines/" + name + "/hardware-configuration.nix`" + `.
+       boot = { hardware_module = "machines/` + name + `/hardware-configuration.nix", loader = "systemd-boot" }
 
-3. In shoal.toml, under ` + "`[machines." + name + "]`" + `, add
+   (` + "`loader = \"grub\"`" + ` with ` + "`grub_device = \"/dev/sda\"`" + ` on BIOS machines).
 
-       modules = ["machines/` + name + `/hardware-configuration.nix"]
+Give shoal the hardware facts features use as well, e.g.
 
-   and give shoal the hardware facts features use, e.g.
+    hardware = { cpu = "amd", memory = "16GiB", disk = "512GB", cores = 8, form = "server" }
 
-       hardware = { cpu = "amd", memory = "16GiB", disk = "512GB", cores = 8, form = "server" }
-
-4. ` + "`shoal check`" + `, then ` + "`shoal gen`" + `.
+then ` + "`shoal check`" + ` and ` + "`shoal gen`" + `.
 `
 }
 

@@ -216,6 +216,10 @@ type Service struct {
 	Table *tomltree.Node
 }
 
+// PlaceholderDevice is the disk device shoal init and shoal new machine
+// write until the user names the machine's real disk; check warns about it.
+const PlaceholderDevice = "/dev/disk/by-id/CHANGE-ME"
+
 // Layouts of the generated flake, as [fleet] flake names them.
 const (
 	FlakePlain = "plain"       // flake.nix imports flake/, with no input besides nixpkgs

@@ -82,12 +82,12 @@ state_version = ` + tomlString(f.Release) + `
 profile = "server"                  # base, desktop, developer or server
 address = "192.0.2.10"              # how deploy reaches it: a host name or an IP address
 tags = ["example"]                  # select machines with @example
-disk = { device = "/dev/disk/by-id/CHANGE-ME", boot = "uefi" }   # the whole disk disko formats (erases): ls -l /dev/disk/by-id/ on the machine
+disk = { device = "` + PlaceholderDisk + `", boot = "uefi" }   # the whole disk disko formats (erases): ls -l /dev/disk/by-id/ on the machine
 # features = ["zram"]               # more than the profile brings: shoal features
 # users = ["alice"]
 # hardware = { cpu = "amd", memory = "8GiB", disk = "256GB", cores = 4, form = "server" }
 # settings.ssh.port = 2222          # a feature's setting: shoal show feature ssh
-# modules = ["machines/example/hardware-configuration.nix"]   # nixos-generate-config
+# or, instead of disk: boot = { hardware_module = "machines/example/hardware-configuration.nix", loader = "systemd-boot" }
 `)
 	return b.String()
 }

@@ -16,7 +16,16 @@ type Machine struct {
 	Address  string   // "": none
 	Tags     []string // none: no tags key
 	Features []string // none: a commented features line
+	// Disk is the device of a disk layout disko lays out; "": the ways to
+	// boot, commented, for the user to choose.
+	Disk string
+	// DiskBoot is how the firmware boots Disk: uefi or bios.
+	DiskBoot string
 }
+
+// PlaceholderDisk is the disk device a new machine gets until its owner
+// names the real one.
+const PlaceholderDisk = fleet.PlaceholderDevice
 
 // Block is the [machines.NAME] table written for m, with commented lines
 // for what a machine usually gets next.
@@ -36,10 +45,18 @@ func (m Machine) Block() string {
 	} else {
 		b.WriteString("# features = []   # more than the profile brings: `shoal features` lists them\n")
 	}
-	b.WriteString("disk = { device = \"/dev/disk/by-id/CHANGE-ME\", boot = \"uefi\" }   # the whole disk disko formats (erases): ls -l /dev/disk/by-id/ on the machine\n")
+	if m.Disk != "" {
+		boot := m.DiskBoot
+		if boot == "" {
+			boot = "uefi"
+		}
+		fmt.Fprintf(&b, "disk = { device = %s, boot = %s }   # the whole disk disko formats (erases) at installation\n", tomlString(m.Disk), tomlString(boot))
+	} else {
+		fmt.Fprintf(&b, "disk = { device = %s, boot = \"uefi\" }   # the whole disk disko formats (erases): ls -l /dev/disk/by-id/ on the machine\n", tomlString(PlaceholderDisk))
+	}
 	b.WriteString("# users = []      # accounts from [users.NAME]\n")
 	fmt.Fprintf(&b, "# hardware = { cpu = \"amd\", memory = \"16GiB\", disk = \"512GB\", cores = 8, form = %s }\n", tomlString(formOf(m.Profile)))
-	fmt.Fprintf(&b, "# modules = [\"machines/%s/hardware-configuration.nix\"]\n", m.Name)
+	fmt.Fprintf(&b, "# or, instead of disk: boot = { hardware_module = \"machines/%s/hardware-configuration.nix\", loader = \"systemd-boot\" }\n", m.Name)
 	return b.String()
 }
 

@@ -35,6 +35,16 @@ func (v *validator) boot(m *resolve.Machine) {
 	if b != nil {
 		v.bootConflicts(spec, b, d)
 	}
+	if d != nil && strings.Contains(d.Device, "CHANGE-ME") {
+		v.diags.Warnf(diag.CodePlaceholder, v.file, d.Path.Child("device"), "%s's disk is still the placeholder %q", spec.Name, d.Device).
+			Hintf("%s", strings.Join([]string{
+				"on the machine, or in the NixOS installer booted on it, find the disk to install on:",
+				"  lsblk -d -o NAME,SIZE,MODEL,SERIAL     # the disks, by size and model",
+				"  ls -l /dev/disk/by-id/                  # their stable names: pick the one pointing at that disk, without -partN",
+				"and write it as device, e.g. \"/dev/disk/by-id/nvme-Samsung_SSD_980_1TB_S64ANS0T123456\" (a VM: \"/dev/vda\");",
+				"disko erases that whole disk when the machine is installed",
+			}, "\n"))
+	}
 	hasFS := d != nil || (b != nil && b.HardwareModule.Value != "")
 	hasLoader := d != nil || (b != nil && b.Loader != "")
 	if hasFS && hasLoader {
