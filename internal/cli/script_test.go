@@ -98,6 +98,13 @@ func setupScript(env *testscript.Env) error {
 		return err
 	}
 	env.Setenv("LABNIXPKGS", standIn)
+	// $FLAKEPARTS and $FLAKEPARTSLIB are the unmodified copies of
+	// flake-parts and its nixpkgs-lib input in ../shared/data beside the
+	// clone ([flakeparts]): the default flake layout's input, offline.
+	if parts, lib, err := flakePartsDirs(); err == nil {
+		env.Setenv("FLAKEPARTS", parts)
+		env.Setenv("FLAKEPARTSLIB", lib)
+	}
 	labDir := filepath.Join(env.WorkDir, "lab")
 	env.Defer(func() {
 		if _, err := os.Stat(filepath.Join(labDir, lab.StateFile)); err == nil {
@@ -151,6 +158,14 @@ func scriptCondition(cond string) (bool, error) {
 			return false, fmt.Errorf("nix-instantiate is not on PATH but CI=true: .ci/run must install nix-bin (%v)", err)
 		}
 		return err == nil, nil
+	case "flakeparts":
+		_, _, err := flakePartsDirs()
+		if err != nil && os.Getenv("CI") == "true" {
+			if _, serr := os.Stat(sharedDir); serr == nil {
+				return false, fmt.Errorf("CI=true and %s exists, but the flake-parts layout cannot be evaluated: %v", sharedDir, err)
+			}
+		}
+		return err == nil, nil
 	case "lab":
 		_, err := lab.Preflight(lab.SystemEnv(), true)
 		if err != nil && os.Getenv("CI") == "true" {
@@ -159,6 +174,32 @@ func scriptCondition(cond string) (bool, error) {
 		return err == nil, nil
 	}
 	return false, fmt.Errorf("unknown condition %q", cond)
+}
+
+// sharedDir is shared/ beside the repository (../shared from the root of
+// the clone); the package directory is internal/cli.
+var sharedDir = filepath.Join("..", "..", "..", "shared")
+
+// flakePartsDirs finds the copies of flake-parts and nixpkgs-lib in
+// shared/data (NIXPKGS_LIB names another nixpkgs-lib), as absolute paths.
+func flakePartsDirs() (parts, lib string, err error) {
+	parts, err = filepath.Abs(filepath.Join(sharedDir, "data", "flake-parts"))
+	if err != nil {
+		return "", "", err
+	}
+	lib = os.Getenv("NIXPKGS_LIB")
+	if lib == "" {
+		lib = filepath.Join(sharedDir, "data", "nixpkgs-lib")
+	}
+	if lib, err = filepath.Abs(lib); err != nil {
+		return "", "", err
+	}
+	for _, dir := range []string{parts, lib} {
+		if _, err := os.Stat(filepath.Join(dir, "flake.nix")); err != nil {
+			return "", "", fmt.Errorf("no flake-parts and nixpkgs-lib: %w", err)
+		}
+	}
+	return parts, lib, nil
 }
 
 func appendStatus(file string, code int) error {

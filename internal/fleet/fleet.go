@@ -28,8 +28,8 @@ type Fleet struct {
 	Deploy        Deploy // how deploy reaches every machine ([fleet] deploy)
 	// Health are the [health] checks, by feature, in file order.
 	Health []FeatureHealth
-	// Flake is the layout of the generated flake: FlakePlain (the
-	// default) or FlakeParts.
+	// Flake is the layout of the generated flake: FlakeParts (the
+	// default) or FlakePlain.
 	Flake string
 
 	Defaults []Setting // fleet-wide setting values, below profiles and machines
@@ -222,8 +222,8 @@ const PlaceholderDevice = "/dev/disk/by-id/CHANGE-ME"
 
 // Layouts of the generated flake, as [fleet] flake names them.
 const (
+	FlakeParts = "flake-parts" // the default: flake.nix calls flake-parts' mkFlake on flake/
 	FlakePlain = "plain"       // flake.nix imports flake/, with no input besides nixpkgs
-	FlakeParts = "flake-parts" // flake.nix calls flake-parts' mkFlake on flake/
 )
 
 // FlakeLayouts lists the layouts [fleet] flake takes.

@@ -19,7 +19,7 @@ var DefaultsShorthands = []string{"timezone", "locale", "state_version", "kernel
 // and the diagnostics found.
 func Parse(name string, src []byte) (*Fleet, diag.List) {
 	doc, diags := tomltree.Parse(name, src)
-	f := &Fleet{File: name, Doc: doc, users: map[string]*User{}, machines: map[string]*Machine{}}
+	f := &Fleet{File: name, Doc: doc, Flake: FlakeParts, users: map[string]*User{}, machines: map[string]*Machine{}}
 	if doc.Root == nil || diags.HasErrors() {
 		return f, diags
 	}

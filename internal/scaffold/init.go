@@ -51,6 +51,7 @@ func fleetFile(f Fleet) string {
 [fleet]
 name = ` + tomlString(f.Name) + `
 nixos = ` + tomlString(f.Release) + `
+# flake = "plain"                   # the generated flake without flake-parts (the default uses it)
 # SSH public keys that may log in to deploy: the whole line of a .pub file.
 `)
 	if f.AdminKey != "" {

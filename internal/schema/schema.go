@@ -87,7 +87,7 @@ func Tree(c *catalog.Catalog) map[string]any {
 				"domain":         str("The fleet's DNS domain."),
 				"age_recipients": strings("age public keys (age1...) that secrets are encrypted to besides admin_keys.", obj{"type": "string", "pattern": "^age1"}),
 				"deploy":         obj{"type": "object", "description": "How deploy reaches every machine."},
-				"flake":          obj{"enum": fleet.FlakeLayouts, "description": "Layout of the generated flake: plain (the default; no input besides nixpkgs) or flake-parts (mkFlake, perSystem)."},
+				"flake":          obj{"enum": fleet.FlakeLayouts, "description": "Layout of the generated flake: flake-parts (the default; mkFlake, perSystem) or plain (no input besides nixpkgs)."},
 			}),
 			"defaults": defaultsSchema(settings),
 			"users": obj{
