@@ -138,14 +138,40 @@ func generate(t *testing.T, dir string) []string {
 }
 
 // standIns override nixpkgs and disko (which machines with a disk layout
-// import) with the lab stand-in, as flake references.
+// import) with the lab stand-in, and flake-parts (the default layout's
+// input) and its nixpkgs-lib with the unmodified copies in
+// ../shared/data beside the clone, as flake references. Without those
+// copies the test skips, except under CI=true with ../shared there.
 func standIns(t *testing.T) []build.Override {
 	t.Helper()
 	ref, err := build.FlakeRef(filepath.Join("..", "..", "testdata", "lab-nixpkgs"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return []build.Override{{Input: "nixpkgs", Ref: ref}, {Input: "disko", Ref: ref}}
+	shared := filepath.Join("..", "..", "..", "shared")
+	parts := filepath.Join(shared, "data", "flake-parts")
+	lib := os.Getenv("NIXPKGS_LIB")
+	if lib == "" {
+		lib = filepath.Join(shared, "data", "nixpkgs-lib")
+	}
+	for _, dir := range []string{parts, lib} {
+		if _, err := os.Stat(filepath.Join(dir, "flake.nix")); err != nil {
+			if _, serr := os.Stat(shared); serr == nil && os.Getenv("CI") == "true" {
+				t.Fatalf("CI=true and %s exists, but the flake-parts layout cannot be built: %v", shared, err)
+			}
+			t.Skipf("no flake-parts and nixpkgs-lib in %s/data beside the clone: %v", shared, err)
+		}
+	}
+	partsRef, err := build.FlakeRef(parts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	libRef, err := build.FlakeRef(lib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []build.Override{{Input: "nixpkgs", Ref: ref}, {Input: "disko", Ref: ref},
+		{Input: "flake-parts", Ref: partsRef}, {Input: "flake-parts/nixpkgs-lib", Ref: libRef}}
 }
 
 // storeNames lists /nix/store, or nil when there is none.
