@@ -310,6 +310,11 @@ func backupWiring(g *generator, b *nodes, s *resolve.Service, role string, from 
 			}
 			repo = "rest:http://" + server + "/"
 		}
+		// Each client's directory is below the repository's: the user's
+		// "s3:host/bucket" is "s3:host/bucket/HOST", not "s3:host/bucketHOST".
+		if !strings.HasSuffix(repo, "/") {
+			repo += "/"
+		}
 		restic := func(name string) []string { return []string{"services", "restic", "backups", "shoal", name} }
 		return []nixlit.Binding{bind(nixlit.Binary(nstr(repo), "+", sel("config", "networking", "hostName")), restic("repository")...)}
 	}
