@@ -6,6 +6,22 @@
   audio = {
     jack = false;
   };
+  backup-client = {
+    schedule = "daily";
+    paths = [
+      "/home"
+      "/etc"
+      "/var/lib"
+    ];
+    exclude = [
+      "/var/lib/docker"
+      "/var/lib/containers"
+      "**/.cache"
+    ];
+    keep_daily = null;
+    keep_weekly = null;
+    keep_monthly = null;
+  };
   core = {
     timezone = "UTC";
     locale = "en_US.UTF-8";

@@ -7,6 +7,7 @@
     ../../modules/nixos
     ../../modules/profiles/server.nix
     # One module per feature this machine uses.
+    ../../modules/features/backup-client.nix
     ../../modules/features/core.nix
     ../../modules/features/firewall.nix
     ../../modules/security/hardening.nix
@@ -30,6 +31,7 @@
     };
     name = "app";
     features = {
+      backup-client.enable = true; # services.backup.clients
       core = {
         enable = true; # profile base
         firmware = lib.mkOverride 1200 false; # from hardware.form = vm

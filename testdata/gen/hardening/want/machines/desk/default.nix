@@ -8,6 +8,7 @@
     ../../modules/profiles/desktop.nix
     # One module per feature this machine uses.
     ../../modules/features/audio.nix
+    ../../modules/features/backup-client.nix
     ../../modules/features/core.nix
     ../../modules/features/desktop.nix
     ../../modules/features/firewall.nix
@@ -34,6 +35,7 @@
     name = "desk";
     features = {
       audio.enable = true; # profile desktop
+      backup-client.enable = true; # services.backup.clients
       core = {
         enable = true; # profile base
         microcode = lib.mkOverride 1200 "intel"; # from hardware.cpu = intel

@@ -7,6 +7,7 @@
     ../../modules/nixos
     ../../modules/profiles/server.nix
     # One module per feature this machine uses.
+    ../../modules/features/backup-client.nix
     ../../modules/features/core.nix
     ../../modules/features/firewall.nix
     ../../modules/security/hardening.nix
@@ -28,6 +29,7 @@
     };
     name = "vault";
     features = {
+      backup-client.enable = true; # services.backup.clients
       core = {
         enable = true; # profile base
         microcode = lib.mkOverride 1200 "amd"; # from hardware.cpu = amd

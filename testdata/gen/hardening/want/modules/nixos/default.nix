@@ -97,6 +97,40 @@ in
         };
       };
 
+      backup-client = {
+        enable = lib.mkEnableOption "Scheduled restic backups to the fleet's backup server; the generator adds the repository and its password from [services.backup] and the fleet's secrets";
+        schedule = lib.mkOption {
+          type = lib.types.str;
+          default = defaults.backup-client.schedule;
+          description = "When backups run (systemd calendar)";
+        };
+        paths = lib.mkOption {
+          type = lib.types.listOf lib.types.str;
+          default = defaults.backup-client.paths;
+          description = "What is backed up";
+        };
+        exclude = lib.mkOption {
+          type = lib.types.listOf lib.types.str;
+          default = defaults.backup-client.exclude;
+          description = "What is left out (restic exclude patterns)";
+        };
+        keep_daily = lib.mkOption {
+          type = lib.types.nullOr (lib.types.addCheck lib.types.int (x: x >= 1));
+          default = defaults.backup-client.keep_daily;
+          description = "Daily snapshots restic forget keeps after each backup; unset: no daily rule. With no keep_* setting, no snapshot is ever removed";
+        };
+        keep_weekly = lib.mkOption {
+          type = lib.types.nullOr (lib.types.addCheck lib.types.int (x: x >= 1));
+          default = defaults.backup-client.keep_weekly;
+          description = "Weekly snapshots restic forget keeps after each backup; unset: no weekly rule";
+        };
+        keep_monthly = lib.mkOption {
+          type = lib.types.nullOr (lib.types.addCheck lib.types.int (x: x >= 1));
+          default = defaults.backup-client.keep_monthly;
+          description = "Monthly snapshots restic forget keeps after each backup; unset: no monthly rule";
+        };
+      };
+
       core = {
         enable = lib.mkEnableOption "System identity and basics: time zone, locale, console keymap, NixOS state version, kernel, firmware and CPU microcode";
         timezone = lib.mkOption {
