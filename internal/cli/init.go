@@ -101,7 +101,8 @@ func runInit(_ context.Context, g *globals, o initOptions, dir string) error {
 	if dir != "." {
 		fmt.Fprintf(g.stdout, "  cd %s\n", dir)
 	}
-	fmt.Fprintf(g.stdout, "  shoal new machine NAME --profile server --address HOST\n  shoal check\n  shoal gen\n")
+	fmt.Fprintf(g.stdout, "  shoal new machine NAME --profile server --address HOST --disk /dev/disk/by-id/...\n")
+	fmt.Fprintf(g.stdout, "  (then remove the example machine from shoal.toml)\n  shoal check\n  shoal gen\n")
 	return nil
 }
 

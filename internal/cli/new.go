@@ -46,11 +46,14 @@ func newNewMachineCommand(g *globals) *cobra.Command {
 		Long: `New machine appends a [machines.NAME] table to shoal.toml, after the last
 machine, keeping every comment and the layout of the rest of the file, then
 creates machines/NAME/ with a README saying how to produce the machine's
-hardware configuration, and checks the fleet.
+hardware configuration, and checks the fleet. --disk names the disk disko
+partitions and formats when the machine is installed (ls -l /dev/disk/by-id/
+on the machine; --bios for BIOS firmware); without it the machine gets the
+placeholder /dev/disk/by-id/CHANGE-ME, which check warns about.
 
 Exit status: 0 added and the fleet checks clean, 3 added but the fleet has
 errors, 2 usage (an unknown profile, a name that is taken), 1 failure.`,
-		Example: "  shoal new machine nas --profile server --address nas.home.arpa --tag storage\n  shoal new machine laptop --profile developer --feature laptop",
+		Example: "  shoal new machine nas --profile server --address nas.home.arpa --tag storage --disk /dev/disk/by-id/nvme-Samsung_SSD_980_1TB_S64ANS0T123456\n  shoal new machine laptop --profile developer --feature laptop --disk /dev/nvme0n1\n  shoal new machine old --profile server --disk /dev/sda --bios",
 		Args:    cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runNewMachine(cmd.Context(), g, o, args[0], argOr(args, 1))

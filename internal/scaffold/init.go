@@ -44,7 +44,7 @@ func fleetFile(f Fleet) string {
 #   shoal check                 checks it (file:line:col diagnostics, in milliseconds)
 #   shoal explain MACHINE       shows what a machine gets, and why
 #   shoal gen                   writes the NixOS flake beside this file
-#   shoal new machine NAME --profile server --address HOST
+#   shoal new machine NAME --profile server --address HOST --disk DEVICE
 #   shoal new feature NAME      a feature of your own, in features/NAME/
 #   shoal features, shoal show feature|profile|service NAME   the catalog
 
@@ -114,9 +114,12 @@ from which [shoal](https://github.com/shoal-nix/shoal) generates the flake.
 
 Add a machine:
 
-    shoal new machine NAME --profile server --address HOST [--tag TAG]
+    shoal new machine NAME --profile server --address HOST --disk DEVICE [--tag TAG]
 
-then follow machines/NAME/README.md for its hardware configuration.
+DEVICE is the disk disko installs on (` + "`ls -l /dev/disk/by-id/`" + ` on the machine; add
+--bios for BIOS firmware); without --disk the machine gets a placeholder that
+` + "`shoal check`" + ` warns about. machines/NAME/README.md says more, and how to use
+nixos-generate-config's hardware configuration instead.
 
 Add a feature of your own:
 
