@@ -130,7 +130,8 @@ var (
 	CodeSecretInFleet    = define("SH104", Error, "check", "a secret-looking value written in shoal.toml")
 	CodeSecretUndeclared = define("SH105", Error, "check", "a secret used but not declared in [secrets]")
 
-	CodePlaceholder = define("SH150", Warning, "check", "a placeholder shoal init or shoal new wrote is still in place")
+	CodePlaceholder   = define("SH150", Warning, "check", "a placeholder shoal init or shoal new wrote is still in place")
+	CodeSandboxBreaks = define("SH151", Warning, "check", "a raw setting that writes where hardening's sandbox of the backup unit does not let it")
 
 	CodeGeneratedParse = define("SH090", Error, "eval", "a generated file that Nix cannot parse (a shoal bug)")
 	CodeModuleParse    = define("SH091", Error, "eval", "a module the fleet brings that Nix cannot parse")

@@ -92,6 +92,7 @@ func (v *validator) machine(m *resolve.Machine) {
 	}
 	v.resources(m)
 	v.security(m)
+	v.backupSandbox(m)
 	v.boot(m)
 	v.login(m)
 	v.rawOptions(m.Spec)
@@ -404,6 +405,44 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// backupSandbox warns about raw settings that make the backup unit write
+// outside what hardening's sandbox leaves writable: from hardening level
+// standard the unit sees a read-only file system (ProtectSystem = "strict")
+// but for its cache, runtime and metrics directories and a local
+// repository, so a prepare command that dumps a database elsewhere fails
+// at its first run, after the deploy.
+func (v *validator) backupSandbox(m *resolve.Machine) {
+	h := m.Feature("hardening")
+	if h == nil || !m.Has("backup-client") {
+		return
+	}
+	level := h.Value("level")
+	if level == nil || (level.Value != "standard" && level.Value != "strict") {
+		return
+	}
+	const unit = "systemd.services.restic-backups-shoal.serviceConfig"
+	var writer *fleet.RawOption
+	for i, raw := range m.Spec.NixOS {
+		switch {
+		case raw.Option == unit+".ReadWritePaths" || raw.Option == unit+".ProtectSystem" || raw.Option == unit:
+			return // the user has said what the unit may write
+		case writer == nil && (raw.Option == "services.restic.backups.shoal.backupPrepareCommand" ||
+			raw.Option == "services.restic.backups.shoal.backupCleanupCommand" ||
+			raw.Option == "services.restic.backups.shoal.dynamicFilesFrom"):
+			writer = &m.Spec.NixOS[i]
+		}
+	}
+	if writer == nil {
+		return
+	}
+	w := v.diags.Warnf(diag.CodeSandboxBreaks, v.file, writer.Path, "%s runs in the backup unit, whose file system is read-only on %s (hardening.level = %q)", writer.Option, m.Name(), level.Value).
+		Hintf("the unit may write only its cache, its runtime directory, /var/lib/shoal/metrics and a local repository; "+
+			"add the directories the command writes (e.g. a database dump's), as nixos.%q = [\"/var/backup\"]", unit+".ReadWritePaths")
+	if level.Origin.File != "" {
+		w.Relate(level.Origin.File, level.Origin.Path, "hardening.level = %q here", level.Value)
+	}
 }
 
 func (v *validator) security(m *resolve.Machine) {
