@@ -21,6 +21,8 @@
     keep_daily = null;
     keep_weekly = null;
     keep_monthly = null;
+    check_schedule = "Sun *-*-* 05:00:00";
+    check_read_data_subset = "5%";
   };
   core = {
     timezone = "UTC";

@@ -129,6 +129,16 @@ in
           default = defaults.backup-client.keep_monthly;
           description = "Monthly snapshots restic forget keeps after each backup; unset: no monthly rule";
         };
+        check_schedule = lib.mkOption {
+          type = lib.types.str;
+          default = defaults.backup-client.check_schedule;
+          description = "When restic check verifies the repository (systemd calendar); away from the backups, which it waits for (its lock)";
+        };
+        check_read_data_subset = lib.mkOption {
+          type = lib.types.str;
+          default = defaults.backup-client.check_read_data_subset;
+          description = "How much of the packed data each check reads back and verifies (restic check --read-data-subset): a percentage, n/t or a size; the structure is checked whole every time";
+        };
       };
 
       core = {

@@ -11,6 +11,7 @@
 #   systemd.services.shoal-backup-check.postStop
 #   systemd.timers.shoal-backup-check.wantedBy
 #   systemd.timers.shoal-backup-check.timerConfig
+#   systemd.services.restic-backups-shoal.serviceConfig.ReadWritePaths
 # restic forget --prune runs after each backup when pruneOpts is not empty,
 # so the retention rules are left out when no keep_* setting is set: then
 # every snapshot is kept. A module because the options are made from the
@@ -24,13 +25,32 @@
 # check_read_data_subset of the data, and writes shoal_backup_check_success
 # and its times the same way (BackupCheckFailed). It
 # waits up to two hours for a running backup's lock.
+#
+# A repository on a local path (path or local:path, e.g. a mounted disk)
+# stays writable when hardening makes the file system read-only for the
+# unit (ProtectSystem = "strict", from hardening.level = "standard"); the
+# leading "-" lets the unit start while the disk is not mounted, and
+# restic then says so itself.
 { config, lib, pkgs, ... }:
 let
   cfg = config.shoal.features.backup-client;
   backup = config.services.restic.backups.shoal;
   keep = rule: n: lib.optional (n != null) "--keep-${rule} ${toString n}";
+  repo = config.services.restic.backups.shoal.repository;
+  localRepo =
+    if repo == null then
+      null
+    else if lib.hasPrefix "/" repo then
+      repo
+    else if lib.hasPrefix "local:/" repo then
+      lib.removePrefix "local:" repo
+    else
+      null;
 in
 {
+  systemd.services.restic-backups-shoal.serviceConfig.ReadWritePaths = lib.mkIf (localRepo != null) [
+    "-${localRepo}"
+  ];
   services.restic.backups.shoal.pruneOpts =
     keep "daily" cfg.keep_daily ++ keep "weekly" cfg.keep_weekly ++ keep "monthly" cfg.keep_monthly;
   services.restic.backups.shoal.backupCleanupCommand = ''
