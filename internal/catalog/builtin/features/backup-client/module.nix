@@ -11,6 +11,7 @@
 #   systemd.timers.shoal-backup-check.wantedBy
 #   systemd.timers.shoal-backup-check.timerConfig
 #   systemd.services.restic-backups-shoal.serviceConfig.ReadWritePaths
+#   systemd.services.shoal-backup-check.serviceConfig.ReadWritePaths
 # restic forget --prune runs after each backup when pruneOpts is not empty,
 # so the retention rules are left out when no keep_* setting is set: then
 # every snapshot is kept. A module because the options are made from the
@@ -48,6 +49,10 @@ let
 in
 {
   systemd.services.restic-backups-shoal.serviceConfig.ReadWritePaths = lib.mkIf (localRepo != null) [
+    "-${localRepo}"
+  ];
+  # restic check locks the repository: it writes there too.
+  systemd.services.shoal-backup-check.serviceConfig.ReadWritePaths = lib.mkIf (localRepo != null) [
     "-${localRepo}"
   ];
   services.restic.backups.shoal.pruneOpts =

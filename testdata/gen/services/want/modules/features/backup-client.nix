@@ -23,43 +23,81 @@ in
       }
       # when hardening.level = "baseline" or "standard" or "strict"
       (lib.mkIf (f.hardening.enable && (f.hardening.level == "baseline" || f.hardening.level == "standard" || f.hardening.level == "strict")) {
-        systemd.services.restic-backups-shoal.serviceConfig = {
-          LockPersonality = true;
-          NoNewPrivileges = true;
-          PrivateTmp = true;
-          ProtectControlGroups = true;
-          ProtectKernelLogs = true;
-          ProtectKernelModules = true;
-          ProtectKernelTunables = true;
-          RestrictRealtime = true;
-          RestrictSUIDSGID = true;
-          SystemCallArchitectures = "native";
+        systemd.services = {
+          restic-backups-shoal.serviceConfig = {
+            LockPersonality = true;
+            NoNewPrivileges = true;
+            PrivateTmp = true;
+            ProtectControlGroups = true;
+            ProtectKernelLogs = true;
+            ProtectKernelModules = true;
+            ProtectKernelTunables = true;
+            RestrictRealtime = true;
+            RestrictSUIDSGID = true;
+            SystemCallArchitectures = "native";
+          };
+          shoal-backup-check.serviceConfig = {
+            LockPersonality = true;
+            NoNewPrivileges = true;
+            PrivateTmp = true;
+            ProtectControlGroups = true;
+            ProtectKernelLogs = true;
+            ProtectKernelModules = true;
+            ProtectKernelTunables = true;
+            RestrictRealtime = true;
+            RestrictSUIDSGID = true;
+            SystemCallArchitectures = "native";
+          };
         };
       })
       # when hardening.level = "standard" or "strict"
       (lib.mkIf (f.hardening.enable && (f.hardening.level == "standard" || f.hardening.level == "strict")) {
-        systemd.services.restic-backups-shoal.serviceConfig = {
-          CapabilityBoundingSet = [ "CAP_DAC_READ_SEARCH" ];
-          PrivateDevices = true;
-          ProtectHome = "read-only";
-          ProtectSystem = "strict";
-          RestrictAddressFamilies = [
-            "AF_UNIX"
-            "AF_INET"
-            "AF_INET6"
-          ];
-          StateDirectory = "shoal/metrics";
+        systemd.services = {
+          restic-backups-shoal.serviceConfig = {
+            CapabilityBoundingSet = [ "CAP_DAC_READ_SEARCH" ];
+            PrivateDevices = true;
+            ProtectHome = "read-only";
+            ProtectSystem = "strict";
+            RestrictAddressFamilies = [
+              "AF_UNIX"
+              "AF_INET"
+              "AF_INET6"
+            ];
+            StateDirectory = "shoal/metrics";
+          };
+          shoal-backup-check.serviceConfig = {
+            CapabilityBoundingSet = [ "CAP_DAC_READ_SEARCH" ];
+            PrivateDevices = true;
+            ProtectHome = "read-only";
+            ProtectSystem = "strict";
+            RestrictAddressFamilies = [
+              "AF_UNIX"
+              "AF_INET"
+              "AF_INET6"
+            ];
+            StateDirectory = "shoal/metrics";
+          };
         };
       })
       # when hardening.level = "strict"
       (lib.mkIf (f.hardening.enable && f.hardening.level == "strict") {
-        systemd.services.restic-backups-shoal.serviceConfig = {
-          MemoryDenyWriteExecute = true;
-          ProtectClock = true;
-          ProtectHostname = true;
-          ProtectProc = "invisible";
-          RestrictNamespaces = true;
-          SystemCallFilter = [ "@system-service" ];
+        systemd.services = {
+          restic-backups-shoal.serviceConfig = {
+            MemoryDenyWriteExecute = true;
+            ProtectClock = true;
+            ProtectHostname = true;
+            ProtectProc = "invisible";
+            RestrictNamespaces = true;
+            SystemCallFilter = [ "@system-service" ];
+          };
+          shoal-backup-check.serviceConfig = {
+            MemoryDenyWriteExecute = true;
+            ProtectClock = true;
+            ProtectHostname = true;
+            ProtectProc = "invisible";
+            RestrictNamespaces = true;
+            SystemCallFilter = [ "@system-service" ];
+          };
         };
       })
       # what typed settings cannot say, from module.nix
