@@ -43,6 +43,12 @@ type Secret struct {
 	// Unless names a boolean option of the service that, when true, makes
 	// the file unneeded.
 	Unless string
+	// Units are the systemd units of the role's machines that read the
+	// file: deploy restarts them when it changes, and nothing else.
+	Units []string
+	// Generator is the fleet generator that can make the file (a kind of
+	// [secrets.NAME] generator = ...), "" when a person must provide it.
+	Generator string
 }
 
 // File is where the secret lives on a machine.
@@ -330,7 +336,7 @@ func (l *loader) secret(name string, v *tomltree.Node, p diag.Path, d tomltree.D
 		d.Diags.Errorf(diag.CodeInvalidName, d.File, p, "invalid secret name %q: a secret's file name is lowercase letters, digits, \".\", \"-\" and \"_\", starting with a letter", name)
 		return nil
 	}
-	ok := d.Fields(v, p, "a secret", []string{"role", "description", "owner", "unless"}, func(key string, v *tomltree.Node, p diag.Path) {
+	ok := d.Fields(v, p, "a secret", []string{"role", "description", "owner", "unless", "units", "generator"}, func(key string, v *tomltree.Node, p diag.Path) {
 		switch key {
 		case "role":
 			x.Role, _ = d.String(v, p, "role")
@@ -340,6 +346,12 @@ func (l *loader) secret(name string, v *tomltree.Node, p diag.Path, d tomltree.D
 			x.Owner, _ = d.String(v, p, "owner")
 		case "unless":
 			x.Unless, _ = d.String(v, p, "unless")
+		case "units":
+			for _, u := range d.Strings(v, p, "units") {
+				x.Units = append(x.Units, u.Value)
+			}
+		case "generator":
+			x.Generator, _ = d.String(v, p, "generator")
 		}
 	})
 	if !ok {

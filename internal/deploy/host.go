@@ -38,6 +38,19 @@ func (c RunnerCommander) Output(ctx context.Context, env []string, argv []string
 	return r.Output(ctx, argv[0], argv[1:]...)
 }
 
+// Input runs argv with env added and stdin as its standard input, which
+// the trace leaves out.
+func (c RunnerCommander) Input(ctx context.Context, env []string, argv []string, stdin []byte) ([]byte, error) {
+	if c.Wrap != nil {
+		argv = c.Wrap(argv)
+	}
+	if stdin == nil {
+		stdin = []byte{}
+	}
+	r := &runner.Runner{Trace: c.Runner.Trace, Dir: c.Runner.Dir, Env: append(append([]string(nil), c.Runner.Env...), env...), Stdin: stdin}
+	return r.Output(ctx, argv[0], argv[1:]...)
+}
+
 // Outcome is how one host's deploy ended.
 type Outcome string
 
@@ -83,6 +96,9 @@ type HostResult struct {
 	Duration   time.Duration
 	// Steps holds each step's duration.
 	Steps map[string]time.Duration
+	// Secrets says which of the host's secrets were installed, by name,
+	// destination and hash only.
+	Secrets []SecretChange
 }
 
 // hostState is what probe finds on a host.
@@ -222,7 +238,27 @@ func (h *host) run(ctx context.Context) {
 		return
 	}
 	h.res.Previous = before.Current
+	if ctx.Err() != nil {
+		fail(Cancelled, fmt.Errorf("not started: %w", context.Cause(ctx)))
+		return
+	}
+	// Secrets go first, before the closure is copied or activated, so
+	// that the new system finds its files; the closure never holds them.
+	if len(t.Secrets) > 0 {
+		if err := h.step("secrets", func() (string, error) {
+			changes, msg, err := h.uploadSecrets(ctx)
+			h.res.Secrets = changes
+			return msg, err
+		}); err != nil {
+			fail(Failed, err)
+			return
+		}
+	}
 	if before.Current == t.Closure && before.Profile == t.Closure {
+		if err := h.restartReaders(ctx, before.Systemd, h.res.Secrets); err != nil {
+			fail(Failed, err)
+			return
+		}
 		h.res.Outcome, h.res.Generation = Unchanged, before.Generation
 		return
 	}
@@ -288,16 +324,24 @@ func (h *host) run(ctx context.Context) {
 			return "", h.confirm(ctx, token, confirmBy)
 		})
 	}()
-	healthErr := h.step("health", func() (string, error) {
-		return h.health(ctx, before)
-	})
+	// The units that read a changed secret restart before the health
+	// checks look at them.
+	sideErr := h.restartReaders(ctx, before.Systemd, h.res.Secrets)
+	healthErr := sideErr
+	if sideErr == nil {
+		if err := h.step("health", func() (string, error) {
+			return h.health(ctx, before)
+		}); err != nil {
+			healthErr = fmt.Errorf("health check on %s: %w", t.Machine, err)
+		}
+	}
 	if err := <-confirmed; err != nil {
 		fail(NotConfirmed, err)
 		h.verify(ctx, before.Current, confirmBy)
 		return
 	}
 	if healthErr != nil {
-		h.rollback(ctx, before, fmt.Errorf("health check on %s: %w", t.Machine, healthErr))
+		h.rollback(ctx, before, healthErr)
 		return
 	}
 

@@ -22,6 +22,9 @@ type PlannedHost struct {
 	// MissingBytes is their NAR size.
 	MissingBytes int64  `json:"missing_bytes"`
 	Error        string `json:"error,omitempty"`
+	// Secrets says which secrets would be installed (new, changed) and
+	// which readers restarted; by name and hash, never by value.
+	Secrets []SecretChange `json:"secrets,omitempty"`
 }
 
 // Plan asks each host what it runs and which of the closure's paths it
@@ -68,6 +71,11 @@ func (h *host) plan(ctx context.Context, p *PlannedHost) error {
 		return err
 	}
 	p.Running = s.Current
+	if len(h.t.Secrets) > 0 {
+		if p.Secrets, err = h.secretHashes(ctx, fresh); err != nil {
+			return err
+		}
+	}
 	if s.Current == h.t.Closure && s.Profile == h.t.Closure {
 		p.Action = "unchanged"
 		return nil

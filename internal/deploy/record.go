@@ -36,6 +36,9 @@ type Record struct {
 	StepsMS    map[string]int64 `json:"steps_ms,omitempty"`
 	// Rollback marks a deploy made by shoal rollback.
 	Rollback bool `json:"rollback,omitempty"`
+	// Secrets are the host's secrets by name, destination and SHA-256:
+	// never their values.
+	Secrets []SecretChange `json:"secrets,omitempty"`
 }
 
 // RecordOf turns one host's result into its record.
@@ -50,7 +53,7 @@ func Records(res Result, commit string, rollback bool) []Record {
 		r := Record{
 			Time: h.Started.UTC(), Machine: h.Target.Machine, Host: h.Target.Host, Closure: h.Target.Closure,
 			Previous: h.Previous, Generation: h.Generation, FleetCommit: commit, Result: h.Outcome,
-			DurationMS: h.Duration.Milliseconds(), Rollback: rollback,
+			DurationMS: h.Duration.Milliseconds(), Rollback: rollback, Secrets: h.Secrets,
 		}
 		if h.Started.IsZero() {
 			r.Time = time.Now().UTC()

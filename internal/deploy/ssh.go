@@ -2,6 +2,8 @@ package deploy
 
 import (
 	"fmt"
+
+	"github.com/shoal-nix/shoal/internal/secrets"
 	"strconv"
 	"strings"
 	"time"
@@ -49,6 +51,9 @@ type Target struct {
 	Closure string
 	// Checks run after activation, beside the systemd state.
 	Checks []Check
+	// Secrets are installed before the closure is copied, over the
+	// host's own ssh connection; only their hashes are recorded.
+	Secrets []secrets.Upload
 }
 
 // user returns the deploy user, root unless set.

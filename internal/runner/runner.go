@@ -23,6 +23,9 @@ type Runner struct {
 	Env []string
 	// Dir is the working directory of every command; "" is the current one.
 	Dir string
+	// Stdin, when set, is every command's standard input. It is never
+	// traced: deploy sends secrets' values this way, off the command line.
+	Stdin []byte
 
 	mu sync.Mutex
 }
@@ -80,6 +83,9 @@ func (r *Runner) Output(ctx context.Context, name string, args ...string) ([]byt
 	}
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = r.Dir
+	if r.Stdin != nil {
+		cmd.Stdin = bytes.NewReader(r.Stdin)
+	}
 	if len(r.Env) > 0 {
 		cmd.Env = append(cmd.Environ(), r.Env...)
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 
 	"filippo.io/age"
@@ -28,7 +29,10 @@ type Upload struct {
 	Group string      `json:"group"`
 	Mode  fs.FileMode `json:"mode"`
 	Hash  string      `json:"sha256"`
-	Data  []byte      `json:"-"`
+	// Readers are the systemd units of the machine that read the file
+	// (from the catalog): deploy restarts them when the value changes.
+	Readers []string `json:"readers,omitempty"`
+	Data    []byte   `json:"-"`
 }
 
 // String describes the upload without its value.
@@ -68,9 +72,29 @@ func (src Source) Plan(ctx context.Context, rf *resolve.Fleet, machine string) (
 			return nil, fmt.Errorf("secret %s for %s: %w", s.Name, machine, err)
 		}
 		sum := sha256.Sum256(data)
-		out = append(out, Upload{Name: s.Name, Dest: s.Dest(), Owner: s.Owner, Group: s.Group, Mode: fs.FileMode(s.Mode), Hash: hex.EncodeToString(sum[:]), Data: data})
+		out = append(out, Upload{Name: s.Name, Dest: s.Dest(), Owner: s.Owner, Group: s.Group, Mode: fs.FileMode(s.Mode), Hash: hex.EncodeToString(sum[:]),
+			Readers: Readers(rf, machine, s.Dest()), Data: data})
 	}
 	return out, nil
+}
+
+// Readers returns the systemd units of machine that read the file at
+// dest, as the catalog's services declare them (each [secrets.NAME] of a
+// service says which units of its role read it), sorted.
+func Readers(rf *resolve.Fleet, machine, dest string) []string {
+	var units []string
+	for _, svc := range rf.Services {
+		for _, x := range svc.Def.Secrets {
+			if x.File() != dest {
+				continue
+			}
+			if slices.ContainsFunc(svc.Members(x.Role), func(m *fleet.Machine) bool { return m.Name == machine }) {
+				units = append(units, x.Units...)
+			}
+		}
+	}
+	slices.Sort(units)
+	return slices.Compact(units)
 }
 
 // Value returns a secret's value.
