@@ -22,6 +22,7 @@ import (
 	"github.com/shoal-nix/shoal/internal/fleet"
 	"github.com/shoal-nix/shoal/internal/lab"
 	"github.com/shoal-nix/shoal/internal/runner"
+	"github.com/shoal-nix/shoal/internal/secrets"
 	"github.com/shoal-nix/shoal/internal/selector"
 )
 
@@ -74,6 +75,7 @@ type deployOptions struct {
 	substitute     bool
 	noChecks       bool
 	dryRun         bool
+	identity       string
 	// Building first, when no closure is given.
 	noBuild    bool
 	gen        bool
@@ -168,6 +170,7 @@ failed or rolled back, 6 no host deployed, 130 interrupted.`,
 	f.StringVar(&o.builders, "builders", "", "when building, Nix remote builders specification (Nix's builders setting)")
 	f.StringArrayVar(&o.overrides, "override-input", nil, "when building, replace a flake input: INPUT=REF (a path is taken as path:ABSOLUTE)")
 	f.StringArrayVar(&o.nixOptions, "nix-option", nil, "when building, a Nix setting for every nix command: NAME=VALUE")
+	f.StringVar(&o.identity, "identity", "", "the admin's identity file that decrypts the fleet's secrets (default: $SHOAL_AGE_IDENTITY, else ~/.ssh/id_ed25519)")
 	return cmd
 }
 
@@ -398,7 +401,49 @@ func runDeploy(ctx context.Context, g *globals, o deployOptions, args []string) 
 			return usageError("no built system for %s: give --closure %s=/nix/store/... or --closures FILE (shoal build --json > FILE)", n, n)
 		}
 	}
-	return deployTargets(ctx, g, o, dir, targetsFor(res, machines, closures, !o.noChecks), false)
+	targets := targetsFor(res, machines, closures, !o.noChecks)
+	if err := attachSecrets(ctx, g, o, res, dir, targets); err != nil {
+		return err
+	}
+	return deployTargets(ctx, g, o, dir, targets, false)
+}
+
+// attachSecrets gives each target the secrets its machine receives, with
+// their values: decrypted with the admin's identity, or the output of
+// their command. Identities are loaded only when some target receives a
+// secret.
+func attachSecrets(ctx context.Context, g *globals, o deployOptions, res *check.Result, dir string, targets []deploy.Target) error {
+	receives := false
+	for _, t := range targets {
+		for _, s := range res.Fleet.Secrets {
+			if s.Source != fleet.SourceExternal && secrets.Receives(res.Resolved, s, t.Machine) {
+				receives = true
+			}
+		}
+	}
+	if !receives {
+		return nil
+	}
+	ids, err := secrets.LoadIdentities(o.identity, os.Getenv, nil)
+	if err != nil {
+		return fmt.Errorf("decrypt the fleet's secrets: %w", err)
+	}
+	if dir == "" {
+		dir = "."
+	}
+	src := secrets.Source{FS: os.DirFS(dir), Dir: ".", Identities: ids,
+		Command: func(ctx context.Context, command string) ([]byte, error) {
+			// The command line may be traced; its output is the secret.
+			return (&runner.Runner{Trace: g.traceWriter(), Dir: dir}).Output(ctx, "sh", "-c", command)
+		}}
+	for i := range targets {
+		ups, err := src.Plan(ctx, res.Resolved, targets[i].Machine)
+		if err != nil {
+			return err
+		}
+		targets[i].Secrets = ups
+	}
+	return nil
 }
 
 // buildForDeploy builds the machines as shoal build does, pushing them to
@@ -504,6 +549,14 @@ func writePlan(w io.Writer, plan []deploy.PlannedHost) {
 			}
 		default:
 			fmt.Fprintf(w, "%s (%s): unreachable: %s\n", p.Machine, p.Dest, p.Error)
+			continue
+		}
+		for _, c := range p.Secrets {
+			line := fmt.Sprintf("  secret %s (%s): %s", c.Name, c.Dest, c.Change)
+			if c.Change == "changed" && len(c.Readers) > 0 {
+				line += "; restart " + strings.Join(c.Readers, " ")
+			}
+			fmt.Fprintln(w, line)
 		}
 	}
 }
