@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -117,12 +118,55 @@ func (sf *secretsFleet) secret(name string) (*fleet.Secret, error) {
 	return s, nil
 }
 
-func (sf *secretsFleet) path(name string) string {
-	return filepath.Join(sf.dir, filepath.FromSlash(secrets.File(name)))
+// file is the path of the file holding machine's value of s ("" for a
+// secret that is not per machine).
+func (sf *secretsFleet) file(s *fleet.Secret, machine string) string {
+	return filepath.Join(sf.dir, filepath.FromSlash(secrets.FileOf(s, machine)))
 }
 
-func (sf *secretsFleet) recipients(s *fleet.Secret) ([]secrets.Recipient, error) {
+// arg reads a secret argument: NAME, or NAME/MACHINE for a per-machine
+// secret.
+func (sf *secretsFleet) arg(a string) (*fleet.Secret, string, error) {
+	name, machine, _ := strings.Cut(a, "/")
+	s, err := sf.secret(name)
+	if err != nil {
+		return nil, "", err
+	}
+	receivers := sf.receivers(s)
+	switch {
+	case s.PerMachine && machine == "":
+		return nil, "", usageError("secret %s has one value per machine: name one, as %s/MACHINE (%s)", s.Name, s.Name, strings.Join(receivers, ", "))
+	case !s.PerMachine && machine != "":
+		return nil, "", usageError("secret %s has one value for all its machines: name it %s", s.Name, s.Name)
+	case s.PerMachine && !slices.Contains(receivers, machine):
+		return nil, "", usageError("machine %q does not receive secret %s; its receivers: %s", machine, s.Name, strings.Join(receivers, ", "))
+	}
+	return s, machine, nil
+}
+
+// receivers names the machines that receive s.
+func (sf *secretsFleet) receivers(s *fleet.Secret) []string {
+	var names []string
+	for _, m := range secrets.Receivers(sf.res.Resolved, s, nil) {
+		names = append(names, m.Name)
+	}
+	return names
+}
+
+// machines lists the files of s by machine: "" alone for a secret that is
+// not per machine, else each receiver.
+func (sf *secretsFleet) machines(s *fleet.Secret) []string {
+	if !s.PerMachine {
+		return []string{""}
+	}
+	return sf.receivers(s)
+}
+
+func (sf *secretsFleet) recipients(s *fleet.Secret, machine string) ([]secrets.Recipient, error) {
 	ms := secrets.Receivers(sf.res.Resolved, s, nil)
+	if s.PerMachine {
+		ms = []*fleet.Machine{sf.res.Fleet.Machine(machine)}
+	}
 	rs, err := secrets.Recipients(sf.res.Fleet, ms)
 	if err != nil {
 		return nil, fmt.Errorf("secret %s: %w", s.Name, err)
@@ -130,9 +174,10 @@ func (sf *secretsFleet) recipients(s *fleet.Secret) ([]secrets.Recipient, error)
 	return rs, nil
 }
 
-// write encrypts value to the secret's recipients and replaces its file.
-func (sf *secretsFleet) write(s *fleet.Secret, value []byte) error {
-	rs, err := sf.recipients(s)
+// write encrypts value to the recipients of machine's value of s and
+// replaces its file.
+func (sf *secretsFleet) write(s *fleet.Secret, machine string, value []byte) error {
+	rs, err := sf.recipients(s, machine)
 	if err != nil {
 		return err
 	}
@@ -140,20 +185,21 @@ func (sf *secretsFleet) write(s *fleet.Secret, value []byte) error {
 	if err != nil {
 		return fmt.Errorf("secret %s: %w", s.Name, err)
 	}
-	return writeFileAtomic(sf.path(s.Name), ct)
+	return writeFileAtomic(sf.file(s, machine), ct)
 }
 
-func (sf *secretsFleet) read(s *fleet.Secret, ids []age.Identity) ([]byte, error) {
-	ct, err := os.ReadFile(sf.path(s.Name))
+func (sf *secretsFleet) read(s *fleet.Secret, machine string, ids []age.Identity) ([]byte, error) {
+	rel := secrets.FileOf(s, machine)
+	ct, err := os.ReadFile(sf.file(s, machine))
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("secret %s has no file %s yet", s.Name, secrets.File(s.Name))
+			return nil, fmt.Errorf("secret %s has no file %s yet", s.Name, rel)
 		}
 		return nil, err
 	}
 	pt, err := secrets.Decrypt(ct, ids)
 	if err != nil {
-		return nil, fmt.Errorf("decrypt %s: %w", secrets.File(s.Name), err)
+		return nil, fmt.Errorf("decrypt %s: %w", rel, err)
 	}
 	return pt, nil
 }
@@ -246,7 +292,7 @@ func runSecretsShow(_ context.Context, g *globals, o secretsOptions, name string
 	if err != nil {
 		return err
 	}
-	s, err := sf.secret(name)
+	s, machine, err := sf.arg(name)
 	if err != nil {
 		return err
 	}
@@ -257,7 +303,7 @@ func runSecretsShow(_ context.Context, g *globals, o secretsOptions, name string
 	if err != nil {
 		return err
 	}
-	pt, err := sf.read(s, ids)
+	pt, err := sf.read(s, machine, ids)
 	if err != nil {
 		return err
 	}
@@ -270,7 +316,7 @@ func runSecretsSet(_ context.Context, g *globals, o secretsOptions, name string)
 	if err != nil {
 		return err
 	}
-	s, err := sf.secret(name)
+	s, machine, err := sf.arg(name)
 	if err != nil {
 		return err
 	}
@@ -287,10 +333,10 @@ func runSecretsSet(_ context.Context, g *globals, o secretsOptions, name string)
 	if len(value) == 0 {
 		return usageError("standard input is empty: shoal secrets set %s < FILE", s.Name)
 	}
-	if err := sf.write(s, value); err != nil {
+	if err := sf.write(s, machine, value); err != nil {
 		return err
 	}
-	fmt.Fprintf(g.stderr, "wrote %s\n", secrets.File(s.Name))
+	fmt.Fprintf(g.stderr, "wrote %s\n", secrets.FileOf(s, machine))
 	return nil
 }
 
@@ -299,7 +345,7 @@ func runSecretsEdit(ctx context.Context, g *globals, o secretsOptions, name stri
 	if err != nil {
 		return err
 	}
-	s, err := sf.secret(name)
+	s, machine, err := sf.arg(name)
 	if err != nil {
 		return err
 	}
@@ -307,12 +353,12 @@ func runSecretsEdit(ctx context.Context, g *globals, o secretsOptions, name stri
 		return usageError("secret %s is not stored by shoal (source = %q)", s.Name, s.Source)
 	}
 	var old []byte
-	if _, err := os.Stat(sf.path(name)); err == nil {
+	if _, err := os.Stat(sf.file(s, machine)); err == nil {
 		ids, err := o.identities()
 		if err != nil {
 			return err
 		}
-		if old, err = sf.read(s, ids); err != nil {
+		if old, err = sf.read(s, machine, ids); err != nil {
 			return err
 		}
 	}
@@ -340,7 +386,7 @@ func runSecretsEdit(ctx context.Context, g *globals, o secretsOptions, name stri
 	if err := os.Chmod(tmpDir, 0o700); err != nil {
 		return err
 	}
-	file := filepath.Join(tmpDir, name)
+	file := filepath.Join(tmpDir, strings.ReplaceAll(name, "/", "-"))
 	if err := os.WriteFile(file, old, 0o600); err != nil {
 		return err
 	}
@@ -360,10 +406,10 @@ func runSecretsEdit(ctx context.Context, g *globals, o secretsOptions, name stri
 	if len(value) == 0 {
 		return errors.New("the file is empty: nothing was changed")
 	}
-	if err := sf.write(s, value); err != nil {
+	if err := sf.write(s, machine, value); err != nil {
 		return err
 	}
-	fmt.Fprintf(g.stderr, "wrote %s\n", secrets.File(s.Name))
+	fmt.Fprintf(g.stderr, "wrote %s\n", secrets.FileOf(s, machine))
 	return nil
 }
 
@@ -373,22 +419,46 @@ func runSecretsGenerate(_ context.Context, g *globals, o secretsOptions) error {
 		return err
 	}
 	var ids []age.Identity
-	made := map[string][]byte{} // values made in this run, for htpasswd
+	identities := func() ([]age.Identity, error) {
+		var err error
+		if ids == nil {
+			ids, err = o.identities()
+		}
+		return ids, err
+	}
+	made := map[secretFile][]byte{} // values made in this run, for htpasswd
+	value := func(s *fleet.Secret, machine string) ([]byte, error) {
+		if v, ok := made[secretFile{s.Name, machine}]; ok {
+			return v, nil
+		}
+		ids, err := identities()
+		if err != nil {
+			return nil, err
+		}
+		return sf.read(s, machine, ids)
+	}
 	in := secrets.Inputs{
 		Secret: func(name string) ([]byte, error) {
-			if v, ok := made[name]; ok {
-				return v, nil
-			}
 			s := sf.res.Fleet.Secret(name)
 			if s == nil {
 				return nil, fmt.Errorf("no secret %q", name)
 			}
-			if ids == nil {
-				if ids, err = o.identities(); err != nil {
+			return value(s, "")
+		},
+		Values: func(name string) ([]secrets.MachineValue, error) {
+			s := sf.res.Fleet.Secret(name)
+			if s == nil {
+				return nil, fmt.Errorf("no secret %q", name)
+			}
+			var out []secrets.MachineValue
+			for _, m := range sf.machines(s) {
+				v, err := value(s, m)
+				if err != nil {
 					return nil, err
 				}
+				out = append(out, secrets.MachineValue{Machine: m, Value: v})
 			}
-			return sf.read(s, ids)
+			return out, nil
 		},
 		Prompt: func(name string) ([]byte, error) {
 			fmt.Fprintf(g.stderr, "password for %s (one line): ", name)
@@ -405,27 +475,79 @@ func runSecretsGenerate(_ context.Context, g *globals, o secretsOptions) error {
 		if s.Source != fleet.SourceGenerator {
 			continue
 		}
-		if _, err := os.Stat(sf.path(s.Name)); err == nil {
-			continue // made once, then kept
-		}
-		gen, err := secrets.Generate(s, in)
-		if err != nil {
-			return fmt.Errorf("generate %s: %w", s.Name, err)
-		}
-		if err := sf.write(s, gen.Secret); err != nil {
-			return err
-		}
-		made[s.Name] = gen.Secret
-		if gen.Public != nil {
-			if err := writeFileAtomic(filepath.Join(sf.dir, filepath.FromSlash(secrets.PublicFile(s.Name))), gen.Public); err != nil {
+		for _, machine := range sf.machines(s) {
+			redo, err := sf.outdated(s, machine, made, identities)
+			if err != nil {
 				return err
 			}
+			if _, err := os.Stat(sf.file(s, machine)); err == nil && !redo {
+				continue // made once, then kept
+			}
+			in.Machine = machine
+			gen, err := secrets.Generate(s, in)
+			if err != nil {
+				return fmt.Errorf("generate %s: %w", secrets.FileOf(s, machine), err)
+			}
+			if err := sf.write(s, machine, gen.Secret); err != nil {
+				return err
+			}
+			made[secretFile{s.Name, machine}] = gen.Secret
+			if gen.Public != nil {
+				pub := strings.TrimSuffix(secrets.FileOf(s, machine), ".age") + ".pub"
+				if err := writeFileAtomic(filepath.Join(sf.dir, filepath.FromSlash(pub)), gen.Public); err != nil {
+					return err
+				}
+			}
+			fmt.Fprintf(g.stderr, "generated %s (%s)\n", secrets.FileOf(s, machine), s.Generator.Kind)
+			n++
 		}
-		fmt.Fprintf(g.stderr, "generated %s (%s)\n", secrets.File(s.Name), s.Generator.Kind)
-		n++
 	}
 	fmt.Fprintf(g.stderr, "%d %s generated\n", n, plural(n, "secret"))
 	return nil
+}
+
+// secretFile names one stored value: a secret, and its machine for a
+// per-machine secret.
+type secretFile struct{ name, machine string }
+
+// outdated reports whether an htpasswd file made from a per-machine
+// secret must be made again: a machine's value was made in this run, or
+// the file's users are not that secret's receivers (a client was added or
+// removed). User names are not secret; reading them needs the identity.
+func (sf *secretsFleet) outdated(s *fleet.Secret, machine string, made map[secretFile][]byte, identities func() ([]age.Identity, error)) (bool, error) {
+	from := sf.res.Fleet.Secret(s.Generator.UsersFrom.Value)
+	if from == nil {
+		return false, nil
+	}
+	for k := range made {
+		if k.name == from.Name {
+			return true, nil
+		}
+	}
+	if _, err := os.Stat(sf.file(s, machine)); err != nil {
+		return true, nil
+	}
+	ids, err := identities()
+	if err != nil {
+		return false, err
+	}
+	old, err := sf.read(s, machine, ids)
+	if err != nil {
+		return false, err
+	}
+	var users []string
+	for _, line := range strings.Split(strings.TrimSpace(string(old)), "\n") {
+		if u, _, ok := strings.Cut(line, ":"); ok {
+			users = append(users, u)
+		}
+	}
+	want := sf.machines(from)
+	for _, u := range s.Generator.Users {
+		want = append(want, u.User)
+	}
+	slices.Sort(users)
+	slices.Sort(want)
+	return !slices.Equal(users, want), nil
 }
 
 func runSecretsRekey(_ context.Context, g *globals, o secretsOptions, names []string) error {
@@ -453,20 +575,22 @@ func runSecretsRekey(_ context.Context, g *globals, o secretsOptions, names []st
 		if s.Source == fleet.SourceCommand || s.Source == fleet.SourceExternal {
 			continue
 		}
-		if _, err := os.Stat(sf.path(s.Name)); errors.Is(err, os.ErrNotExist) {
-			if len(names) > 0 {
-				return fmt.Errorf("secret %s has no file %s yet", s.Name, secrets.File(s.Name))
+		for _, machine := range sf.machines(s) {
+			if _, err := os.Stat(sf.file(s, machine)); errors.Is(err, os.ErrNotExist) {
+				if len(names) > 0 && !s.PerMachine {
+					return fmt.Errorf("secret %s has no file %s yet", s.Name, secrets.FileOf(s, machine))
+				}
+				continue
 			}
-			continue
+			pt, err := sf.read(s, machine, ids)
+			if err != nil {
+				return err
+			}
+			if err := sf.write(s, machine, pt); err != nil {
+				return err
+			}
+			n++
 		}
-		pt, err := sf.read(s, ids)
-		if err != nil {
-			return err
-		}
-		if err := sf.write(s, pt); err != nil {
-			return err
-		}
-		n++
 	}
 	fmt.Fprintf(g.stderr, "%d %s re-encrypted\n", n, plural(n, "secret"))
 	return nil

@@ -138,6 +138,10 @@ type Secret struct {
 	Source      string // SourceFile, SourceCommand, SourceGenerator or SourceExternal
 	Command     string // for SourceCommand: a shell command whose output is the secret
 	Generator   Generator
+	// PerMachine gives each receiving machine its own value, stored as
+	// secrets/NAME/MACHINE.age and encrypted to the admins and that
+	// machine only: a backup client's credentials.
+	PerMachine bool
 }
 
 // Sources of a secret's content.
@@ -157,7 +161,12 @@ type Generator struct {
 	// Users maps htpasswd user names to the secrets holding their
 	// passwords, in file order.
 	Users []HtpasswdUser
-	Path  diag.Path
+	// UsersFrom names a per-machine secret whose receivers are the
+	// htpasswd file's users, each with the password in its value (its
+	// RESTIC_REST_PASSWORD= line, or the whole value): a new backup client
+	// gets its line with nothing written by hand.
+	UsersFrom Ref
+	Path      diag.Path
 }
 
 // HtpasswdUser is one line of a generated .htpasswd file.
@@ -167,7 +176,7 @@ type HtpasswdUser struct {
 }
 
 // Generator kinds.
-var GeneratorKinds = []string{"crypt", "hex", "htpasswd", "password", "ssh-ed25519", "wireguard"}
+var GeneratorKinds = []string{"crypt", "hex", "htpasswd", "password", "restic-rest", "ssh-ed25519", "wireguard"}
 
 // Secret returns the secret named name, or nil.
 func (f *Fleet) Secret(name string) *Secret {

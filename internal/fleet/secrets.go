@@ -33,7 +33,7 @@ func isAgeRecipient(s string) bool {
 }
 
 // SecretKeys are the keys of a [secrets.NAME] table.
-var SecretKeys = []string{"receivers", "destination", "owner", "group", "mode", "source", "command", "generator", "length", "users"}
+var SecretKeys = []string{"receivers", "destination", "owner", "group", "mode", "source", "command", "generator", "length", "users", "users_from", "per_machine"}
 
 func (p *parser) secret(name string, v *tomltree.Node, sp diag.Path) {
 	s := &Secret{Name: name, Path: sp, Owner: "root", Group: "root", Mode: 0o400, Source: SourceFile}
@@ -90,6 +90,12 @@ func (p *parser) secret(name string, v *tomltree.Node, sp diag.Path) {
 					s.Generator.Length = int(n)
 				}
 			}
+		case "per_machine":
+			s.PerMachine, _ = p.d.Bool(v, kp, "per_machine")
+		case "users_from":
+			if from, ok := p.d.String(v, kp, "users_from"); ok {
+				s.Generator.UsersFrom = Ref{Value: from, Path: kp}
+			}
 		case "users":
 			if p.d.IsTable(v, kp, "users") {
 				for _, u := range v.Keys {
@@ -110,9 +116,14 @@ func (p *parser) secret(name string, v *tomltree.Node, sp diag.Path) {
 	case s.Source == SourceGenerator && s.Generator.Kind == "":
 		p.d.Diags.Errorf(diag.CodeMissing, p.f.File, sp, "secret %q has source = \"generator\" but no generator", name).
 			Hintf("add generator = one of %s", strings.Join(GeneratorKinds, ", "))
-	case s.Generator.Kind == "htpasswd" && len(s.Generator.Users) == 0:
+	case s.Generator.Kind == "htpasswd" && len(s.Generator.Users) == 0 && s.Generator.UsersFrom.Value == "":
 		p.d.Diags.Errorf(diag.CodeMissing, p.f.File, sp, "secret %q is an htpasswd file with no users", name).
-			Hintf("add users = { laptop = \"restic-rest-laptop\" }: each user and the secret holding its password")
+			Hintf("add users_from = \"restic-environment\" (a per-machine secret: one user per receiving machine), or users = { laptop = \"restic-rest-laptop\" }")
+	case s.Generator.Kind == "restic-rest" && !s.PerMachine:
+		p.d.Diags.Errorf(diag.CodeInvalidValue, p.f.File, s.Generator.Path, "secret %q: generator \"restic-rest\" makes each machine its own login, so the secret must be per machine", name).
+			Hintf("add per_machine = true to [secrets.%s]", name)
+	case s.Generator.UsersFrom.Value != "" && s.Generator.Kind != "htpasswd":
+		p.d.Diags.Errorf(diag.CodeInvalidValue, p.f.File, s.Generator.UsersFrom.Path, "users_from is for generator = \"htpasswd\" only")
 	}
 	if len(s.Receivers) == 0 && s.Source != SourceExternal {
 		p.d.Diags.Errorf(diag.CodeMissing, p.f.File, sp, "secret %q names no receivers", name).

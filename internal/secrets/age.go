@@ -27,6 +27,15 @@ const Dir = "secrets"
 // directory.
 func File(name string) string { return Dir + "/" + name + ".age" }
 
+// FileOf is the path of the file holding the value machine receives of s:
+// File(s.Name), or secrets/NAME/MACHINE.age for a per-machine secret.
+func FileOf(s *fleet.Secret, machine string) string {
+	if s.PerMachine {
+		return File(s.Name + "/" + machine)
+	}
+	return File(s.Name)
+}
+
 // PublicFile is the path of the public half of a generated key pair,
 // relative to the fleet directory. It is not secret and is committed.
 func PublicFile(name string) string { return Dir + "/" + name + ".pub" }

@@ -63,13 +63,33 @@ func Check(fsys fs.FS, dir string, rf *resolve.Fleet) (diag.List, []Status) {
 				e.SetHint(diag.DidYouMean(u.Secret.Value, secretNames(f)))
 			}
 		}
+		if from := s.Generator.UsersFrom; from.Value != "" {
+			switch d := f.Secret(from.Value); {
+			case d == nil:
+				e := diags.Errorf(diag.CodeSecretUndeclared, f.File, from.Path, "htpasswd users_from names secret %q, which [secrets] does not declare", from.Value)
+				e.SetHint(diag.DidYouMean(from.Value, secretNames(f)))
+			case !d.PerMachine:
+				diags.Errorf(diag.CodeInvalidValue, f.File, from.Path, "htpasswd users_from names secret %s, which is not per machine", from.Value).
+					Hintf("add per_machine = true to [secrets.%s]: each machine then has its own login", from.Value)
+			}
+		}
 		if s.Source == fleet.SourceCommand || s.Source == fleet.SourceExternal {
 			st.State = s.Source // nothing stored in the repository
 			out = append(out, st)
 			continue
 		}
-		st.File = File(s.Name)
-		st.State = checkFile(fsys, dir, f, s, ms, &st, &diags)
+		if s.PerMachine {
+			st.File = Dir + "/" + s.Name + "/MACHINE.age"
+			st.State = "ok"
+			for _, m := range ms {
+				st.State = worse(st.State, checkFile(fsys, dir, f, s, FileOf(s, m.Name), []*fleet.Machine{m}, &st, &diags))
+			}
+			leftovers(fsys, dir, f, s, st.Receivers, &diags)
+			slices.Sort(st.Missing)
+		} else {
+			st.File = File(s.Name)
+			st.State = checkFile(fsys, dir, f, s, st.File, ms, &st, &diags)
+		}
 		out = append(out, st)
 	}
 	return diags, out
@@ -100,25 +120,55 @@ func secretNames(f *fleet.Fleet) []string {
 	return names
 }
 
-func checkFile(fsys fs.FS, dir string, f *fleet.Fleet, s *fleet.Secret, ms []*fleet.Machine, st *Status, diags *diag.List) string {
-	data, err := readHead(fsys, path.Join(dir, File(s.Name)))
+// states orders a secret's states from good to bad: a per-machine
+// secret's state is its worst file's.
+var states = []string{"ok", "stale", "rekey", "missing", "corrupt"}
+
+func worse(a, b string) string {
+	if slices.Index(states, b) > slices.Index(states, a) {
+		return b
+	}
+	return a
+}
+
+// leftovers warns of the files a per-machine secret still has for
+// machines that no longer receive it: they hold a value those machines
+// could decrypt.
+func leftovers(fsys fs.FS, dir string, f *fleet.Fleet, s *fleet.Secret, receivers []string, diags *diag.List) {
+	entries, err := fs.ReadDir(fsys, path.Join(dir, Dir, s.Name))
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		m, ok := strings.CutSuffix(e.Name(), ".age")
+		if !ok || e.IsDir() || slices.Contains(receivers, m) {
+			continue
+		}
+		diags.Warnf(diag.CodeSecretStale, f.File, s.Path, "secret %s still has a file for %s, which no longer receives it", s.Name, m).
+			Hintf("remove %s (git rm): shoal secrets generate makes a new machine its own", File(s.Name+"/"+m))
+	}
+}
+
+func checkFile(fsys fs.FS, dir string, f *fleet.Fleet, s *fleet.Secret, file string, ms []*fleet.Machine, st *Status, diags *diag.List) string {
+	data, err := readHead(fsys, path.Join(dir, file))
+	label := strings.TrimSuffix(strings.TrimPrefix(file, Dir+"/"), ".age") // NAME or NAME/MACHINE
 	if errors.Is(err, fs.ErrNotExist) {
-		e := diags.Errorf(diag.CodeSecretMissing, f.File, s.Path, "secret %s has no file %s", s.Name, File(s.Name))
+		e := diags.Errorf(diag.CodeSecretMissing, f.File, s.Path, "secret %s has no file %s", s.Name, file)
 		if s.Source == fleet.SourceGenerator {
 			e.Hintf("run shoal secrets generate to make it")
 		} else {
-			e.Hintf("run shoal secrets set %s < FILE (or shoal secrets edit %s) to create it", s.Name, s.Name)
+			e.Hintf("run shoal secrets set %s < FILE (or shoal secrets edit %s) to create it", label, label)
 		}
 		return "missing"
 	}
 	if err != nil {
-		diags.Errorf(diag.CodeSecretCorrupt, f.File, s.Path, "secret %s: cannot read %s: %v", s.Name, File(s.Name), errors.Unwrap(err))
+		diags.Errorf(diag.CodeSecretCorrupt, f.File, s.Path, "secret %s: cannot read %s: %v", s.Name, file, errors.Unwrap(err))
 		return "corrupt"
 	}
 	stanzas, err := Header(data)
 	if err != nil {
-		diags.Errorf(diag.CodeSecretCorrupt, f.File, s.Path, "secret %s: %s is %v", s.Name, File(s.Name), err).
-			Hintf("if it holds the secret in clear, treat the secret as leaked; re-create it with shoal secrets set %s", s.Name)
+		diags.Errorf(diag.CodeSecretCorrupt, f.File, s.Path, "secret %s: %s is %v", s.Name, file, err).
+			Hintf("if it holds the secret in clear, treat the secret as leaked; re-create it with shoal secrets set %s", label)
 		return "corrupt"
 	}
 	want, _ := Recipients(f, ms) // keys that cannot be used are reported by the parser

@@ -30,6 +30,36 @@ type Generated struct {
 type Inputs struct {
 	Secret func(name string) ([]byte, error)
 	Prompt func(name string) ([]byte, error)
+	// Values returns every receiving machine's value of a per-machine
+	// secret, in fleet order (an htpasswd file's users_from).
+	Values func(name string) ([]MachineValue, error)
+	// Machine is the machine a per-machine secret is made for.
+	Machine string
+}
+
+// MachineValue is one machine's value of a per-machine secret.
+type MachineValue struct {
+	Machine string
+	Value   []byte
+}
+
+// restPassword is the password in a restic-rest value (its
+// RESTIC_REST_PASSWORD= line), or the whole value without its line end.
+func restPassword(v []byte) []byte {
+	for _, line := range bytes.Split(v, []byte("\n")) {
+		if p, ok := bytes.CutPrefix(line, []byte("RESTIC_REST_PASSWORD=")); ok {
+			return p
+		}
+	}
+	return bytes.TrimRight(v, "\r\n")
+}
+
+func randomPassword(n int) []byte {
+	out := make([]byte, n)
+	for i := range out {
+		out[i] = passwordAlphabet[randIndex(len(passwordAlphabet))]
+	}
+	return out
 }
 
 const passwordAlphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -43,11 +73,18 @@ func Generate(s *fleet.Secret, in Inputs) (Generated, error) {
 		if n == 0 {
 			n = 32
 		}
-		out := make([]byte, n)
-		for i := range out {
-			out[i] = passwordAlphabet[randIndex(len(passwordAlphabet))]
+		return Generated{Secret: randomPassword(n)}, nil
+	case "restic-rest":
+		// The REST server's private repositories let a client in as the
+		// user its repository is named after: the host name.
+		if in.Machine == "" {
+			return Generated{}, errors.New("restic-rest credentials are made per machine")
 		}
-		return Generated{Secret: out}, nil
+		n := g.Length
+		if n == 0 {
+			n = 32
+		}
+		return Generated{Secret: fmt.Appendf(nil, "RESTIC_REST_USERNAME=%s\nRESTIC_REST_PASSWORD=%s\n", in.Machine, randomPassword(n))}, nil
 	case "hex":
 		n := g.Length
 		if n == 0 {
@@ -58,6 +95,22 @@ func Generate(s *fleet.Secret, in Inputs) (Generated, error) {
 		return Generated{Secret: []byte(hex.EncodeToString(b))}, nil
 	case "htpasswd":
 		var buf bytes.Buffer
+		if from := g.UsersFrom.Value; from != "" {
+			if in.Values == nil {
+				return Generated{}, errors.New("htpasswd needs the machines' secrets")
+			}
+			vals, err := in.Values(from)
+			if err != nil {
+				return Generated{}, fmt.Errorf("users from %s: %w", from, err)
+			}
+			for _, v := range vals {
+				h, err := bcrypt.GenerateFromPassword(restPassword(v.Value), bcrypt.DefaultCost)
+				if err != nil {
+					return Generated{}, fmt.Errorf("user %s: %w", v.Machine, err)
+				}
+				fmt.Fprintf(&buf, "%s:%s\n", v.Machine, h)
+			}
+		}
 		for _, u := range g.Users {
 			if in.Secret == nil {
 				return Generated{}, errors.New("htpasswd needs the users' secrets")
@@ -140,6 +193,9 @@ func GenerateOrder(f *fleet.Fleet) []*fleet.Secret {
 			if d := f.Secret(u.Secret.Value); d != nil {
 				visit(d, depth+1)
 			}
+		}
+		if d := f.Secret(s.Generator.UsersFrom.Value); d != nil {
+			visit(d, depth+1)
 		}
 		done[s.Name] = true
 		out = append(out, s)

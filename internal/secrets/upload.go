@@ -67,7 +67,7 @@ func (src Source) Plan(ctx context.Context, rf *resolve.Fleet, machine string) (
 		if s.Source == fleet.SourceExternal || !Receives(rf, s, machine) {
 			continue
 		}
-		data, err := src.Value(ctx, s)
+		data, err := src.Value(ctx, s, machine)
 		if err != nil {
 			return nil, fmt.Errorf("secret %s for %s: %w", s.Name, machine, err)
 		}
@@ -97,21 +97,23 @@ func Readers(rf *resolve.Fleet, machine, dest string) []string {
 	return slices.Compact(units)
 }
 
-// Value returns a secret's value.
-func (src Source) Value(ctx context.Context, s *fleet.Secret) ([]byte, error) {
+// Value returns the value of a secret that machine receives (the one
+// value of a secret that is not per machine).
+func (src Source) Value(ctx context.Context, s *fleet.Secret, machine string) ([]byte, error) {
 	if s.Source == fleet.SourceCommand {
 		if src.Command == nil {
 			return nil, fmt.Errorf("secret %s comes from a command, and no command runner was given", s.Name)
 		}
 		return src.Command(ctx, s.Command)
 	}
-	ct, err := fs.ReadFile(src.FS, path.Join(src.Dir, File(s.Name)))
+	file := FileOf(s, machine)
+	ct, err := fs.ReadFile(src.FS, path.Join(src.Dir, file))
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", File(s.Name), err)
+		return nil, fmt.Errorf("read %s: %w", file, err)
 	}
 	pt, err := Decrypt(ct, src.Identities)
 	if err != nil {
-		return nil, fmt.Errorf("decrypt %s: %w", File(s.Name), err)
+		return nil, fmt.Errorf("decrypt %s: %w", file, err)
 	}
 	return pt, nil
 }
