@@ -42,11 +42,15 @@
 //	sets = "FEATURE.SETTING"   # the option is that setting's value on every machine with FEATURE
 //	type, values, min, max, default   # or: a value of its own that the wiring reads
 //	unused, unused_hint   # the option does nothing yet: a warning (SH065) says why
-//	[secrets.NAME]        # a file the machines of role read and shoal does not make:
-//	role = "clients"      # it lives at /var/lib/shoal/secrets/NAME (catalog.SecretPath, the one
-//	description = "..."   # place), check lists it per machine (SH076), wires name it by
-//	owner = "restic"      # {secret = "NAME"}; owner: the user that reads it (default root)
+//	[secrets.NAME]        # a file the machines of role read, at /var/lib/shoal/secrets/NAME
+//	role = "clients"      # (catalog.SecretPath, the one place); check wants a [secrets.NAME]
+//	description = "..."   # of the fleet for it (SH105, with the lines to add); wires name it
+//	owner = "restic"      # by {secret = "NAME"}; owner: the user that reads it (default root)
 //	unless = "OPTION"     # a boolean option of the service that makes the file unneeded
+//	units = ["U.service"] # the units that read it: deploy restarts them when it changes
+//	generator = "KIND"    # the fleet generator that makes it; provided_with = "OPTION": a set
+//	per_machine = true    # option means a person provides it; per_machine: one value per
+//	users_from = "NAME"   # machine; users_from: an htpasswd generator's per-machine secret
 //	[[wire]]              # a block of modules/services/defaults.nix, for the machines of role
 //	role = "ROLE"
 //	comment = "..."

@@ -49,6 +49,14 @@ type Secret struct {
 	// Generator is the fleet generator that can make the file (a kind of
 	// [secrets.NAME] generator = ...), "" when a person must provide it.
 	Generator string
+	// ProvidedWith names an option of the service that, when set, means
+	// a person provides the file instead of the generator (a repository
+	// of the user's own needs its own credentials).
+	ProvidedWith string
+	// PerMachine gives each machine of the role its own value.
+	PerMachine bool
+	// UsersFrom is the htpasswd generator's per-machine secret.
+	UsersFrom string
 }
 
 // File is where the secret lives on a machine.
@@ -336,7 +344,7 @@ func (l *loader) secret(name string, v *tomltree.Node, p diag.Path, d tomltree.D
 		d.Diags.Errorf(diag.CodeInvalidName, d.File, p, "invalid secret name %q: a secret's file name is lowercase letters, digits, \".\", \"-\" and \"_\", starting with a letter", name)
 		return nil
 	}
-	ok := d.Fields(v, p, "a secret", []string{"role", "description", "owner", "unless", "units", "generator"}, func(key string, v *tomltree.Node, p diag.Path) {
+	ok := d.Fields(v, p, "a secret", []string{"role", "description", "owner", "unless", "units", "generator", "provided_with", "per_machine", "users_from"}, func(key string, v *tomltree.Node, p diag.Path) {
 		switch key {
 		case "role":
 			x.Role, _ = d.String(v, p, "role")
@@ -352,6 +360,12 @@ func (l *loader) secret(name string, v *tomltree.Node, p diag.Path, d tomltree.D
 			}
 		case "generator":
 			x.Generator, _ = d.String(v, p, "generator")
+		case "provided_with":
+			x.ProvidedWith, _ = d.String(v, p, "provided_with")
+		case "per_machine":
+			x.PerMachine, _ = d.Bool(v, p, "per_machine")
+		case "users_from":
+			x.UsersFrom, _ = d.String(v, p, "users_from")
 		}
 	})
 	if !ok {

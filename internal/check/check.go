@@ -75,6 +75,7 @@ func RunSource(fsys fs.FS, dir, display string, src []byte) *Result {
 		sdiags, _ := secrets.Check(fsys, dir, rf)
 		diags = append(diags, sdiags...)
 		diags = append(diags, secrets.Scan(f)...)
+		diags = append(diags, secrets.Undeclared(f, secrets.Needs(rf))...)
 		diags = append(diags, bootFiles(fsys, dir, f)...)
 	}
 

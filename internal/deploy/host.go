@@ -255,6 +255,10 @@ func (h *host) run(ctx context.Context) {
 		}
 	}
 	if before.Current == t.Closure && before.Profile == t.Closure {
+		if err := h.fixOwners(ctx, h.res.Secrets); err != nil {
+			fail(Failed, err)
+			return
+		}
 		if err := h.restartReaders(ctx, before.Systemd, h.res.Secrets); err != nil {
 			fail(Failed, err)
 			return
@@ -324,9 +328,12 @@ func (h *host) run(ctx context.Context) {
 			return "", h.confirm(ctx, token, confirmBy)
 		})
 	}()
-	// The units that read a changed secret restart before the health
-	// checks look at them.
-	sideErr := h.restartReaders(ctx, before.Systemd, h.res.Secrets)
+	// Secrets whose owner the new system made get it, and the units that
+	// read a changed secret restart, before the health checks look.
+	sideErr := h.fixOwners(ctx, h.res.Secrets)
+	if sideErr == nil {
+		sideErr = h.restartReaders(ctx, before.Systemd, h.res.Secrets)
+	}
 	healthErr := sideErr
 	if sideErr == nil {
 		if err := h.step("health", func() (string, error) {

@@ -29,6 +29,9 @@ type SecretChange struct {
 	// Readers are the systemd units restarted (or that would be) because
 	// the secret changed.
 	Readers []string `json:"readers,omitempty"`
+	// Owner is "pending" while a file is root's because its owner did not
+	// exist before activation.
+	Owner string `json:"-"`
 }
 
 // secretHashes asks the host for the SHA-256 of each upload's destination
@@ -87,10 +90,48 @@ func (h *host) uploadSecrets(ctx context.Context) ([]SecretChange, string, error
 		return nil, "", errors.New("this deploy's commander cannot send secrets on standard input")
 	}
 	body, stdin := secrets.InstallScript(ups)
-	if _, err := ic.Input(ctx, nil, h.ssh.Argv(h.t, shared, script(h.t, true, body)), stdin); err != nil {
+	out, err := ic.Input(ctx, nil, h.ssh.Argv(h.t, shared, script(h.t, true, body)), stdin)
+	if err != nil {
 		return nil, "", fmt.Errorf("install secrets on %s: %w", h.t.Machine, err)
 	}
-	return changes, fmt.Sprintf("installed %s; %d unchanged", strings.Join(names, ", "), len(changes)-len(ups)), nil
+	msg := fmt.Sprintf("installed %s; %d unchanged", strings.Join(names, ", "), len(changes)-len(ups))
+	for _, line := range strings.Split(string(out), "\n") {
+		if dest, ok := strings.CutPrefix(line, "later "); ok {
+			for i := range changes {
+				if changes[i].Dest == dest {
+					changes[i].Owner = "pending"
+				}
+			}
+			msg += "; " + dest + " is root's until activation creates its owner"
+		}
+	}
+	return changes, msg, nil
+}
+
+// fixOwners gives the files whose owner did not exist before activation
+// their owner, now that the new system runs. An owner that still does not
+// exist fails the deploy (and so rolls it back).
+func (h *host) fixOwners(ctx context.Context, changes []SecretChange) error {
+	var ups []secrets.Upload
+	for i, c := range changes {
+		if c.Owner == "pending" {
+			ups = append(ups, h.t.Secrets[i])
+			changes[i].Owner = ""
+		}
+	}
+	if len(ups) == 0 {
+		return nil
+	}
+	return h.step("secret-owners", func() (string, error) {
+		if _, err := h.remote(ctx, shared, true, secrets.OwnerScript(ups)); err != nil {
+			return "", fmt.Errorf("give secrets their owners on %s (does the new system create them?): %w", h.t.Machine, err)
+		}
+		var names []string
+		for _, u := range ups {
+			names = append(names, u.Name+" "+u.Owner+":"+u.Group)
+		}
+		return strings.Join(names, ", "), nil
+	})
 }
 
 // readersToRestart are the units that read a secret that changed, each

@@ -99,7 +99,6 @@ var (
 	CodeNoBoot         = define("SH073", Error, "check", "a machine that does not say where its file systems are or how it boots")
 	CodeNoTLS          = define("SH074", Error, "check", "port 443 without TLS (certificate or acme_email), or both")
 	CodeNoAuth         = define("SH075", Warning, "check", "a backup server without authentication (SH069 when it is public)")
-	CodeSecretFiles    = define("SH076", Info, "check", "the secret files a machine needs that shoal does not make yet")
 	CodeNoLogin        = define("SH077", Warning, "check", "a user without a password who must type one, at the display manager or for sudo")
 	CodeACMENeedsDNS   = define("SH078", Error, "check", "ACME for a frontend with no DNS name")
 

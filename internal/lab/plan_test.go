@@ -358,7 +358,12 @@ func TestDeployUserFiles(t *testing.T) {
 	if !strings.Contains(argv, `for f in passwd group hosts sudoers; do mount --bind "$2/etc/$f" "/etc/$f"`) || !strings.Contains(argv, "setsid nix-daemon") {
 		t.Errorf("host boot with a deploy user: %s", argv)
 	}
-	if argv := strings.Join(hostBootArgv(Host{Name: "h1"}, "/usr/sbin/sshd", false), " "); strings.Contains(argv, "nix-daemon") || strings.Contains(argv, "sudoers") {
+	argv = strings.Join(hostBootArgv(Host{Name: "h1"}, "/usr/sbin/sshd", false), " ")
+	if strings.Contains(argv, "nix-daemon") || strings.Contains(argv, "sudoers") {
+		t.Errorf("host boot without a deploy user: %s", argv)
+	}
+	// Every host has its own /var/lib, /etc/passwd and /etc/group.
+	if !strings.Contains(argv, `mount --bind "$2/var-lib" /var/lib`) || !strings.Contains(argv, `for f in passwd group; do mount --bind "$2/etc/$f" "/etc/$f"`) {
 		t.Errorf("host boot without a deploy user: %s", argv)
 	}
 }

@@ -55,7 +55,9 @@ type Host struct {
 	Namespace string `json:"namespace"`
 	Address   string `json:"address"`
 	// Dir holds the host's nix (its /nix), etc-ssh (its /etc/ssh), run
-	// (its /run) and root (its /root).
+	// (its /run), var-lib (its /var/lib), etc (its /etc/passwd and
+	// /etc/group, and with a deploy user /etc/hosts and /etc/sudoers) and
+	// root (its /root).
 	Dir string `json:"dir"`
 	// HostKey is the host's public SSH host key.
 	HostKey string `json:"host_key"`

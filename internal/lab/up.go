@@ -193,17 +193,25 @@ func (l *Lab) eachHost(f func(i int) error) error {
 }
 
 // hostBootArgv starts a host's sshd in a mount and UTS namespace of its
-// own, where /nix, /etc/ssh, /run and root's home /root are the host's
-// directories. The daemon keeps the namespaces alive.
+// own, where /nix, /etc/ssh, /run, /var/lib (where deploy puts secrets
+// needed at boot) and root's home /root are the host's directories, as
+// are /etc/passwd and /etc/group (copies of the machine's, so that a test
+// can add a service's user to one host). The daemon keeps the namespaces
+// alive.
 //
-// A lab with a deploy user also mounts the host's own /etc/passwd,
-// /etc/group, /etc/hosts and /etc/sudoers, and starts the host's
-// nix-daemon, through which that user adds to the host's store.
+// A lab with a deploy user has that user in the host's /etc/passwd and
+// /etc/group, also mounts the host's own /etc/hosts and /etc/sudoers, and
+// starts the host's nix-daemon, through which that user adds to the
+// host's store.
 func hostBootArgv(h Host, sshd string, deployUser bool) []string {
-	boot := `hostname "$1" && mount --bind "$2/nix" /nix && mount --bind "$2/etc-ssh" /etc/ssh && mount --bind "$2/run" /run && mount --bind "$2/root" /root && `
+	etc := "passwd group"
 	if deployUser {
-		boot += `for f in passwd group hosts sudoers; do mount --bind "$2/etc/$f" "/etc/$f" || exit 1; done && ` +
-			`{ NIX_CONF_DIR=` + hostNixConfDir + ` setsid nix-daemon </dev/null >` + hostNixDaemonLog + ` 2>&1 & } && `
+		etc += " hosts sudoers"
+	}
+	boot := `hostname "$1" && mount --bind "$2/nix" /nix && mount --bind "$2/etc-ssh" /etc/ssh && mount --bind "$2/run" /run && mount --bind "$2/var-lib" /var/lib && mount --bind "$2/root" /root && ` +
+		`for f in ` + etc + `; do mount --bind "$2/etc/$f" "/etc/$f" || exit 1; done && `
+	if deployUser {
+		boot += `{ NIX_CONF_DIR=` + hostNixConfDir + ` setsid nix-daemon </dev/null >` + hostNixDaemonLog + ` 2>&1 & } && `
 	}
 	return []string{"ip", "netns", "exec", h.Namespace,
 		"unshare", "--mount", "--uts", "--propagation", "private",
@@ -420,13 +428,24 @@ func (l *Lab) writeFiles(ctx context.Context, r *runner.Runner) error {
 	}
 	err = l.eachHost(func(i int) error {
 		h := &l.Hosts[i]
-		for _, d := range []string{h.Store(), filepath.Join(h.etcSSH(), "authorized_keys"), filepath.Join(h.etcSSH(), "nix"), filepath.Join(h.run(), "sshd")} {
+		for _, d := range []string{h.Store(), filepath.Join(h.etcSSH(), "authorized_keys"), filepath.Join(h.etcSSH(), "nix"), filepath.Join(h.run(), "sshd"), filepath.Join(h.Dir, "var-lib"), filepath.Join(h.Dir, "etc")} {
 			if err := os.MkdirAll(d, 0o755); err != nil {
 				return fmt.Errorf("files of %s: %w", h.Name, err)
 			}
 		}
 		if err := os.Mkdir(filepath.Join(h.Dir, "root"), 0o700); err != nil {
 			return fmt.Errorf("files of %s: %w", h.Name, err)
+		}
+		// The host's own passwd and group; a deploy user's files below
+		// add that user to them.
+		for _, f := range []string{"passwd", "group"} {
+			data, err := os.ReadFile(filepath.Join("/etc", f))
+			if err == nil {
+				err = os.WriteFile(filepath.Join(h.Dir, "etc", f), data, 0o644)
+			}
+			if err != nil {
+				return fmt.Errorf("files of %s: %w", h.Name, err)
+			}
 		}
 		key := filepath.Join(h.etcSSH(), filepath.Base(hostKeyPath))
 		if _, err := r.Output(ctx, "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", h.Name, "-f", key); err != nil {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/shoal-nix/shoal/internal/diag"
 	"github.com/shoal-nix/shoal/internal/fleet"
+	"github.com/shoal-nix/shoal/internal/resolve"
 )
 
 // Need is a secret file that the generated configuration of some machines
@@ -21,6 +22,10 @@ type Need struct {
 	// Generator is the generator that can make it, "" when a person must
 	// provide the value.
 	Generator string
+	// PerMachine gives each receiver its own value; UsersFrom is an
+	// htpasswd generator's per-machine secret.
+	PerMachine bool
+	UsersFrom  string
 	// File and Path say where the need comes from (the fleet file's
 	// service table that brings it), for the diagnostic's position.
 	File string
@@ -38,6 +43,10 @@ func Undeclared(f *fleet.Fleet, needs []Need) diag.List {
 			diags.Errorf(diag.CodeSecretUndeclared, n.File, n.Path, "%s needs secret %s (%s), which [secrets] does not declare", n.Receivers, n.Name, n.Description).
 				Hintf("add to shoal.toml:\n\n%s", n.Lines())
 			continue
+		}
+		if s.Source != fleet.SourceExternal && n.PerMachine && !s.PerMachine {
+			diags.Errorf(diag.CodeSecretUndeclared, f.File, s.Path, "secret %s has one value for all its machines, but each of %s needs its own", n.Name, n.Receivers).
+				Hintf("add per_machine = true to [secrets.%s]", n.Name)
 		}
 		if s.Source != fleet.SourceExternal && s.Dest() != n.Dest {
 			diags.Errorf(diag.CodeSecretUndeclared, f.File, s.Path, "secret %s goes to %s, but %s read it at %s", n.Name, s.Dest(), n.Receivers, n.Dest).
@@ -57,8 +66,39 @@ func (n Need) Lines() string {
 	if n.Owner != "" && n.Owner != "root" {
 		fmt.Fprintf(&b, "owner = %q\n", n.Owner)
 	}
+	if n.PerMachine {
+		b.WriteString("per_machine = true\n")
+	}
 	if n.Generator != "" {
 		fmt.Fprintf(&b, "generator = %q\n", n.Generator)
 	}
+	if n.UsersFrom != "" {
+		fmt.Fprintf(&b, "users_from = %q\n", n.UsersFrom)
+	}
 	return b.String()
+}
+
+// Needs lists the secret files the fleet's services read on their
+// machines (the catalog's [secrets.NAME] of each service), in service
+// order: the needs of a role with no machine, and those an option makes
+// unneeded (no_auth), are left out.
+func Needs(rf *resolve.Fleet) []Need {
+	var out []Need
+	for _, svc := range rf.Services {
+		for _, x := range svc.Def.Secrets {
+			if x.Unless != "" && svc.Values[x.Unless] == true {
+				continue
+			}
+			if len(svc.Members(x.Role)) == 0 {
+				continue
+			}
+			n := Need{Name: x.Name, Receivers: svc.Name() + "." + x.Role, Dest: x.File(), Owner: x.Owner, Description: x.Description,
+				Generator: x.Generator, PerMachine: x.PerMachine, UsersFrom: x.UsersFrom, File: rf.Spec.File, Path: svc.Spec.Path}
+			if v, ok := svc.Values[x.ProvidedWith].(string); ok && v != "" {
+				n.Generator, n.UsersFrom = "", "" // a person provides it
+			}
+			out = append(out, n)
+		}
+	}
+	return out
 }

@@ -132,7 +132,12 @@ put() {
 	[ -d "$dir" ] || mkdir -p -m 0755 "$dir"
 	tmp=$(mktemp "$dir/.shoal-secret.XXXXXX")
 	printf '%s' "$line" | base64 -d > "$tmp"
-	chown "$2:$3" "$tmp"
+	# An owner that the new system creates does not exist before its
+	# activation: the file stays root's until deploy chowns it after.
+	if ! chown "$2:$3" "$tmp" 2>/dev/null; then
+		chown 0:0 "$tmp"
+		printf 'later %s\n' "$1"
+	fi
 	chmod "$4" "$tmp"
 	mv -f "$tmp" "$1"
 	tmp=
@@ -154,6 +159,19 @@ func InstallScript(ups []Upload) (script string, stdin []byte) {
 		in.WriteByte('\n')
 	}
 	return b.String(), []byte(in.String())
+}
+
+// OwnerScript returns a script that gives each upload's file its owner
+// and group, for the files InstallScript left to root because their owner
+// did not exist yet (it printed "later PATH"): deploy runs it after the
+// activation that creates the owners.
+func OwnerScript(ups []Upload) string {
+	var b strings.Builder
+	b.WriteString("set -e\n")
+	for _, u := range ups {
+		fmt.Fprintf(&b, "chown %s %s\n", shellQuote(u.Owner+":"+u.Group), shellQuote(u.Dest))
+	}
+	return b.String()
 }
 
 // HashScript returns a script that prints "SHA256  PATH" for each upload's

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/shoal-nix/shoal/internal/catalog"
 	"github.com/shoal-nix/shoal/internal/resolve"
 )
 
@@ -171,42 +170,4 @@ func (v *validator) backupRules(s *resolve.Service) {
 	}
 	v.diags.Warnf(diag.CodeNoAuth, v.file, at, "the backup server lets in anyone who reaches it, without credentials").
 		Hintf("fine on a network you trust; remove no_auth to give each client its own login and repository")
-}
-
-// secretFiles tells each machine which files its services read that shoal
-// does not make yet, until it manages secrets.
-func (v *validator) secretFiles() {
-	need := map[string][]*catalog.Secret{}
-	for _, s := range v.rf.Services {
-		for _, x := range s.Def.Secrets {
-			if x.Unless != "" && s.Values[x.Unless] == true {
-				continue
-			}
-			if x.Role == "server" && len(s.Roles["server"]) == 0 {
-				continue
-			}
-			for _, m := range s.Members(x.Role) {
-				need[m.Name] = append(need[m.Name], x)
-			}
-		}
-	}
-	for _, m := range v.rf.Spec.Machines {
-		xs := need[m.Name]
-		if len(xs) == 0 {
-			continue
-		}
-		slices.SortFunc(xs, func(a, b *catalog.Secret) int { return strings.Compare(a.Name, b.Name) })
-		xs = slices.CompactFunc(xs, func(a, b *catalog.Secret) bool { return a.Name == b.Name })
-		var files, what []string
-		for _, x := range xs {
-			files = append(files, x.File())
-			line := x.Name + ": " + x.Description
-			if x.Owner != "root" {
-				line += " (owned by " + x.Owner + ")"
-			}
-			what = append(what, line)
-		}
-		v.diags.Infof(diag.CodeSecretFiles, v.file, m.Path, "%s needs %s that shoal does not make yet: %s", m.Name, plural(len(files), "a secret file", "secret files"), strings.Join(files, ", ")).
-			Hintf("create %s on %s before deploying, mode 0400; its services do not start without %s. %s", plural(len(files), "it", "them"), m.Name, plural(len(files), "it", "them"), strings.Join(what, "; "))
-	}
 }

@@ -22,7 +22,6 @@ func Fleet(rf *resolve.Fleet) diag.List {
 	v.duplicates()
 	v.services()
 	v.appendOnlyPrune()
-	v.secretFiles()
 	v.healthFeatures()
 	return v.diags
 }
