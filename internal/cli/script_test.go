@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/shoal-nix/shoal/internal/lab"
 	"github.com/shoal-nix/shoal/internal/runner"
@@ -70,7 +71,7 @@ func TestScripts(t *testing.T) {
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
 		Setup:               setupScript,
-		Cmds:                map[string]func(ts *testscript.TestScript, neg bool, args []string){"status": cmdStatus},
+		Cmds:                map[string]func(ts *testscript.TestScript, neg bool, args []string){"status": cmdStatus, "htpasswd-login": cmdHtpasswdLogin},
 		Condition:           scriptCondition,
 	})
 }
@@ -233,4 +234,34 @@ func readStatus(file string) ([]int, error) {
 		codes = append(codes, c)
 	}
 	return codes, nil
+}
+
+// cmdHtpasswdLogin checks that USER logs in with the password of the
+// restic environment file ENVFILE (its RESTIC_REST_PASSWORD= line) against
+// the htpasswd file HTPASSWD, as restic's REST server checks a login:
+// bcrypt.CompareHashAndPassword of the user's line.
+//
+//	htpasswd-login HTPASSWD USER ENVFILE
+func cmdHtpasswdLogin(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: htpasswd-login HTPASSWD USER ENVFILE")
+	}
+	pw := ""
+	for _, line := range strings.Split(ts.ReadFile(args[2]), "\n") {
+		if v, ok := strings.CutPrefix(line, "RESTIC_REST_PASSWORD="); ok {
+			pw = v
+		}
+	}
+	if pw == "" {
+		ts.Fatalf("%s has no RESTIC_REST_PASSWORD line", args[2])
+	}
+	ok := false
+	for _, line := range strings.Split(ts.ReadFile(args[0]), "\n") {
+		if user, hash, found := strings.Cut(line, ":"); found && user == args[1] {
+			ok = bcrypt.CompareHashAndPassword([]byte(hash), []byte(pw)) == nil
+		}
+	}
+	if ok == neg {
+		ts.Fatalf("login of %s with the password of %s: %v, want %v", args[1], args[2], ok, !neg)
+	}
 }

@@ -24,7 +24,8 @@ type SecretChange struct {
 	Dest string `json:"destination"`
 	// SHA256 is the hex SHA-256 of the value deploy installed (or would).
 	SHA256 string `json:"sha256"`
-	// Change is "new" (no file at Dest), "changed" or "unchanged".
+	// Change is "new" (no file at Dest), "changed", "owner or mode" (the
+	// same value with another owner, group or mode) or "unchanged".
 	Change string `json:"change"`
 	// Readers are the systemd units restarted (or that would be) because
 	// the secret changed.
@@ -41,21 +42,27 @@ func (h *host) secretHashes(ctx context.Context, c connection) ([]SecretChange, 
 	if err != nil {
 		return nil, fmt.Errorf("ask %s for its secrets' hashes: %w", h.t.Machine, err)
 	}
-	have := map[string]string{}
+	type file struct{ meta, sum string }
+	have := map[string]file{}
 	for _, line := range strings.Split(out, "\n") {
-		sum, path, ok := strings.Cut(line, "  ")
+		meta, rest, _ := strings.Cut(line, " ")
+		sum, path, ok := strings.Cut(rest, "  ")
 		if ok {
-			have[path] = sum
+			have[path] = file{meta, sum}
 		}
 	}
 	var changes []SecretChange
 	for _, u := range h.t.Secrets {
 		c := SecretChange{Name: u.Name, Dest: u.Dest, SHA256: u.Hash, Change: "unchanged"}
-		switch sum, ok := have[u.Dest]; {
+		switch f, ok := have[u.Dest]; {
 		case !ok:
 			c.Change = "new"
-		case sum != u.Hash:
+		case f.sum != u.Hash:
 			c.Change = "changed"
+		case f.meta != u.Meta():
+			// Same value, other owner or mode: installed again, and
+			// no reader restarted.
+			c.Change = "owner or mode"
 		}
 		if c.Change != "unchanged" {
 			c.Readers = u.Readers

@@ -174,18 +174,24 @@ func OwnerScript(ups []Upload) string {
 	return b.String()
 }
 
-// HashScript returns a script that prints "SHA256  PATH" for each upload's
-// destination that exists, so deploy --dry-run can compare it with Hash
-// and say which secrets would change without reading them back.
+// HashScript returns a script that prints "OWNER:GROUP:MODE SHA256  PATH"
+// for each upload's destination that exists (MODE in octal, as stat
+// prints it), so deploy, and --dry-run, can compare it with Hash and the
+// declared owner and mode and say which secrets would change without
+// reading them back.
 func HashScript(ups []Upload) string {
 	var b strings.Builder
 	b.WriteString("for f in")
 	for _, u := range ups {
 		b.WriteString(" " + shellQuote(u.Dest))
 	}
-	b.WriteString("; do if [ -f \"$f\" ]; then sha256sum \"$f\"; fi; done\n")
+	b.WriteString("; do if [ -f \"$f\" ]; then printf '%s ' \"$(stat -c '%U:%G:%a' \"$f\")\"; sha256sum \"$f\"; fi; done\n")
 	return b.String()
 }
+
+// Meta is the OWNER:GROUP:MODE that HashScript prints for the upload's
+// file when it is as declared.
+func (u Upload) Meta() string { return fmt.Sprintf("%s:%s:%o", u.Owner, u.Group, u.Mode) }
 
 // shellQuote quotes s for a POSIX shell.
 func shellQuote(s string) string {
