@@ -432,9 +432,9 @@ func attachSecrets(ctx context.Context, g *globals, o deployOptions, res *check.
 		dir = "."
 	}
 	src := secrets.Source{FS: os.DirFS(dir), Dir: ".", Identities: ids,
-		Command: func(ctx context.Context, command string) ([]byte, error) {
+		Command: func(ctx context.Context, command, machine string) ([]byte, error) {
 			// The command line may be traced; its output is the secret.
-			return (&runner.Runner{Trace: g.traceWriter(), Dir: dir}).Output(ctx, "sh", "-c", command)
+			return (&runner.Runner{Trace: g.traceWriter(), Dir: dir, Env: []string{"SHOAL_MACHINE=" + machine}}).Output(ctx, "sh", "-c", command)
 		}}
 	for i := range targets {
 		ups, err := src.Plan(ctx, res.Resolved, targets[i].Machine)

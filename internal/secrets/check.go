@@ -44,7 +44,7 @@ func Check(fsys fs.FS, dir string, rf *resolve.Fleet) (diag.List, []Status) {
 	var diags diag.List
 	f := rf.Spec
 	var out []Status
-	if len(f.Secrets) > 0 {
+	if slices.ContainsFunc(f.Secrets, stored) {
 		unusableKeys(f, &diags)
 	}
 	for _, s := range f.Secrets {
@@ -145,7 +145,7 @@ func leftovers(fsys fs.FS, dir string, f *fleet.Fleet, s *fleet.Secret, receiver
 			continue
 		}
 		diags.Warnf(diag.CodeSecretStale, f.File, s.Path, "secret %s still has a file for %s, which no longer receives it", s.Name, m).
-			Hintf("remove %s (git rm): shoal secrets generate makes a new machine its own", File(s.Name+"/"+m))
+			Hintf("remove %s (git rm): %s can decrypt it; change the value of the others if that matters", File(s.Name+"/"+m), m)
 	}
 }
 

@@ -15,7 +15,7 @@ package secrets
 // SSH connection it already holds for that machine (ControlMaster):
 //
 //	src := secrets.Source{FS: os.DirFS(fleetDir), Dir: ".", Identities: ids,
-//		Command: func(ctx context.Context, c string) ([]byte, error) { /* runner, sh -c c, stdout only */ }}
+//		Command: func(ctx context.Context, c, machine string) ([]byte, error) { /* runner, sh -c c, SHOAL_MACHINE=machine, stdout only */ }}
 //	ups, err := src.Plan(ctx, resolved, machine)      // decrypted values, per machine
 //	script, stdin := secrets.InstallScript(ups)       // paths, owners, modes; values on stdin only
 //	// run: ssh HOST sh -c <quoted script>   (or sudo sh -c), with stdin as its standard input;

@@ -90,7 +90,7 @@ func TestPlan(t *testing.T) {
 		FS:         fstest.MapFS{"secrets/pw.age": {Data: encryptFor(t, rf)}},
 		Dir:        ".",
 		Identities: []age.Identity{admin.id},
-		Command: func(_ context.Context, c string) ([]byte, error) {
+		Command: func(_ context.Context, c, _ string) ([]byte, error) {
 			if c != "pass show x" {
 				return nil, errors.New("wrong command")
 			}

@@ -51,10 +51,11 @@ type Source struct {
 	Dir        string
 	Identities []age.Identity
 	// Command runs a secret's command (through deploy's runner, with the
-	// fleet directory as working directory) and returns its standard
-	// output, which is the secret. Its argv may be traced; its output
-	// must not be.
-	Command func(ctx context.Context, command string) ([]byte, error)
+	// fleet directory as working directory and $SHOAL_MACHINE set to the
+	// receiving machine, which a per-machine secret's command needs) and
+	// returns its standard output, which is the secret. Its argv may be
+	// traced; its output must not be.
+	Command func(ctx context.Context, command, machine string) ([]byte, error)
 }
 
 // Plan returns the secrets machine receives, in declaration order, with
@@ -104,7 +105,7 @@ func (src Source) Value(ctx context.Context, s *fleet.Secret, machine string) ([
 		if src.Command == nil {
 			return nil, fmt.Errorf("secret %s comes from a command, and no command runner was given", s.Name)
 		}
-		return src.Command(ctx, s.Command)
+		return src.Command(ctx, s.Command, machine)
 	}
 	file := FileOf(s, machine)
 	ct, err := fs.ReadFile(src.FS, path.Join(src.Dir, file))
