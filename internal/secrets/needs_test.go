@@ -1,11 +1,14 @@
 package secrets
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/shoal-nix/shoal/internal/catalog"
 	"github.com/shoal-nix/shoal/internal/diag"
 	"github.com/shoal-nix/shoal/internal/fleet"
+	"github.com/shoal-nix/shoal/internal/resolve"
 )
 
 func TestUndeclared(t *testing.T) {
@@ -39,4 +42,48 @@ receivers = ["backup.clients"]
 	if l := Undeclared(f2, needs); len(l) != 0 {
 		t.Errorf("after adding the lines: %v", l)
 	}
+}
+
+func TestNeeds(t *testing.T) {
+	cases := []struct {
+		name, services string
+		want           []string // NAME generator per_machine
+	}{
+		{"the fleet's REST server: all three generated", "server = [\"nas\"]\nclients = [\"web\"]\n",
+			[]string{"restic-password password true", "restic-environment restic-rest true", "restic-htpasswd htpasswd false"}},
+		{"no_auth: no htpasswd", "server = [\"nas\"]\nclients = [\"web\"]\nno_auth = true\n",
+			[]string{"restic-password password true", "restic-environment restic-rest true"}},
+		{"a repository of the user's own: its credentials come from a person", "clients = [\"web\"]\nrepository = \"s3:bucket\"\n",
+			[]string{"restic-password password true", "restic-environment  true"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			src := "[fleet]\nname = \"t\"\ndomain = \"lan\"\n[machines.nas]\nprofile = \"server\"\n[machines.web]\nprofile = \"server\"\n[services.backup]\n" + c.services
+			rf := resolved(t, src)
+			var got []string
+			for _, n := range Needs(rf) {
+				got = append(got, fmt.Sprintf("%s %s %v", n.Name, n.Generator, n.PerMachine))
+			}
+			if strings.Join(got, "\n") != strings.Join(c.want, "\n") {
+				t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+			}
+		})
+	}
+}
+
+func resolved(t *testing.T, src string) *resolve.Fleet {
+	t.Helper()
+	f, diags := fleet.Parse("shoal.toml", []byte(src))
+	if diags.HasErrors() {
+		t.Fatalf("fleet: %v", diags)
+	}
+	cat, cdiags := catalog.Builtin()
+	if cdiags.HasErrors() {
+		t.Fatal(cdiags)
+	}
+	rf, rdiags := resolve.Resolve(f, cat)
+	if rdiags.HasErrors() {
+		t.Fatalf("resolve: %v", rdiags)
+	}
+	return rf
 }
