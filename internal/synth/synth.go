@@ -602,6 +602,11 @@ func (g *gen) writeServices(b *bytes.Buffer) {
 	b.WriteString("keep_daily = 7\n")
 	b.WriteString("keep_weekly = 4\n")
 	b.WriteString("keep_monthly = 6\n")
+	// The backup's secret files, put in place by another tool: a synthetic
+	// fleet has no host keys to encrypt to.
+	for _, name := range []string{"restic-password", "restic-environment", "restic-htpasswd"} {
+		fmt.Fprintf(b, "\n[secrets.%s]\nsource = \"external\"\ndestination = %s\n", name, quote("/var/lib/shoal/secrets/"+name))
+	}
 }
 
 // quote writes s as a TOML basic string. Generated text is plain ASCII, so

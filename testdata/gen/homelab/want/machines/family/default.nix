@@ -83,7 +83,7 @@
       extraGroups = [ "networkmanager" ];
       hashedPasswordFile = "/var/lib/shoal/secrets/bob-password"; # read at activation
     };
-    root.openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGz7vZ3cLq1r0Yb2V0mAdminKeyExample admin@homelab" ]; # the fleet's admin keys
+    root.openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIEha+Z9pYjSWmmxoPwv+hKaVLK7+ChFmZ+arGyCNFsS admin@homelab" ]; # the fleet's admin keys
   };
   programs.zsh.enable = true;
   boot = {

@@ -85,7 +85,7 @@
       extraGroups = [ "networkmanager" ];
       hashedPassword = "$y$j9T$wh6p/iZhAalDbpJc$USYUcYB7JI2XL4AE1npOKMpoiRdkrojtbAhJfDIFqu8";
     };
-    root.openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGz7vZ3cLq1r0Yb2V0mAdminKeyExample admin@homelab" ]; # the fleet's admin keys
+    root.openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIEha+Z9pYjSWmmxoPwv+hKaVLK7+ChFmZ+arGyCNFsS admin@homelab" ]; # the fleet's admin keys
   };
   programs.zsh.enable = true;
   boot.loader = {

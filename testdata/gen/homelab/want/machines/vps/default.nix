@@ -74,7 +74,7 @@
       hashedPassword = "$y$j9T$Y/x92/6xFv4Xlaux$gSwlnOiePLYJh48WbDY73PvTq.7C3kp5tR4BaIpJyu2";
       shell = pkgs.zsh;
     };
-    root.openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGz7vZ3cLq1r0Yb2V0mAdminKeyExample admin@homelab" ]; # the fleet's admin keys
+    root.openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIEha+Z9pYjSWmmxoPwv+hKaVLK7+ChFmZ+arGyCNFsS admin@homelab" ]; # the fleet's admin keys
   };
   programs.zsh.enable = true;
   boot.loader.grub.devices = [ "/dev/sda" ]; # BIOS boot from the disk
