@@ -20,7 +20,7 @@ package secrets
 //	script, stdin := secrets.InstallScript(ups)       // paths, owners, modes; values on stdin only
 //	// run: ssh HOST sh -c <quoted script>   (or sudo sh -c), with stdin as its standard input;
 //	// trace the argv (-x) freely, never stdin; record u.Name, u.Dest and u.Hash only.
-//	// --dry-run: run secrets.HashScript(ups) instead and compare each "SHA256  PATH" line
+//	// --dry-run: run secrets.HashScript(ups) instead and compare each "OWNER:GROUP:MODE SHA256  PATH" line
 //	// with u.Hash to say which secrets would change (and so which readers to restart).
 //
 // ids come from secrets.LoadIdentities (the admin's --identity, or
