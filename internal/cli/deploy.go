@@ -402,6 +402,9 @@ func runDeploy(ctx context.Context, g *globals, o deployOptions, args []string) 
 		}
 	}
 	targets := targetsFor(res, machines, closures, !o.noChecks)
+	if _, err := deploy.Waves(len(targets), o.batch); err != nil {
+		return usageError("--%v", err)
+	}
 	if err := attachSecrets(ctx, g, o, res, dir, targets); err != nil {
 		return err
 	}
