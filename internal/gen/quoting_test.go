@@ -157,6 +157,12 @@ func hostileFleet() fstest.MapFS {
 	line("[services.logs]")
 	line(`server = ["with"]`)
 	line(`agents = ["or"]`)
+	line("[secrets.restic-password]") // put in place by another tool
+	line(`source = "external"`)
+	line(`destination = "/var/lib/shoal/secrets/restic-password"`)
+	line("[secrets.restic-environment]")
+	line(`source = "external"`)
+	line(`destination = "/var/lib/shoal/secrets/restic-environment"`)
 
 	var f strings.Builder
 	fline := func(parts ...string) { f.WriteString(strings.Join(parts, "") + "\n") }
