@@ -8,9 +8,10 @@
 // root network namespace, and every sshd listens only on its host's lab
 // address. Each host runs its own OpenSSH server with its own host key and
 // sshd_config, started in its own mount and UTS namespace where /nix,
-// /etc/ssh, /run and /root are bind-mounted from the host's directory in the
-// lab directory: every host has its own Nix store and root's home of its
-// own, and the system's /usr/bin/nix* programs work on the host's store.
+// /etc/ssh, /run, /var/lib, /etc/passwd, /etc/group and /root are
+// bind-mounted from the host's directory in the lab directory: every host
+// has its own Nix store, state, users and root's home of its own, and the
+// system's /usr/bin/nix* programs work on the host's store.
 // The deployer side has a Nix store of its own too, and commands run there
 // through Lab.DeployerArgv (shoal lab exec). The lab makes an empty /nix as
 // a mount point if the machine has none, and nothing else outside its
