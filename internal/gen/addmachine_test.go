@@ -5,12 +5,15 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/shoal-nix/shoal/internal/fleet"
 	"github.com/shoal-nix/shoal/internal/gen"
 	"github.com/shoal-nix/shoal/internal/genfs"
 	"github.com/shoal-nix/shoal/internal/layout"
+	"github.com/shoal-nix/shoal/internal/secrets"
 )
 
 // addMachineDiff is the golden unified diff between the flake of
@@ -46,10 +49,12 @@ func TestAddMachine(t *testing.T) {
 	if !ok {
 		t.Fatal("examples/homelab has no [services.monitoring]")
 	}
-	toml = append(append(append(before, added...), "[services.monitoring]"...), after...)
+	// A new slice: before's spare capacity is after's bytes.
+	toml = slices.Concat(before, added, []byte("[services.monitoring]"), after)
 	if err := os.WriteFile(filepath.Join(dir, "shoal.toml"), toml, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	addSecrets(t, dir, toml, "study")
 	grown := generate(t, dir)
 
 	out := t.TempDir()
@@ -114,6 +119,42 @@ func TestAddMachine(t *testing.T) {
 		}
 		if len(removed) > 0 && !names.MatchString(strings.Join(addedLines, "\n")) {
 			t.Errorf("a hunk changes lines without adding the machine:\n%s", hunk)
+		}
+	}
+}
+
+// addSecrets writes, in the fleet directory dir, the files of the
+// per-machine secrets the new machine receives, as shoal secrets generate
+// would: a stand-in value encrypted to the admins and the machine. The
+// fleet then checks clean; the flake does not hold secrets' values.
+func addSecrets(t *testing.T, dir string, toml []byte, machine string) {
+	t.Helper()
+	f, diags := fleet.Parse("shoal.toml", toml)
+	if diags.HasErrors() {
+		t.Fatalf("the grown fleet does not parse:\n%v", diags)
+	}
+	m := f.Machine(machine)
+	if m == nil {
+		t.Fatalf("the grown fleet has no machine %s", machine)
+	}
+	recipients, err := secrets.Recipients(f, []*fleet.Machine{m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range f.Secrets {
+		if !s.PerMachine {
+			continue
+		}
+		data, err := secrets.Encrypt([]byte("stand-in value of "+s.Name+"\n"), recipients)
+		if err != nil {
+			t.Fatal(err)
+		}
+		file := filepath.Join(dir, filepath.FromSlash(secrets.FileOf(s, machine)))
+		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(file, data, 0o644); err != nil {
+			t.Fatal(err)
 		}
 	}
 }
