@@ -352,7 +352,7 @@ in
         wheel_needs_password = lib.mkOption {
           type = lib.types.bool;
           default = defaults.hardening.wheel_needs_password;
-          description = "Whether sudo asks wheel users for a password; at standard and strict users are declarative (no passwords), so true leaves sudo to root alone";
+          description = "Whether sudo asks wheel users for a password, at standard and strict, where users are declarative (often no passwords), so true leaves sudo to root alone; baseline keeps NixOS' default (asks), since its users type a password to log in";
         };
         ban_time = lib.mkOption {
           type = lib.types.str;

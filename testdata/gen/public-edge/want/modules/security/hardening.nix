@@ -9,10 +9,7 @@ in
   config = lib.mkIf cfg.enable (
     lib.mkMerge [
       {
-        security.sudo = {
-          execWheelOnly = true;
-          wheelNeedsPassword = cfg.wheel_needs_password;
-        };
+        security.sudo.execWheelOnly = true;
         services.openssh.settings.MaxAuthTries = 3;
         boot = {
           kernel.sysctl = {
@@ -65,6 +62,21 @@ in
       # when hardening.level = "standard" or "strict"
       (lib.mkIf (f.hardening.enable && (f.hardening.level == "standard" || f.hardening.level == "strict")) {
         users.mutableUsers = false;
+        security = {
+          sudo.wheelNeedsPassword = cfg.wheel_needs_password;
+          auditd.enable = true;
+          audit = {
+            enable = true;
+            rules = [
+              "-w /etc/passwd -p wa -k identity"
+              "-w /etc/group -p wa -k identity"
+              "-w /etc/shadow -p wa -k identity"
+              "-w /etc/sudoers -p wa -k sudoers"
+              "-w /etc/ssh/sshd_config -p wa -k sshd"
+              "-a always,exit -F arch=b64 -S init_module,finit_module,delete_module -k modules"
+            ];
+          };
+        };
         services = {
           fail2ban = {
             enable = true;
@@ -118,20 +130,6 @@ in
             "sysv"
             "ufs"
           ];
-        };
-        security = {
-          auditd.enable = true;
-          audit = {
-            enable = true;
-            rules = [
-              "-w /etc/passwd -p wa -k identity"
-              "-w /etc/group -p wa -k identity"
-              "-w /etc/shadow -p wa -k identity"
-              "-w /etc/sudoers -p wa -k sudoers"
-              "-w /etc/ssh/sshd_config -p wa -k sshd"
-              "-a always,exit -F arch=b64 -S init_module,finit_module,delete_module -k modules"
-            ];
-          };
         };
       })
       # when hardening.level = "strict"
