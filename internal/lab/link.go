@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/shoal-nix/shoal/internal/runner"
 )
@@ -38,7 +39,45 @@ func (l *Lab) SetLinkUp(ctx context.Context, r *runner.Runner, host string, up b
 		return fmt.Errorf("set the link of %s %s: %w", host, state, err)
 	}
 	l.Hosts[i].LinkDown = !up
-	return l.save()
+	if err := l.save(); err != nil {
+		return err
+	}
+	if up {
+		return l.waitCarrier(ctx, r, host)
+	}
+	return nil
+}
+
+// waitCarrier waits, for a few seconds at most, until the bridge and the
+// host's link have carrier again: right after a link comes back the
+// bridge may still be without it, and a connection then fails at once
+// with "No route to host", which is not what a plugged-in cable does.
+func (l *Lab) waitCarrier(ctx context.Context, r *runner.Runner, host string) error {
+	i, _ := l.hostIndex(host)
+	quiet := &runner.Runner{Dir: r.Dir, Env: r.Env}
+	// A neighbour entry that failed while the link was out would answer
+	// the next connection with "No route to host" too: forget it.
+	quiet.Output(ctx, "ip", "-n", l.Deployer.Namespace, "neigh", "flush", "to", l.Hosts[i].Address)
+	for end := time.Now().Add(5 * time.Second); ; {
+		ok := true
+		for _, dev := range []string{bridgeDev, ctlDev(i + 1)} {
+			out, err := quiet.Output(ctx, "ip", "-n", l.Deployer.Namespace, "-o", "link", "show", "dev", dev)
+			if err != nil || strings.Contains(string(out), "NO-CARRIER") || !strings.Contains(string(out), "state UP") {
+				ok = false
+			}
+		}
+		if ok {
+			return nil
+		}
+		if time.Now().After(end) {
+			return fmt.Errorf("the link of %s is up, but has no carrier after 5 s", host)
+		}
+		select {
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // SetRate limits both directions of host's link to rate; 0 lifts the limit.
