@@ -43,17 +43,17 @@ func (l *Lab) SetLinkUp(ctx context.Context, r *runner.Runner, host string, up b
 		return err
 	}
 	if up {
-		return l.waitCarrier(ctx, r, host)
+		return l.waitCarrier(ctx, r, i)
 	}
 	return nil
 }
 
-// waitCarrier waits, for a few seconds at most, until the bridge and the
-// host's link have carrier again: right after a link comes back the
+// waitCarrier waits, for a few seconds at most, until the bridge and host
+// i's link have carrier again: right after a link comes back the
 // bridge may still be without it, and a connection then fails at once
 // with "No route to host", which is not what a plugged-in cable does.
-func (l *Lab) waitCarrier(ctx context.Context, r *runner.Runner, host string) error {
-	i, _ := l.hostIndex(host)
+func (l *Lab) waitCarrier(ctx context.Context, r *runner.Runner, i int) error {
+	host := l.Hosts[i].Name
 	quiet := &runner.Runner{Dir: r.Dir, Env: r.Env}
 	// A neighbour entry that failed while the link was out would answer
 	// the next connection with "No route to host" too: forget it.
