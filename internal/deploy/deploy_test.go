@@ -68,7 +68,7 @@ func TestScriptBecomesRootOnlyWhenPrivileged(t *testing.T) {
 	// The whole ssh command of a privileged step as a deploy user.
 	s := SSH{ConnectTimeout: 5 * time.Second, ServerAliveInterval: 5 * time.Second}
 	tg := Target{Machine: "web1", Host: "web1.example", User: "deploy", Become: BecomeDoas}
-	got := strings.Join(s.Argv(tg, fresh, script(tg, true, confirmScript, "TOKEN")), " ")
+	got := strings.Join(s.Argv(tg, fresh, script(tg, true, `mkdir "/run/shoal/claim-$1"`, "TOKEN")), " ")
 	want := "ssh -oBatchMode=yes -oStrictHostKeyChecking=yes -oConnectTimeout=5 -oServerAliveInterval=5 -oServerAliveCountMax=3 -oControlMaster=no -oControlPath=none -- deploy@web1.example doas -n -- sh -c 'mkdir \"/run/shoal/claim-$1\"' sh TOKEN"
 	if got != want {
 		t.Errorf("confirm as deploy with doas =\n%s\nwant\n%s", got, want)
@@ -334,5 +334,30 @@ func TestRecordsOnePerHostPerDeploy(t *testing.T) {
 	want := []string{"b /nix/store/b1 activating", "a /nix/store/a1 deployed", "c /nix/store/c1 unchanged", "a /nix/store/a2 rolled-back"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("records =\n%q\nwant\n%q", got, want)
+	}
+}
+
+// TestConfirmScriptClaims runs the confirmation's claim through sh in a
+// scratch state directory: the deployer's first claim wins, its second
+// attempt (after a dropped connection) knows it won, and a claim the
+// watchdog made first is refused.
+func TestConfirmScriptClaims(t *testing.T) {
+	dir := t.TempDir()
+	body := strings.ReplaceAll(confirmScript, stateDir, dir)
+	claim := func(token string) error {
+		return exec.Command("sh", "-c", body, "sh", token).Run()
+	}
+	if err := claim("a"); err != nil {
+		t.Fatalf("first claim: %v", err)
+	}
+	if err := claim("a"); err != nil {
+		t.Fatalf("the deployer's second attempt: %v, want success", err)
+	}
+	// The watchdog claims with a bare mkdir.
+	if err := os.Mkdir(filepath.Join(dir, "claim-b"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := claim("b"); exitCode(err) != 1 {
+		t.Fatalf("claim after the watchdog's: %v, want exit status 1", err)
 	}
 }

@@ -322,6 +322,12 @@ func (h *host) run(ctx context.Context) {
 	// connection and the health checks over the master one are
 	// independent: they run side by side, and finish waits for both.
 	confirmBy := time.Now().Add(h.opts.ConfirmTimeout - time.Second)
+	if !h.masterWork(before) {
+		// Nothing runs over the master between the confirmation and
+		// finish: the confirmation's command finishes too.
+		h.confirmAndFinish(ctx, token, confirmBy, before)
+		return
+	}
 	confirmed := make(chan error, 1)
 	go func() {
 		confirmed <- h.step("confirm", func() (string, error) {
@@ -353,21 +359,78 @@ func (h *host) run(ctx context.Context) {
 	}
 
 	if err := h.step("finish", func() (string, error) {
-		out, err := h.remote(ctx, shared, true, finishScript, t.Closure, h.opts.FleetCommit,
-			strconv.FormatInt(h.started.Unix(), 10), strconv.FormatFloat(time.Since(h.res.Started).Seconds(), 'f', 3, 64), h.opts.MetricsFile)
+		out, err := h.remote(ctx, shared, true, finishScript, h.finishArgs()...)
 		if err != nil {
 			return "", err
 		}
-		for _, line := range strings.Split(out, "\n") {
-			if v, ok := strings.CutPrefix(line, "generation="); ok {
-				h.res.Generation, _ = strconv.Atoi(v)
-			}
-		}
-		return "system profile generation " + strconv.Itoa(h.res.Generation) + "; switch-to-configuration boot", nil
+		return h.finished(out), nil
 	}); err != nil {
 		h.rollback(ctx, before, fmt.Errorf("make %s the boot default on %s: %w", t.Closure, t.Machine, err))
 		return
 	}
+	h.res.Outcome = Deployed
+}
+
+// masterWork reports whether anything runs over the master connection
+// between activation and finish: health checks (systemd's state counts),
+// secrets' owners or the restart of their readers.
+func (h *host) masterWork(before hostState) bool {
+	if before.Systemd || len(h.t.Checks) > 0 || len(readersToRestart(h.res.Secrets)) > 0 {
+		return true
+	}
+	for _, c := range h.res.Secrets {
+		if c.Owner == "pending" {
+			return true
+		}
+	}
+	return false
+}
+
+// finishArgs are finishScript's arguments.
+func (h *host) finishArgs() []string {
+	return []string{h.t.Closure, h.opts.FleetCommit, strconv.FormatInt(h.started.Unix(), 10),
+		strconv.FormatFloat(time.Since(h.res.Started).Seconds(), 'f', 3, 64), h.opts.MetricsFile}
+}
+
+// finished takes the generation from finishScript's output and says what
+// finish did.
+func (h *host) finished(out string) string {
+	for _, line := range strings.Split(out, "\n") {
+		if v, ok := strings.CutPrefix(line, "generation="); ok {
+			h.res.Generation, _ = strconv.Atoi(v)
+		}
+	}
+	return "system profile generation " + strconv.Itoa(h.res.Generation) + "; switch-to-configuration boot"
+}
+
+// confirmAndFinish confirms over a new connection, as confirm does, and
+// finishes in the same command: one remote command and its round trips
+// fewer when nothing else runs in between. Exit 1 is the watchdog's claim;
+// finish's own failures (exit 20 and up) roll the host back as finish's
+// do.
+func (h *host) confirmAndFinish(ctx context.Context, token string, by time.Time, before hostState) {
+	t := h.t
+	h.emit("confirm", "start", "")
+	t0 := time.Now()
+	out, err := h.confirmCommand(ctx, by, confirmFinishScript, append([]string{token}, h.finishArgs()...)...)
+	took := time.Since(t0)
+	h.mu.Lock()
+	h.res.Steps["confirm"] = took
+	h.mu.Unlock()
+	if err != nil && exitCode(err) < 20 {
+		h.emit("confirm", "fail", err.Error())
+		h.res.Outcome, h.res.Err = NotConfirmed, err
+		h.verify(ctx, before.Current, by)
+		return
+	}
+	h.emit("confirm", "ok", "")
+	h.emit("finish", "start", "")
+	if err != nil {
+		h.emit("finish", "fail", err.Error())
+		h.rollback(ctx, before, fmt.Errorf("make %s the boot default on %s: %w", t.Closure, t.Machine, err))
+		return
+	}
+	h.emit("finish", "ok", h.finished(out)+" (in the confirmation's command)")
 	h.res.Outcome = Deployed
 }
 
@@ -398,21 +461,30 @@ func (h *host) copy(ctx context.Context) error {
 // while connections fail (sshd may be restarting) until shortly before the
 // watchdog acts.
 func (h *host) confirm(ctx context.Context, token string, by time.Time) error {
+	_, err := h.confirmCommand(ctx, by, confirmScript, token)
+	return err
+}
+
+// confirmCommand runs body (which starts with confirmScript) with args
+// over new connections until one reaches the host. A command that
+// reached it and failed with an exit status from 20 up is returned as it
+// is (the body's own failure after the claim).
+func (h *host) confirmCommand(ctx context.Context, by time.Time, body string, args ...string) (string, error) {
 	var last error
 	for {
 		attempt, cancel := context.WithDeadline(ctx, by)
-		_, err := h.remote(attempt, fresh, true, confirmScript, token)
+		out, err := h.remote(attempt, fresh, true, body, args...)
 		cancel()
-		if err == nil {
-			return nil
+		if err == nil || exitCode(err) >= 20 && exitCode(err) != 255 {
+			return out, err
 		}
 		last = err
 		if exitCode(err) != 255 {
 			// The host answered: the token is gone (the watchdog won).
-			return fmt.Errorf("confirm on %s refused; the watchdog is switching it back: %w", h.t.Machine, err)
+			return "", fmt.Errorf("confirm on %s refused; the watchdog is switching it back: %w", h.t.Machine, err)
 		}
 		if time.Until(by) < 2*time.Second {
-			return fmt.Errorf("no new connection to %s confirmed within %s; the host switches back by itself: %w", h.t.Machine, h.opts.ConfirmTimeout, last)
+			return "", fmt.Errorf("no new connection to %s confirmed within %s; the host switches back by itself: %w", h.t.Machine, h.opts.ConfirmTimeout, last)
 		}
 		time.Sleep(time.Second)
 	}

@@ -23,7 +23,8 @@ const MetricsFile = "/var/lib/shoal/metrics/shoal_deploy.prom"
 const probeScript = `
 have=
 if [ -n "${1-}" ]; then
-  if nix-store --check-validity "$1" 2>/dev/null; then have=yes; else have=no; fi
+  # A path missing on disk is not valid: no nix process to say so.
+  if [ -e "$1" ] && nix-store --check-validity "$1" 2>/dev/null; then have=yes; else have=no; fi
 fi
 cur= prof=
 [ -e /run/current-system ] && cur=$(readlink -f /run/current-system)
@@ -87,8 +88,28 @@ echo "switching back to $prev"
 "$prev/bin/switch-to-configuration" test && echo "rolled back" && touch "$dir/rolled-back-$token"
 `
 
-// confirmScript claims the token $1 for the deployer.
-const confirmScript = `mkdir "` + stateDir + `/claim-$1"`
+// confirmScript claims the token $1 for the deployer. It marks the claim
+// as the deployer's, so that a second attempt after a connection that
+// dropped once the claim was made knows it won (the watchdog's claim has
+// no mark): exit 0. A claim that is not the deployer's exits 1.
+const confirmScript = `
+trap '' HUP PIPE
+claim=` + stateDir + `/claim-$1
+if mkdir "$claim" 2>/dev/null; then
+  : >"$claim/deployer"
+elif [ ! -e "$claim/deployer" ]; then
+  echo "the watchdog claimed the token first: it switches back" >&2
+  exit 1
+fi
+`
+
+// confirmFinishScript confirms ($1 the token, as confirmScript) and then
+// finishes ($2... as finishScript's arguments) in one command: what the
+// confirmation's new connection runs when nothing else must happen
+// between the two (no health checks, no secrets' owners or readers), so
+// that a host's deploy needs one remote command fewer.
+const confirmFinishScript = confirmScript + `shift
+` + finishScript
 
 // switchBackScript switches the running system back to $1 (test), after
 // a failed health check.
