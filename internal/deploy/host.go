@@ -417,7 +417,7 @@ func (h *host) confirmAndFinish(ctx context.Context, token string, by time.Time,
 	h.mu.Lock()
 	h.res.Steps["confirm"] = took
 	h.mu.Unlock()
-	if err != nil && exitCode(err) < 20 {
+	if err != nil && !afterClaim(err) {
 		h.emit("confirm", "fail", err.Error())
 		h.res.Outcome, h.res.Err = NotConfirmed, err
 		h.verify(ctx, before.Current, by)
@@ -465,6 +465,13 @@ func (h *host) confirm(ctx context.Context, token string, by time.Time) error {
 	return err
 }
 
+// afterClaim reports whether err is a confirmation command's failure
+// after its claim: an exit status from 20 up that is not ssh's 255.
+func afterClaim(err error) bool {
+	c := exitCode(err)
+	return c >= 20 && c != 255
+}
+
 // confirmCommand runs body (which starts with confirmScript) with args
 // over new connections until one reaches the host. A command that
 // reached it and failed with an exit status from 20 up is returned as it
@@ -475,7 +482,7 @@ func (h *host) confirmCommand(ctx context.Context, by time.Time, body string, ar
 		attempt, cancel := context.WithDeadline(ctx, by)
 		out, err := h.remote(attempt, fresh, true, body, args...)
 		cancel()
-		if err == nil || exitCode(err) >= 20 && exitCode(err) != 255 {
+		if err == nil || afterClaim(err) {
 			return out, err
 		}
 		last = err

@@ -58,80 +58,165 @@ func relay(dev, netns, hostDev string, delay time.Duration, ready string) error 
 			return err
 		}
 	}
-	errs := make(chan error, 2)
-	go func() { errs <- pass(a, b, delay) }()
-	go func() { errs <- pass(b, a, delay) }()
-	return <-errs
-}
-
-// frame is a frame and when it may leave.
-type frame struct {
-	due  time.Time
-	data []byte
+	return link(a, b, delay, ringBytes)
 }
 
 // maxFrame is the largest read from a TAP device: a virtio-net header and
 // a segmentation-offload frame of up to 64 KiB with its headers.
 const maxFrame = 1 << 17
 
-// queueFrames bounds the frames in flight in one direction; beyond it the
-// relay drops, as a full link queue does.
+// ringBytes is the room for the frames in flight one way: 4 MiB hold
+// 25 ms of a 1 Gbit/s link; a 100 Mbit/s one needs a tenth of it. Beyond
+// it the relay drops, as a full link queue does.
+const ringBytes = 4 << 20
+
+// queueFrames bounds the frames in flight one way, for the same reason.
 const queueFrames = 8192
 
-// pass reads frames from src and writes each to dst delay later, in order.
-// One goroutine on its own thread does both, waiting in ppoll for the next
-// frame or the next departure, whichever comes first: no hand-off between
-// goroutines and no timer per frame, so a busy link costs about a read and
-// a write per frame. src is read until it would block, so a burst leaves
-// in one wake-up.
-func pass(src, dst int, delay time.Duration) error {
+// slot is a frame in a delay line: where its bytes are in the ring and
+// when it may leave (nanoseconds on the relay's clock).
+type slot struct {
+	off, n int
+	due    int64
+}
+
+// delayLine holds one direction's frames: their bytes in a ring that
+// frames are read into (no copy and no allocation per frame) and their
+// slots in a FIFO, oldest first. Due times only grow, so the FIFO is the
+// delay line.
+type delayLine struct {
+	src, dst int
+	ring     []byte
+	end      int // where the next frame is read to
+	q        []slot
+	head, n  int
+}
+
+func newDelayLine(src, dst, ringSize int) *delayLine {
+	return &delayLine{src: src, dst: dst, ring: make([]byte, ringSize), q: make([]slot, queueFrames)}
+}
+
+// room returns where a frame of up to maxFrame bytes can be read to, or
+// -1 when the line is full.
+func (l *delayLine) room() int {
+	if l.n == 0 {
+		l.end = 0
+		return 0
+	}
+	if l.n == len(l.q) {
+		return -1
+	}
+	first := l.q[l.head].off
+	if l.end > first {
+		if len(l.ring)-l.end >= maxFrame {
+			return l.end
+		}
+		if first >= maxFrame {
+			return 0 // wrap around
+		}
+		return -1
+	}
+	if first-l.end >= maxFrame {
+		return l.end
+	}
+	return -1
+}
+
+// send writes the frames due by now, oldest first. A failed write is a
+// frame lost on the wire.
+func (l *delayLine) send(now int64) {
+	for l.n > 0 && l.q[l.head].due <= now {
+		f := l.q[l.head]
+		unix.Write(l.dst, l.ring[f.off:f.off+f.n])
+		l.head = (l.head + 1) % len(l.q)
+		l.n--
+	}
+}
+
+// next returns when the oldest frame is due, and whether there is one.
+func (l *delayLine) next() (int64, bool) {
+	if l.n == 0 {
+		return 0, false
+	}
+	return l.q[l.head].due, true
+}
+
+// receive reads src until it would block (or a burst's worth), queueing
+// each frame to leave at due. drop is where frames go that find the line
+// full.
+func (l *delayLine) receive(due int64, drop []byte) error {
+	for range 256 {
+		off := l.room()
+		buf := drop
+		if off >= 0 {
+			buf = l.ring[off : off+maxFrame]
+		}
+		n, err := unix.Read(l.src, buf)
+		if errors.Is(err, unix.EAGAIN) {
+			return nil
+		}
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil || n == 0 {
+			if err == nil {
+				err = io.EOF
+			}
+			return fmt.Errorf("read: %w", err)
+		}
+		if off < 0 {
+			continue // full: dropped, as by a full link queue
+		}
+		l.q[(l.head+l.n)%len(l.q)] = slot{off: off, n: n, due: due}
+		l.n++
+		l.end = off + n
+	}
+	return nil
+}
+
+// link passes every frame read from a to b and from b to a, delay later,
+// in order, until a read fails. One goroutine on its own thread serves
+// both directions, waiting in one ppoll for a frame on either side or the
+// next departure, whichever comes first: no hand-off between goroutines
+// or threads, no timer and no allocation per frame, and a single thread
+// in a system call, which the Go scheduler leaves alone while the other
+// processors idle. A burst is read in one wake-up. ringSize is each
+// direction's room.
+func link(a, b int, delay time.Duration, ringSize int) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	if err := unix.SetNonblock(src, true); err != nil {
-		return fmt.Errorf("read: %w", err)
-	}
-	var q []frame // due times only grow: a FIFO is a delay line
-	buf := make([]byte, maxFrame)
-	fds := []unix.PollFd{{Fd: int32(src), Events: unix.POLLIN}}
-	for {
-		now := time.Now()
-		sent := 0
-		for sent < len(q) && !q[sent].due.After(now) {
-			// A failed write is a frame lost on the wire.
-			unix.Write(dst, q[sent].data)
-			q[sent].data = nil
-			sent++
+	for _, fd := range []int{a, b} {
+		if err := unix.SetNonblock(fd, true); err != nil {
+			return fmt.Errorf("read: %w", err)
 		}
-		q = q[sent:]
+	}
+	lines := [2]*delayLine{newDelayLine(a, b, ringSize), newDelayLine(b, a, ringSize)}
+	drop := make([]byte, maxFrame)
+	fds := []unix.PollFd{{Fd: int32(a), Events: unix.POLLIN}, {Fd: int32(b), Events: unix.POLLIN}}
+	start := time.Now()
+	clock := func() int64 { return int64(time.Since(start)) }
+	var ts unix.Timespec
+	for {
+		now := clock()
 		var wait *unix.Timespec
-		if len(q) > 0 {
-			ts := unix.NsecToTimespec(int64(max(time.Until(q[0].due), 0)))
-			wait = &ts
+		for _, l := range lines {
+			l.send(now)
+			if due, ok := l.next(); ok && (wait == nil || due-now < ts.Nano()) {
+				ts = unix.NsecToTimespec(max(due-now, 0))
+				wait = &ts
+			}
 		}
 		if _, err := unix.Ppoll(fds, wait, nil); err != nil && !errors.Is(err, unix.EINTR) {
 			return fmt.Errorf("poll: %w", err)
 		}
-		if fds[0].Revents == 0 {
-			continue
-		}
-		for {
-			n, err := unix.Read(src, buf)
-			if errors.Is(err, unix.EAGAIN) {
-				break
-			}
-			if errors.Is(err, unix.EINTR) {
+		due := clock() + int64(delay)
+		for i, l := range lines {
+			if fds[i].Revents == 0 {
 				continue
 			}
-			if err != nil || n == 0 {
-				if err == nil {
-					err = io.EOF
-				}
-				return fmt.Errorf("read: %w", err)
+			if err := l.receive(due, drop); err != nil {
+				return err
 			}
-			if len(q) >= queueFrames {
-				continue // queue full: drop, as a full link queue does
-			}
-			q = append(q, frame{due: time.Now().Add(delay), data: append([]byte(nil), buf[:n]...)})
 		}
 	}
 }
