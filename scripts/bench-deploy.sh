@@ -4,31 +4,72 @@
 # As root: a lab of HOSTS hosts (default 8), each link RATE (100mbit) with
 # DELAY each way (25ms, so 50 ms RTT); a toy system closure of MIB MiB
 # (default 50; internal/deploy/testdata/system.nix) built fresh for every
-# run, so no host has it. Per run:
+# run, so no host has it. Per run, REPS times (default 5):
 #   baseline  per host, one after the other: nix copy --to ssh://root@hN,
 #             then ssh hN .../switch-to-configuration test (what
 #             nixos-rebuild --target-host does, without its extra steps);
-#   shoal     shoal deploy --lab of the same kind of closure to every host;
-#   one host  shoal deploy to h1 alone.
-# Prints each run's wall time and the medians of REPS runs (default 5), the
-# TCP connections each host's sshd accepted during one shoal deploy (from
-# sshd's log) and shoal's peak memory in a deploy of a 1 MiB closure.
+#   shoal     shoal deploy of the same kind of closure to every host, run
+#             on the lab's deployer side (shoal lab exec -- shoal deploy),
+#             as on a real deployer;
+#   one host  shoal deploy to h1 alone;
+#   floor     what this machine can do at all: a plain nix copy to every
+#             host at once, no ssh of shoal's, no activation; and one
+#             host's plain nix copy.
+# Each run prints its wall time and the CPU time (user+sys) it cost, by
+# cgroup (cpuacct): the deployer side (shoal, ssh, nix and their ssh
+# masters), the hosts (their sshd and everything under it: nix-store,
+# activation), and the link relays (the lab's stand-in for a wire; the
+# kernel's work to pass frames is charged to them too). Wall times depend on
+# the machine's load; CPU seconds much less. With C cores, a run cannot end
+# before (its CPU seconds) / C: the "CPU floor" printed beside each median.
 #
-# Usage: sudo scripts/bench-deploy.sh   (HOSTS=8 MIB=50 REPS=5 RATE=100mbit DELAY=25ms)
+# Then a deploy of a 1 MiB closure, where SSH setup and round trips
+# dominate: its wall time and CPU, the TCP connections each host's sshd
+# accepted (LogLevel INFO logs one "Accepted publickey" per connection),
+# the ssh and nix commands shoal ran per host (from -x), the processes h1
+# started (strace on its sshd: forks and execs), and shoal's own peak
+# memory (VmHWM of the shoal process, sampled until it exits).
+#
+# Usage: sudo scripts/bench-deploy.sh   (HOSTS=8 MIB=50 REPS=5 RATE=100mbit DELAY=25ms
+#        SHOAL=path to use a built shoal instead of building this tree)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 HOSTS=${HOSTS:-8} MIB=${MIB:-50} REPS=${REPS:-5} RATE=${RATE:-100mbit} DELAY=${DELAY:-25ms}
 
 tmp=$(mktemp -d /var/tmp/shoal-bench-deploy.XXXXXX)
-shoal=$tmp/shoal
 lab=$tmp/lab
 name=bd$$
-trap '"$shoal" lab down --dir "$lab" --name "$name" >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
-go build -o "$shoal" ./cmd/shoal
-echo "load at start: $(cut -d" " -f1-3 /proc/loadavg)"
-"$shoal" lab up --dir "$lab" --name "$name" --hosts "$HOSTS" --rate "$RATE" --delay "$DELAY" >/dev/null
+cg=/sys/fs/cgroup/cpuacct/shoal-bench-$$
+cleanup() {
+	"$shoal" lab down --dir "$lab" --name "$name" >/dev/null 2>&1 || true
+	# Whatever is left in the bench's cgroups goes back to the root one.
+	for d in "$cg"/*/; do
+		[ -d "$d" ] || continue
+		for p in $(cat "$d/cgroup.procs" 2>/dev/null); do echo "$p" >/sys/fs/cgroup/cpuacct/cgroup.procs 2>/dev/null || true; done
+		rmdir "$d" 2>/dev/null || true
+	done
+	rmdir "$cg" 2>/dev/null || true
+	rm -rf "$tmp"
+}
+shoal=${SHOAL:-$tmp/shoal}
+trap cleanup EXIT
+[ -n "${SHOAL:-}" ] || go build -o "$shoal" ./cmd/shoal
+cores=$(nproc)
+echo "load at start: $(cut -d" " -f1-3 /proc/loadavg); $cores cores"
+
+# CPU accounting: cgroups for the deployer side, the hosts and the relays.
+# A process stays in its parent's cgroup, daemons (ssh masters) included.
+mkdir -p "$cg/deployer" "$cg/hosts" "$cg/relays"
+(
+	echo "$BASHPID" >"$cg/hosts/cgroup.procs"
+	exec "$shoal" lab up --dir "$lab" --name "$name" --hosts "$HOSTS" --rate "$RATE" --delay "$DELAY" >/dev/null
+)
+for p in $(sed -n 's/.*"relay_pid": *\([0-9]*\).*/\1/p' "$lab/lab.json"); do echo "$p" >"$cg/relays/cgroup.procs"; done
 system=$PWD/internal/deploy/testdata/system.nix
 ex() { "$shoal" lab exec --dir "$lab" -- "$@"; }
+# on-deployer CMD...: run CMD on the lab's deployer side, in the deployer
+# cgroup.
+on-deployer() { (echo "$BASHPID" >"$cg/deployer/cgroup.procs" && exec "$shoal" lab exec --dir "$lab" -- "$@"); }
 
 mkdir -p "$tmp/fleet"
 {
@@ -38,65 +79,103 @@ mkdir -p "$tmp/fleet"
 
 build() { ex nix-build --no-out-link --quiet "$system" --argstr version "$1" --arg payloadMiB "$MIB"; }
 now() { date +%s%N; }
-ms() { echo $((($2 - $1) / 1000000)); }
-# busy: the jiffies all CPUs spent not idle so far (/proc/stat), so a run
-# can say whether the machine's CPUs, which the lab's hosts share with
-# the deployer, were the limit.
-busy() { awk '/^cpu / {print $2+$3+$4+$7+$8}' /proc/stat; }
-idle() { awk '/^cpu / {print $5+$6}' /proc/stat; }
-median() { sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.2f s", m/1000}'; }
-
-base=() shoal_=() one=()
-for r in $(seq 1 "$REPS"); do
-	p=$(build "base-$r")
+usage() { echo "$(cat "$cg/deployer/cpuacct.usage") $(cat "$cg/hosts/cpuacct.usage") $(cat "$cg/relays/cpuacct.usage")"; }
+# measure NAME CMD...: run CMD, append its wall ms and CPU ms (deployer,
+# hosts, relays) to the arrays NAME_wall, NAME_dep, NAME_host, NAME_relay,
+# and print them.
+measure() {
+	local n=$1 t0 t1 d0 h0 r0 d1 h1 r1
+	shift
+	read -r d0 h0 r0 < <(usage)
 	t0=$(now)
+	"$@" >/dev/null 2>"$tmp/run.log" || { cat "$tmp/run.log" >&2; exit 1; }
+	t1=$(now)
+	read -r d1 h1 r1 < <(usage)
+	eval "${n}_wall+=($(((t1 - t0) / 1000000))) ${n}_dep+=($(((d1 - d0) / 1000000))) ${n}_host+=($(((h1 - h0) / 1000000))) ${n}_relay+=($(((r1 - r0) / 1000000)))"
+	printf '  %-10s %6d ms wall; CPU: deployer %5d ms, hosts %5d ms, relays %5d ms\n' "$n" $(((t1 - t0) / 1000000)) $(((d1 - d0) / 1000000)) $(((h1 - h0) / 1000000)) $(((r1 - r0) / 1000000))
+}
+median() { sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.2f", m/1000}'; }
+closures() { for i in $(seq 1 "$1"); do printf -- '--closure\nh%d=%s\n' "$i" "$2"; done; }
+
+baseline() {
 	for i in $(seq 1 "$HOSTS"); do
-		ex sh -c "nix copy --to ssh://root@h$i $p && ssh h$i $p/bin/switch-to-configuration test" >/dev/null
+		on-deployer sh -c "nix copy --to ssh://root@h$i $1 && ssh h$i $1/bin/switch-to-configuration test"
 	done
-	base+=("$(ms "$t0" "$(now)")")
+}
+deploy() { # N PATH [SELECTOR]
+	local n=$1 p=$2
+	shift 2
+	mapfile -t args < <(closures "$n" "$p")
+	on-deployer "$shoal" deploy "$tmp/fleet/" "$@" "${args[@]}" --no-checks
+}
+floor() { # N PATH: plain nix copy to hosts 1..N at once
+	on-deployer sh -c 'p=$1; shift; for h in "$@"; do nix copy --to "ssh://root@$h" "$p" & done; wait' sh "$2" $(seq -f 'h%g' 1 "$1")
+}
 
-	p=$(build "shoal-$r")
-	args=()
-	for i in $(seq 1 "$HOSTS"); do args+=(--closure "h$i=$p"); done
-	t0=$(now) b0=$(busy) i0=$(idle)
-	"$shoal" deploy --lab "$lab" "$tmp/fleet/" "${args[@]}" --no-checks >/dev/null 2>"$tmp/deploy.log" || { cat "$tmp/deploy.log" >&2; exit 1; }
-	shoal_+=("$(ms "$t0" "$(now)")")
-	b1=$(busy) i1=$(idle)
-	cpu=$(( 100 * (b1 - b0) / (b1 - b0 + i1 - i0 + 1) ))
-
-	p=$(build "one-$r")
-	t0=$(now)
-	"$shoal" deploy --lab "$lab" "$tmp/fleet/" h1 --closure "h1=$p" --no-checks >/dev/null 2>&1
-	one+=("$(ms "$t0" "$(now)")")
-	echo "run $r: baseline ${base[-1]} ms, shoal ${shoal_[-1]} ms (CPUs ${cpu}% busy), one host ${one[-1]} ms"
+for r in $(seq 1 "$REPS"); do
+	echo "run $r:"
+	measure base baseline "$(build "base-$r")"
+	measure shoal deploy "$HOSTS" "$(build "shoal-$r")"
+	measure one deploy 1 "$(build "one-$r")" h1
+	measure floor floor "$HOSTS" "$(build "floor-$r")"
+	measure floor1 floor 1 "$(build "floor1-$r")"
 done
-echo "$HOSTS hosts, $MIB MiB closure, $RATE, $DELAY each way; median of $REPS:"
-echo "  sequential baseline: $(printf '%s\n' "${base[@]}" | median)"
-echo "  shoal deploy:        $(printf '%s\n' "${shoal_[@]}" | median)"
-echo "  shoal, one host:     $(printf '%s\n' "${one[@]}" | median)"
+echo "$HOSTS hosts, $MIB MiB closure, $RATE, $DELAY each way; median of $REPS (wall; CPU seconds; CPU floor = CPU / $cores cores):"
+for n in base shoal one floor floor1; do
+	case $n in
+	base) label="sequential baseline" ;; shoal) label="shoal deploy" ;; one) label="shoal, one host" ;;
+	floor) label="floor: $HOSTS nix copy at once" ;; floor1) label="floor: one nix copy" ;;
+	esac
+	eval 'w=("${'$n'_wall[@]}") d=("${'$n'_dep[@]}") h=("${'$n'_host[@]}") x=("${'$n'_relay[@]}")'
+	tot=()
+	for k in "${!w[@]}"; do tot+=($((d[k] + h[k] + x[k]))); done
+	printf '  %-28s %6s s wall; CPU %6s s = deployer %s + hosts %s + relays %s; CPU floor %s s\n' "$label:" \
+		"$(printf '%s\n' "${w[@]}" | median)" "$(printf '%s\n' "${tot[@]}" | median)" \
+		"$(printf '%s\n' "${d[@]}" | median)" "$(printf '%s\n' "${h[@]}" | median)" "$(printf '%s\n' "${x[@]}" | median)" \
+		"$(printf '%s\n' "${tot[@]}" | awk -v c="$cores" '{print int($1/c)}' | median)"
+done
 
-# SSH setup dominates a small closure: a deploy of a 1 MiB closure to
-# every host, its wall time, the TCP connections each host's sshd accepted
-# (LogLevel INFO logs one "Accepted publickey" per connection), and
-# shoal's own peak memory: VmHWM of the shoal process, sampled until it
-# exits (GNU time's figure would be the largest of its nix and ssh
-# children too).
+# A 1 MiB closure: SSH setup and round trips dominate.
 for i in $(seq 1 "$HOSTS"); do : >"$lab/hosts/h$i/run/sshd.log" 2>/dev/null || true; done
 MIB=1
-p=$(build "count")
-args=()
-for i in $(seq 1 "$HOSTS"); do args+=(--closure "h$i=$p"); done
+measure mib1one deploy 1 "$(build "mib1-one")" h1
+for i in $(seq 1 "$HOSTS"); do : >"$lab/hosts/h$i/run/sshd.log" 2>/dev/null || true; done
+mapfile -t args < <(closures "$HOSTS" "$(build "mib1")")
+read -r d0 h0 r0 < <(usage)
 t0=$(now)
-"$shoal" deploy --lab "$lab" "$tmp/fleet/" "${args[@]}" --no-checks >/dev/null 2>&1 &
+(echo "$BASHPID" >"$cg/deployer/cgroup.procs" && exec "$shoal" lab exec --dir "$lab" -- "$shoal" -x deploy "$tmp/fleet/" "${args[@]}" --no-checks >/dev/null 2>"$tmp/trace.log") &
 pid=$! hwm=0
 while kill -0 "$pid" 2>/dev/null; do
-	v=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
-	[ -n "$v" ] && hwm=$v
+	# The deploy is the child of shoal lab exec (ip, unshare and sh exec
+	# one another into it).
+	for c in $(pgrep -P "$pid" 2>/dev/null); do
+		v=$(awk '/^VmHWM:/ {print $2}' "/proc/$c/status" 2>/dev/null || true)
+		[ -n "$v" ] && [ "$v" -gt "$hwm" ] && hwm=$v
+	done
 	sleep 0.05
 done
 wait "$pid"
-echo "1 MiB closure to $HOSTS hosts: $(ms "$t0" "$(now)") ms"
+t1=$(now)
+read -r d1 h1 r1 < <(usage)
+echo "1 MiB closure to $HOSTS hosts: $(((t1 - t0) / 1000000)) ms wall; CPU: deployer $(((d1 - d0) / 1000000)) ms, hosts $(((h1 - h0) / 1000000)) ms, relays $(((r1 - r0) / 1000000)) ms"
 for i in $(seq 1 "$HOSTS"); do
-	printf 'h%d: %s ssh connections\n' "$i" "$(grep -c 'Accepted publickey' "$lab/hosts/h$i/run/sshd.log" 2>/dev/null || echo '?')"
+	printf 'h%d: %s ssh connections, %s ssh commands, %s nix commands\n' "$i" \
+		"$(grep -c 'Accepted publickey' "$lab/hosts/h$i/run/sshd.log" 2>/dev/null || echo '?')" \
+		"$(grep -c "^+ ssh .* -- root@h$i " "$tmp/trace.log" || true)" \
+		"$(grep -c "^+ .*nix .*ssh://root@h$i " "$tmp/trace.log" || true)"
 done
 echo "shoal deploy peak RSS (VmHWM of the shoal process): $hwm KiB"
+
+# The programs a host runs for a deploy of a 1 MiB closure: strace on h1's
+# sshd (forks and successful execs), in a deploy of its own, as strace
+# slows what it watches.
+sshd=$(cat "$lab/hosts/h1/run/sshd.pid")
+strace -f -qq -e trace=execve,clone,clone3,fork,vfork -o "$tmp/h1.strace" -p "$sshd" &
+st=$!
+sleep 1
+deploy 1 "$(build "mib1-strace")" h1 >/dev/null 2>&1
+sleep 2
+kill "$st" 2>/dev/null || true
+wait "$st" 2>/dev/null || true
+echo "h1 alone: $(grep -c ' execve(.* = 0$' "$tmp/h1.strace" || true) programs run, $(grep -cE ' (clone|clone3|fork|vfork)\(' "$tmp/h1.strace" || true) processes started under its sshd (watchdog's included)"
+echo "  $(sed -n 's/.* execve("\([^"]*\)".* = 0$/\1/p' "$tmp/h1.strace" | xargs -n1 basename 2>/dev/null | sort | uniq -c | sort -rn | awk '{printf "%s %s, ", $2, $1}')"

@@ -108,6 +108,8 @@ path) on the machine over OpenSSH and Nix:
             feature (unit, tcp, http or command; timeout, retries,
             interval); side by side with the confirmation
   finish    nix-env --set on the system profile, switch-to-configuration boot
+            (in the confirmation's own command when there is nothing to
+            check in between)
 
 A failed activation, health check or finish switches the host back to what
 it ran before at once, profile included. Prebuilt systems come from

@@ -96,6 +96,10 @@ type HostResult struct {
 	Duration   time.Duration
 	// Steps holds each step's duration.
 	Steps map[string]time.Duration
+	// Commands counts the remote commands run on the host (each ssh
+	// command, and nix copy), Connections the TCP connections they made:
+	// the master's and each confirmation attempt's.
+	Commands, Connections int
 	// Secrets says which of the host's secrets were installed, by name,
 	// destination and hash only.
 	Secrets []SecretChange
@@ -149,7 +153,25 @@ type host struct {
 	ssh     SSH
 	started time.Time
 	res     *HostResult
-	mu      sync.Mutex // guards res.Steps: confirm and health run at once
+	mu      sync.Mutex // guards res.Steps and the counts: confirm and health run at once
+	master  bool       // a command has gone over the master connection
+}
+
+// count counts a remote command over connection c, for a deploy's host
+// (plans, status and sessions keep no result).
+func (h *host) count(c connection) {
+	if h.res == nil {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.res.Commands++
+	if c == fresh || !h.master {
+		h.res.Connections++
+	}
+	if c == shared {
+		h.master = true
+	}
 }
 
 func (h *host) emit(step, status, msg string) {
@@ -158,6 +180,7 @@ func (h *host) emit(step, status, msg string) {
 
 // remote runs script on the host over c.
 func (h *host) remote(ctx context.Context, c connection, privileged bool, body string, args ...string) (string, error) {
+	h.count(c)
 	out, err := h.opts.Commander.Output(ctx, nil, h.ssh.Argv(h.t, c, script(h.t, privileged, body, args...)))
 	return string(out), err
 }
@@ -451,6 +474,7 @@ func (h *host) copy(ctx context.Context) error {
 		argv = append(argv, "--substitute-on-destination")
 	}
 	argv = append(argv, "--to", "ssh://"+h.t.dest(), h.t.Closure)
+	h.count(shared)
 	if _, err := h.opts.Commander.Output(ctx, []string{"NIX_SSHOPTS=" + opts}, argv); err != nil {
 		return fmt.Errorf("copy %s to %s: %w", h.t.Closure, h.t.Machine, err)
 	}

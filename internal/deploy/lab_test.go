@@ -162,6 +162,11 @@ func TestLabDeployRedeployAndFaults(t *testing.T) {
 		if got := l.activations(h.Target.Machine); got != "test 1\nboot 1\n" {
 			t.Errorf("%s activations = %q, want test then boot", h.Target.Machine, got)
 		}
+		// Login and probe, copy, activate, confirm and finish: two TCP
+		// connections, the master's and the confirmation's.
+		if h.Commands != 4 || h.Connections != 2 {
+			t.Errorf("%s: %d remote commands over %d connections, want 4 over 2", h.Target.Machine, h.Commands, h.Connections)
+		}
 	}
 	// The metrics textfile is there and valid for node exporter.
 	h1, _ := l.Host("h1")
@@ -186,6 +191,9 @@ func TestLabDeployRedeployAndFaults(t *testing.T) {
 		}
 		if _, copied := h.Steps["copy"]; copied {
 			t.Errorf("redeploy %s copied", h.Target.Machine)
+		}
+		if h.Commands != 1 || h.Connections != 1 {
+			t.Errorf("redeploy %s: %d remote commands over %d connections, want the probe's 1", h.Target.Machine, h.Commands, h.Connections)
 		}
 		if got := l.activations(h.Target.Machine); got != "test 1\nboot 1\n" {
 			t.Errorf("redeploy %s activated: %q", h.Target.Machine, got)

@@ -34,6 +34,10 @@ type Record struct {
 	Error      string           `json:"error,omitempty"`
 	DurationMS int64            `json:"duration_ms"`
 	StepsMS    map[string]int64 `json:"steps_ms,omitempty"`
+	// SSHCommands and SSHConnections count the host's remote commands
+	// (nix copy is one) and the TCP connections they made.
+	SSHCommands    int `json:"ssh_commands,omitempty"`
+	SSHConnections int `json:"ssh_connections,omitempty"`
 	// Rollback marks a deploy made by shoal rollback.
 	Rollback bool `json:"rollback,omitempty"`
 	// Secrets are the host's secrets by name, destination and SHA-256:
@@ -54,6 +58,7 @@ func Records(res Result, commit string, rollback bool) []Record {
 			Time: h.Started.UTC(), Machine: h.Target.Machine, Host: h.Target.Host, Closure: h.Target.Closure,
 			Previous: h.Previous, Generation: h.Generation, FleetCommit: commit, Result: h.Outcome,
 			DurationMS: h.Duration.Milliseconds(), Rollback: rollback, Secrets: h.Secrets,
+			SSHCommands: h.Commands, SSHConnections: h.Connections,
 		}
 		if h.Started.IsZero() {
 			r.Time = time.Now().UTC()

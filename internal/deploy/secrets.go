@@ -97,6 +97,7 @@ func (h *host) uploadSecrets(ctx context.Context) ([]SecretChange, string, error
 		return nil, "", errors.New("this deploy's commander cannot send secrets on standard input")
 	}
 	body, stdin := secrets.InstallScript(ups)
+	h.count(shared)
 	out, err := ic.Input(ctx, nil, h.ssh.Argv(h.t, shared, script(h.t, true, body)), stdin)
 	if err != nil {
 		return nil, "", fmt.Errorf("install secrets on %s: %w", h.t.Machine, err)
