@@ -170,12 +170,15 @@ echo "shoal deploy peak RSS (VmHWM of the shoal process): $hwm KiB"
 # sshd (forks and successful execs), in a deploy of its own, as strace
 # slows what it watches.
 sshd=$(cat "$lab/hosts/h1/run/sshd.pid")
-strace -f -qq -e trace=execve,clone,clone3,fork,vfork -o "$tmp/h1.strace" -p "$sshd" &
+mkdir "$tmp/strace"
+strace -ff -qq -e trace=execve,clone,clone3,fork,vfork -o "$tmp/strace/h1" -p "$sshd" &
 st=$!
 sleep 1
 deploy 1 "$(build "mib1-strace")" h1 >/dev/null 2>&1
 sleep 2
 kill "$st" 2>/dev/null || true
 wait "$st" 2>/dev/null || true
-echo "h1 alone: $(grep -c ' execve(.* = 0$' "$tmp/h1.strace" || true) programs run, $(grep -cE ' (clone|clone3|fork|vfork)\(' "$tmp/h1.strace" || true) processes started under its sshd (watchdog's included)"
-echo "  $(sed -n 's/.* execve("\([^"]*\)".* = 0$/\1/p' "$tmp/h1.strace" | xargs -n1 basename 2>/dev/null | sort | uniq -c | sort -rn | awk '{printf "%s %s, ", $2, $1}')"
+# One file per process (-ff): no call is split across lines.
+cat "$tmp"/strace/h1.* >"$tmp/h1.strace"
+echo "h1 alone: $(grep -c '^execve(.* = 0$' "$tmp/h1.strace" || true) programs run, $(grep -cE '^(clone|clone3|fork|vfork)\(.* = [1-9]' "$tmp/h1.strace" || true) processes started under its sshd (watchdog's included)"
+echo "  $(sed -n 's/^execve("\([^"]*\)".* = 0$/\1/p' "$tmp/h1.strace" | xargs -n1 basename 2>/dev/null | sort | uniq -c | sort -rn | awk '{printf "%s %s, ", $2, $1}')"

@@ -206,7 +206,7 @@ func link(a, b int, delay time.Duration, ringSize int) error {
 				wait = &ts
 			}
 		}
-		if _, err := unix.Ppoll(fds, wait, nil); err != nil && !errors.Is(err, unix.EINTR) {
+		if err := poll(fds, wait); err != nil && !errors.Is(err, unix.EINTR) {
 			return fmt.Errorf("poll: %w", err)
 		}
 		due := clock() + int64(delay)
@@ -219,6 +219,27 @@ func link(a, b int, delay time.Duration, ringSize int) error {
 			}
 		}
 	}
+}
+
+// poll waits in ppoll for fds until timeout (nil: no timeout). With
+// frames in flight (a timeout set, below the delay) it waits as a raw
+// system call, which keeps the thread's processor: a blocking system
+// call would have the Go scheduler's monitor take the processor away
+// after 10 ms, hand it back after, and poll the thread every 20 µs for a
+// while, which cost the relay a third of its CPU on a busy link. A
+// signal (the runtime's preemption) ends the wait with EINTR. An idle
+// link waits as an ordinary system call, so that the monitor can sleep.
+func poll(fds []unix.PollFd, timeout *unix.Timespec) error {
+	if timeout == nil {
+		_, err := unix.Ppoll(fds, nil, nil)
+		return err
+	}
+	_, _, errno := unix.RawSyscall6(unix.SYS_PPOLL, uintptr(unsafe.Pointer(&fds[0])), uintptr(len(fds)),
+		uintptr(unsafe.Pointer(timeout)), 0, 0, 0)
+	if errno != 0 {
+		return errno
+	}
+	return nil
 }
 
 // openTAP attaches to the existing TAP device name in the calling
