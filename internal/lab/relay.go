@@ -221,17 +221,20 @@ func link(a, b int, delay time.Duration, ringSize int) error {
 	}
 }
 
-// poll waits in ppoll for fds until timeout (nil: no timeout). With
-// frames in flight (a timeout set, below the delay) it waits as a raw
-// system call, which keeps the thread's processor: a blocking system
-// call would have the Go scheduler's monitor take the processor away
-// after 10 ms, hand it back after, and poll the thread every 20 µs for a
-// while, which cost the relay a third of its CPU on a busy link. A
-// signal (the runtime's preemption) ends the wait with EINTR. An idle
-// link waits as an ordinary system call, so that the monitor can sleep.
+// rawPollMax is the longest wait poll makes as a raw system call.
+const rawPollMax = 2 * time.Millisecond
+
+// poll waits in ppoll for fds until timeout (nil: no timeout). A short
+// wait, the rule on a busy link, is a raw system call, which keeps the
+// thread's processor: as an ordinary one, each would go through the Go
+// scheduler's bookkeeping and keep its monitor thread polling every
+// 20 µs, which cost the relay a third of its CPU on a busy link. A longer
+// wait is an ordinary system call: a raw one would be interrupted by the
+// runtime's preemption signal every 10 ms, which costs more on a quiet
+// link than it saves, and an idle relay lets the monitor sleep.
 func poll(fds []unix.PollFd, timeout *unix.Timespec) error {
-	if timeout == nil {
-		_, err := unix.Ppoll(fds, nil, nil)
+	if timeout == nil || timeout.Nano() > int64(rawPollMax) {
+		_, err := unix.Ppoll(fds, timeout, nil)
 		return err
 	}
 	_, _, errno := unix.RawSyscall6(unix.SYS_PPOLL, uintptr(unsafe.Pointer(&fds[0])), uintptr(len(fds)),
