@@ -69,8 +69,8 @@ func (s *Stamp) Fresh(fleetDir, out string, owned func(string) bool) (fresh bool
 	if !unchanged(os.DirFS(fleetDir), s.Inputs) {
 		return false, nil
 	}
-	ok, refreshed, err := genfs.Verify(out, s.Outputs, owned)
-	if err != nil || !ok {
+	ok, refreshed := verifyOutputs(out, s.Outputs, owned)
+	if !ok {
 		return false, nil
 	}
 	return true, refreshed
