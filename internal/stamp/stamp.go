@@ -41,6 +41,15 @@ func Key(parts ...string) (string, bool) {
 	if err != nil {
 		return "", false
 	}
+	var build string
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		build = bi.String()
+	}
+	return keyOf(exe, build, parts...)
+}
+
+// keyOf is Key for the shoal executable at exe, built as build says.
+func keyOf(exe, build string, parts ...string) (string, bool) {
 	fi, err := os.Stat(exe)
 	if err != nil {
 		return "", false
@@ -51,9 +60,7 @@ func Key(parts ...string) (string, bool) {
 	}
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%+v\x00", format, exe, k)
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		h.Write([]byte(bi.String()))
-	}
+	h.Write([]byte(build))
 	for _, p := range parts {
 		fmt.Fprintf(h, "\x00%q", p)
 	}

@@ -52,6 +52,54 @@ func TestKeyTellsPartsApart(t *testing.T) {
 	}
 }
 
+// TestKeyTellsShoalsApart holds a stamp to the shoal that wrote it: another
+// build of shoal, installed over the same path or elsewhere, has another
+// key, so it never trusts a stamp whose outputs an older shoal made.
+func TestKeyTellsShoalsApart(t *testing.T) {
+	dir := t.TempDir()
+	exe := filepath.Join(dir, "shoal")
+	install := func(content string) {
+		t.Helper()
+		tmp := exe + ".new"
+		if err := os.WriteFile(tmp, []byte(content), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, exe); err != nil { // as go install replaces it
+			t.Fatal(err)
+		}
+	}
+	key := func(exe, build string) string {
+		t.Helper()
+		k, ok := keyOf(exe, build, "/fleet", "/out", "false")
+		if !ok {
+			t.Fatalf("no key for %s", exe)
+		}
+		return k
+	}
+	install("shoal 1")
+	first := key(exe, "build 1")
+	if again := key(exe, "build 1"); again != first {
+		t.Fatal("the same shoal has two keys")
+	}
+	others := map[string]func() string{
+		"another build":            func() string { return key(exe, "build 2") },
+		"another path":             func() string { os.Link(exe, exe+"2"); return key(exe+"2", "build 1") },
+		"another binary":           func() string { install("shoal 2"); return key(exe, "build 1") },
+		"the same one reinstalled": func() string { install("shoal 2"); return key(exe, "build 1") },
+	}
+	seen := map[string]string{first: "the first"}
+	for _, name := range []string{"another build", "another path", "another binary", "the same one reinstalled"} {
+		k := others[name]()
+		if was, dup := seen[k]; dup {
+			t.Errorf("%s has the key of %s", name, was)
+		}
+		seen[k] = name
+	}
+	if _, ok := keyOf(filepath.Join(dir, "missing"), "build 1"); ok {
+		t.Error("a key for a missing executable")
+	}
+}
+
 // TestRecorderReplays records a check-like run's accesses and checks that
 // every kind of change to what was read is seen, and nothing else.
 func TestRecorderReplays(t *testing.T) {
