@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -40,12 +41,12 @@ func Subnet() netip.Prefix { return netip.PrefixFrom(DeployerAddr, prefixBits).M
 // deployer ("ctl") in the lab called name.
 func namespace(name, member string) string { return name + "-" + member }
 
-var labName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,19}$`)
+var labName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z][a-z0-9-]{0,19}$`) })
 
 // safePath is what may appear in the lab directory's path: it is written
 // unquoted into ssh_config and NIX_SSHOPTS, which split on white space and
 // expand %.
-var safePath = regexp.MustCompile(`^/[A-Za-z0-9._/+,@:=-]*$`)
+var safePath = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^/[A-Za-z0-9._/+,@:=-]*$`) })
 
 // Options say what lab to bring up.
 type Options struct {
@@ -82,7 +83,7 @@ func (o *Options) Validate() error {
 	if o.Name == "" {
 		o.Name = DefaultName
 	}
-	if !labName.MatchString(o.Name) {
+	if !labName().MatchString(o.Name) {
 		return fmt.Errorf("lab name %q: use 1-20 lowercase letters, digits and dashes, starting with a letter", o.Name)
 	}
 	if o.Hosts == 0 {
@@ -99,7 +100,7 @@ func (o *Options) Validate() error {
 	if o.Link.Delay < 0 || o.Link.Delay > MaxDelay {
 		return fmt.Errorf("--delay %s: give a delay from 0 to %s", o.Link.Delay, MaxDelay)
 	}
-	if o.DeployUser != "" && (!deployUserName.MatchString(o.DeployUser) || o.DeployUser == "root") {
+	if o.DeployUser != "" && (!deployUserName().MatchString(o.DeployUser) || o.DeployUser == "root") {
 		return fmt.Errorf("lab deploy user %q: use a login name of lowercase letters, digits, - and _, not root", o.DeployUser)
 	}
 	if o.Link.Delay > 0 && len(o.Relay) == 0 {
@@ -109,7 +110,7 @@ func (o *Options) Validate() error {
 }
 
 // deployUserName is a login name the lab may add to its hosts.
-var deployUserName = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
+var deployUserName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`) })
 
 // checkDir makes dir absolute and refuses paths the lab cannot use.
 func checkDir(dir string) (string, error) {
@@ -120,7 +121,7 @@ func checkDir(dir string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("lab directory %s: %w", dir, err)
 	}
-	if !safePath.MatchString(abs) {
+	if !safePath().MatchString(abs) {
 		return "", fmt.Errorf("lab directory %q: use a path of letters, digits and ._/+,@:=- only (it is written unquoted into ssh_config)", abs)
 	}
 	for _, hidden := range []string{"/nix", "/etc/ssh", "/run", "/proc", "/sys", "/dev"} {

@@ -112,7 +112,7 @@ func decodeState(data []byte, path string) (*Lab, error) {
 	if l.Version != stateVersion {
 		return nil, fmt.Errorf("%s: state version %d, this shoal reads version %d; tear the lab down with the shoal that made it", path, l.Version, stateVersion)
 	}
-	if !labName.MatchString(l.Name) {
+	if !labName().MatchString(l.Name) {
 		return nil, fmt.Errorf("%s: invalid lab name %q", path, l.Name)
 	}
 	return &l, nil

@@ -1,6 +1,9 @@
 package nixopts
 
-import "strings"
+import (
+	"strings"
+	"sync"
+)
 
 // coverage says which parts of the NixOS option tree the index covers
 // completely, as the index's README lists them. A path is covered when the
@@ -135,7 +138,9 @@ type coverageTree struct {
 	children map[string]*coverageTree
 }
 
-var coverageRoot = func() *coverageTree {
+// coverageRoot returns coverage as a tree, built on first use: a command
+// that checks no NixOS option never pays for it.
+var coverageRoot = sync.OnceValue(func() *coverageTree {
 	root := &coverageTree{}
 	for _, c := range coverage {
 		n := root
@@ -153,7 +158,7 @@ var coverageRoot = func() *coverageTree {
 		n.set, n.covered = true, c.covered
 	}
 	return root
-}()
+})
 
 // Covered reports whether the index covers an option path (split into
 // attribute names): whether a path it does not know is an unknown option
@@ -168,7 +173,7 @@ func Covered(path []string) bool {
 // covers path, or 0 if path is not covered.
 func coveredDepth(path []string) int {
 	depth := 0
-	n := coverageRoot
+	n := coverageRoot()
 	for i, name := range path {
 		if n = n.children[name]; n == nil {
 			break
