@@ -4,8 +4,11 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"io/fs"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -27,7 +30,8 @@ func verifyOutputs(dir string, ids []genfs.Identity, owned func(string) bool) (o
 		return false, nil
 	}
 	defer unix.Close(fd)
-	w := &outputWalk{ids: ids, owned: owned, byPath: make(map[string]int, len(ids)), now: time.Now().UnixNano(), buf: make([]byte, 32<<10)}
+	w := &outputWalk{ids: ids, owned: owned, byPath: make(map[string]int, len(ids)), now: time.Now().UnixNano(),
+		helpers: make(chan struct{}, max(runtime.GOMAXPROCS(0)-1, 0))}
 	for i, id := range ids {
 		if !validPath(id.Path) {
 			return false, nil
@@ -37,7 +41,9 @@ func verifyOutputs(dir string, ids []genfs.Identity, owned func(string) bool) (o
 		}
 		w.byPath[id.Path] = i
 	}
-	if !w.walk("", fd) || w.seen != len(ids) {
+	ok = w.walk(make([]byte, direntBuf), "", fd)
+	w.wg.Wait()
+	if !ok || w.failed.Load() || int(w.seen.Load()) != len(ids) {
 		return false, nil
 	}
 	return true, w.refreshed
@@ -49,16 +55,30 @@ func validPath(p string) bool {
 	return fs.ValidPath(p) && p != "." && !strings.ContainsAny(p, "\\\x00")
 }
 
-// outputWalk is the state of one verifyOutputs.
+// outputWalk is the state of one verifyOutputs. A walk may hand half of
+// a directory's subdirectories to a helper goroutine (one per spare
+// processor), so the fields that change are safe for concurrent use.
 type outputWalk struct {
-	ids       []genfs.Identity
-	owned     func(string) bool
-	byPath    map[string]int // index in ids
-	now       int64          // before any file was read, in nanoseconds
-	seen      int            // wanted files found as they should be
+	ids    []genfs.Identity
+	owned  func(string) bool
+	byPath map[string]int // index in ids; read only during the walk
+	now    int64          // before any file was read, in nanoseconds
+
+	helpers chan struct{} // a token per helper that may run
+	wg      sync.WaitGroup
+	failed  atomic.Bool  // a difference was found: everyone stops
+	seen    atomic.Int64 // wanted files found as they should be
+
+	mu        sync.Mutex
 	refreshed []genfs.Identity
-	buf       []byte // getdents buffer, reused: the walk lists one directory at a time
 }
+
+// direntBuf is the size of each walker's getdents buffer.
+const direntBuf = 32 << 10
+
+// splitAt is the number of subdirectories from which a directory's are
+// shared with a helper: below it a goroutine costs more than it saves.
+const splitAt = 32
 
 // settle is genfs.Settle in nanoseconds.
 const settle = int64(genfs.Settle)
@@ -70,17 +90,17 @@ type dirent struct {
 }
 
 // list reads the whole listing of the directory open as fd.
-func (w *outputWalk) list(fd int) ([]dirent, bool) {
+func list(buf []byte, fd int) ([]dirent, bool) {
 	var entries []dirent
 	for {
-		n, err := unix.Getdents(fd, w.buf)
+		n, err := unix.Getdents(fd, buf)
 		if err != nil {
 			return nil, false
 		}
 		if n == 0 {
 			return entries, true
 		}
-		b := w.buf[:n]
+		b := buf[:n]
 		for len(b) > 0 {
 			// struct linux_dirent64: ino, off (8 bytes each), reclen (2),
 			// type (1), then the name, NUL-terminated.
@@ -104,12 +124,14 @@ func (w *outputWalk) list(fd int) ([]dirent, bool) {
 }
 
 // walk verifies the directory name, open as fd, and everything below it,
-// and reports false at the first difference.
-func (w *outputWalk) walk(name string, fd int) bool {
-	entries, ok := w.list(fd)
-	if !ok {
+// listing with buf, and reports false at the first difference. It closes
+// no descriptor but those it opens.
+func (w *outputWalk) walk(buf []byte, name string, fd int) bool {
+	entries, ok := list(buf, fd)
+	if !ok || w.failed.Load() {
 		return false
 	}
+	var subdirs []string
 	for _, e := range entries {
 		p := e.name
 		if name != "" {
@@ -139,19 +161,10 @@ func (w *outputWalk) walk(name string, fd int) bool {
 			if typ != unix.DT_REG || !w.file(fd, e.name, i, &st, statted) {
 				return false
 			}
-			w.seen++
+			w.seen.Add(1)
 		case typ == unix.DT_DIR:
-			if e.name == ".git" {
-				continue
-			}
-			sub, err := unix.Openat(fd, e.name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
-			if err != nil {
-				return false
-			}
-			ok := w.walk(p, sub)
-			unix.Close(sub)
-			if !ok {
-				return false
+			if e.name != ".git" {
+				subdirs = append(subdirs, e.name)
 			}
 		case typ == unix.DT_REG && w.owned != nil && w.owned(p):
 			// A file Compare would look at as perhaps stale.
@@ -159,6 +172,49 @@ func (w *outputWalk) walk(name string, fd int) bool {
 			if !ok || genfs.IsGenerated(p, head) {
 				return false
 			}
+		}
+	}
+	if len(subdirs) >= splitAt {
+		select {
+		case w.helpers <- struct{}{}:
+			half := subdirs[:len(subdirs)/2]
+			subdirs = subdirs[len(half):]
+			sub, err := unix.Dup(fd)
+			if err != nil {
+				<-w.helpers
+				return false
+			}
+			w.wg.Add(1)
+			go func() {
+				defer w.wg.Done()
+				defer func() { <-w.helpers }()
+				if !w.subdirs(make([]byte, direntBuf), name, sub, half) {
+					w.failed.Store(true)
+				}
+				unix.Close(sub)
+			}()
+		default:
+		}
+	}
+	return w.subdirs(buf, name, fd, subdirs)
+}
+
+// subdirs walks the subdirectories names of the directory name, open as
+// fd.
+func (w *outputWalk) subdirs(buf []byte, name string, fd int, names []string) bool {
+	for _, base := range names {
+		p := base
+		if name != "" {
+			p = name + "/" + base
+		}
+		sub, err := unix.Openat(fd, base, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return false
+		}
+		ok := w.walk(buf, p, sub)
+		unix.Close(sub)
+		if !ok {
+			return false
 		}
 	}
 	return true
@@ -189,10 +245,12 @@ func (w *outputWalk) file(fd int, base string, i int, st *unix.Stat_t, statted b
 	// settled yet. Remember the fingerprint seen before reading, if the
 	// file has settled since.
 	if k.Size == int64(len(data)) && k.Ctime < w.now-settle && k.Mtime < w.now-settle {
+		w.mu.Lock()
 		if w.refreshed == nil {
 			w.refreshed = slices.Clone(w.ids)
 		}
 		w.refreshed[i].Key = k
+		w.mu.Unlock()
 	}
 	return true
 }

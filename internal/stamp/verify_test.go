@@ -1,6 +1,7 @@
 package stamp
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -22,6 +23,10 @@ func outputTree(t *testing.T) (string, []genfs.File) {
 		{Path: "machines/web/default.nix", Data: []byte(genfs.Header + "\n{ web = 1; }\n")},
 		{Path: "machines/db/default.nix", Data: []byte(genfs.Header + "\n{ db = 1; }\n")},
 		{Path: "modules/monitoring/targets/node.json", Data: []byte("{\n  \"//\": \"" + genfs.Notice + "\"\n}\n")},
+	}
+	// Enough machines that the walk shares them with a helper.
+	for i := range 2 * splitAt {
+		files = append(files, genfs.File{Path: fmt.Sprintf("machines/m%02d/default.nix", i), Data: []byte(fmt.Sprintf("%s\n{ m = %d; }\n", genfs.Header, i))})
 	}
 	for _, f := range files {
 		p := filepath.Join(dir, f.Path)
@@ -55,6 +60,14 @@ func TestVerifyOutputsAgreesWithGenfs(t *testing.T) {
 			fi, _ := os.Stat(p)
 			write(t, dir, files[1].Path, strings.Replace(string(files[1].Data), "web = 1", "web = 2", 1))
 			os.Chtimes(p, fi.ModTime(), fi.ModTime())
+			return ids
+		}, false},
+		{"edited, among many machines", func(t *testing.T, dir string, files []genfs.File, ids []genfs.Identity) []genfs.Identity {
+			write(t, dir, "machines/m00/default.nix", genfs.Header+"\n{ m = 99; }\n")
+			return ids
+		}, false},
+		{"stale, among many machines", func(t *testing.T, dir string, files []genfs.File, ids []genfs.Identity) []genfs.Identity {
+			write(t, dir, fmt.Sprintf("machines/m%02d/old/default.nix", 2*splitAt-1), string(files[1].Data))
 			return ids
 		}, false},
 		{"removed", func(t *testing.T, dir string, files []genfs.File, ids []genfs.Identity) []genfs.Identity {
