@@ -8,8 +8,11 @@
 // and the files found missing), shoal's own identity (its executable and
 // build), the identity of every generated file (genfs.Identity), and the
 // warnings the run printed. A later gen that finds the same shoal, every
-// input with the same content and every output verified by genfs.Verify
-// replays the warnings and reports the flake up to date.
+// input with the same content and every output verified as genfs.Verify
+// verifies it (on Linux by a walk of its own, with one listing per
+// directory and one fstatat per file, shared among the processors; a
+// test holds it to Verify's answers) replays the warnings and reports the
+// flake up to date.
 //
 // What it promises: a stamp is trusted only when every recorded input
 // reads back identical (inputs are always hashed, never judged by time),
