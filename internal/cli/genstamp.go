@@ -100,7 +100,7 @@ func (st *genStamp) save(rec *stamp.Recorder, x *generated, warnings []byte, sta
 		os.Remove(st.path)
 		return
 	}
-	ids, err := genfs.Identify(x.out, x.files, start)
+	ids, err := stamp.Identify(x.out, x.files, start)
 	if err != nil {
 		os.Remove(st.path)
 		return

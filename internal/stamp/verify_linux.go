@@ -3,6 +3,7 @@ package stamp
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"fmt"
 	"io/fs"
 	"runtime"
 	"slices"
@@ -290,4 +291,81 @@ func readAt(dirfd int, base string, limit int) ([]byte, bool) {
 		buf = buf[:len(buf)+n]
 	}
 	return buf, true
+}
+
+// Identify is genfs.Identify holding at most one directory open at a time
+// (genfs keeps one descriptor per directory of the flake, more than the
+// open-file limit of some systems allows for tens of thousands of
+// machines): files are taken directory by directory, each directory
+// reached from the output directory one name at a time without following
+// a symbolic link.
+func Identify(dir string, files []genfs.File, since time.Time) ([]genfs.Identity, error) {
+	root, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open output directory: %w", &fs.PathError{Op: "open", Path: dir, Err: err})
+	}
+	defer unix.Close(root)
+	ids := make([]genfs.Identity, len(files))
+	order := make([]int, len(files)) // files by directory
+	for i, f := range files {
+		ids[i] = genfs.Identity{Path: f.Path, Sum: sha256.Sum256(f.Data)}
+		order[i] = i
+	}
+	parent := func(p string) string {
+		if i := strings.LastIndexByte(p, '/'); i >= 0 {
+			return p[:i]
+		}
+		return ""
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(parent(files[a].Path), parent(files[b].Path)) })
+	limit := since.Add(-genfs.Settle).UnixNano()
+	fd, open := -1, "\x00" // the directory open now, and its path
+	defer func() {
+		if fd >= 0 && fd != root {
+			unix.Close(fd)
+		}
+	}()
+	for _, i := range order {
+		f := files[i]
+		d := parent(f.Path)
+		if d != open {
+			if fd >= 0 && fd != root {
+				unix.Close(fd)
+			}
+			if fd, err = openDir(root, d); err != nil {
+				fd = -1
+				return nil, &fs.PathError{Op: "open", Path: d, Err: err}
+			}
+			open = d
+		}
+		var st unix.Stat_t
+		if err := unix.Fstatat(fd, f.Path[len(d)+min(len(d), 1):], &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+			return nil, &fs.PathError{Op: "lstat", Path: f.Path, Err: err}
+		}
+		k := genfs.FileKey{Dev: uint64(st.Dev), Ino: st.Ino, Size: st.Size, Mtime: st.Mtim.Nano(), Ctime: st.Ctim.Nano()}
+		if st.Mode&unix.S_IFMT == unix.S_IFREG && k.Size == int64(len(f.Data)) && k.Ctime < limit && k.Mtime < limit {
+			ids[i].Key = k
+		}
+	}
+	return ids, nil
+}
+
+// openDir opens the directory p ("" for root itself, which it returns) below
+// root, one name at a time, following no symbolic link.
+func openDir(root int, p string) (int, error) {
+	if p == "" {
+		return root, nil
+	}
+	fd := root
+	for name := range strings.SplitSeq(p, "/") {
+		next, err := unix.Openat(fd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		if fd != root {
+			unix.Close(fd)
+		}
+		if err != nil {
+			return -1, err
+		}
+		fd = next
+	}
+	return fd, nil
 }

@@ -1,3 +1,5 @@
+//go:build linux
+
 package stamp
 
 import (
@@ -168,5 +170,37 @@ func write(t *testing.T, dir, name, data string) {
 	}
 	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestIdentifyAgreesWithGenfs holds Identify to genfs.Identify's
+// identities, for a tree judged long after it was written (settled: with
+// fingerprints) and at once (without).
+func TestIdentifyAgreesWithGenfs(t *testing.T) {
+	dir, files := outputTree(t)
+	for _, since := range []time.Time{time.Now().Add(time.Hour), time.Now()} {
+		want, err := genfs.Identify(dir, files, since)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := Identify(dir, files, since)
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("Identify = %v, %v; genfs.Identify = %v", got, err, want)
+		}
+	}
+	// A file missing, or a directory that is a link: no identities.
+	os.Rename(filepath.Join(dir, "machines/web"), filepath.Join(dir, "machines/web.orig"))
+	os.Symlink("web.orig", filepath.Join(dir, "machines/web"))
+	if _, err := Identify(dir, files, time.Now()); err == nil {
+		t.Error("Identify went through a symbolic link")
+	}
+	os.Remove(filepath.Join(dir, "machines/web"))
+	os.Rename(filepath.Join(dir, "machines/web.orig"), filepath.Join(dir, "machines/web"))
+	if _, err := Identify(dir, files, time.Now()); err != nil {
+		t.Fatalf("Identify of the tree put back: %v", err)
+	}
+	os.Remove(filepath.Join(dir, "flake.nix"))
+	if _, err := Identify(dir, files, time.Now()); err == nil {
+		t.Error("Identify of a missing file")
 	}
 }
