@@ -990,3 +990,75 @@ func exclusive(cat *catalog.Catalog, a, b catalog.Condition) bool {
 	}
 	return false
 }
+
+// credentialRE finds systemd.services.UNIT.serviceConfig.LoadCredential.
+var credentialRE = regexp.MustCompile(`^systemd\.services\.([^.]+)\.serviceConfig\.LoadCredential$`)
+
+// TestCredentialsAreDeclaredSecrets keeps the features that hand a secret
+// file to a unit through LoadCredential and the services that declare the
+// file in step: each credential read from the secrets directory is a
+// secret of a service whose role brings the feature, read by that unit
+// (so deploy restarts it), and each $__file{} under the unit's
+// credentials directory names a credential the unit loads.
+func TestCredentialsAreDeclaredSecrets(t *testing.T) {
+	cat, diags := catalog.Builtin()
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	found := 0
+	for _, name := range cat.FeatureNames() {
+		f := cat.Features[name]
+		loaded := map[string]bool{} // UNIT/ID
+		var files []string
+		for _, block := range f.NixOS {
+			for _, o := range block.Options {
+				if s, ok := o.Value.(string); ok {
+					for _, m := range regexp.MustCompile(`\$__file\{/run/credentials/([^/}]+)/([^}]+)\}`).FindAllStringSubmatch(s, -1) {
+						files = append(files, m[1]+"/"+m[2])
+					}
+				}
+				m := credentialRE.FindStringSubmatch(o.Option)
+				if m == nil {
+					continue
+				}
+				unit := m[1] + ".service"
+				list, _ := o.Value.([]any)
+				for _, e := range list {
+					id, file, _ := strings.Cut(fmt.Sprint(e), ":")
+					loaded[unit+"/"+id] = true
+					secret, ok := strings.CutPrefix(file, catalog.SecretsDir+"/")
+					if !ok {
+						continue
+					}
+					found++
+					if !declares(cat, name, secret, unit) {
+						t.Errorf("feature %s loads %s into %s, but no service whose role brings %s declares secret %s read by %s", name, file, unit, name, secret, unit)
+					}
+				}
+			}
+		}
+		for _, file := range files {
+			if !loaded[file] {
+				t.Errorf("feature %s reads $__file{/run/credentials/%s}, which the unit does not load", name, file)
+			}
+		}
+	}
+	if found == 0 {
+		t.Error("no feature loads a secret as a credential: the test checks nothing")
+	}
+}
+
+// declares says whether a service of cat declares secret, for a role
+// that brings feature, read by unit.
+func declares(cat *catalog.Catalog, feature, secret, unit string) bool {
+	for _, s := range cat.Services {
+		x := s.Secret(secret)
+		if x == nil {
+			continue
+		}
+		if r := s.Role(x.Role); r != nil && r.Feature == feature && slices.Contains(x.Units, unit) {
+			return true
+		}
+	}
+	return false
+}

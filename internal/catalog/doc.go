@@ -47,6 +47,7 @@
 //	description = "..."   # of the fleet for it (SH105, with the lines to add); wires name it
 //	owner = "restic"      # by {secret = "NAME"}; owner: the user that reads it (default root)
 //	unless = "OPTION"     # a boolean option of the service that makes the file unneeded
+//	when = "OPTION"       # an option that must be set for the file to be needed
 //	units = ["U.service"] # the units that read it: deploy restarts them when it changes
 //	generator = "KIND"    # the fleet generator that makes it; provided_with = "OPTION": a set
 //	per_machine = true    # option means a person provides it; per_machine: one value per

@@ -43,6 +43,10 @@ type Secret struct {
 	// Unless names a boolean option of the service that, when true, makes
 	// the file unneeded.
 	Unless string
+	// When names an option of the service that must be set (a non-empty
+	// string, true) for the file to be needed: the SMTP password only when
+	// there is an SMTP user.
+	When string
 	// Units are the systemd units of the role's machines that read the
 	// file: deploy restarts them when it changes, and nothing else.
 	Units []string
@@ -344,7 +348,7 @@ func (l *loader) secret(name string, v *tomltree.Node, p diag.Path, d tomltree.D
 		d.Diags.Errorf(diag.CodeInvalidName, d.File, p, "invalid secret name %q: a secret's file name is lowercase letters, digits, \".\", \"-\" and \"_\", starting with a letter", name)
 		return nil
 	}
-	ok := d.Fields(v, p, "a secret", []string{"role", "description", "owner", "unless", "units", "generator", "provided_with", "per_machine", "users_from"}, func(key string, v *tomltree.Node, p diag.Path) {
+	ok := d.Fields(v, p, "a secret", []string{"role", "description", "owner", "unless", "when", "units", "generator", "provided_with", "per_machine", "users_from"}, func(key string, v *tomltree.Node, p diag.Path) {
 		switch key {
 		case "role":
 			x.Role, _ = d.String(v, p, "role")
@@ -354,6 +358,8 @@ func (l *loader) secret(name string, v *tomltree.Node, p diag.Path, d tomltree.D
 			x.Owner, _ = d.String(v, p, "owner")
 		case "unless":
 			x.Unless, _ = d.String(v, p, "unless")
+		case "when":
+			x.When, _ = d.String(v, p, "when")
 		case "units":
 			for _, u := range d.Strings(v, p, "units") {
 				x.Units = append(x.Units, u.Value)
@@ -516,6 +522,10 @@ func (l *loader) serviceRefs(s *Service, d tomltree.Decoder) {
 			if o := s.Option(x.Unless); o == nil || o.Type.Kind != KindBool {
 				d.Diags.Errorf(diag.CodeCatalogFile, d.File, x.Path.Child("unless"), "secret %q: service %s has no boolean option %q", x.Name, s.Name, x.Unless)
 			}
+		}
+		if x.When != "" && s.Option(x.When) == nil {
+			d.Diags.Errorf(diag.CodeCatalogFile, d.File, x.Path.Child("when"), "secret %q: service %s has no option %q", x.Name, s.Name, x.When).
+				SetHint(diag.DidYouMean(x.When, s.Keys()))
 		}
 	}
 	seen := map[string]bool{}

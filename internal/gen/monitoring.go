@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -19,10 +22,12 @@ import (
 
 // Where the monitoring files meet the machines: the node exporter's
 // textfile directory (the backup unit and shoal deploy write there), and
-// the SMTP password the secrets put on the monitoring server.
+// where Alertmanager finds the SMTP password: systemd's copy of the
+// monitoring service's secret smtp-password (Alertmanager runs as a
+// DynamicUser, which no file on disk can be owned by).
 const (
 	metricsTextfileDir = "/var/lib/shoal/metrics"
-	smtpPasswordFile   = "/var/lib/shoal/secrets/smtp-password"
+	smtpCredential     = "/run/credentials/alertmanager.service/smtp-password"
 	alertmanagerAddr   = "127.0.0.1:9093"
 	// blackboxAddr is where the monitoring server's blackbox exporter
 	// listens: Prometheus asks it to probe the fleet's TLS endpoints.
@@ -306,41 +311,75 @@ func (g *generator) alertRules(s *resolve.Service) map[string][]ruleGroup {
 }
 
 // backupRules alerts when a client's last good backup is older than its
-// schedule allows (two periods and the timer's hour of random delay),
-// when its last run failed, and when a repository check failed.
+// schedule allows (two periods and the timer's hour of random delay), when
+// a client that answers scrapes has reported no good backup at all for as
+// long, when its last run failed, when a repository check failed, and when
+// the check stopped running or never ran within its own schedule's
+// allowance.
 func (g *generator) backupRules(s *resolve.Service) ruleGroup {
 	group := ruleGroup{Name: "shoal-backup"}
 	b := g.service("backup")
 	if b == nil {
 		return group
 	}
-	byAge := map[time.Duration][]string{}
-	for _, m := range g.resolved(b, "clients") {
-		schedule, _ := featureSetting(m, "backup-client", "schedule").(string)
-		byAge[maxBackupAge(schedule)] = append(byAge[maxBackupAge(schedule)], regexp.QuoteMeta(m.Name()))
-	}
-	if len(byAge) == 0 {
+	clients := g.resolved(b, "clients")
+	if len(clients) == 0 {
 		return group
 	}
-	ages := make([]time.Duration, 0, len(byAge))
-	for age := range byAge {
-		ages = append(ages, age)
+	// byAge groups the clients by how old a setting's calendar lets the
+	// last run be; the allowed age is a label too: it tells the rules apart.
+	byAge := func(setting string, each func(age time.Duration, machines string) []rule) {
+		machines := map[time.Duration][]string{}
+		for _, m := range clients {
+			schedule, _ := featureSetting(m, "backup-client", setting).(string)
+			age := maxBackupAge(schedule)
+			machines[age] = append(machines[age], regexp.QuoteMeta(m.Name()))
+		}
+		for _, age := range slices.Sorted(maps.Keys(machines)) {
+			for _, r := range each(age, strings.Join(machines[age], "|")) {
+				r.Labels["allowed_age"] = fmt.Sprintf("%dh", int64(age/time.Hour))
+				group.Rules = append(group.Rules, r)
+			}
+		}
 	}
-	sort.Slice(ages, func(i, j int) bool { return ages[i] < ages[j] })
-	for _, age := range ages {
-		// The allowed age is a label too: it tells the rules apart.
-		r := alert("BackupTooOld",
-			fmt.Sprintf(`time() - shoal_backup_last_success_timestamp_seconds{machine=~"%s"} > %d`, strings.Join(byAge[age], "|"), int64(age/time.Second)),
-			"", "critical",
-			fmt.Sprintf("{{ $labels.machine }} has no good backup in the last %dh, more than its schedule allows", int64(age/time.Hour)))
-		r.Labels["allowed_age"] = fmt.Sprintf("%dh", int64(age/time.Hour))
-		group.Rules = append(group.Rules, r)
-	}
+	// scraped is the clients of a group whose node exporter answers: a
+	// metric they never wrote is missing from them, not from a machine
+	// that is down (HostDown says that).
+	scraped := func(machines string) string { return fmt.Sprintf(`up{job="node",machine=~"%s"} == 1`, machines) }
+	byAge("schedule", func(age time.Duration, machines string) []rule {
+		hours := int64(age / time.Hour)
+		return []rule{
+			alert("BackupTooOld",
+				fmt.Sprintf(`time() - shoal_backup_last_success_timestamp_seconds{machine=~"%s"} > %d`, machines, int64(age/time.Second)),
+				"", "critical",
+				fmt.Sprintf("{{ $labels.machine }} has no good backup in the last %dh, more than its schedule allows", hours)),
+			alert("BackupMissing",
+				scraped(machines)+" unless on(machine) shoal_backup_last_success_timestamp_seconds",
+				promDuration(age), "critical",
+				fmt.Sprintf("{{ $labels.machine }} has reported no good backup for %dh: its backup never ran or never succeeded", hours)),
+		}
+	})
 	group.Rules = append(group.Rules,
 		alert("BackupFailed", `shoal_backup_success == 0`, "", "warning", "the last backup of {{ $labels.machine }} failed"),
 		alert("BackupCheckFailed", `shoal_backup_check_success == 0`, "", "critical", "restic check of the repository of {{ $labels.machine }} failed"))
+	byAge("check_schedule", func(age time.Duration, machines string) []rule {
+		hours := int64(age / time.Hour)
+		return []rule{
+			alert("BackupCheckTooOld",
+				fmt.Sprintf(`time() - shoal_backup_check_last_run_timestamp_seconds{machine=~"%s"} > %d`, machines, int64(age/time.Second)),
+				"", "warning",
+				fmt.Sprintf("restic check of the repository of {{ $labels.machine }} has not run in the last %dh, more than its check_schedule allows", hours)),
+			alert("BackupCheckMissing",
+				scraped(machines)+" unless on(machine) shoal_backup_check_last_run_timestamp_seconds",
+				promDuration(age), "warning",
+				fmt.Sprintf("restic check of the repository of {{ $labels.machine }} has not reported for %dh: it never ran", hours)),
+		}
+	})
 	return group
 }
+
+// promDuration writes d as a Prometheus duration in whole hours.
+func promDuration(d time.Duration) string { return fmt.Sprintf("%dh", int64(d/time.Hour)) }
 
 // calendarPeriods are systemd's calendar shorthands and how often they fire.
 var calendarPeriods = map[string]time.Duration{
@@ -350,15 +389,61 @@ var calendarPeriods = map[string]time.Duration{
 	"yearly": 366 * 24 * time.Hour, "annually": 366 * 24 * time.Hour,
 }
 
-// maxBackupAge is how old the last good backup may be under schedule: two
-// periods and the hour of the timer's random delay. A calendar it cannot
-// read counts as daily.
-func maxBackupAge(schedule string) time.Duration {
-	period, ok := calendarPeriods[strings.TrimSpace(schedule)]
-	if !ok {
-		period = 24 * time.Hour
+// calendarPeriod is the longest time between two runs of a systemd
+// calendar, as far as a quick reading tells: a shorthand's period; a
+// day of the week makes it weekly, a day of the month monthly, a month
+// yearly; a wildcard hour hourly; otherwise daily. An upper bound, so
+// that alerts built on it never fire early: "Mon..Fri" counts as weekly.
+// A calendar it cannot read counts as daily.
+func calendarPeriod(calendar string) time.Duration {
+	calendar = strings.TrimSpace(calendar)
+	if p, ok := calendarPeriods[calendar]; ok {
+		return p
 	}
-	return 2*period + time.Hour
+	fields := strings.Fields(calendar)
+	if len(fields) == 0 {
+		return 24 * time.Hour
+	}
+	weekday := false
+	if f := strings.ToLower(fields[0]); len(f) >= 3 && strings.Contains("mon tue wed thu fri sat sun", f[:3]) {
+		weekday, fields = true, fields[1:]
+	}
+	date, clock := "*-*-*", ""
+	for _, f := range fields {
+		switch {
+		case strings.Contains(f, "-"):
+			date = f
+		case strings.Contains(f, ":"):
+			clock = f
+		}
+	}
+	parts := strings.Split(date, "-")
+	if len(parts) == 2 { // MM-DD
+		parts = append([]string{"*"}, parts...)
+	}
+	if len(parts) != 3 {
+		return 24 * time.Hour
+	}
+	fixed := func(p string) bool { return p != "*" && !strings.ContainsAny(p, ",/.") }
+	switch {
+	case fixed(parts[0]):
+		return 366 * 24 * time.Hour // one year: it never comes again, but alert as if yearly
+	case fixed(parts[1]):
+		return 366 * 24 * time.Hour
+	case fixed(parts[2]) || parts[2] != "*":
+		return 31 * 24 * time.Hour
+	case weekday:
+		return 7 * 24 * time.Hour
+	case strings.HasPrefix(clock, "*:") || strings.HasPrefix(clock, "*/"):
+		return time.Hour
+	}
+	return 24 * time.Hour
+}
+
+// maxBackupAge is how old the last run may be under a calendar: two
+// periods and the hour of the timer's random delay.
+func maxBackupAge(schedule string) time.Duration {
+	return 2*calendarPeriod(schedule) + time.Hour
 }
 
 type amConfig struct {
@@ -388,7 +473,7 @@ func alertmanagerConfig(s *resolve.Service) amConfig {
 		}
 		if user := strValue(s, "smtp_user"); user != "" {
 			c.Global["smtp_auth_username"] = user
-			c.Global["smtp_auth_password_file"] = "/run/credentials/alertmanager.service/smtp-password"
+			c.Global["smtp_auth_password_file"] = smtpCredential
 		}
 		recv["email_configs"] = []map[string]any{{"to": to, "send_resolved": true}}
 	}
@@ -443,8 +528,8 @@ func monitoringWiring(g *generator, b *nodes, s *resolve.Service, role string, f
 			bind(rel(file, layout.BlackboxConf), blackbox("configFile")...),
 		)
 	}
-	if strValue(s, "smtp_user") != "" {
-		out = append(out, bind(b.data([]any{"smtp-password:" + smtpPasswordFile}), "systemd", "services", "alertmanager", "serviceConfig", "LoadCredential"))
+	if x := s.Def.Secret("smtp-password"); x != nil && strValue(s, "smtp_user") != "" {
+		out = append(out, bind(b.data([]any{path.Base(smtpCredential) + ":" + x.File()}), "systemd", "services", "alertmanager", "serviceConfig", "LoadCredential"))
 	}
 	datasources := []any{map[string]any{"name": "Prometheus", "uid": "prometheus", "type": "prometheus", "url": "http://127.0.0.1:" + fmt.Sprint(featureSetting(g.resolved(s, "server")[0], "monitoring-server", "port")), "isDefault": true}}
 	if logs := g.service("logs"); logs != nil {

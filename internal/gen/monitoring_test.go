@@ -233,6 +233,35 @@ var alertCases = []alertCase{{
 	labels:  map[string]string{"machine": "app2", "severity": "critical", "allowed_age": "3h"},
 	summary: "app2 has no good backup in the last 3h, more than its schedule allows",
 }, {
+	// app2 (hourly: 3h allowed) answers scrapes but never wrote a good
+	// backup; app1 (daily: 49h) is not late yet, nor is app2 once it has one.
+	alert: "BackupMissing", at: "4h",
+	firing: []series{{`up{job="node",machine="app2"}`, "1x300"}},
+	silent: []series{
+		{`up{job="node",machine="app2"}`, "1x300"},
+		{`shoal_backup_last_success_timestamp_seconds{machine="app2"}`, "0+60x300"},
+		{`up{job="node",machine="app1"}`, "1x300"},
+	},
+	labels:  map[string]string{"job": "node", "machine": "app2", "severity": "critical", "allowed_age": "3h"},
+	summary: "app2 has reported no good backup for 3h: its backup never ran or never succeeded",
+}, {
+	// The weekly check (Sun 05:00, the default) may be 337h old: at 346h
+	// one that last ran at time 0 is late, one that runs on time is not.
+	alert: "BackupCheckTooOld", at: "346h",
+	firing:  []series{{`shoal_backup_check_last_run_timestamp_seconds{machine="app1"}`, "0x20800"}},
+	silent:  []series{{`shoal_backup_check_last_run_timestamp_seconds{machine="app1"}`, "0+60x20800"}},
+	labels:  map[string]string{"machine": "app1", "severity": "warning", "allowed_age": "337h"},
+	summary: "restic check of the repository of app1 has not run in the last 337h, more than its check_schedule allows",
+}, {
+	alert: "BackupCheckMissing", at: "346h",
+	firing: []series{{`up{job="node",machine="app1"}`, "1x20800"}},
+	silent: []series{
+		{`up{job="node",machine="app1"}`, "1x20800"},
+		{`shoal_backup_check_last_run_timestamp_seconds{machine="app1"}`, "0+60x20800"},
+	},
+	labels:  map[string]string{"job": "node", "machine": "app1", "severity": "warning", "allowed_age": "337h"},
+	summary: "restic check of the repository of app1 has not reported for 337h: it never ran",
+}, {
 	alert: "BackupFailed", at: "5m",
 	firing:  []series{{`shoal_backup_success{machine="app1"}`, "0x10"}},
 	silent:  []series{{`shoal_backup_success{machine="app1"}`, "1x10"}},

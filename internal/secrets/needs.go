@@ -75,18 +75,23 @@ func (n Need) Lines() string {
 	if n.UsersFrom != "" {
 		fmt.Fprintf(&b, "users_from = %q\n", n.UsersFrom)
 	}
+	if n.Generator == "" {
+		// Nothing can make it: a person gives the value, once or each deploy.
+		fmt.Fprintf(&b, "# the value: shoal secrets set %s < FILE; or source = \"command\" with command = \"pass show ...\"\n", n.Name)
+	}
 	return b.String()
 }
 
 // Needs lists the secret files the fleet's services read on their
 // machines (the catalog's [secrets.NAME] of each service), in service
-// order: the needs of a role with no machine, and those an option makes
-// unneeded (no_auth), are left out.
+// order: the needs of a role with no machine, those an option makes
+// unneeded (no_auth), and those an unset option does not call for (the
+// SMTP password without smtp_user) are left out.
 func Needs(rf *resolve.Fleet) []Need {
 	var out []Need
 	for _, svc := range rf.Services {
 		for _, x := range svc.Def.Secrets {
-			if x.Unless != "" && svc.Values[x.Unless] == true {
+			if x.Unless != "" && svc.Values[x.Unless] == true || x.When != "" && !isSet(svc.Values[x.When]) {
 				continue
 			}
 			if len(svc.Members(x.Role)) == 0 {
@@ -101,4 +106,22 @@ func Needs(rf *resolve.Fleet) []Need {
 		}
 	}
 	return out
+}
+
+// isSet says whether a service option's value asks for something: a
+// non-empty string or list, true, a number.
+func isSet(v any) bool {
+	switch v := v.(type) {
+	case nil:
+		return false
+	case string:
+		return v != ""
+	case bool:
+		return v
+	case []any:
+		return len(v) > 0
+	case []string:
+		return len(v) > 0
+	}
+	return true
 }

@@ -49,16 +49,21 @@ func TestNeeds(t *testing.T) {
 		name, services string
 		want           []string // NAME generator per_machine
 	}{
-		{"the fleet's REST server: all three generated", "server = [\"nas\"]\nclients = [\"web\"]\n",
+		{"the fleet's REST server: all three generated", "[services.backup]\nserver = [\"nas\"]\nclients = [\"web\"]\n",
 			[]string{"restic-password password true", "restic-environment restic-rest true", "restic-htpasswd htpasswd false"}},
-		{"no_auth: no htpasswd", "server = [\"nas\"]\nclients = [\"web\"]\nno_auth = true\n",
+		{"no_auth: no htpasswd", "[services.backup]\nserver = [\"nas\"]\nclients = [\"web\"]\nno_auth = true\n",
 			[]string{"restic-password password true", "restic-environment restic-rest true"}},
-		{"a repository of the user's own: its credentials come from a person", "clients = [\"web\"]\nrepository = \"s3:bucket\"\n",
+		{"a repository of the user's own: its credentials come from a person", "[services.backup]\nclients = [\"web\"]\nrepository = \"s3:bucket\"\n",
 			[]string{"restic-password password true", "restic-environment  true"}},
+		{"a monitoring server: Grafana's key and admin password, generated", "[services.monitoring]\nserver = [\"nas\"]\nalert_email = \"ops@example.org\"\nsmtp_server = \"relay.example.org:25\"\n",
+			[]string{"grafana-secret-key hex false", "grafana-admin-password password false"}},
+		{"alerts mailed with a login: the SMTP password, from a person", "[services.monitoring]\nserver = [\"nas\"]\nalert_email = \"ops@example.org\"\nsmtp_server = \"mail.example.org:587\"\nsmtp_user = \"alerts\"\n",
+			[]string{"grafana-secret-key hex false", "grafana-admin-password password false", "smtp-password  false"}},
+		{"no monitoring server: nothing", "[services.monitoring]\nagents = [\"web\"]\nsmtp_user = \"alerts\"\n", nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			src := "[fleet]\nname = \"t\"\ndomain = \"lan\"\n[machines.nas]\nprofile = \"server\"\n[machines.web]\nprofile = \"server\"\n[services.backup]\n" + c.services
+			src := "[fleet]\nname = \"t\"\ndomain = \"lan\"\n[machines.nas]\nprofile = \"server\"\n[machines.web]\nprofile = \"server\"\n" + c.services
 			rf := resolved(t, src)
 			var got []string
 			for _, n := range Needs(rf) {

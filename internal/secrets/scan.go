@@ -2,6 +2,7 @@ package secrets
 
 import (
 	"math"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -74,8 +75,12 @@ func scan(file string, n *tomltree.Node, p diag.Path, key string, diags *diag.Li
 			if isSecretKey(lastSegment(key)) {
 				name = secretName(lastSegment(key))
 			}
-			diags.Errorf(diag.CodeSecretInFleet, file, slices.Clone(p), "%s written in shoal.toml", what).
-				Hintf("shoal.toml is not secret: declare [secrets.%s] (shoal secrets set %s < FILE) and give the option its file, e.g. a ...File option set to /run/keys/%s; treat this value as leaked if the file was shared", name, name, name)
+			d := diags.Errorf(diag.CodeSecretInFleet, file, slices.Clone(p), "%s written in shoal.toml", what)
+			if strings.HasPrefix(what, "a URL") {
+				d.Hintf("shoal.toml is not secret: give the URL without its credential (a receiver on the fleet's own network that adds it, or a service that takes it in a header from a file); treat this one as leaked if the file was shared")
+			} else {
+				d.Hintf("shoal.toml is not secret: declare [secrets.%s] (shoal secrets set %s < FILE) and give the option its file, e.g. a ...File option set to /run/keys/%s; treat this value as leaked if the file was shared", name, name, name)
+			}
 		}
 	}
 }
@@ -89,6 +94,8 @@ func secretLooking(key, s string) string {
 		return ""
 	case isSecretKey(lastSegment(key)):
 		return "a value of " + lastSegment(key)
+	case urlCredential(s) != "":
+		return urlCredential(s)
 	case highEntropy(s):
 		return "a high-entropy string (a token or key?)"
 	}
@@ -109,6 +116,36 @@ func secretName(s string) string {
 		return "name"
 	}
 	return s
+}
+
+// urlCredential says what credential the URL s carries, or "": a
+// password before its host (https://user:password@host/), or a token as
+// a segment of its path or a value of its query (a chat service's
+// webhook, https://hooks.example.com/services/T0/B0/TOKEN).
+func urlCredential(s string) string {
+	if !strings.Contains(s, "://") {
+		return ""
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	if _, ok := u.User.Password(); ok {
+		return "a URL with a password in it"
+	}
+	for _, seg := range strings.Split(u.Path, "/") {
+		if highEntropy(seg) {
+			return "a URL with a token in its path"
+		}
+	}
+	for _, vs := range u.Query() {
+		for _, v := range vs {
+			if highEntropy(v) {
+				return "a URL with a token in its query"
+			}
+		}
+	}
+	return ""
 }
 
 // isReference reports values that point at a secret rather than hold it:

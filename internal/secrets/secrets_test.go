@@ -204,6 +204,11 @@ func TestScan(t *testing.T) {
 		{`nixos."networking.hostId" = "8425e349"`, ""},
 		{`nixos."system.stateVersion" = "26.05"`, ""},
 		{`nixos."environment.variables.P" = "/nix/store/0123456789abcdfghijklmnpqrsvwxyz-hello"`, ""},
+		{"[services.monitoring]\nalert_webhook = \"https://alerts:hunter2@hooks.example.net/am\"", "a URL with a password in it"},
+		{"[services.monitoring]\nalert_webhook = \"https://hooks.example.net/services/T04B7Q2/B07K9/q8ZtR3vXk2LmN7pW4yHc9sDf\"", "a URL with a token in its path"},
+		{"[services.monitoring]\nalert_webhook = \"https://hooks.example.net/notify?key=Zq7Rk2Lm9Xw4Tp8Vn3Hs6Yb1Jc5D\"", "a URL with a token in its query"},
+		{"[services.monitoring]\nalert_webhook = \"https://hooks.example.net/alertmanager/fleet-alerts-2026\"", ""},
+		{"[services.monitoring]\nalert_webhook = \"https://alerts@hooks.example.net/am\"", ""},
 	} {
 		src := "[fleet]\nname = \"t\"\n[machines.a]\n" + c.toml + "\n"
 		f, diags := fleet.Parse("shoal.toml", []byte(src))

@@ -73,7 +73,7 @@ func (v *validator) alertReceivers(s *resolve.Service) {
 	}
 	if _, port, err := net.SplitHostPort(server); err == nil && (port == "587" || port == "465") {
 		v.diags.Warnf(diag.CodeAlertNoLogin, v.file, s.Spec.Path.Child("smtp_server"), "alerts are mailed through %s, a submission port, but services.monitoring has no smtp_user to log in as", server).
-			Hintf(`mail servers take mail on port %s from users who log in: add smtp_user = "alerts" and put its password in the monitoring server's %s; or use a relay on port 25 that needs no login`, port, "/var/lib/shoal/secrets/smtp-password")
+			Hintf(`mail servers take mail on port %s from users who log in: add smtp_user = "alerts" (shoal check then asks for its password as [secrets.smtp-password], from an age file or a command); or use a relay on port 25 that needs no login`, port)
 	}
 }
 

@@ -608,7 +608,7 @@ func (v *validator) alertMail(s *resolve.Service) {
 		return
 	}
 	v.diags.Errorf(diag.CodeAlertNoMailServer, v.file, s.Spec.Path.Child("alert_email"), "alerts go to %s, but services.monitoring names no smtp_server to send them through", to).
-		Hintf(`add smtp_server = "mail.example.com:587" to [services.monitoring], and smtp_user when the server wants a login (its password goes in the monitoring server's %s)`, "/var/lib/shoal/secrets/smtp-password")
+		Hintf(`add smtp_server = "mail.example.com:587" to [services.monitoring], and smtp_user when the server wants a login (its password is then the secret smtp-password)`)
 }
 
 // roleNeeds reports a role that names machines while none of the roles or

@@ -23,21 +23,17 @@ in
                 http_port = cfg.grafana_port;
               };
               security = {
-                secret_key = "$__file{/var/lib/grafana/secret-key}";
-                admin_password = "$__file{/var/lib/grafana/admin-password}";
+                secret_key = "$__file{/run/credentials/grafana.service/secret-key}";
+                admin_password = "$__file{/run/credentials/grafana.service/admin-password}";
               };
               analytics.reporting_enabled = false;
             };
           };
         };
-        systemd.services.grafana.preStart = ''
-          umask 077
-          for f in /var/lib/grafana/secret-key /var/lib/grafana/admin-password; do
-            if [ ! -s "$f" ]; then
-              head -c 24 /dev/urandom | base64 > "$f"
-            fi
-          done
-        '';
+        systemd.services.grafana.serviceConfig.LoadCredential = [
+          "secret-key:/var/lib/shoal/secrets/grafana-secret-key"
+          "admin-password:/var/lib/shoal/secrets/grafana-admin-password"
+        ];
         environment.systemPackages = [ pkgs.prometheus-alertmanager ];
         networking.firewall.allowedTCPPorts = lib.optionals (!config.shoal.public) [
           cfg.port
