@@ -105,7 +105,7 @@ var (
 	CodeAlertNoMailServer = define("SH079", Error, "check", "alerts mailed with no mail server to send them through")
 
 	CodeRoleNoMachine     = define("SH125", Warning, "check", "a fleet service, or a role of one, that names no machine")
-	CodeMonitoringDisk    = define("SH126", Warning, "check", "a monitoring server with less disk than its retention and scrape load need (an estimate)")
+	CodeMonitoringDisk    = define("SH126", Warning, "check", "a monitoring or log server with less disk than its retention and load need (an estimate)")
 	CodeAlertNoLogin      = define("SH127", Warning, "check", "alerts mailed through a submission port with no smtp_user to log in as")
 	CodeAlertPlainWebhook = define("SH128", Warning, "check", "alerts posted over plain http to a host outside the fleet")
 	CodeBackupToItself    = define("SH129", Warning, "check", "a machine that backs up to itself, the fleet's backup server")

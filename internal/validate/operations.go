@@ -111,24 +111,97 @@ var seriesPerTarget = map[string]int64{
 	"tls":        20,
 }
 
-// monitoringDisk estimates the disk Prometheus needs on the monitoring
+// diskNeed is what one service stores on a machine's disk, by estimate:
+// its size in bytes, what it keeps for how long (for the summary), how
+// the estimate was made (for the hint), and where the fleet file sets
+// what drives it.
+type diskNeed struct {
+	service, what string
+	bytes         float64
+	estimate      string
+	at            diag.Path
+	machine       *resolve.Machine
+}
+
+// serviceDisks warns (SH126) when a machine's hardware.disk is smaller
+// than what the fleet services store on it need, by estimate: Prometheus
+// on the monitoring server, Loki on the log server, both added up when
+// one machine runs both. No estimate for a machine without a disk size.
+func (v *validator) serviceDisks() {
+	var needs []diskNeed
+	if s := v.service("monitoring"); s != nil {
+		if n, ok := v.prometheusDisk(s); ok {
+			needs = append(needs, n)
+		}
+	}
+	if s := v.service("logs"); s != nil {
+		if n, ok := v.lokiDisk(s); ok {
+			needs = append(needs, n)
+		}
+	}
+	const gib = 1 << 30
+	done := map[string]bool{}
+	for _, n := range needs {
+		srv := n.machine
+		if done[srv.Name()] {
+			continue
+		}
+		done[srv.Name()] = true
+		var mine []diskNeed
+		var total float64
+		for _, o := range needs {
+			if o.machine == srv {
+				mine = append(mine, o)
+				total += o.bytes
+			}
+		}
+		need := fleet.Size(math.Ceil(total/gib)) * gib
+		have := srv.Spec.Hardware.Disk
+		if need <= have {
+			continue
+		}
+		var names, whats, estimates []string
+		for _, o := range mine {
+			names = append(names, o.service)
+			whats = append(whats, fmt.Sprintf("%s for %s", fleet.Size(math.Ceil(o.bytes/gib))*gib, o.what))
+			estimates = append(estimates, o.service+": "+o.estimate)
+		}
+		estimate := "the estimate: " + n.estimate
+		if len(mine) > 1 {
+			estimate = "the estimates: " + strings.Join(estimates, "; ")
+		}
+		var d diag.Ref
+		if len(mine) == 1 {
+			d = v.diags.Warnf(diag.CodeMonitoringDisk, v.file, n.at, "%s on %s needs about %s of disk for %s, more than its %s", n.service, srv.Name(), need, n.what, have)
+		} else {
+			d = v.diags.Warnf(diag.CodeMonitoringDisk, v.file, n.at, "%s on %s need about %s of disk (%s), more than its %s", strings.Join(names, " and "), srv.Name(), need, strings.Join(whats, ", "), have)
+		}
+		advice := "Shorten retention, scrape less often, or give the server more disk"
+		if len(mine) == 1 && n.service == "Loki" {
+			advice = "Shorten retention, set daily_volume to what your machines log (the estimate's default is 50MiB a machine), or give the server more disk"
+		}
+		d.Hintf("%s. %s", estimate, advice).
+			Relate(v.file, srv.Spec.Path, "the %s server is %s", map[bool]string{true: "monitoring", false: "log"}[n.service == "Prometheus"], srv.Name())
+	}
+}
+
+// prometheusDisk estimates the disk Prometheus needs on the monitoring
 // server: the samples it ingests per second (series per target, summed
 // over the scrape jobs the fleet gives, over the scrape interval) times
-// the retention time, at bytesPerSample, with headroom; and warns when the
-// server's hardware.disk is smaller. No estimate without a disk size or a
-// retention and interval it can read.
-func (v *validator) monitoringDisk(s *resolve.Service) {
+// the retention time, at bytesPerSample, with headroom. No estimate
+// without a disk size or a retention and interval it can read.
+func (v *validator) prometheusDisk(s *resolve.Service) (diskNeed, bool) {
 	servers := s.Members("server")
 	if len(servers) == 0 {
-		return
+		return diskNeed{}, false
 	}
 	srv := v.rf.Machine(servers[0].Name)
 	if srv == nil || srv.Spec.Hardware.Disk == 0 {
-		return
+		return diskNeed{}, false
 	}
 	f := srv.Feature("monitoring-server")
 	if f == nil {
-		return
+		return diskNeed{}, false
 	}
 	str := func(name string) string {
 		if x := f.Value(name); x != nil {
@@ -140,7 +213,7 @@ func (v *validator) monitoringDisk(s *resolve.Service) {
 	retention, err1 := parsePromDuration(str("retention"))
 	interval, err2 := parsePromDuration(str("scrape_interval"))
 	if err1 != nil || err2 != nil || interval <= 0 {
-		return
+		return diskNeed{}, false
 	}
 	jobs := map[string]int64{"node": int64(len(s.Members("agents"))), "prometheus": 1}
 	if lb := v.service("load_balancer"); lb != nil {
@@ -161,20 +234,62 @@ func (v *validator) monitoringDisk(s *resolve.Service) {
 		}
 	}
 	perSecond := float64(series) / interval.Seconds()
-	const gib = 1 << 30
-	need := fleet.Size(math.Ceil(perSecond*retention.Seconds()*bytesPerSample*headroom/gib)) * gib
-	have := srv.Spec.Hardware.Disk
-	if need <= have {
-		return
+	at := s.Spec.Path.Child("retention")
+	if s.Options["retention"] == nil {
+		at = srv.Spec.Path.Child("hardware", "disk")
+	}
+	return diskNeed{
+		service: "Prometheus", what: str("retention") + " of samples", machine: srv, at: at,
+		bytes: perSecond * retention.Seconds() * bytesPerSample * headroom,
+		estimate: fmt.Sprintf("%s series (%s) scraped every %s is %.0f samples/s; × %s × %d bytes a sample × %.1f for the write-ahead log and compaction",
+			strconv.FormatInt(series, 10), strings.Join(parts, " + "), str("scrape_interval"), perSecond, str("retention"), bytesPerSample, headroom),
+	}, true
+}
+
+// lokiDisk estimates the disk Loki needs on the log server: every agent
+// ships services.logs.daily_volume a day (the journal as Loki stores it,
+// compressed), kept for the retention, with headroom for its index,
+// write-ahead log and compaction.
+func (v *validator) lokiDisk(s *resolve.Service) (diskNeed, bool) {
+	servers := s.Members("server")
+	if len(servers) == 0 {
+		return diskNeed{}, false
+	}
+	srv := v.rf.Machine(servers[0].Name)
+	if srv == nil || srv.Spec.Hardware.Disk == 0 {
+		return diskNeed{}, false
+	}
+	f := srv.Feature("log-server")
+	if f == nil {
+		return diskNeed{}, false
+	}
+	var retentionText string
+	if x := f.Value("retention"); x != nil {
+		retentionText, _ = x.Value.(string)
+	}
+	retention, err := parsePromDuration(retentionText)
+	var volume fleet.Size
+	switch x := s.Values["daily_volume"].(type) {
+	case fleet.Size:
+		volume = x
+	case string:
+		volume, _ = fleet.ParseSize(x)
+	}
+	agents := len(s.Members("agents"))
+	if err != nil || volume == 0 || agents == 0 {
+		return diskNeed{}, false
 	}
 	at := s.Spec.Path.Child("retention")
 	if s.Options["retention"] == nil {
 		at = srv.Spec.Path.Child("hardware", "disk")
 	}
-	v.diags.Warnf(diag.CodeMonitoringDisk, v.file, at, "Prometheus on %s needs about %s of disk for %s of samples, more than its %s", srv.Name(), need, str("retention"), have).
-		Hintf("the estimate: %s series (%s) scraped every %s is %.0f samples/s; × %s × %d bytes a sample × %.1f for the write-ahead log and compaction. Shorten retention, scrape less often, or give the server more disk",
-			strconv.FormatInt(series, 10), strings.Join(parts, " + "), str("scrape_interval"), perSecond, str("retention"), bytesPerSample, headroom).
-		Relate(v.file, srv.Spec.Path, "the monitoring server is %s", srv.Name())
+	days := retention.Hours() / 24
+	return diskNeed{
+		service: "Loki", what: retentionText + " of logs", machine: srv, at: at,
+		bytes: float64(agents) * float64(volume) * days * headroom,
+		estimate: fmt.Sprintf("%d agents × %s a day (services.logs.daily_volume) × %s × %.1f for the index, write-ahead log and compaction",
+			agents, volume, retentionText, headroom),
+	}, true
 }
 
 // service returns the fleet's [services.NAME], or nil.

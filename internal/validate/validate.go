@@ -592,11 +592,11 @@ func (v *validator) services() {
 		case "monitoring":
 			v.alertMail(s)
 			v.alertReceivers(s)
-			v.monitoringDisk(s)
 		case "backup":
 			v.backupToItself(s)
 		}
 	}
+	v.serviceDisks()
 }
 
 // alertMail reports alert_email without smtp_server: Alertmanager would

@@ -279,7 +279,7 @@ func TestServices(t *testing.T) {
 		src: "[machines.mon]\nprofile = \"server\"\n" +
 			"[services.monitoring]\nserver = [\"mon\"]\nalert_email = \"ops@example.org\"\n",
 		want: "SH079 error $.services.monitoring.alert_email: alerts go to ops@example.org, but services.monitoring names no smtp_server to send them through\n" +
-			"  hint: add smtp_server = \"mail.example.com:587\" to [services.monitoring], and smtp_user when the server wants a login (its password goes in the monitoring server's /var/lib/shoal/secrets/smtp-password)\n",
+			"  hint: add smtp_server = \"mail.example.com:587\" to [services.monitoring], and smtp_user when the server wants a login (its password is then the secret smtp-password)\n",
 	}, {
 		name: "alerts mailed through a mail server check clean",
 		src: "[machines.mon]\nprofile = \"server\"\n" +
@@ -293,7 +293,7 @@ func TestServices(t *testing.T) {
 		src: "[machines.mon]\nprofile = \"server\"\n" +
 			"[services.monitoring]\nserver = [\"mon\"]\nalert_email = \"ops@example.org\"\nsmtp_server = \"mail.example.org:465\"\n",
 		want: "SH127 warning $.services.monitoring.smtp_server: alerts are mailed through mail.example.org:465, a submission port, but services.monitoring has no smtp_user to log in as\n" +
-			"  hint: mail servers take mail on port 465 from users who log in: add smtp_user = \"alerts\" and put its password in the monitoring server's /var/lib/shoal/secrets/smtp-password; or use a relay on port 25 that needs no login\n",
+			"  hint: mail servers take mail on port 465 from users who log in: add smtp_user = \"alerts\" (shoal check then asks for its password as [secrets.smtp-password], from an age file or a command); or use a relay on port 25 that needs no login\n",
 	}, {
 		name: "a webhook over plain http inside the fleet is fine",
 		src: "[machines.mon]\nprofile = \"server\"\n" +
@@ -336,6 +336,23 @@ func TestOperations(t *testing.T) {
 			"[services.monitoring]\nserver = [\"mon\"]\nagents = [\"@all\"]\nretention = \"2y\"\nscrape_interval = \"15s\"\n",
 		want: "SH126 warning $.services.monitoring.retention: Prometheus on mon needs about 47GiB of disk for 2y of samples, more than its 20GiB\n" +
 			"  hint: the estimate: 4000 series (2 node × 1500 + 1 prometheus × 1000) scraped every 15s is 267 samples/s; × 2y × 2 bytes a sample × 1.5 for the write-ahead log and compaction. Shorten retention, scrape less often, or give the server more disk\n" +
+			"  related $.machines.mon: the monitoring server is mon\n",
+	}, {
+		name: "a log server with too little disk for its agents' logs",
+		src: "[machines.logs]\nprofile = \"server\"\naddress = \"10.0.0.1\"\nhardware = { disk = \"20GiB\" }\n" +
+			"[machines.a]\nprofile = \"server\"\naddress = \"10.0.0.2\"\n" +
+			"[services.logs]\nserver = [\"logs\"]\nagents = [\"@all\"]\nretention = \"2160h\"\ndaily_volume = \"100MiB\"\n",
+		want: "SH126 warning $.services.logs.retention: Loki on logs needs about 27GiB of disk for 2160h of logs, more than its 20GiB\n" +
+			"  hint: the estimate: 2 agents × 100MiB a day (services.logs.daily_volume) × 2160h × 1.5 for the index, write-ahead log and compaction. Shorten retention, set daily_volume to what your machines log (the estimate's default is 50MiB a machine), or give the server more disk\n" +
+			"  related $.machines.logs: the log server is logs\n",
+	}, {
+		name: "Prometheus and Loki on one machine: their disks add up",
+		src: "[machines.mon]\nprofile = \"server\"\naddress = \"10.0.0.1\"\nhardware = { disk = \"40GiB\" }\n" +
+			"[machines.a]\nprofile = \"server\"\naddress = \"10.0.0.2\"\n" +
+			"[services.monitoring]\nserver = [\"mon\"]\nagents = [\"@all\"]\nretention = \"1y\"\nscrape_interval = \"15s\"\n" +
+			"[services.logs]\nserver = [\"mon\"]\nagents = [\"@all\"]\nretention = \"2160h\"\ndaily_volume = \"100MiB\"\n",
+		want: "SH126 warning $.services.monitoring.retention: Prometheus and Loki on mon need about 59GiB of disk (33GiB for 1y of samples, 27GiB for 2160h of logs), more than its 40GiB\n" +
+			"  hint: the estimates: Prometheus: 5500 series (2 node × 1500 + 1 prometheus × 1000 + 1 loki × 1500) scraped every 15s is 367 samples/s; × 1y × 2 bytes a sample × 1.5 for the write-ahead log and compaction; Loki: 2 agents × 100MiB a day (services.logs.daily_volume) × 2160h × 1.5 for the index, write-ahead log and compaction. Shorten retention, scrape less often, or give the server more disk\n" +
 			"  related $.machines.mon: the monitoring server is mon\n",
 	}, {
 		name: "a monitoring server with enough disk",
