@@ -24,8 +24,14 @@ credential leaves the host or appears on a command line.
 
   status        the snapshots and the newest one's age, against what the
                 schedule allows
-  verify        restic check (--read-data reads every pack, --read-data-subset
-                a part; by default the structure only)
+  verify        restic check: by default the structure only (index,
+                snapshots, trees; every pack they name is there), which
+                reads no data back; --read-data-subset 5% reads a part of
+                the packs, --read-data every one. Reading data downloads it
+                from the repository to every selected client at once; the
+                clients' scheduled check (check_schedule) reads
+                check_read_data_subset, and the monitoring server alerts
+                when it fails or stops running
   restore-test  restores the newest snapshot into a fresh directory under
                 --scratch on the host and compares every restored file
                 with the live one (content by SHA-256, links by target);
@@ -213,6 +219,13 @@ func runBackupVerify(ctx context.Context, g *globals, o verifyOptions, args []st
 			return err
 		}
 	}
+	read := "structure only, no data read"
+	switch {
+	case o.ReadData:
+		read = "every pack read"
+	case o.ReadDataSubset != "":
+		read = o.ReadDataSubset + " of the packs read"
+	}
 	bad := 0
 	for _, c := range checks {
 		if !c.OK {
@@ -222,7 +235,7 @@ func runBackupVerify(ctx context.Context, g *globals, o verifyOptions, args []st
 			continue
 		}
 		if c.OK {
-			fmt.Fprintf(g.stdout, "%-12s ok      restic check found no errors  %s\n", c.Machine, c.Repository)
+			fmt.Fprintf(g.stdout, "%-12s ok      restic check found no errors (%s)  %s\n", c.Machine, read, c.Repository)
 			continue
 		}
 		fmt.Fprintf(g.stdout, "%-12s failed  %s\n", c.Machine, c.Repository)

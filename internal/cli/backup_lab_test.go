@@ -168,7 +168,7 @@ ssh-keygen -q -t ed25519 -N '' -C vps-backup -f /root/.ssh/id_ed25519`)
 		t.Errorf("backup status:\n%s\nwant vps ok with 1 snapshot (keep-daily keeps one of the day's two)", out)
 	}
 	out = shoal(0, "backup", "verify", "--read-data")
-	if !strings.Contains(out, "vps          ok      restic check found no errors") {
+	if !strings.Contains(out, "vps          ok      restic check found no errors (every pack read)") {
 		t.Errorf("backup verify:\n%s", out)
 	}
 
