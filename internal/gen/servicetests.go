@@ -74,8 +74,10 @@ func (t *serviceTest) rolesOf(m *resolve.Machine) []*catalog.Role {
 // real machines. They are public, in every generated flake: never a
 // secret of any machine.
 const (
-	testResticPassword = "TEST-ONLY-restic-repository-password"
-	testRESTPassword   = "TEST-ONLY-rest-server-password"
+	testResticPassword  = "TEST-ONLY-restic-repository-password"
+	testRESTPassword    = "TEST-ONLY-rest-server-password"
+	testGrafanaKey      = "TEST-ONLY-grafana-secret-key"
+	testGrafanaPassword = "TEST-ONLY-grafana-admin-password"
 )
 
 // serviceTests writes a multi-node VM test for each fleet service whose
@@ -412,10 +414,28 @@ func (g *generator) monitoringScript(sc *testScript, t *serviceTest) ([]string, 
 	sc.comment(fmt.Sprintf("the monitoring server scrapes %s: Prometheus's API reports its target up", agent.Name()))
 	sc.until(server, fmt.Sprintf("curl -fsS -G http://127.0.0.1:%v/api/v1/query --data-urlencode %s | jq -e %s",
 		promPort, shellQuote("query="+query), shellQuote(`.data.result[0].value[1] == "1"`)), 300)
-	return []string{
-			fmt.Sprintf("%s's Prometheus scrapes the node exporter of %s: %s is 1 in Prometheus's API", server.Name(), agent.Name(), query),
-		},
-		map[string][]string{server.Name(): {"curl", "jq"}}
+	header := []string{
+		fmt.Sprintf("%s's Prometheus scrapes the node exporter of %s: %s is 1 in Prometheus's API", server.Name(), agent.Name(), query),
+	}
+	key, admin := t.svc.Def.Secret("grafana-secret-key"), t.svc.Def.Secret("grafana-admin-password")
+	if key != nil && admin != nil {
+		// Grafana cannot start before its credentials exist: it starts
+		// again once they do, and makes its database with the password.
+		grafanaPort := setting(server, "monitoring-server", "grafana_port")
+		sc.comment("TEST-ONLY Grafana key and admin password where the fleet's secrets go on real machines: never a real secret")
+		sc.succeed(server,
+			"install -d -m 0755 "+shellQuote(path.Dir(key.File())),
+			"printf %s "+shellQuote(testGrafanaKey)+" > "+shellQuote(key.File()),
+			"printf %s "+shellQuote(testGrafanaPassword)+" > "+shellQuote(admin.File()),
+			"chmod 0400 "+shellQuote(key.File())+" "+shellQuote(admin.File()),
+			"systemctl reset-failed grafana.service; systemctl restart grafana.service")
+		sc.unit(server, "grafana.service")
+		sc.port(server, grafanaPort)
+		sc.comment("Grafana read its admin password from systemd's credential: the admin logs in with it")
+		sc.until(server, fmt.Sprintf("curl -fsS -u %s http://127.0.0.1:%v/api/org | jq -e '.id == 1'", shellQuote("admin:"+testGrafanaPassword), grafanaPort), 300)
+		header = append(header, fmt.Sprintf("%s's Grafana starts with its key and admin password from the secrets' files (LoadCredential), and the admin logs in to its API with that password", server.Name()))
+	}
+	return header, map[string][]string{server.Name(): {"curl", "jq"}}
 }
 
 // logsScript: a journal line written on the agent arrives in the log

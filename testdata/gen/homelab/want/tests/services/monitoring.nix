@@ -7,6 +7,7 @@
 #   - nas (server)
 # It asserts:
 #   - nas's Prometheus scrapes the node exporter of laptop: up{job="node",machine="laptop"} is 1 in Prometheus's API
+#   - nas's Grafana starts with its key and admin password from the secrets' files (LoadCredential), and the admin logs in to its API with that password
 { pkgs, ... }:
 pkgs.testers.runNixOSTest {
   name = "shoal-service-monitoring";
@@ -80,5 +81,11 @@ pkgs.testers.runNixOSTest {
     laptop.wait_for_open_port(9100)
     # the monitoring server scrapes laptop: Prometheus's API reports its target up
     nas.wait_until_succeeds("curl -fsS -G http://127.0.0.1:9090/api/v1/query --data-urlencode 'query=up{job=\"node\",machine=\"laptop\"}' | jq -e '.data.result[0].value[1] == \"1\"'", timeout=300)
+    # TEST-ONLY Grafana key and admin password where the fleet's secrets go on real machines: never a real secret
+    nas.succeed("install -d -m 0755 '/var/lib/shoal/secrets'", "printf %s 'TEST-ONLY-grafana-secret-key' > '/var/lib/shoal/secrets/grafana-secret-key'", "printf %s 'TEST-ONLY-grafana-admin-password' > '/var/lib/shoal/secrets/grafana-admin-password'", "chmod 0400 '/var/lib/shoal/secrets/grafana-secret-key' '/var/lib/shoal/secrets/grafana-admin-password'", "systemctl reset-failed grafana.service; systemctl restart grafana.service")
+    nas.wait_for_unit("grafana.service")
+    nas.wait_for_open_port(3000)
+    # Grafana read its admin password from systemd's credential: the admin logs in with it
+    nas.wait_until_succeeds("curl -fsS -u 'admin:TEST-ONLY-grafana-admin-password' http://127.0.0.1:3000/api/org | jq -e '.id == 1'", timeout=300)
   '';
 }

@@ -7,6 +7,7 @@
 #   - ops (server)
 # It asserts:
 #   - ops's Prometheus scrapes the node exporter of lb: up{job="node",machine="lb"} is 1 in Prometheus's API
+#   - ops's Grafana starts with its key and admin password from the secrets' files (LoadCredential), and the admin logs in to its API with that password
 { pkgs, ... }:
 pkgs.testers.runNixOSTest {
   name = "shoal-service-monitoring";
@@ -83,5 +84,11 @@ pkgs.testers.runNixOSTest {
     lb.wait_for_open_port(9100)
     # the monitoring server scrapes lb: Prometheus's API reports its target up
     ops.wait_until_succeeds("curl -fsS -G http://127.0.0.1:9090/api/v1/query --data-urlencode 'query=up{job=\"node\",machine=\"lb\"}' | jq -e '.data.result[0].value[1] == \"1\"'", timeout=300)
+    # TEST-ONLY Grafana key and admin password where the fleet's secrets go on real machines: never a real secret
+    ops.succeed("install -d -m 0755 '/var/lib/shoal/secrets'", "printf %s 'TEST-ONLY-grafana-secret-key' > '/var/lib/shoal/secrets/grafana-secret-key'", "printf %s 'TEST-ONLY-grafana-admin-password' > '/var/lib/shoal/secrets/grafana-admin-password'", "chmod 0400 '/var/lib/shoal/secrets/grafana-secret-key' '/var/lib/shoal/secrets/grafana-admin-password'", "systemctl reset-failed grafana.service; systemctl restart grafana.service")
+    ops.wait_for_unit("grafana.service")
+    ops.wait_for_open_port(3000)
+    # Grafana read its admin password from systemd's credential: the admin logs in with it
+    ops.wait_until_succeeds("curl -fsS -u 'admin:TEST-ONLY-grafana-admin-password' http://127.0.0.1:3000/api/org | jq -e '.id == 1'", timeout=300)
   '';
 }
