@@ -163,6 +163,11 @@ func hostileFleet() fstest.MapFS {
 	line("[secrets.restic-environment]")
 	line(`source = "external"`)
 	line(`destination = "/var/lib/shoal/secrets/restic-environment"`)
+	for _, name := range []string{"grafana-secret-key", "grafana-admin-password"} {
+		line("[secrets." + name + "]")
+		line(`source = "external"`)
+		line(`destination = "/var/lib/shoal/secrets/` + name + `"`)
+	}
 
 	var f strings.Builder
 	fline := func(parts ...string) { f.WriteString(strings.Join(parts, "") + "\n") }

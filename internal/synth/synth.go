@@ -602,9 +602,9 @@ func (g *gen) writeServices(b *bytes.Buffer) {
 	b.WriteString("keep_daily = 7\n")
 	b.WriteString("keep_weekly = 4\n")
 	b.WriteString("keep_monthly = 6\n")
-	// The backup's secret files, put in place by another tool: a synthetic
+	// The backup's and Grafana's secret files, put in place by another tool: a synthetic
 	// fleet has no host keys to encrypt to.
-	for _, name := range []string{"restic-password", "restic-environment", "restic-htpasswd"} {
+	for _, name := range []string{"restic-password", "restic-environment", "restic-htpasswd", "grafana-secret-key", "grafana-admin-password"} {
 		fmt.Fprintf(b, "\n[secrets.%s]\nsource = \"external\"\ndestination = %s\n", name, quote("/var/lib/shoal/secrets/"+name))
 	}
 }
