@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/shoal-nix/shoal/internal/catalog"
@@ -390,6 +391,7 @@ type opening struct {
 	port    int64
 	what    string // "services.monitoring agents"
 	sources []netip.Prefix
+	seen    map[netip.Prefix]bool // sources, to keep them once each
 	clients []string
 	all     bool
 }
@@ -410,7 +412,7 @@ func (g *generator) firewallBlocks() []nixlit.Node {
 			ops := byMachine[l.Server.Name]
 			i := slices.IndexFunc(ops, func(o *opening) bool { return o.port == port && o.what == what })
 			if i < 0 {
-				ops = append(ops, &opening{port: port, what: what})
+				ops = append(ops, &opening{port: port, what: what, seen: map[netip.Prefix]bool{}})
 				i = len(ops) - 1
 				byMachine[l.Server.Name] = ops
 			}
@@ -422,7 +424,8 @@ func (g *generator) firewallBlocks() []nixlit.Node {
 			}
 			if known {
 				for _, src := range srcs {
-					if !slices.Contains(o.sources, src) {
+					if !o.seen[src] {
+						o.seen[src] = true
 						o.sources = append(o.sources, src)
 					}
 				}
@@ -444,7 +447,7 @@ func (g *generator) firewallBlocks() []nixlit.Node {
 				all = append(all, nixlit.Int(o.port))
 				continue
 			}
-			comment := o.what + ": " + strings.Join(o.clients, ", ")
+			comment := ruleComment(o.what, o.clients)
 			for _, fam := range []struct{ nft, ipt string }{{"ip", "iptables"}, {"ip6", "ip6tables"}} {
 				var srcs []string
 				for _, p := range o.sources {
@@ -484,6 +487,39 @@ func (g *generator) firewallBlocks() []nixlit.Node {
 		}
 	}
 	return blocks
+}
+
+// maxRuleComment is the longest comment a firewall rule may carry: nft
+// refuses a comment of more than 128 characters ("comment too long"), and
+// iptables' comment match holds 255.
+const maxRuleComment = 128
+
+// ruleComment is the comment of the firewall rule that opens what to
+// clients: what and the clients' names, as many as fit in maxRuleComment
+// with a count of the others, so that the comment stays valid and its
+// size does not grow with the fleet (iptables repeats it on every
+// client's rule).
+func ruleComment(what string, clients []string) string {
+	full := what + ": " + strings.Join(clients, ", ")
+	if len(full) <= maxRuleComment {
+		return full
+	}
+	more := func(n int) string { return " and " + strconv.Itoa(n) + " more" }
+	s := what + ": "
+	for i, c := range clients {
+		next := s + c
+		if i > 0 {
+			next = s + ", " + c
+		}
+		if len(next)+len(more(len(clients)-i-1)) > maxRuleComment {
+			if i == 0 {
+				return what + ": " + strconv.Itoa(len(clients)) + " machines"
+			}
+			return s + more(len(clients)-i)
+		}
+		s = next
+	}
+	return full // unreachable: full is longer than the comments tried
 }
 
 // sources are the addresses a link's client connects from, as
