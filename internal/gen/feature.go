@@ -108,7 +108,9 @@ func (g *generator) featureModule(f *catalog.Feature) error {
 		})
 		if !f.Local {
 			p := g.rawModulePath(f)
-			g.files[p] = File{Path: p, Data: []byte(Header + "\n" + f.Module), Origin: featureOrigin(f)}
+			if err := g.put(File{Path: p, Data: []byte(Header + "\n" + f.Module), Origin: featureOrigin(f)}); err != nil {
+				return err
+			}
 		}
 	}
 

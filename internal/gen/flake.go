@@ -219,6 +219,5 @@ func (g *generator) nixd() error {
 	if err != nil {
 		return err
 	}
-	g.files[layout.Nixd] = File{Path: layout.Nixd, Data: data, Origin: g.fleetOrigin(diag.P("machines"))}
-	return nil
+	return g.put(File{Path: layout.Nixd, Data: data, Origin: g.fleetOrigin(diag.P("machines"))})
 }

@@ -41,19 +41,9 @@ type Options struct {
 // path, each with its Origin. The fleet must have checked without errors.
 // Every path it returns is one layout.Owned accepts.
 func Generate(rf *resolve.Fleet, o Options) ([]File, error) {
-	g := &generator{rf: rf, cat: rf.Catalog, src: strings.TrimSuffix(path.Clean("./"+o.SourceDir), "/"), files: map[string]File{}}
-	if g.src == "." {
-		g.src = ""
-	}
-	g.index()
-	steps := []func() error{
-		g.flake, g.namespace, g.defaults, g.packages, g.validation, g.services, g.monitoring,
-		g.featureModules, g.profileModules, g.machineFiles, g.diskoFiles, g.testFiles, g.serviceTests, g.nixd,
-	}
-	for _, step := range steps {
-		if err := step(); err != nil {
-			return nil, err
-		}
+	g := newGenerator(rf, o)
+	if err := g.run(); err != nil {
+		return nil, err
 	}
 	out := make([]File, 0, len(g.files))
 	for _, f := range g.files {
@@ -63,11 +53,45 @@ func Generate(rf *resolve.Fleet, o Options) ([]File, error) {
 	return out, nil
 }
 
+// GenerateTo generates the same files as Generate and hands each to emit
+// as soon as it is made, in no particular order, so that the whole flake
+// need not be held in memory at once: a file's Data is emit's to keep.
+// It stops at the first error, emit's included.
+func GenerateTo(rf *resolve.Fleet, o Options, emit func(File) error) error {
+	g := newGenerator(rf, o)
+	g.emit = emit
+	return g.run()
+}
+
+func newGenerator(rf *resolve.Fleet, o Options) *generator {
+	g := &generator{rf: rf, cat: rf.Catalog, src: strings.TrimSuffix(path.Clean("./"+o.SourceDir), "/"), files: map[string]File{}}
+	if g.src == "." {
+		g.src = ""
+	}
+	return g
+}
+
+// run makes every file of the flake.
+func (g *generator) run() error {
+	g.index()
+	steps := []func() error{
+		g.flake, g.namespace, g.defaults, g.packages, g.validation, g.services, g.monitoring,
+		g.featureModules, g.profileModules, g.machineFiles, g.diskoFiles, g.testFiles, g.serviceTests, g.nixd,
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 type generator struct {
 	rf    *resolve.Fleet
 	cat   *catalog.Catalog
 	src   string
-	files map[string]File
+	files map[string]File  // the files made, unless emit takes them
+	emit  func(File) error // when set, takes each file as it is made
 
 	features []*catalog.Feature // used by some machine, sorted by name
 	used     map[string]bool

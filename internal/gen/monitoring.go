@@ -210,8 +210,7 @@ func (g *generator) monitoring() error {
 	if err != nil {
 		return fmt.Errorf("generate %s: %w", layout.FleetDashboard, err)
 	}
-	g.files[layout.FleetDashboard] = File{Path: layout.FleetDashboard, Data: dash, Origin: o}
-	return nil
+	return g.put(File{Path: layout.FleetDashboard, Data: dash, Origin: o})
 }
 
 // writeYAML stores v as YAML: a comment header, then v as indented JSON,
@@ -225,8 +224,7 @@ func (g *generator) writeYAML(p string, v any, o Origin, about string) error {
 	if err := enc.Encode(v); err != nil {
 		return fmt.Errorf("generate %s: %w", p, err)
 	}
-	g.files[p] = File{Path: p, Data: b.Bytes(), Origin: o}
-	return nil
+	return g.put(File{Path: p, Data: b.Bytes(), Origin: o})
 }
 
 // intValue is the integer value of s's option name.

@@ -4,6 +4,7 @@ import (
 	"crypto/sha1"
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"net/netip"
 	"path"
 	"slices"
@@ -181,6 +182,7 @@ func (g *generator) testView(t *serviceTest) *generator {
 	v := *g
 	v.rf = &rf
 	v.files = map[string]File{}
+	v.emit = nil // the view's files are the test's, given to g by serviceTest
 	v.test = testNet{hosts: map[string]string{}, addrs: map[string][]netip.Addr{}}
 	for i, m := range t.machines() {
 		n := byte(i + 1)
@@ -209,10 +211,13 @@ func (g *generator) serviceTest(t *serviceTest) error {
 		}
 	}
 	origin := Origin{Kind: FromServices, File: g.rf.Spec.File, Path: diag.P("services", t.svc.Spec.Kind)}
-	for p, f := range view.files {
+	for _, p := range slices.Sorted(maps.Keys(view.files)) {
+		f := view.files[p]
 		f.Path = dir + "/" + p
 		f.Origin = origin
-		g.files[f.Path] = f
+		if err := g.put(f); err != nil {
+			return err
+		}
 	}
 	wiring := dir + "/" + layout.Services
 

@@ -21,7 +21,22 @@ func (g *generator) write(p string, f *nixlit.File, o Origin, err error) error {
 	if err != nil {
 		return fmt.Errorf("generate %s: %w", p, err)
 	}
-	g.files[p] = File{Path: p, Data: f.Print(), Origin: o}
+	return g.put(File{Path: p, Data: f.Print(), Origin: o})
+}
+
+// put hands a finished file on: to emit as soon as it is made when
+// streaming, else into the files that Generate returns.
+func (g *generator) put(f File) error {
+	if g.emit != nil {
+		if err := g.emit(f); err != nil {
+			return fmt.Errorf("generate %s: %w", f.Path, err)
+		}
+		return nil
+	}
+	if _, dup := g.files[f.Path]; dup {
+		return fmt.Errorf("generate %s: made twice", f.Path) // a bug in the generator
+	}
+	g.files[f.Path] = f
 	return nil
 }
 

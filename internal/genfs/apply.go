@@ -7,12 +7,9 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"os"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -95,86 +92,25 @@ func Apply(dir string, files []File, p *Plan) (Result, error) {
 	if err != nil {
 		return res, fmt.Errorf("open output directory: %w", err)
 	}
-	defer root.Close()
-
-	handles := newDirs(root)
-	defer handles.close()
-	if err := recheck(handles, p, wanted); err != nil {
+	w := &Writer{dir: dir, opt: WriterOptions{Stage: true}, byPath: map[string]*record{}, mkdirs: map[string]bool{}, finished: true}
+	w.setRoot(root)
+	w.plan = Plan{Creates: p.Creates, Updates: p.Updates, Removes: p.Removes}
+	defer w.Abort()
+	if err := w.recheck(); err != nil {
 		return res, err
 	}
-	staged, err := stage(handles, writes)
-	if err != nil {
+	for _, f := range writes {
+		rec := &record{path: f.Path, size: int64(len(f.Data))}
+		w.files = append(w.files, rec)
+		if err := w.stage(rec, f.Data); err != nil {
+			return res, err
+		}
+	}
+	w.wait()
+	if err := w.failure(); err != nil {
 		return res, fmt.Errorf("write generated files (nothing was changed): %w", err)
 	}
-	// Without a sync, a crash could leave an empty file in place: it would
-	// lack the header, and shoal would then refuse to overwrite it. One sync
-	// of the file system costs far less than one per file.
-	if len(staged) > 0 {
-		if err := syncFS(dir); err != nil {
-			for _, s := range staged {
-				s.dir.Remove(s.tmp)
-			}
-			return res, fmt.Errorf("write generated files (nothing was changed): %w", err)
-		}
-	}
-	for i, s := range staged {
-		// Both names are in the one directory: one renameat, no lookups.
-		if err := s.dir.Rename(s.tmp, s.base); err != nil {
-			for _, rest := range staged[i:] {
-				rest.dir.Remove(rest.tmp)
-			}
-			return res, fmt.Errorf("write generated files (%d of %d written): %w", res.Written, len(staged), &fs.PathError{Op: "rename", Path: s.path, Err: unwrapPath(err)})
-		}
-		res.Written++
-		res.Bytes += s.size
-	}
-
-	for _, name := range p.Removes {
-		if err := root.Remove(name); err != nil {
-			return res, fmt.Errorf("remove stale generated file: %w", err)
-		}
-		res.Removed++
-	}
-	if err := pruneEmpty(root, p.Removes); err != nil {
-		return res, fmt.Errorf("remove emptied directories: %w", err)
-	}
-	return res, nil
-}
-
-// recheck makes sure that the files p changes are still as Compare found
-// them, so that nothing that appeared or changed since is overwritten.
-func recheck(d *dirs, p *Plan, wanted map[string][]byte) error {
-	in := newInspector(d)
-	root := d.root
-	var errs []error
-	changed := func(name string) {
-		errs = append(errs, fmt.Errorf("%s changed since it was compared", name))
-	}
-	for _, name := range p.Creates {
-		if st, _, err := in.inspect(File{Path: name, Data: wanted[name]}); err != nil {
-			errs = append(errs, err)
-		} else if st != stateCreate {
-			changed(name)
-		}
-	}
-	for _, name := range p.Updates {
-		if st, _, err := in.inspect(File{Path: name, Data: wanted[name]}); err != nil {
-			errs = append(errs, err)
-		} else if st != stateUpdate && st != stateUnchanged {
-			changed(name)
-		}
-	}
-	for _, name := range p.Removes {
-		if ok, err := removable(root, name); err != nil {
-			errs = append(errs, err)
-		} else if !ok {
-			changed(name)
-		}
-	}
-	if len(errs) > 0 {
-		return fmt.Errorf("%w; nothing was changed", joined(errs))
-	}
-	return nil
+	return w.put()
 }
 
 // joined is several errors on one line.
@@ -206,103 +142,6 @@ func removable(root *os.Root, name string) (bool, error) {
 	return hasHeader(root, name)
 }
 
-// stagedFile is a new content written next to its destination.
-type stagedFile struct {
-	path string   // the destination, relative to the output directory
-	dir  *os.Root // the destination's directory
-	base string   // the destination's name in dir
-	tmp  string   // the temporary file's name in dir
-	size int64
-}
-
-// stage writes every file to a temporary file beside its destination,
-// creating the directories first, and writing on as many goroutines as
-// there are CPUs to use (at most a few). On failure it removes what it
-// wrote, directories included, and returns the error.
-func stage(d *dirs, files []File) (staged []stagedFile, err error) {
-	var made []string // directories created, outermost first
-	done := make([]bool, len(files))
-	all := make([]stagedFile, len(files))
-	defer func() {
-		if err == nil {
-			return
-		}
-		for i, s := range all {
-			if done[i] {
-				s.dir.Remove(s.tmp)
-			}
-		}
-		d.close() // a directory cannot be removed while it is open on Windows
-		for _, dir := range slices.Backward(made) {
-			d.root.Remove(dir)
-		}
-		staged = nil
-	}()
-	seen := map[string]bool{}
-	for i, f := range files {
-		for dir := range parents(f.Path) {
-			if seen[dir] {
-				continue
-			}
-			seen[dir] = true
-			err := d.mkdir(dir)
-			if err == nil {
-				made = append(made, dir)
-			} else if !errors.Is(err, fs.ErrExist) {
-				return nil, err
-			}
-		}
-		dir, base := splitDir(f.Path)
-		h, err := d.open(dir)
-		if err != nil {
-			return nil, err
-		}
-		all[i] = stagedFile{path: f.Path, dir: h, base: base, size: int64(len(f.Data))}
-	}
-
-	workers := min(runtime.GOMAXPROCS(0), maxStagers, len(files))
-	var (
-		next     atomic.Int64
-		failed   atomic.Bool
-		errs     = make([]error, workers)
-		wg       sync.WaitGroup
-		hookLock sync.Mutex
-	)
-	for w := range workers {
-		wg.Go(func() {
-			for !failed.Load() {
-				i := int(next.Add(1) - 1)
-				if i >= len(files) {
-					return
-				}
-				if testHookStage != nil {
-					hookLock.Lock()
-					err := testHookStage(files[i].Path)
-					hookLock.Unlock()
-					if err != nil {
-						errs[w] = err
-						failed.Store(true)
-						return
-					}
-				}
-				tmp, err := writeTemp(all[i].dir, all[i].base, files[i])
-				if err != nil {
-					errs[w] = err
-					failed.Store(true)
-					return
-				}
-				all[i].tmp = tmp
-				done[i] = true
-			}
-		})
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	return all, nil
-}
-
 // maxStagers bounds the goroutines that write temporary files: writing is
 // mostly system calls, and a few in flight keep the CPUs busy.
 const maxStagers = 4
@@ -311,16 +150,17 @@ const maxStagers = 4
 // that a test can make writing fail even as root. Calls are serialised.
 var testHookStage func(path string) error
 
-// writeTemp writes f's data to a new file named after base in dir, the
-// handle of f's directory, and returns the new file's name in dir.
-func writeTemp(dir *os.Root, base string, f File) (string, error) {
+// writeTemp writes data to a new file named after base in dir, the
+// handle of the directory of the file name, and returns the new file's
+// name in dir.
+func writeTemp(dir *os.Root, base, name string, data []byte) (string, error) {
 	// Leave room for the decoration within the usual 255-byte limit on
 	// a name.
 	for len(base) > 200 {
 		_, size := utf8.DecodeLastRuneInString(base)
 		base = base[:len(base)-size]
 	}
-	prefix, _ := splitDir(f.Path)
+	prefix, _ := splitDir(name)
 	if prefix != "" {
 		prefix += "/"
 	}
@@ -333,7 +173,7 @@ func writeTemp(dir *os.Root, base string, f File) (string, error) {
 		if err != nil {
 			return "", &fs.PathError{Op: "open", Path: prefix + tmp, Err: unwrapPath(err)}
 		}
-		_, err = out.Write(f.Data)
+		_, err = out.Write(data)
 		if cerr := out.Close(); err == nil {
 			err = cerr
 		}
@@ -343,7 +183,7 @@ func writeTemp(dir *os.Root, base string, f File) (string, error) {
 		}
 		return tmp, nil
 	}
-	return "", fmt.Errorf("create a temporary file for %s: too many name collisions", f.Path)
+	return "", fmt.Errorf("create a temporary file for %s: too many name collisions", name)
 }
 
 // pruneEmpty removes the directories that held removed files and are now

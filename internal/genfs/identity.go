@@ -59,11 +59,12 @@ func Identify(dir string, files []File, since time.Time) ([]Identity, error) {
 	for i, f := range files {
 		ids[i] = Identity{Path: f.Path, Sum: sha256.Sum256(f.Data)}
 		d, base := splitDir(f.Path)
-		h, err := handles.open(d)
+		h, release, err := handles.acquire(d)
 		if err != nil {
 			return nil, err
 		}
 		fi, err := h.Lstat(base)
+		release()
 		if err != nil {
 			return nil, &fs.PathError{Op: "lstat", Path: f.Path, Err: unwrapPath(err)}
 		}

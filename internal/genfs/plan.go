@@ -7,7 +7,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"slices"
 	"strings"
 )
 
@@ -81,78 +80,17 @@ const (
 // without the header: each is a bug in the generator, and a file written
 // without the header could never be updated again.
 func Compare(dir string, files []File, owned func(path string) bool) (*Plan, error) {
-	wanted, err := index(files)
+	w, err := NewWriter(dir, owned, WriterOptions{})
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{}
-	root, err := os.OpenRoot(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		for _, f := range files {
-			p.Creates = append(p.Creates, f.Path)
-		}
-		slices.Sort(p.Creates)
-		return p, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("open output directory: %w", err)
-	}
-	defer root.Close()
-
-	handles := newDirs(root)
-	defer handles.close()
-	in := newInspector(handles)
+	defer w.Abort()
 	for _, f := range files {
-		st, reason, err := in.inspect(f)
-		if err != nil {
-			return nil, err // a *fs.PathError, which names the file
-		}
-		switch st {
-		case stateCreate:
-			p.Creates = append(p.Creates, f.Path)
-		case stateUpdate:
-			p.Updates = append(p.Updates, f.Path)
-		case stateUnchanged:
-			p.Unchanged = append(p.Unchanged, f.Path)
-		case stateRefused:
-			p.Refused = append(p.Refused, Refusal{Path: f.Path, Reason: reason})
+		if err := w.Add(f); err != nil {
+			return nil, err
 		}
 	}
-
-	if owned != nil {
-		err := fs.WalkDir(root.FS(), ".", func(name string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() {
-				if d.Name() == ".git" {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			if _, ok := wanted[name]; ok || !d.Type().IsRegular() || !owned(name) {
-				return nil
-			}
-			generated, err := hasHeader(root, name)
-			if err != nil {
-				return err
-			}
-			if generated {
-				p.Removes = append(p.Removes, name)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("look for stale generated files: %w", err)
-		}
-	}
-
-	slices.Sort(p.Creates)
-	slices.Sort(p.Updates)
-	slices.Sort(p.Unchanged)
-	slices.Sort(p.Removes) // WalkDir's order sorts "a-b" before "a/b"
-	slices.SortFunc(p.Refused, func(a, b Refusal) int { return strings.Compare(a.Path, b.Path) })
-	return p, nil
+	return w.Finish()
 }
 
 // index validates files and returns their contents by path.
@@ -226,10 +164,11 @@ func (in *inspector) parent(dir string) parentState {
 	}
 	var ps parentState
 	up, base := splitDir(dir)
-	h, err := in.d.open(up)
+	h, release, err := in.d.acquire(up)
 	var fi fs.FileInfo
 	if err == nil {
 		fi, err = h.Lstat(base)
+		release()
 		if err != nil {
 			err = &fs.PathError{Op: "lstat", Path: dir, Err: unwrapPath(err)}
 		}
@@ -249,60 +188,93 @@ func (in *inspector) parent(dir string) parentState {
 }
 
 // inspect finds what is where f goes. Refusals come with their reason;
-// errors are failures to read.
-func (in *inspector) inspect(f File) (state, string, error) {
+// errors are failures to read. For a regular file, it returns the
+// fingerprint it saw before reading the content too.
+func (in *inspector) inspect(f File) (st state, reason string, key FileKey, keyOK bool, err error) {
 	for dir := range parents(f.Path) {
 		ps := in.parent(dir)
 		switch {
 		case ps.missing:
-			return stateCreate, "", nil
+			return stateCreate, "", key, false, nil
 		case ps.err != nil:
-			return 0, "", ps.err
+			return 0, "", key, false, ps.err
 		case ps.refused != "":
-			return stateRefused, ps.refused, nil
+			return stateRefused, ps.refused, key, false, nil
 		}
 	}
 	dir, base := splitDir(f.Path)
-	h, err := in.d.open(dir)
+	h, release, err := in.d.acquire(dir)
 	if err != nil {
-		return 0, "", err
+		return 0, "", key, false, err
 	}
+	defer release()
 	fi, err := h.Lstat(base)
 	if errors.Is(err, fs.ErrNotExist) {
-		return stateCreate, "", nil
+		return stateCreate, "", key, false, nil
 	}
 	if err != nil {
-		return 0, "", &fs.PathError{Op: "lstat", Path: f.Path, Err: unwrapPath(err)}
+		return 0, "", key, false, &fs.PathError{Op: "lstat", Path: f.Path, Err: unwrapPath(err)}
 	}
 	switch {
 	case fi.Mode()&fs.ModeSymlink != 0:
-		return stateRefused, reasonSymlink, nil
+		return stateRefused, reasonSymlink, key, false, nil
 	case fi.IsDir():
-		return stateRefused, reasonDirectory, nil
+		return stateRefused, reasonDirectory, key, false, nil
 	case !fi.Mode().IsRegular():
-		return stateRefused, reasonIrregular, nil
+		return stateRefused, reasonIrregular, key, false, nil
 	}
+	key, keyOK = fileKey(fi)
 	if fi.Size() == int64(len(f.Data)) {
 		old, err := h.ReadFile(base)
 		if err != nil {
-			return 0, "", &fs.PathError{Op: "read", Path: f.Path, Err: unwrapPath(err)}
+			return 0, "", key, false, &fs.PathError{Op: "read", Path: f.Path, Err: unwrapPath(err)}
 		}
 		if bytes.Equal(old, f.Data) {
-			return stateUnchanged, "", nil
+			return stateUnchanged, "", key, keyOK, nil
 		}
 		if !IsGenerated(f.Path, old) {
-			return stateRefused, reasonForeign, nil
+			return stateRefused, reasonForeign, key, false, nil
 		}
-		return stateUpdate, "", nil
+		return stateUpdate, "", key, keyOK, nil
 	}
 	generated, err := hasHeaderIn(h, base, f.Path)
 	if err != nil {
-		return 0, "", err
+		return 0, "", key, false, err
 	}
 	if !generated {
-		return stateRefused, reasonForeign, nil
+		return stateRefused, reasonForeign, key, false, nil
 	}
-	return stateUpdate, "", nil
+	return stateUpdate, "", key, keyOK, nil
+}
+
+// absent reports whether nothing is at name yet, which is reached through
+// plain directories, as for a file Compare found was to be created.
+func (in *inspector) absent(name string) (bool, error) {
+	for dir := range parents(name) {
+		ps := in.parent(dir)
+		switch {
+		case ps.missing:
+			return true, nil
+		case ps.err != nil:
+			return false, ps.err
+		case ps.refused != "":
+			return false, nil
+		}
+	}
+	dir, base := splitDir(name)
+	h, release, err := in.d.acquire(dir)
+	if err != nil {
+		return false, err
+	}
+	defer release()
+	_, err = h.Lstat(base)
+	if errors.Is(err, fs.ErrNotExist) {
+		return true, nil
+	}
+	if err != nil {
+		return false, &fs.PathError{Op: "lstat", Path: name, Err: unwrapPath(err)}
+	}
+	return false, nil
 }
 
 // hasHeader reads the beginning of the file name and reports whether it

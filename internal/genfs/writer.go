@@ -1,0 +1,517 @@
+package genfs
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// WriterOptions says what a Writer does with the files it is given.
+type WriterOptions struct {
+	// Stage writes each file that is to be created or updated to a
+	// temporary file beside its destination as soon as it is added, so
+	// that its content need not be kept; Commit then puts them in place.
+	// Without it, the Writer only compares, as Compare does.
+	Stage bool
+	// Identify keeps each file's content hash, for Identities.
+	Identify bool
+}
+
+// Writer compares a generated tree with the disk, and writes it, one file
+// at a time as the generator makes them, so that the whole tree is never
+// held in memory. Add takes each file; Finish returns the plan, as Compare
+// would for the same files; Commit carries it out, as Apply would. It
+// keeps every promise of Compare and Apply: a file without the header is
+// never overwritten or removed, and if the plan refuses a file, or
+// anything fails before Commit renames, the tree is left as it was: files
+// staged early are temporary files that Abort, or a failed Commit,
+// removes, with the directories made for them.
+//
+// Staging runs on other goroutines than the generator's, as many as there
+// are CPUs (at most a few). A Writer's methods are for one goroutine.
+type Writer struct {
+	dir   string
+	owned func(string) bool
+	opt   WriterOptions
+
+	root *os.Root // nil while dir does not exist
+	d    *dirs
+	in   *inspector
+
+	files  []*record
+	byPath map[string]*record
+	under  map[string]string // a directory on the way to a file: that file
+	made   []string          // directories created, outermost first
+	mkdirs map[string]bool   // directories made or found on the way to staged files
+	plan   Plan
+
+	jobs    chan stageJob
+	workers sync.WaitGroup
+	failMu  sync.Mutex
+	failed  error // the first staging failure
+
+	finished, done bool
+}
+
+// record is what a Writer remembers of one file.
+type record struct {
+	path  string
+	size  int64
+	state state
+	key   FileKey // the fingerprint seen before the content was compared
+	keyOK bool
+	sum   [sha256.Size]byte
+	tmp   string // the staged temporary file's name in the destination's directory
+}
+
+// stageJob is a file for a staging goroutine to write.
+type stageJob struct {
+	rec  *record
+	data []byte
+}
+
+// NewWriter returns a Writer for the output directory dir, which need not
+// exist yet. owned says where shoal owns paths, as for Compare.
+func NewWriter(dir string, owned func(path string) bool, opt WriterOptions) (*Writer, error) {
+	w := &Writer{dir: dir, owned: owned, opt: opt, byPath: map[string]*record{}, under: map[string]string{}, mkdirs: map[string]bool{}}
+	root, err := os.OpenRoot(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return w, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open output directory: %w", err)
+	}
+	w.setRoot(root)
+	return w, nil
+}
+
+func (w *Writer) setRoot(root *os.Root) {
+	w.root = root
+	w.d = newDirs(root)
+	w.in = newInspector(w.d)
+}
+
+// Add compares f with the disk and, when staging and no file has been
+// refused so far, stages it if it is to change. The Writer does not keep
+// f.Data. An invalid path, a path given twice or used as both a file and
+// a directory, or content without the header is an error, as in Compare.
+func (w *Writer) Add(f File) error {
+	if w.finished {
+		return errors.New("genfs: Add after Finish")
+	}
+	if err := w.admit(f); err != nil {
+		return err
+	}
+	rec := &record{path: f.Path, size: int64(len(f.Data))}
+	w.files = append(w.files, rec)
+	w.byPath[f.Path] = rec
+	if w.root == nil {
+		rec.state = stateCreate
+	} else {
+		st, reason, key, ok, err := w.in.inspect(f)
+		if err != nil {
+			return err // a *fs.PathError, which names the file
+		}
+		rec.state, rec.key, rec.keyOK = st, key, ok
+		if st == stateRefused {
+			w.plan.Refused = append(w.plan.Refused, Refusal{Path: f.Path, Reason: reason})
+		}
+	}
+	switch rec.state {
+	case stateCreate:
+		w.plan.Creates = append(w.plan.Creates, f.Path)
+	case stateUpdate:
+		w.plan.Updates = append(w.plan.Updates, f.Path)
+	case stateUnchanged:
+		w.plan.Unchanged = append(w.plan.Unchanged, f.Path)
+		if w.opt.Identify {
+			rec.sum = sha256.Sum256(f.Data)
+		}
+		return nil
+	default:
+		return nil
+	}
+	if !w.opt.Stage || len(w.plan.Refused) > 0 {
+		return nil
+	}
+	return w.stage(rec, f.Data)
+}
+
+// admit validates f against the files added before it.
+func (w *Writer) admit(f File) error {
+	if err := checkPath(f.Path); err != nil {
+		return err
+	}
+	if _, dup := w.byPath[f.Path]; dup {
+		return fmt.Errorf("generated file %s is given twice", f.Path)
+	}
+	if !IsGenerated(f.Path, f.Data) {
+		return fmt.Errorf("generated file %s does not start with shoal's header", f.Path)
+	}
+	if below, ok := w.under[f.Path]; ok {
+		return fmt.Errorf("generated file %s is also the directory of %s", f.Path, below)
+	}
+	for dir := range parents(f.Path) {
+		if _, ok := w.byPath[dir]; ok {
+			return fmt.Errorf("generated file %s is also the directory of %s", dir, f.Path)
+		}
+		if _, ok := w.under[dir]; !ok {
+			w.under[dir] = f.Path
+		}
+	}
+	return nil
+}
+
+// stage creates the directories on the way to rec's file and hands the
+// file to a staging goroutine.
+func (w *Writer) stage(rec *record, data []byte) error {
+	if err := w.failure(); err != nil {
+		return fmt.Errorf("write generated files (nothing was changed): %w", err)
+	}
+	if w.root == nil {
+		if err := os.MkdirAll(w.dir, 0o755); err != nil {
+			return fmt.Errorf("create output directory: %w", err)
+		}
+		root, err := os.OpenRoot(w.dir)
+		if err != nil {
+			return fmt.Errorf("open output directory: %w", err)
+		}
+		w.setRoot(root)
+	}
+	for dir := range parents(rec.path) {
+		if w.mkdirs[dir] {
+			continue
+		}
+		w.mkdirs[dir] = true
+		err := w.d.mkdir(dir)
+		if err == nil {
+			w.made = append(w.made, dir)
+		} else if !errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("write generated files (nothing was changed): %w", err)
+		}
+	}
+	if w.jobs == nil {
+		w.jobs = make(chan stageJob, stageQueue)
+		for range min(runtime.GOMAXPROCS(0), maxStagers) {
+			w.workers.Go(w.stager)
+		}
+	}
+	w.jobs <- stageJob{rec: rec, data: data}
+	return nil
+}
+
+// stageQueue is how many files may wait for a staging goroutine: enough
+// to keep them busy, few enough that waiting files hold little memory.
+// A waiting file holds no directory handle: a stager opens it.
+const stageQueue = 64
+
+// stager writes the files it receives to temporary files until the
+// queue closes, skipping them once one failed.
+func (w *Writer) stager() {
+	for j := range w.jobs {
+		if w.failure() == nil {
+			w.stageOne(j)
+		}
+	}
+}
+
+func (w *Writer) stageOne(j stageJob) {
+	if testHookStage != nil {
+		hookLock.Lock()
+		err := testHookStage(j.rec.path)
+		hookLock.Unlock()
+		if err != nil {
+			w.fail(err)
+			return
+		}
+	}
+	dir, base := splitDir(j.rec.path)
+	h, release, err := w.d.acquire(dir)
+	if err != nil {
+		w.fail(err)
+		return
+	}
+	tmp, err := writeTemp(h, base, j.rec.path, j.data)
+	release()
+	if err != nil {
+		w.fail(err)
+		return
+	}
+	j.rec.tmp = tmp
+	if w.opt.Identify {
+		j.rec.sum = sha256.Sum256(j.data)
+	}
+}
+
+// hookLock serialises calls of testHookStage.
+var hookLock sync.Mutex
+
+func (w *Writer) fail(err error) {
+	w.failMu.Lock()
+	defer w.failMu.Unlock()
+	if w.failed == nil {
+		w.failed = err
+	}
+}
+
+func (w *Writer) failure() error {
+	w.failMu.Lock()
+	defer w.failMu.Unlock()
+	return w.failed
+}
+
+// wait lets the staging goroutines finish.
+func (w *Writer) wait() {
+	if w.jobs != nil {
+		close(w.jobs)
+		w.workers.Wait()
+		w.jobs = nil
+	}
+}
+
+// Finish waits for the staging, looks for stale files, and returns the
+// plan for every file added: what Compare would return for them. A
+// staging failure is its error; the caller should then Abort.
+func (w *Writer) Finish() (*Plan, error) {
+	if !w.finished {
+		w.finished = true
+		w.wait()
+		if err := w.failure(); err != nil {
+			return nil, fmt.Errorf("write generated files (nothing was changed): %w", err)
+		}
+		if err := w.stale(); err != nil {
+			return nil, err
+		}
+		slices.Sort(w.plan.Creates)
+		slices.Sort(w.plan.Updates)
+		slices.Sort(w.plan.Unchanged)
+		slices.Sort(w.plan.Removes) // WalkDir's order sorts "a-b" before "a/b"
+		slices.SortFunc(w.plan.Refused, func(a, b Refusal) int { return strings.Compare(a.Path, b.Path) })
+	}
+	p := w.plan
+	return &p, nil
+}
+
+// stale finds the generated files in owned places that are not wanted.
+func (w *Writer) stale() error {
+	if w.owned == nil || w.root == nil {
+		return nil
+	}
+	temps := map[string]bool{}
+	for _, r := range w.files {
+		if r.tmp != "" {
+			dir, _ := splitDir(r.path)
+			temps[joinDir(dir, r.tmp)] = true
+		}
+	}
+	err := fs.WalkDir(w.root.FS(), ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if d.Name() == ".git" {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if _, ok := w.byPath[name]; ok || temps[name] || !d.Type().IsRegular() || !w.owned(name) {
+			return nil
+		}
+		generated, err := hasHeader(w.root, name)
+		if err != nil {
+			return err
+		}
+		if generated {
+			w.plan.Removes = append(w.plan.Removes, name)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("look for stale generated files: %w", err)
+	}
+	return nil
+}
+
+// joinDir is name in dir ("" for the root).
+func joinDir(dir, name string) string {
+	if dir == "" {
+		return name
+	}
+	return dir + "/" + name
+}
+
+// Commit carries out the plan Finish returned: if it refuses any file, it
+// removes what was staged and returns a *RefusedError; otherwise it checks
+// again that nothing it changes has changed since it was compared, syncs
+// the file system once, renames the staged files into place, and removes
+// the stale files and the directories their removal leaves empty. The
+// Writer must stage. On an error before renaming, nothing is changed.
+func (w *Writer) Commit() (Result, error) {
+	var res Result
+	if !w.finished {
+		return res, errors.New("genfs: Commit before Finish")
+	}
+	if w.done {
+		return res, errors.New("genfs: Commit after Commit or Abort")
+	}
+	if !w.opt.Stage {
+		return res, errors.New("genfs: Commit of a Writer that does not stage")
+	}
+	if len(w.plan.Refused) > 0 {
+		w.Abort()
+		return res, &RefusedError{Refused: slices.Clone(w.plan.Refused)}
+	}
+	defer w.Abort() // after the renames, only closes the handles
+	if w.plan.Changes() == 0 {
+		return res, nil
+	}
+	if err := w.recheck(); err != nil {
+		return res, err
+	}
+	return w.put()
+}
+
+// put syncs, renames the staged files into place and removes the stale
+// ones, as Commit describes.
+func (w *Writer) put() (Result, error) {
+	var res Result
+	var staged []*record
+	for _, r := range w.files {
+		if r.tmp != "" {
+			staged = append(staged, r)
+		}
+	}
+	// In path order, a directory's files follow one another: its handle
+	// is opened once.
+	slices.SortFunc(staged, func(a, b *record) int { return strings.Compare(a.path, b.path) })
+	if len(staged) > 0 {
+		// Without a sync, a crash could leave an empty file in place: it
+		// would lack the header, and shoal would then refuse to overwrite
+		// it. One sync of the file system costs far less than one per file.
+		if err := syncFS(w.dir); err != nil {
+			return res, fmt.Errorf("write generated files (nothing was changed): %w", err)
+		}
+	}
+	for _, r := range staged {
+		if err := w.rename(r); err != nil {
+			return res, fmt.Errorf("write generated files (%d of %d written): %w", res.Written, len(staged), err)
+		}
+		res.Written++
+		res.Bytes += r.size
+	}
+	w.made = nil // in use now: Abort must not remove them
+	for _, name := range w.plan.Removes {
+		if err := w.root.Remove(name); err != nil {
+			return res, fmt.Errorf("remove stale generated file: %w", err)
+		}
+		res.Removed++
+	}
+	w.d.close() // a directory cannot be removed while it is open on Windows
+	if err := pruneEmpty(w.root, w.plan.Removes); err != nil {
+		return res, fmt.Errorf("remove emptied directories: %w", err)
+	}
+	return res, nil
+}
+
+// rename puts r's staged file in place: both names are in one directory,
+// one renameat and no lookups.
+func (w *Writer) rename(r *record) error {
+	dir, base := splitDir(r.path)
+	h, release, err := w.d.acquire(dir)
+	if err != nil {
+		return err
+	}
+	defer release()
+	if err := h.Rename(r.tmp, base); err != nil {
+		return &fs.PathError{Op: "rename", Path: r.path, Err: unwrapPath(err)}
+	}
+	r.tmp = ""
+	return nil
+}
+
+// recheck makes sure that the files the plan changes are still as they
+// were found, so that nothing that appeared or changed since is
+// overwritten: a file to create is still absent, one to update or remove
+// is still a regular file with the header.
+func (w *Writer) recheck() error {
+	in := newInspector(w.d)
+	var errs []error
+	changed := func(name string) {
+		errs = append(errs, fmt.Errorf("%s changed since it was compared", name))
+	}
+	for _, name := range w.plan.Creates {
+		if ok, err := in.absent(name); err != nil {
+			errs = append(errs, err)
+		} else if !ok {
+			changed(name)
+		}
+	}
+	for _, name := range slices.Concat(w.plan.Updates, w.plan.Removes) {
+		if ok, err := removable(w.root, name); err != nil {
+			errs = append(errs, err)
+		} else if !ok {
+			changed(name)
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%w; nothing was changed", joined(errs))
+	}
+	return nil
+}
+
+// Abort removes the staged files and the directories made for them, and
+// closes the Writer's handles. It does nothing more after Commit, and may
+// be called more than once.
+func (w *Writer) Abort() {
+	w.finished = true
+	w.wait()
+	if w.done {
+		return
+	}
+	w.done = true
+	if w.root == nil {
+		return
+	}
+	for _, r := range w.files {
+		if r.tmp == "" {
+			continue
+		}
+		dir, _ := splitDir(r.path)
+		if h, release, err := w.d.acquire(dir); err == nil {
+			h.Remove(r.tmp)
+			release()
+		}
+		r.tmp = ""
+	}
+	w.d.close()
+	for _, dir := range slices.Backward(w.made) {
+		w.root.Remove(dir)
+	}
+	w.made = nil
+	w.root.Close()
+}
+
+// Identities returns the identities of the files added, sorted by path,
+// as Identify would after Commit (or for a plan without changes): the
+// fingerprints of files found as wanted and settled before since, a moment
+// before the Writer was made; no fingerprint for a file written, which has
+// not settled. It needs WriterOptions.Identify.
+func (w *Writer) Identities(since time.Time) []Identity {
+	ids := make([]Identity, len(w.files))
+	for i, r := range w.files {
+		ids[i] = Identity{Path: r.path, Sum: r.sum}
+		if r.state == stateUnchanged && r.keyOK && r.key.Size == r.size && settled(r.key, since) {
+			ids[i].Key = r.key
+		}
+	}
+	slices.SortFunc(ids, func(a, b Identity) int { return cmp.Compare(a.Path, b.Path) })
+	return ids
+}
