@@ -172,5 +172,5 @@ func (g *generator) srcPath(p string) string {
 
 // featureOpt is the attribute path of a feature's option.
 func featureOpt(feature string, rest ...string) []string {
-	return append([]string{"shoal", "features", feature}, rest...)
+	return append(append(make([]string, 0, 3+len(rest)), "shoal", "features", feature), rest...)
 }

@@ -357,19 +357,25 @@ func bindingVars(bs []Binding, sc *scope, free map[string]bool) {
 // attribute first appears; a group takes the comments and blank line of
 // its first binding. Inherit bindings come first, as they are.
 func Group(bs []Binding) []Binding {
-	// group[i] is the index in keys of binding i's first attribute.
-	group := make([]int, len(bs))
-	var keys []string
-	var index map[string]int // only for long lists; a scan is cheaper
+	// group[i] is the index in keys of binding i's first attribute; small
+	// lists use arrays on the stack.
+	var groupBuf [32]int32
+	var keysBuf [16]string
+	group := groupBuf[:0]
+	if len(bs) > len(groupBuf) {
+		group = make([]int32, 0, len(bs))
+	}
+	keys := keysBuf[:0]
+	var index map[string]int32 // only for long lists; a scan is cheaper
 	inherits := 0
-	for i, b := range bs {
+	for _, b := range bs {
 		if b.Inherit != nil || len(b.Path) == 0 {
-			group[i] = -1
+			group = append(group, -1)
 			inherits++
 			continue
 		}
 		k := b.Path[0]
-		g := -1
+		g := int32(-1)
 		if index != nil {
 			if j, ok := index[k]; ok {
 				g = j
@@ -377,24 +383,24 @@ func Group(bs []Binding) []Binding {
 		} else {
 			for j, key := range keys {
 				if key == k {
-					g = j
+					g = int32(j)
 					break
 				}
 			}
 		}
 		if g < 0 {
-			g = len(keys)
+			g = int32(len(keys))
 			keys = append(keys, k)
 			if index != nil {
 				index[k] = g
 			} else if len(keys) > 16 {
-				index = make(map[string]int, len(bs))
+				index = make(map[string]int32, len(bs))
 				for j, key := range keys {
-					index[key] = j
+					index[key] = int32(j)
 				}
 			}
 		}
-		group[i] = g
+		group = append(group, g)
 	}
 	if len(keys)+inherits == len(bs) && inherits == 0 {
 		return bs // no attribute shared: nothing to nest
@@ -405,23 +411,44 @@ func Group(bs []Binding) []Binding {
 			out = append(out, b)
 		}
 	}
-	count := make([]int, len(keys))
+	// The members of each group, in order, one group after another: start
+	// is where a group's members begin in members.
+	start := make([]int32, len(keys)+1)
 	for _, g := range group {
 		if g >= 0 {
-			count[g]++
+			start[g+1]++
 		}
 	}
 	for g := range keys {
-		if count[g] == 1 {
-			out = append(out, bs[slices.Index(group, g)])
+		start[g+1] += start[g]
+	}
+	members := make([]int32, len(bs)-inherits)
+	next := slices.Clone(start[:len(keys)])
+	for i, g := range group {
+		if g >= 0 {
+			members[next[g]] = int32(i)
+			next[g]++
+		}
+	}
+	// The bindings of groups of more than one share one array.
+	nested := 0
+	for g := range keys {
+		if n := int(start[g+1] - start[g]); n > 1 {
+			nested += n
+		}
+	}
+	inners := make([]Binding, 0, nested)
+	for g := range keys {
+		ms := members[start[g]:start[g+1]]
+		if len(ms) == 1 {
+			out = append(out, bs[ms[0]])
 			continue
 		}
-		inner := make([]Binding, 0, count[g])
-		for i, b := range bs {
-			if group[i] == g {
-				inner = append(inner, b)
-			}
+		from := len(inners)
+		for _, i := range ms {
+			inners = append(inners, bs[i])
 		}
+		inner := inners[from:len(inners):len(inners)]
 		n := commonPrefix(inner)
 		if n == 0 {
 			out = append(out, inner...)

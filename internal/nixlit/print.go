@@ -67,8 +67,15 @@ func (p *printer) text(s string) {
 // break Nix knows (Nix ends a comment at a carriage return too).
 func (p *printer) comments(lines []string) {
 	for _, c := range lines {
-		for l := range strings.SplitSeq(oneBreak.Replace(c), "\n") {
-			p.b = append(p.b, strings.TrimRight("# "+l, " ")...)
+		if strings.IndexByte(c, '\r') >= 0 {
+			c = oneBreak.Replace(c)
+		}
+		for l := range strings.SplitSeq(c, "\n") {
+			p.b = append(p.b, '#')
+			if l = strings.TrimRight(l, " "); l != "" {
+				p.b = append(p.b, ' ')
+				p.b = append(p.b, l...)
+			}
 			p.newline()
 		}
 	}
@@ -307,7 +314,12 @@ func (p *printer) bindingText(b Binding) {
 		p.b = append(p.b, ';')
 		return
 	}
-	p.b = append(p.b, AttrPath(b.Path...)...)
+	for i, a := range b.Path {
+		if i > 0 {
+			p.b = append(p.b, '.')
+		}
+		p.b = append(p.b, AttrName(a)...)
+	}
 	if fn, ok := b.Value.(*Lambda); ok && width(fn) < 0 {
 		// name =
 		//   args:
@@ -326,7 +338,11 @@ func (p *printer) bindingText(b Binding) {
 	p.b = append(p.b, ';')
 	if b.Trailing != "" {
 		p.b = append(p.b, " # "...)
-		p.b = append(p.b, noBreak.Replace(b.Trailing)...)
+		t := b.Trailing
+		if strings.ContainsAny(t, "\r\n") {
+			t = noBreak.Replace(t)
+		}
+		p.b = append(p.b, t...)
 	}
 }
 
