@@ -117,22 +117,9 @@ func generate(g *globals, o genOptions, fleetArg string) (*generated, error) {
 // generateFS is generate reading the fleet through wrap (see
 // loadFleetDirFS).
 func generateFS(g *globals, o genOptions, fleetArg string, wrap func(fs.FS) fs.FS) (*generated, error) {
-	res, dir, err := loadCleanFleetFS(g, fleetArg, "generate", wrap)
+	res, out, src, err := loadFlakeTarget(g, o, fleetArg, wrap)
 	if err != nil {
 		return nil, err
-	}
-	out := o.out
-	if out == "" {
-		out = dir
-	}
-	src, err := relDir(out, dir)
-	if err != nil {
-		return nil, err
-	}
-	if strings.HasPrefix(src, "..") {
-		if refs := gen.References(res.Resolved); len(refs) > 0 {
-			fmt.Fprintf(g.stderr, "shoal: warning: the flake in %s refers to %d file(s) of the fleet outside it (%s); nix flake commands refuse paths outside the flake: generate into the fleet directory or a directory inside it\n", out, len(refs), refs[0])
-		}
 	}
 	files, err := gen.Generate(res.Resolved, gen.Options{SourceDir: src})
 	if err != nil {
@@ -144,6 +131,30 @@ func generateFS(g *globals, o genOptions, fleetArg string, wrap func(fs.FS) fs.F
 		return nil, fmt.Errorf("compare with %s: %w", out, err)
 	}
 	return &generated{res: res, out: out, files: disk, plan: plan}, nil
+}
+
+// loadFlakeTarget checks the fleet, read through wrap (see loadFleetDirFS),
+// and returns it with the output directory and the fleet directory as seen
+// from there, warning when the flake would refer to files outside itself.
+func loadFlakeTarget(g *globals, o genOptions, fleetArg string, wrap func(fs.FS) fs.FS) (res *check.Result, out, src string, err error) {
+	res, dir, err := loadCleanFleetFS(g, fleetArg, "generate", wrap)
+	if err != nil {
+		return nil, "", "", err
+	}
+	out = o.out
+	if out == "" {
+		out = dir
+	}
+	src, err = relDir(out, dir)
+	if err != nil {
+		return nil, "", "", err
+	}
+	if strings.HasPrefix(src, "..") {
+		if refs := gen.References(res.Resolved); len(refs) > 0 {
+			fmt.Fprintf(g.stderr, "shoal: warning: the flake in %s refers to %d file(s) of the fleet outside it (%s); nix flake commands refuse paths outside the flake: generate into the fleet directory or a directory inside it\n", out, len(refs), refs[0])
+		}
+	}
+	return res, out, src, nil
 }
 
 // relDir is the fleet directory as seen from the output directory.
@@ -186,44 +197,61 @@ func runGen(_ context.Context, g *globals, o genOptions, fleetArg string) error 
 		rec = stamp.NewRecorder(fsys)
 		return rec
 	}
-	x, err := generateFS(g, o, fleetArg, wrap)
+	res, out, src, err := loadFlakeTarget(g, o, fleetArg, wrap)
 	if err != nil {
 		return err
 	}
+	// Each file is compared with the disk, and staged beside its place
+	// unless gen only checks, as soon as it is made: the flake is never
+	// held in memory whole.
+	w, err := genfs.NewWriter(out, layout.Owned, genfs.WriterOptions{Stage: !o.check, Identify: st != nil})
+	if err != nil {
+		return fmt.Errorf("compare with %s: %w", out, err)
+	}
+	defer w.Abort()
+	err = gen.GenerateTo(res.Resolved, gen.Options{SourceDir: src}, func(f gen.File) error {
+		return w.Add(genfs.File{Path: f.Path, Data: f.Data})
+	})
+	if err != nil {
+		return fmt.Errorf("write the flake to %s: %w", out, err)
+	}
+	p, err := w.Finish()
+	if err != nil {
+		return fmt.Errorf("write the flake to %s: %w", out, err)
+	}
 	// Warnings; the infos (files a machine needs) are shoal check's to tell.
 	var warnings bytes.Buffer
-	diagRenderer{w: &warnings, docs: x.res.Docs, color: g.stderrColor()}.render(x.res.Diags.Findings())
+	diagRenderer{w: &warnings, docs: res.Docs, color: g.stderrColor()}.render(res.Diags.Findings())
 	g.stderr.Write(warnings.Bytes())
-	p := x.plan
-	rep := genReport{Out: x.out, Created: orEmpty(p.Creates), Updated: orEmpty(p.Updates), Removed: orEmpty(p.Removes),
+	rep := genReport{Out: out, Created: orEmpty(p.Creates), Updated: orEmpty(p.Updates), Removed: orEmpty(p.Removes),
 		Unchanged: len(p.Unchanged), Refused: p.Refused, UpToDate: p.Changes() == 0 && len(p.Refused) == 0}
 	if rep.Refused == nil {
 		rep.Refused = []genfs.Refusal{}
 	}
 	if o.check {
 		if rep.UpToDate {
-			st.save(rec, x, warnings.Bytes(), start)
+			st.save(rec, w.Identities(start), warnings.Bytes())
 		}
 		return reportGenCheck(g, o, rep, p)
 	}
-	res, err := genfs.Apply(x.out, x.files, p)
+	written, err := w.Commit()
 	if err != nil {
 		var refused *genfs.RefusedError
 		if errors.As(err, &refused) {
 			for _, r := range refused.Refused {
-				fmt.Fprintf(g.stderr, "shoal: %s %s\n", filepath.Join(x.out, r.Path), r.Reason)
+				fmt.Fprintf(g.stderr, "shoal: %s %s\n", filepath.Join(out, r.Path), r.Reason)
 			}
 			return fmt.Errorf("wrote nothing: move those files away or delete them, then run shoal gen again")
 		}
-		return fmt.Errorf("write the flake to %s: %w", x.out, err)
+		return fmt.Errorf("write the flake to %s: %w", out, err)
 	}
-	st.save(rec, x, warnings.Bytes(), start)
-	rep.Bytes = res.Bytes
+	st.save(rec, w.Identities(start), warnings.Bytes())
+	rep.Bytes = written.Bytes
 	if o.json {
 		return writeJSON(g.stdout, rep)
 	}
 	printPlan(g.stdout, p, "created", "updated", "removed")
-	fmt.Fprintf(g.stdout, "%s: %d written (%d bytes), %d removed, %d unchanged\n", x.out, res.Written, res.Bytes, res.Removed, len(p.Unchanged))
+	fmt.Fprintf(g.stdout, "%s: %d written (%d bytes), %d removed, %d unchanged\n", out, written.Written, written.Bytes, written.Removed, len(p.Unchanged))
 	return nil
 }
 

@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"time"
 
 	"github.com/shoal-nix/shoal/internal/genfs"
 	"github.com/shoal-nix/shoal/internal/layout"
@@ -87,21 +86,16 @@ func (st *genStamp) replay(g *globals, o genOptions) bool {
 }
 
 // save writes the stamp of a gen that left the flake as generated: the
-// inputs rec saw, the outputs of x as on disk, and the warnings printed.
-// start is a moment before the outputs were compared with the disk. A
-// stamp that cannot be written only costs the next gen time, so failures
-// are ignored; so is a run whose inputs could not all be recorded.
-func (st *genStamp) save(rec *stamp.Recorder, x *generated, warnings []byte, start time.Time) {
+// inputs rec saw, the identities of the outputs as on disk, and the
+// warnings printed. A stamp that cannot be written only costs the next gen
+// time, so failures are ignored; so is a run whose inputs could not all be
+// recorded.
+func (st *genStamp) save(rec *stamp.Recorder, ids []genfs.Identity, warnings []byte) {
 	if st == nil || rec == nil {
 		return
 	}
 	inputs, complete := rec.Inputs()
 	if !complete {
-		os.Remove(st.path)
-		return
-	}
-	ids, err := stamp.Identify(x.out, x.files, start)
-	if err != nil {
 		os.Remove(st.path)
 		return
 	}
