@@ -11,7 +11,13 @@
 // files and the places shoal owns, and returns a Plan: files to create,
 // to update, to remove as stale, files already as wanted, and files
 // refused. Apply carries out a plan; Diff shows it as a unified diff
-// first, for a dry run.
+// first, for a dry run. A Writer does both steps for files that come one
+// at a time, as a generator makes them: it compares each file and stages
+// it beside its place at once, so the whole tree is never in memory, and
+// its Commit keeps Apply's promises.
+//
+// However many directories the tree has, only a bounded number of
+// directory handles is open at once.
 //
 // What it promises:
 //
