@@ -86,17 +86,6 @@ func diskoSize(s fleet.Size) string {
 }
 
 // diskoFiles writes machines/NAME/disko.nix for every machine with a disk layout.
-func (g *generator) diskoFiles() error {
-	for _, m := range g.rf.Machines {
-		if m.Spec.Disk != nil {
-			if err := g.diskoFile(m); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
 func (g *generator) diskoFile(m *resolve.Machine) error {
 	d := m.Spec.Disk
 	l := layoutOf(d)

@@ -76,7 +76,7 @@ func (g *generator) run() error {
 	g.index()
 	steps := []func() error{
 		g.flake, g.namespace, g.defaults, g.packages, g.validation, g.services, g.monitoring,
-		g.featureModules, g.profileModules, g.machineFiles, g.diskoFiles, g.testFiles, g.serviceTests, g.nixd,
+		g.featureModules, g.profileModules, g.machineFiles, g.testFiles, g.serviceTests, g.nixd,
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {

@@ -81,10 +81,18 @@ func (g *generator) profileModules() error {
 }
 
 // machineFiles writes machines/NAME/default.nix for every machine.
+// machineFiles writes each machine's directory: its module and, when it
+// declares a disk, its disko layout, one machine after the other, so that
+// a streamed tree comes directory by directory.
 func (g *generator) machineFiles() error {
 	for _, m := range g.rf.Machines {
 		if err := g.machineFile(m); err != nil {
 			return err
+		}
+		if m.Spec.Disk != nil {
+			if err := g.diskoFile(m); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

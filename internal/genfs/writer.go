@@ -43,8 +43,10 @@ type Writer struct {
 	opt   WriterOptions
 
 	root *os.Root // nil while dir does not exist
-	d    *dirs
-	in   *inspector
+	// fresh is set when dir did not exist: nothing in it can be stale.
+	fresh bool
+	d     *dirs
+	in    *inspector
 
 	files  []*record
 	byPath map[string]*record
@@ -53,7 +55,8 @@ type Writer struct {
 	mkdirs map[string]bool   // directories made or found on the way to staged files
 	plan   Plan
 
-	jobs    chan stageJob
+	jobs    chan []stageJob
+	batch   []stageJob // jobs not yet handed over
 	workers sync.WaitGroup
 	failMu  sync.Mutex
 	failed  error // the first staging failure
@@ -84,6 +87,7 @@ func NewWriter(dir string, owned func(path string) bool, opt WriterOptions) (*Wr
 	w := &Writer{dir: dir, owned: owned, opt: opt, byPath: map[string]*record{}, under: map[string]string{}, mkdirs: map[string]bool{}}
 	root, err := os.OpenRoot(dir)
 	if errors.Is(err, fs.ErrNotExist) {
+		w.fresh = true
 		return w, nil
 	}
 	if err != nil {
@@ -113,7 +117,9 @@ func (w *Writer) Add(f File) error {
 	rec := &record{path: f.Path, size: int64(len(f.Data))}
 	w.files = append(w.files, rec)
 	w.byPath[f.Path] = rec
-	if w.root == nil {
+	if w.root == nil || w.fresh {
+		// Nothing was there when the Writer began: whatever appeared
+		// since, Commit's second look finds.
 		rec.state = stateCreate
 	} else {
 		st, reason, key, ok, err := w.in.inspect(f)
@@ -199,26 +205,36 @@ func (w *Writer) stage(rec *record, data []byte) error {
 		}
 	}
 	if w.jobs == nil {
-		w.jobs = make(chan stageJob, stageQueue)
+		w.jobs = make(chan []stageJob, stageQueue)
 		for range min(runtime.GOMAXPROCS(0), maxStagers) {
 			w.workers.Go(w.stager)
 		}
 	}
-	w.jobs <- stageJob{rec: rec, data: data}
+	w.batch = append(w.batch, stageJob{rec: rec, data: data})
+	if len(w.batch) == stageBatch {
+		w.jobs <- w.batch
+		w.batch = make([]stageJob, 0, stageBatch)
+	}
 	return nil
 }
 
-// stageQueue is how many files may wait for a staging goroutine: enough
-// to keep them busy, few enough that waiting files hold little memory.
-// A waiting file holds no directory handle: a stager opens it.
-const stageQueue = 64
+// Files go to the staging goroutines in batches of stageBatch, which
+// spares a hand-over per file, and at most stageQueue batches wait: enough
+// to keep the goroutines busy, few enough that waiting files hold little
+// memory. A waiting file holds no directory handle: a stager opens it.
+const (
+	stageBatch = 16
+	stageQueue = 4
+)
 
 // stager writes the files it receives to temporary files until the
 // queue closes, skipping them once one failed.
 func (w *Writer) stager() {
-	for j := range w.jobs {
-		if w.failure() == nil {
-			w.stageOne(j)
+	for batch := range w.jobs {
+		for _, j := range batch {
+			if w.failure() == nil {
+				w.stageOne(j)
+			}
 		}
 	}
 }
@@ -271,6 +287,10 @@ func (w *Writer) failure() error {
 // wait lets the staging goroutines finish.
 func (w *Writer) wait() {
 	if w.jobs != nil {
+		if len(w.batch) > 0 {
+			w.jobs <- w.batch
+			w.batch = nil
+		}
 		close(w.jobs)
 		w.workers.Wait()
 		w.jobs = nil
@@ -302,8 +322,13 @@ func (w *Writer) Finish() (*Plan, error) {
 
 // stale finds the generated files in owned places that are not wanted.
 func (w *Writer) stale() error {
-	if w.owned == nil || w.root == nil {
+	if w.owned == nil || w.root == nil || w.fresh {
 		return nil
+	}
+	// A directory the Writer made holds only its own staged files.
+	made := make(map[string]bool, len(w.made))
+	for _, dir := range w.made {
+		made[dir] = true
 	}
 	temps := map[string]bool{}
 	for _, r := range w.files {
@@ -317,7 +342,7 @@ func (w *Writer) stale() error {
 			return err
 		}
 		if d.IsDir() {
-			if d.Name() == ".git" {
+			if d.Name() == ".git" || made[name] {
 				return fs.SkipDir
 			}
 			return nil
