@@ -186,7 +186,7 @@ type genReport struct {
 	UpToDate  bool            `json:"up_to_date"`
 }
 
-func runGen(_ context.Context, g *globals, o genOptions, fleetArg string) error {
+func runGen(ctx context.Context, g *globals, o genOptions, fleetArg string) error {
 	start := time.Now()
 	st := g.genStamp(o, fleetArg)
 	if st != nil && st.replay(g, o) {
@@ -210,6 +210,10 @@ func runGen(_ context.Context, g *globals, o genOptions, fleetArg string) error 
 	}
 	defer w.Abort()
 	err = gen.GenerateTo(res.Resolved, gen.Options{SourceDir: src}, func(f gen.File) error {
+		// Interrupted, gen stops and Abort removes what it staged.
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		return w.Add(genfs.File{Path: f.Path, Data: f.Data})
 	})
 	if err != nil {

@@ -85,7 +85,7 @@ func diskoSize(s fleet.Size) string {
 	return fmt.Sprintf("%dM", mib)
 }
 
-// diskoFiles writes machines/NAME/disko.nix for every machine with a disk layout.
+// diskoFile writes machines/NAME/disko.nix for a machine with a disk layout.
 func (g *generator) diskoFile(m *resolve.Machine) error {
 	d := m.Spec.Disk
 	l := layoutOf(d)
