@@ -25,11 +25,11 @@ func (d Decoder) Fields(n *Node, path diag.Path, what string, known []string, fn
 	if !d.IsTable(n, path, what) {
 		return false
 	}
-	for _, k := range n.Keys {
+	for i, k := range n.Keys {
 		p := path.Key(k)
 		if !slices.Contains(known, k) {
 			if d.Elsewhere != nil {
-				if where, write, ok := d.Elsewhere(what, k, n.fields[k]); ok {
+				if where, write, ok := d.Elsewhere(what, k, n.Items[i]); ok {
 					d.Diags.Errorf(diag.CodeUnknownKey, d.File, p, "unknown key %q in %s: it is %s", k, what, where).Hintf("write %s", write)
 					continue
 				}
@@ -42,7 +42,7 @@ func (d Decoder) Fields(n *Node, path diag.Path, what string, known []string, fn
 			}
 			continue
 		}
-		fn(k, n.fields[k], p)
+		fn(k, n.Items[i], p)
 	}
 	return true
 }

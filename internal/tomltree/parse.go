@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/pelletier/go-toml/v2/unstable"
 
@@ -20,6 +21,9 @@ const MaxKeyDepth = 32
 
 // Parse reads src as TOML. It returns the document, whose Root may be
 // partial or nil when there are errors, and the diagnostics found.
+//
+// The document keeps src, and its keys and strings share src's memory
+// rather than copying it: src must not be modified afterwards.
 func Parse(name string, src []byte) (*Doc, diag.List) {
 	// Editors on Windows start UTF-8 files with a byte-order mark; TOML
 	// allows none, but it is no content: positions count from after it.
@@ -46,6 +50,9 @@ func Parse(name string, src []byte) (*Doc, diag.List) {
 			d.Hintf("TOML files are UTF-8 text; is this a binary file?")
 		}
 		return doc, b.diags
+	}
+	if len(src) > 0 {
+		b.src = unsafe.String(unsafe.SliceData(src), len(src))
 	}
 	doc.Root = newTable(Span{})
 	doc.Root.header = true
@@ -103,8 +110,10 @@ type builder struct {
 	// parts holds the parts of the keys being read, innermost last; see
 	// keyParts.
 	parts []keyPart
-	names map[string]string // key names seen, so that each is allocated once
-	nodes []Node            // the current block of nodes; see node
+	nodes []Node // the current block of nodes; see node
+	// src is the source as a string, sharing its memory: the strings of
+	// the tree are views of it (see text).
+	src string
 }
 
 func (b *builder) errorAt(code diag.Code, s Span, format string, args ...any) diag.Ref {
@@ -234,7 +243,7 @@ func (b *builder) node(n Node) *Node {
 
 // table returns a new table starting at span.
 func (b *builder) table(span Span) *Node {
-	return b.node(Node{Kind: Table, fields: map[string]*Node{}, Span: span, KeySpan: span})
+	return b.node(Node{Kind: Table, Span: span, KeySpan: span})
 }
 
 // keyParts reads a dotted key onto b.parts and returns its parts; the
@@ -247,29 +256,23 @@ func (b *builder) keyParts(it unstable.Iterator) []keyPart {
 			b.errorAt(diag.CodeSyntax, b.span(k.Raw), "a key cannot hold the NUL character (\\u0000): Nix attribute names cannot").
 				Hintf("remove the \\u0000 escape")
 		}
-		b.parts = append(b.parts, keyPart{b.name(k.Data), b.span(k.Raw)})
+		b.parts = append(b.parts, keyPart{b.text(k.Data), b.span(k.Raw)})
 	}
 	return b.parts[start:len(b.parts):len(b.parts)]
 }
 
-// maxNames bounds the names kept by name, so that a file of many distinct
-// keys costs no more than without it.
-const maxNames = 4096
-
-// name returns data as a string, the same string for the same key name: a
-// fleet file repeats its key names once per machine.
-func (b *builder) name(data []byte) string {
-	if s, ok := b.names[string(data)]; ok {
-		return s
+// text returns data as a string: a view of the source when data lies in
+// it (a key or a string written without escapes, most of them), else a
+// copy.
+func (b *builder) text(data []byte) string {
+	if len(data) == 0 {
+		return ""
 	}
-	s := string(data)
-	if len(b.names) < maxNames {
-		if b.names == nil {
-			b.names = map[string]string{}
-		}
-		b.names[s] = s
+	src := b.doc.Src
+	if off := cap(src) - cap(data); off >= 0 && off+len(data) <= len(src) && &src[off] == &data[0] {
+		return b.src[off : off+len(data)]
 	}
-	return s
+	return string(data)
 }
 
 func (b *builder) expression(e *unstable.Node) {
@@ -297,7 +300,7 @@ func (b *builder) header(e *unstable.Node) {
 	for i, part := range parts {
 		last := i == len(parts)-1
 		path = append(path, part.name)
-		existing := t.fields[part.name]
+		existing := t.Get(part.name)
 		if existing == nil {
 			var n *Node
 			switch {
@@ -393,7 +396,7 @@ func (b *builder) keyValue(t *Node, e *unstable.Node) {
 	}
 	for _, part := range parts[:len(parts)-1] {
 		b.path = append(b.path, part.name)
-		existing := t.fields[part.name]
+		existing := t.Get(part.name)
 		if existing == nil {
 			n := b.table(part.span)
 			n.dotted = true
@@ -415,7 +418,7 @@ func (b *builder) keyValue(t *Node, e *unstable.Node) {
 	}
 	last := parts[len(parts)-1]
 	b.path = append(b.path, last.name)
-	if existing := t.fields[last.name]; existing != nil {
+	if existing := t.Get(last.name); existing != nil {
 		b.conflict(existing, last, b.path, "key %q is defined twice", joinKey(b.path))
 		return
 	}
@@ -458,7 +461,7 @@ func (b *builder) value(v *unstable.Node, from int32) *Node {
 				Hintf("remove the \\u0000 escape")
 			return nil
 		}
-		return b.node(Node{Kind: String, Str: string(v.Data), Span: span})
+		return b.node(Node{Kind: String, Str: b.text(v.Data), Span: span})
 	case unstable.Bool:
 		return b.node(Node{Kind: Bool, Bool: v.Data[0] == 't', Span: span})
 	case unstable.Integer:
@@ -486,7 +489,7 @@ func (b *builder) value(v *unstable.Node, from int32) *Node {
 		}
 		return b.node(Node{Kind: Float, Float: f, Span: span})
 	case unstable.LocalDate, unstable.LocalTime, unstable.LocalDateTime, unstable.DateTime:
-		return b.node(Node{Kind: DateTime, Str: string(v.Data), Span: span})
+		return b.node(Node{Kind: DateTime, Str: b.text(v.Data), Span: span})
 	case unstable.Array:
 		arr := b.node(Node{Kind: Array, inline: true, Span: span})
 		next := span.End
@@ -568,8 +571,8 @@ func (b *builder) closing(off int32, bracket byte) int32 {
 }
 
 func sealInline(t *Node) {
-	for _, k := range t.Keys {
-		if c := t.fields[k]; c.Kind == Table && c.dotted {
+	for _, c := range t.Items {
+		if c.Kind == Table && c.dotted {
 			c.inline = true
 			sealInline(c)
 		}

@@ -34,15 +34,20 @@ type Span struct{ Start, End int32 }
 //
 // The fields are ordered so that the one-byte ones share a word: a document
 // has a node per value, and this keeps a node at 112 bytes rather than 128.
+// A table keeps its values beside its keys rather than in a map: most
+// tables of a fleet file have a handful of keys, and only a large one (the
+// machines) gets an index.
 type Node struct {
 	Str   string // String value, or the text of a DateTime
 	Int   int64
 	Float float64
 
-	Items []*Node // Array elements
+	// Items are an array's elements, or a table's values in the order of
+	// Keys: Items[i] is the value of Keys[i].
+	Items []*Node
 
-	Keys   []string // Table keys in source order
-	fields map[string]*Node
+	Keys  []string         // Table keys in source order
+	index map[string]int32 // key -> position in Keys, for large tables
 
 	// Span covers the value (for tables: the header or the first key that
 	// created them). KeySpan covers the key that introduced the node.
@@ -61,20 +66,45 @@ type Node struct {
 }
 
 func newTable(span Span) *Node {
-	return &Node{Kind: Table, fields: map[string]*Node{}, Span: span, KeySpan: span}
+	return &Node{Kind: Table, Span: span, KeySpan: span}
 }
+
+// indexAbove is the number of keys above which a table gets an index: up
+// to it, comparing the keys one by one is as fast as a map and allocates
+// nothing.
+const indexAbove = 16
 
 // Get returns the field named key of a table, or nil.
 func (n *Node) Get(key string) *Node {
 	if n == nil || n.Kind != Table {
 		return nil
 	}
-	return n.fields[key]
+	if n.index != nil {
+		if i, ok := n.index[key]; ok {
+			return n.Items[i]
+		}
+		return nil
+	}
+	for i, k := range n.Keys {
+		if k == key {
+			return n.Items[i]
+		}
+	}
+	return nil
 }
 
 func (n *Node) set(key string, v *Node) {
 	n.Keys = append(n.Keys, key)
-	n.fields[key] = v
+	n.Items = append(n.Items, v)
+	switch {
+	case n.index != nil:
+		n.index[key] = int32(len(n.Keys) - 1)
+	case len(n.Keys) > indexAbove:
+		n.index = make(map[string]int32, 2*len(n.Keys))
+		for i, k := range n.Keys {
+			n.index[k] = int32(i)
+		}
+	}
 }
 
 // Len is the number of keys of a table or elements of an array.
@@ -123,8 +153,8 @@ func (n *Node) Value() any {
 		return out
 	}
 	out := make(map[string]any, len(n.Keys))
-	for _, k := range n.Keys {
-		out[k] = n.fields[k].Value()
+	for i, k := range n.Keys {
+		out[k] = n.Items[i].Value()
 	}
 	return out
 }
@@ -163,7 +193,7 @@ func (d *Doc) Lookup(p diag.Path) (*Node, bool) {
 		var next *Node
 		switch n.Kind {
 		case Table:
-			next = n.fields[k]
+			next = n.Get(k)
 		case Array:
 			if i, err := strconv.Atoi(k); err == nil && i >= 0 && i < len(n.Items) {
 				next = n.Items[i]
