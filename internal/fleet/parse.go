@@ -23,7 +23,7 @@ func Parse(name string, src []byte) (*Fleet, diag.List) {
 	if doc.Root == nil || diags.HasErrors() {
 		return f, diags
 	}
-	p := parser{f: f, d: tomltree.Decoder{File: name, Diags: &diags, Elsewhere: elsewhere}}
+	p := parser{f: f, d: tomltree.Decoder{File: name, Diags: &diags, Elsewhere: elsewhere, Paths: &tomltree.Paths{}}}
 	p.fleet(doc.Root)
 	p.checkDeploy()
 	return f, diags
@@ -239,7 +239,7 @@ func (p *parser) named(v *tomltree.Node, path diag.Path, what string, re NamePat
 		return
 	}
 	for _, name := range v.Keys {
-		np := path.Key(name)
+		np := p.d.Key(path, name)
 		if re.MatchString(name) {
 			each(name, v.Get(name), np)
 			continue
@@ -449,12 +449,12 @@ func (p *parser) settings(v *tomltree.Node, path diag.Path) []Setting {
 		return nil
 	}
 	for _, feature := range v.Keys {
-		fv, fp := v.Get(feature), path.Key(feature)
+		fv, fp := v.Get(feature), p.d.Key(path, feature)
 		if !p.d.IsTable(fv, fp, "settings."+feature) {
 			continue
 		}
 		for _, name := range fv.Keys {
-			out = append(out, Setting{Feature: feature, Name: name, Value: fv.Get(name), Path: fp.Key(name), FeaturePath: fp})
+			out = append(out, Setting{Feature: feature, Name: name, Value: fv.Get(name), Path: p.d.Key(fp, name), FeaturePath: fp})
 		}
 	}
 	return out
@@ -465,7 +465,7 @@ func (p *parser) rawOptions(m *Machine, v *tomltree.Node, path diag.Path) {
 		return
 	}
 	for _, opt := range v.Keys {
-		val, op := v.Get(opt), path.Key(opt)
+		val, op := v.Get(opt), p.d.Key(path, opt)
 		if val.Kind == tomltree.Table && !strings.Contains(opt, ".") {
 			p.d.Diags.Errorf(diag.CodeInvalidValue, p.f.File, op, "write NixOS options as quoted paths: nixos.%q", opt+".…").
 				Hintf("for example nixos.\"services.openssh.ports\" = [2222]")
@@ -483,7 +483,7 @@ func (p *parser) services(v *tomltree.Node, path diag.Path) {
 		return
 	}
 	for _, name := range v.Keys {
-		t, tp := v.Get(name), path.Key(name)
+		t, tp := v.Get(name), p.d.Key(path, name)
 		if !p.d.IsTable(t, tp, "services."+name) {
 			continue
 		}
@@ -533,7 +533,7 @@ func (p *parser) addresses(m *Machine, v *tomltree.Node, path diag.Path) {
 		return
 	}
 	for _, net := range v.Keys {
-		ap := path.Key(net)
+		ap := p.d.Key(path, net)
 		s, ok := p.d.String(v.Get(net), ap, "addresses."+net)
 		if !ok {
 			continue

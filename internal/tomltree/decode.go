@@ -2,6 +2,7 @@ package tomltree
 
 import (
 	"slices"
+	"strconv"
 
 	"github.com/shoal-nix/shoal/internal/diag"
 )
@@ -16,6 +17,53 @@ type Decoder struct {
 	// it there, with its value v; ok is false for a key it does not know
 	// either.
 	Elsewhere func(what, key string, v *Node) (where, write string, ok bool)
+	// Paths, when set, hands out the paths of the decoded keys and
+	// elements; without it each is allocated alone.
+	Paths *Paths
+}
+
+// Paths hands out paths from blocks: a decoder makes a path for nearly
+// every key and element of a file, and they live as long as the model
+// decoded from it, so allocating them one by one only costs time.
+type Paths struct {
+	block []string
+}
+
+// pathBlock is the number of path elements a block holds.
+const pathBlock = 4096
+
+// Key returns p with the key k appended, as Path.Key does; p is not
+// changed.
+func (d Decoder) Key(p diag.Path, k string) diag.Path {
+	if d.Paths == nil {
+		return p.Key(k)
+	}
+	out := d.Paths.take(len(p) + 1)
+	copy(out, p)
+	out[len(p)] = k
+	return out
+}
+
+// Index returns p with the list index i appended, as Path.Child(i) does;
+// p is not changed.
+func (d Decoder) Index(p diag.Path, i int) diag.Path {
+	if d.Paths == nil {
+		return p.Child(i)
+	}
+	out := d.Paths.take(len(p) + 1)
+	copy(out, p)
+	out[len(p)] = strconv.Itoa(i)
+	return out
+}
+
+// take returns a path of n elements, full: appending to it copies.
+func (a *Paths) take(n int) diag.Path {
+	if len(a.block)+n > cap(a.block) {
+		a.block = make([]string, 0, max(n, pathBlock))
+	}
+	start := len(a.block)
+	a.block = a.block[:start+n]
+	return diag.Path(a.block[start : start+n : start+n])
 }
 
 // Fields calls fn for each key of table n in source order. Keys not in known
@@ -26,7 +74,7 @@ func (d Decoder) Fields(n *Node, path diag.Path, what string, known []string, fn
 		return false
 	}
 	for i, k := range n.Keys {
-		p := path.Key(k)
+		p := d.Key(path, k)
 		if !slices.Contains(known, k) {
 			if d.Elsewhere != nil {
 				if where, write, ok := d.Elsewhere(what, k, n.Items[i]); ok {
@@ -109,7 +157,7 @@ func (d Decoder) Strings(n *Node, path diag.Path, what string) []Item {
 	}
 	items := make([]Item, 0, len(n.Items))
 	for i, it := range n.Items {
-		p := path.Child(i)
+		p := d.Index(path, i)
 		if it.Kind != String {
 			d.Diags.Errorf(diag.CodeWrongType, d.File, p, "each element of %s must be a string, not %s", what, it.Describe())
 			continue

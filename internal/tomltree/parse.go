@@ -111,6 +111,10 @@ type builder struct {
 	// keyParts.
 	parts []keyPart
 	nodes []Node // the current block of nodes; see node
+	// keys and vals are the current blocks of tables' keys and of
+	// tables' and arrays' values; see table and room.
+	keys []string
+	vals []*Node
 	// src is the source as a string, sharing its memory: the strings of
 	// the tree are views of it (see text).
 	src string
@@ -241,10 +245,38 @@ func (b *builder) node(n Node) *Node {
 	return &b.nodes[len(b.nodes)-1]
 }
 
-// table returns a new table starting at span.
-func (b *builder) table(span Span) *Node {
-	return b.node(Node{Kind: Table, Span: span, KeySpan: span})
+// table returns a new table starting at span, with room for that many
+// keys before its slices grow. The room is carved from blocks shared by
+// the tables of the document: most tables have a handful of keys, and
+// growing each table's slices key by key costs more than the nodes.
+func (b *builder) table(span Span, room int) *Node {
+	t := b.node(Node{Kind: Table, Span: span, KeySpan: span})
+	if len(b.keys)+room > cap(b.keys) {
+		b.keys = make([]string, 0, max(room, 1024))
+	}
+	start, end := len(b.keys), len(b.keys)+room
+	t.Keys, b.keys = b.keys[start:start:end], b.keys[:end]
+	t.Items = b.room(room)
+	return t
 }
+
+// room returns an empty slice of nodes with room for n, carved from the
+// current block.
+func (b *builder) room(n int) []*Node {
+	if len(b.vals)+n > cap(b.vals) {
+		b.vals = make([]*Node, 0, max(n, 1024))
+	}
+	start, end := len(b.vals), len(b.vals)+n
+	b.vals = b.vals[:end]
+	return b.vals[start:start:end]
+}
+
+// Rooms of new tables (see table): a [header]'s table gets most keys, a
+// dotted key's fewest.
+const (
+	headerRoom = 8
+	dottedRoom = 2
+)
 
 // keyParts reads a dotted key onto b.parts and returns its parts; the
 // caller truncates b.parts back when done with them.
@@ -306,17 +338,17 @@ func (b *builder) header(e *unstable.Node) {
 			switch {
 			case last && arrayTable:
 				n = b.node(Node{Kind: Array, aot: true, Span: part.span, KeySpan: part.span})
-				item := b.table(part.span)
+				item := b.table(part.span, headerRoom)
 				item.header = true
 				n.Items = append(n.Items, item)
 				t.set(part.name, n)
 				b.cur, b.curPath = item, append(path, "0")
 				return
 			case last:
-				n = b.table(part.span)
+				n = b.table(part.span, headerRoom)
 				n.header = true
 			default:
-				n = b.table(part.span)
+				n = b.table(part.span, dottedRoom)
 				n.implicit = true
 			}
 			t.set(part.name, n)
@@ -357,7 +389,7 @@ func (b *builder) descend(n *Node, part keyPart, path diag.Path) (*Node, bool) {
 func (b *builder) redefine(n *Node, part keyPart, path diag.Path, arrayTable bool) {
 	switch {
 	case arrayTable && n.Kind == Array && n.aot:
-		item := b.table(part.span)
+		item := b.table(part.span, headerRoom)
 		item.header = true
 		n.Items = append(n.Items, item)
 		b.cur, b.curPath = item, append(path, strconv.Itoa(len(n.Items)-1))
@@ -398,7 +430,7 @@ func (b *builder) keyValue(t *Node, e *unstable.Node) {
 		b.path = append(b.path, part.name)
 		existing := t.Get(part.name)
 		if existing == nil {
-			n := b.table(part.span)
+			n := b.table(part.span, dottedRoom)
 			n.dotted = true
 			t.set(part.name, n)
 			t = n
@@ -492,6 +524,13 @@ func (b *builder) value(v *unstable.Node, from int32) *Node {
 		return b.node(Node{Kind: DateTime, Str: b.text(v.Data), Span: span})
 	case unstable.Array:
 		arr := b.node(Node{Kind: Array, inline: true, Span: span})
+		room := 0
+		for it := v.Children(); it.Next(); {
+			if it.Node().Kind != unstable.Comment {
+				room++
+			}
+		}
+		arr.Items = b.room(room)
 		next := span.End
 		it := v.Children()
 		for i := 0; it.Next(); {
@@ -517,7 +556,13 @@ func (b *builder) value(v *unstable.Node, from int32) *Node {
 		}
 		return arr
 	case unstable.InlineTable:
-		tbl := b.table(span)
+		room := 0
+		for it := v.Children(); it.Next(); {
+			if it.Node().Kind == unstable.KeyValue {
+				room++
+			}
+		}
+		tbl := b.table(span, room)
 		tbl.inline = true
 		it := v.Children()
 		for it.Next() {
