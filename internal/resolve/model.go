@@ -1,6 +1,9 @@
 package resolve
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/shoal-nix/shoal/internal/catalog"
 	"github.com/shoal-nix/shoal/internal/diag"
 	"github.com/shoal-nix/shoal/internal/fleet"
@@ -25,23 +28,34 @@ type Machine struct {
 	Features []*Feature // sorted by name
 	Packages []Package  // sorted by name
 	Ports    []OpenPort
-	byName   map[string]*Feature
 }
 
 // Name is the machine's name in the fleet file.
 func (m *Machine) Name() string { return m.Spec.Name }
 
 // Feature returns the enabled feature named name, or nil.
-func (m *Machine) Feature(name string) *Feature { return m.byName[name] }
+func (m *Machine) Feature(name string) *Feature {
+	// Features are sorted by name, and a machine has a few dozen at most:
+	// a search costs less than a map per machine.
+	i, ok := slices.BinarySearchFunc(m.Features, name, func(f *Feature, name string) int { return strings.Compare(f.Def.Name, name) })
+	if !ok {
+		return nil
+	}
+	return m.Features[i]
+}
 
 // Has reports whether the feature is enabled.
-func (m *Machine) Has(name string) bool { return m.byName[name] != nil }
+func (m *Machine) Has(name string) bool { return m.Feature(name) != nil }
 
 // Feature is a feature enabled on a machine.
 type Feature struct {
-	Def      *catalog.Feature
-	Reasons  []Reason // why it is on; the first is the main one
-	Settings []Value  // in the order the feature declares them
+	Def     *catalog.Feature
+	Reasons []Reason // why it is on; the first is the main one
+	// Settings are in the order the feature declares them. Machines whose
+	// values for the feature all come from the same layers (no hardware
+	// derivation, no setting of their own) share one slice: never modify
+	// it.
+	Settings []Value
 }
 
 // Name is the feature's name.

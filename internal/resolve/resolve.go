@@ -47,6 +47,8 @@ type resolver struct {
 	serviceRoles   map[string][]Reason  // machine -> features from services (Detail: feature)
 	serviceVals    map[string][]layered // feature -> checked values of service options
 	packageSets    map[string][]Package // feature names, NUL-terminated -> their packages
+	sharedVals     map[sharedKey][]Value
+	ownBuf         []bool // settings' scratch: which features need their own values
 	keyBuf         []byte
 }
 
@@ -124,7 +126,7 @@ func (r *resolver) selectRef(sel fleet.Ref) []*fleet.Machine {
 }
 
 func (r *resolver) machine(m *fleet.Machine) *Machine {
-	rm := &Machine{Spec: m, byName: map[string]*Feature{}}
+	rm := &Machine{Spec: m}
 
 	profName := m.Profile.Value
 	if profName == "" {
@@ -167,9 +169,11 @@ func (r *resolver) machine(m *fleet.Machine) *Machine {
 	queue := make([]*Feature, 0, size)
 	slab, reasons := make([]Feature, 0, size), make([]Reason, 0, size)
 	enable := func(name string, why Reason, report func(name string)) {
-		if f := rm.byName[name]; f != nil {
-			f.Reasons = append(f.Reasons, why)
-			return
+		for _, f := range queue {
+			if f.Def.Name == name {
+				f.Reasons = append(f.Reasons, why)
+				return
+			}
 		}
 		def := r.cat.Features[name]
 		if def == nil {
@@ -185,7 +189,6 @@ func (r *resolver) machine(m *fleet.Machine) *Machine {
 		f := &slab[len(slab)-1]
 		reasons = append(reasons, why)
 		f.Reasons = reasons[len(reasons)-1 : len(reasons) : len(reasons)] // full: an append copies
-		rm.byName[name] = f
 		queue = append(queue, f)
 	}
 	if rm.Profile != nil {
@@ -254,18 +257,42 @@ func (r *resolver) brokenLocal(name string) string {
 	return ""
 }
 
-// settings layers every enabled feature's settings.
+// settings layers every enabled feature's settings: the catalog's
+// defaults, values derived from the machine's hardware, then the fleet's
+// defaults, the profile chain's, the services' and the machine's own. A
+// feature with no derived value and no setting of the machine's own gets
+// the values shared by every machine of its profile (see shared).
 func (r *resolver) settings(rm *Machine) {
-	// One allocation holds the values of every feature of the machine.
-	n := 0
-	for _, f := range rm.Features {
-		n += len(f.Def.Settings)
+	profile := ""
+	if rm.Profile != nil {
+		profile = rm.Profile.Name
 	}
-	values := make([]Value, n)
+	// One allocation holds the values of every feature the machine needs
+	// its own of.
+	n := 0
+	own := r.ownBuf[:0]
 	for _, f := range rm.Features {
-		f.Settings, values = values[:len(f.Def.Settings):len(f.Def.Settings)], values[len(f.Def.Settings):]
+		f.Settings = r.shared(f.Def, profile)
+		o := r.ownValues(rm, f)
+		if o {
+			n += len(f.Settings)
+		}
+		own = append(own, o)
+	}
+	r.ownBuf = own
+	values := make([]Value, 0, n)
+	for j, f := range rm.Features {
+		if !own[j] {
+			continue
+		}
+		shared := f.Settings
+		start := len(values)
+		values = append(values, shared...)
+		f.Settings = values[start:len(values):len(values)]
 		for i, s := range f.Def.Settings {
-			f.Settings[i] = Value{Setting: s, Value: s.Default, Origin: r.catalogOrigin(f.Def, s)}
+			if shared[i].Origin.Kind != FromCatalog {
+				continue // a layer above the hardware set it
+			}
 			for _, d := range s.Derive {
 				if fact, ok := r.hardwareMatch(rm, d.When); ok {
 					f.Settings[i].Value = d.Value
@@ -275,36 +302,12 @@ func (r *resolver) settings(rm *Machine) {
 			}
 		}
 	}
-	apply := func(feature string, vals []layered) {
-		f := rm.byName[feature]
-		if f == nil {
-			return
-		}
-		for _, l := range vals {
-			if v := f.Value(l.s.Name); v != nil && l.value != nil {
-				v.Value, v.Origin = l.value, l.origin
-			}
-		}
-	}
-	for feature, vals := range r.defaults {
-		apply(feature, vals)
-	}
-	if rm.Profile != nil {
-		for _, p := range r.profileChain(rm.Profile.Name) {
-			for feature, vals := range r.profileSettings(p) {
-				apply(feature, vals)
-			}
-		}
-	}
-	for feature, vals := range r.serviceVals {
-		apply(feature, vals)
-	}
 	for _, s := range rm.Spec.Settings {
 		v, ok := r.checkSetting(s, r.f.File)
 		if !ok {
 			continue
 		}
-		f := rm.byName[s.Feature]
+		f := rm.Feature(s.Feature)
 		if f == nil {
 			r.diags.Warnf(diag.CodeUnusedSetting, r.f.File, s.FeaturePath, "settings for %q have no effect: the feature is not enabled on %s", s.Feature, rm.Spec.Name).
 				Hintf("add %q to the machine's features, or remove these settings", s.Feature)
@@ -313,6 +316,69 @@ func (r *resolver) settings(rm *Machine) {
 		f.Value(s.Name).Value = v
 		f.Value(s.Name).Origin = &Origin{Kind: FromMachine, File: r.f.File, Path: s.Path}
 	}
+}
+
+// ownValues reports whether machine rm needs values of its own for
+// feature f: it sets one of them, or its hardware derives one.
+func (r *resolver) ownValues(rm *Machine, f *Feature) bool {
+	for _, s := range rm.Spec.Settings {
+		if s.Feature == f.Def.Name {
+			return true
+		}
+	}
+	for _, s := range f.Def.Settings {
+		for _, d := range s.Derive {
+			if r.hardwareHolds(rm.Spec, d.When) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+type sharedKey struct {
+	def     *catalog.Feature
+	profile string
+}
+
+// shared returns the values of feature def's settings on a machine of
+// profile that neither sets nor derives any: the catalog's defaults under
+// the fleet's defaults, the profile chain's values and the services'. They
+// are made once per feature and profile, and shared by those machines.
+func (r *resolver) shared(def *catalog.Feature, profile string) []Value {
+	key := sharedKey{def, profile}
+	if vals, ok := r.sharedVals[key]; ok {
+		return vals
+	}
+	vals := make([]Value, len(def.Settings))
+	for i, s := range def.Settings {
+		vals[i] = Value{Setting: s, Value: s.Default, Origin: r.catalogOrigin(def, s)}
+	}
+	apply := func(layer []layered) {
+		for _, l := range layer {
+			if l.value == nil {
+				continue
+			}
+			for i := range vals {
+				if vals[i].Setting.Name == l.s.Name {
+					vals[i].Value, vals[i].Origin = l.value, l.origin
+					break
+				}
+			}
+		}
+	}
+	apply(r.defaults[def.Name])
+	if profile != "" {
+		for _, p := range r.profileChain(profile) {
+			apply(r.profileSettings(p)[def.Name])
+		}
+	}
+	apply(r.serviceVals[def.Name])
+	if r.sharedVals == nil {
+		r.sharedVals = map[sharedKey][]Value{}
+	}
+	r.sharedVals[key] = vals
+	return vals
 }
 
 // catalogOrigin is the origin of setting s's catalog default in feature
@@ -393,11 +459,8 @@ func (r *resolver) checkSetting(s fleet.Setting, file string) (any, bool) {
 // hardwareMatch evaluates a derivation's condition on the machine's
 // hardware facts and returns the fact that decided it.
 func (r *resolver) hardwareMatch(rm *Machine, c catalog.Condition) (string, bool) {
-	for _, cl := range c {
-		actual, ok := HardwareFact(rm.Spec, cl.Key)
-		if !ok || !matchAny(actual, cl.Values) {
-			return "", false
-		}
+	if !r.hardwareHolds(rm.Spec, c) {
+		return "", false
 	}
 	// The description is built only for a match: most conditions fail.
 	facts := make([]string, len(c))
@@ -406,6 +469,44 @@ func (r *resolver) hardwareMatch(rm *Machine, c catalog.Condition) (string, bool
 		facts[i] = cl.Key + " = " + formatFact(actual)
 	}
 	return strings.Join(facts, ", "), len(facts) > 0
+}
+
+// hardwareHolds reports whether every clause of a derivation's condition
+// holds on the machine's hardware facts.
+func (r *resolver) hardwareHolds(m *fleet.Machine, c catalog.Condition) bool {
+	for _, cl := range c {
+		if !factMatches(m, cl.Key, cl.Values) {
+			return false
+		}
+	}
+	return true
+}
+
+// factMatches is matchAny(HardwareFact(m, key)) for a known fact, false
+// for an unknown one, without making the fact a value of type any: it
+// runs for every derivation of every feature of every machine.
+func factMatches(m *fleet.Machine, key string, want []any) bool {
+	h := m.Hardware
+	switch key {
+	case "hardware.cpu":
+		return h.CPU != "" && matchString(h.CPU, want)
+	case "hardware.gpu":
+		for _, g := range h.GPU {
+			if matchString(g.Value, want) {
+				return true
+			}
+		}
+		return false
+	case "hardware.form":
+		return h.Form != "" && matchString(h.Form, want)
+	case "hardware.system":
+		return matchString(m.System, want)
+	case "hardware.memory_gib":
+		return h.Memory > 0 && matchInt(int64(h.Memory>>30), want)
+	case "hardware.cores":
+		return h.Cores > 0 && matchInt(h.Cores, want)
+	}
+	return false
 }
 
 // HardwareFact returns the value of hardware.cpu, hardware.gpu (a list),
@@ -451,13 +552,60 @@ func formatFact(v any) string {
 // matchAny reports whether actual equals one of want, or lies in one of
 // its ranges; a list actual matches when any element does.
 func matchAny(actual any, want []any) bool {
-	if l, ok := actual.([]any); ok {
-		return slices.ContainsFunc(l, func(x any) bool { return matchAny(x, want) })
+	switch a := actual.(type) {
+	case []any:
+		for _, x := range a {
+			if matchAny(x, want) {
+				return true
+			}
+		}
+		return false
+	case []string:
+		for _, x := range a {
+			if matchString(x, want) {
+				return true
+			}
+		}
+		return false
+	case string:
+		return matchString(a, want)
+	case int64:
+		return matchInt(a, want)
 	}
-	if l, ok := actual.([]string); ok {
-		return slices.ContainsFunc(l, func(x string) bool { return matchAny(x, want) })
+	for _, w := range want {
+		if equal(actual, w) {
+			return true
+		}
 	}
-	return slices.ContainsFunc(want, func(w any) bool { return equal(actual, w) })
+	return false
+}
+
+// matchString is matchAny for a string, which equals only a string.
+func matchString(s string, want []any) bool {
+	for _, w := range want {
+		if ws, ok := w.(string); ok && ws == s {
+			return true
+		}
+	}
+	return false
+}
+
+// matchInt is matchAny for an int64, which equals an int64 or lies in a
+// range.
+func matchInt(n int64, want []any) bool {
+	for _, w := range want {
+		switch w := w.(type) {
+		case catalog.Range:
+			if w.Contains(n) {
+				return true
+			}
+		case int64:
+			if w == n {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func equal(a, b any) bool {
@@ -481,11 +629,10 @@ func (m *Machine) Holds(c catalog.Condition) bool {
 	for _, cl := range c {
 		var actual any
 		if strings.HasPrefix(cl.Key, "hardware.") {
-			v, ok := HardwareFact(m.Spec, cl.Key)
-			if !ok {
+			if !factMatches(m.Spec, cl.Key, cl.Values) {
 				return false
 			}
-			actual = v
+			continue
 		} else {
 			feature, setting, ok := strings.Cut(cl.Key, ".")
 			f := m.Feature(feature)
