@@ -67,6 +67,9 @@ func (r *resolver) index() {
 	r.services()
 	r.assignRoles()
 	r.networkRefs()
+	for _, s := range r.out.Services {
+		s.remember()
+	}
 }
 
 // Select expands a selector (a machine name, @tag or @all) to machines.

@@ -27,6 +27,17 @@ type Service struct {
 	Values map[string]any
 
 	f *fleet.Fleet
+	// members holds Members of every role with selectors, made once by
+	// Resolve: checks and generators ask for them per machine.
+	members map[string]roleMembers
+}
+
+// roleMembers are the members of a role, with the selectors they were
+// expanded from: a copy of a Service given other selectors (as gen's
+// service tests make) expands its own.
+type roleMembers struct {
+	selectors []fleet.Ref
+	machines  []*fleet.Machine
 }
 
 // Name is the service's name: [services.NAME].
@@ -35,6 +46,24 @@ func (s *Service) Name() string { return s.Def.Name }
 // Members expands a role's selectors to the fleet's machines, each once,
 // in the order the selectors name them.
 func (s *Service) Members(role string) []*fleet.Machine {
+	sels := s.Roles[role]
+	if m, ok := s.members[role]; ok && len(m.selectors) == len(sels) && (len(sels) == 0 || &m.selectors[0] == &sels[0]) {
+		return m.machines
+	}
+	return s.expand(role)
+}
+
+// remember makes Members of every role once. The slices are full, so that
+// a caller's append copies them.
+func (s *Service) remember() {
+	members := make(map[string]roleMembers, len(s.Roles))
+	for role, sels := range s.Roles {
+		members[role] = roleMembers{sels, slices.Clip(s.expand(role))}
+	}
+	s.members = members
+}
+
+func (s *Service) expand(role string) []*fleet.Machine {
 	seen := map[string]bool{}
 	var out []*fleet.Machine
 	for _, sel := range s.Roles[role] {

@@ -226,12 +226,14 @@ func (nx nixosView) value(option string) (any, string, bool) {
 	}
 	for _, f := range nx.m.Features {
 		for _, blk := range f.Def.NixOS {
-			if len(blk.When) > 0 && !nx.m.Holds(blk.When) {
-				continue
-			}
 			for _, o := range blk.Options {
 				if o.Option != option {
 					continue
+				}
+				// The condition is asked only of a block that sets the
+				// option: most do not.
+				if len(blk.When) > 0 && !nx.m.Holds(blk.When) {
+					break
 				}
 				if ref, ok := o.Value.(catalog.SettingRef); ok {
 					val := f.Value(ref.Setting)
