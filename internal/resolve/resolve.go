@@ -49,6 +49,13 @@ type resolver struct {
 	packageSets    map[string][]Package // feature names, NUL-terminated -> their packages
 	sharedVals     map[sharedKey][]Value
 	ownBuf         []bool // settings' scratch: which features need their own values
+	foundBuf       []*Feature
+	// featureScratch and reasonScratch are where machine makes a
+	// machine's features; sharedFeatures holds kept features that other
+	// machines may share (see keep).
+	featureScratch []Feature
+	reasonScratch  []Reason
+	sharedFeatures map[*catalog.Feature][]*Feature
 	keyBuf         []byte
 }
 
@@ -158,9 +165,10 @@ func (r *resolver) machine(m *fleet.Machine) *Machine {
 	}
 
 	// Features: profile chain, machine, services, then the requires closure.
-	// Features and their first reasons are allocated together, enough for
-	// what the profile, machine and services name plus one more, rather
-	// than one by one: a fleet has many machines.
+	// Features and their first reasons are made in scratch space, enough
+	// for what the profile, machine and services name plus one more, and
+	// kept (see keep) once their values are known: most are equal to those
+	// of another machine of the same profile.
 	var chain []*catalog.Profile
 	if rm.Profile != nil {
 		chain = r.profileChain(rm.Profile.Name)
@@ -170,7 +178,10 @@ func (r *resolver) machine(m *fleet.Machine) *Machine {
 		size += len(p.Features)
 	}
 	queue := make([]*Feature, 0, size)
-	slab, reasons := make([]Feature, 0, size), make([]Reason, 0, size)
+	if cap(r.featureScratch) < size {
+		r.featureScratch, r.reasonScratch = make([]Feature, 2*size), make([]Reason, 2*size)
+	}
+	slab, reasons := r.featureScratch[:0:size], r.reasonScratch[:0:size]
 	enable := func(name string, why Reason, report func(name string)) {
 		for _, f := range queue {
 			if f.Def.Name == name {
@@ -225,8 +236,67 @@ func (r *resolver) machine(m *fleet.Machine) *Machine {
 	slices.SortFunc(rm.Features, func(a, b *Feature) int { return strings.Compare(a.Def.Name, b.Def.Name) })
 
 	r.settings(rm)
+	r.keep(rm)
 	r.packagesAndPorts(rm)
 	return rm
+}
+
+// keep moves the machine's features out of the scratch space they were
+// made in: a feature equal to one of another machine (the same
+// definition, reasons and values) is shared with it, the others are
+// copied into one allocation. It runs right after settings, whose ownBuf
+// still says which features have values of their own.
+func (r *resolver) keep(rm *Machine) {
+	found := r.foundBuf[:0]
+	n, nr := 0, 0
+	for _, f := range rm.Features {
+		same := r.sameFeature(f)
+		found = append(found, same)
+		if same == nil {
+			n++
+			nr += len(f.Reasons)
+		}
+	}
+	r.foundBuf = found
+	owned, reasons := make([]Feature, 0, n), make([]Reason, 0, nr)
+	for i, f := range rm.Features {
+		if found[i] != nil {
+			rm.Features[i] = found[i]
+			found[i] = nil
+			continue
+		}
+		start := len(reasons)
+		reasons = append(reasons, f.Reasons...)
+		owned = append(owned, Feature{Def: f.Def, Reasons: reasons[start:len(reasons):len(reasons)], Settings: f.Settings})
+		k := &owned[len(owned)-1]
+		rm.Features[i] = k
+		if !r.ownBuf[i] && !slices.ContainsFunc(k.Reasons, func(why Reason) bool { return why.Kind == ByMachine }) && len(r.sharedFeatures[k.Def]) < maxShared {
+			if r.sharedFeatures == nil {
+				r.sharedFeatures = map[*catalog.Feature][]*Feature{}
+			}
+			r.sharedFeatures[k.Def] = append(r.sharedFeatures[k.Def], k)
+		}
+	}
+}
+
+// maxShared bounds the features kept for sharing per definition, so that
+// a fleet whose machines all differ costs no more than one without
+// sharing.
+const maxShared = 16
+
+// sameFeature returns a kept feature equal to f, or nil.
+func (r *resolver) sameFeature(f *Feature) *Feature {
+	for _, c := range r.sharedFeatures[f.Def] {
+		if len(c.Settings) != len(f.Settings) || len(c.Settings) > 0 && &c.Settings[0] != &f.Settings[0] {
+			continue
+		}
+		if slices.EqualFunc(c.Reasons, f.Reasons, func(a, b Reason) bool {
+			return a.Kind == b.Kind && a.Detail == b.Detail && a.File == b.File && slices.Equal(a.Path, b.Path)
+		}) {
+			return c
+		}
+	}
+	return nil
 }
 
 func (r *resolver) unknownFeature(file string, path diag.Path, name string) {
