@@ -55,6 +55,8 @@ type resolver struct {
 	// machines may share (see keep).
 	featureScratch []Feature
 	reasonScratch  []Reason
+	moreReasons    []moreReason // the reasons of features enabled more than once, past the first
+	allReasons     []Reason     // keep's scratch
 	sharedFeatures map[*catalog.Feature][]*Feature
 	keyBuf         []byte
 }
@@ -185,7 +187,7 @@ func (r *resolver) machine(m *fleet.Machine) *Machine {
 	enable := func(name string, why Reason, report func(name string)) {
 		for _, f := range queue {
 			if f.Def.Name == name {
-				f.Reasons = append(f.Reasons, why)
+				r.moreReasons = append(r.moreReasons, moreReason{f, why})
 				return
 			}
 		}
@@ -247,6 +249,26 @@ func (r *resolver) machine(m *fleet.Machine) *Machine {
 // copied into one allocation. It runs right after settings, whose ownBuf
 // still says which features have values of their own.
 func (r *resolver) keep(rm *Machine) {
+	if len(r.moreReasons) > 0 {
+		// Each feature's reasons, its first and then the others in the
+		// order they came, side by side in scratch space.
+		all := r.allReasons[:0]
+		if need := len(rm.Features) + len(r.moreReasons); cap(all) < need {
+			all = make([]Reason, 0, 2*need)
+		}
+		for _, f := range rm.Features {
+			start := len(all)
+			all = append(all, f.Reasons...)
+			for _, more := range r.moreReasons {
+				if more.f == f {
+					all = append(all, more.why)
+				}
+			}
+			f.Reasons = all[start:len(all):len(all)]
+		}
+		r.allReasons = all
+		r.moreReasons = r.moreReasons[:0]
+	}
 	found := r.foundBuf[:0]
 	n, nr := 0, 0
 	for _, f := range rm.Features {
@@ -277,6 +299,12 @@ func (r *resolver) keep(rm *Machine) {
 			r.sharedFeatures[k.Def] = append(r.sharedFeatures[k.Def], k)
 		}
 	}
+}
+
+// moreReason is a reason more for a feature already enabled.
+type moreReason struct {
+	f   *Feature
+	why Reason
 }
 
 // maxShared bounds the features kept for sharing per definition, so that
