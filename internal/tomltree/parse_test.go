@@ -112,3 +112,60 @@ func TestNULByte(t *testing.T) {
 		})
 	}
 }
+
+// TestLargeTables covers tables past indexAbove keys, which look keys up
+// through an index rather than one by one: every key is found, in source
+// order, and a key or table given twice is still reported where the
+// second one is.
+func TestLargeTables(t *testing.T) {
+	var b strings.Builder
+	const n = 3 * indexAbove
+	for i := range n {
+		fmt.Fprintf(&b, "k%d = %d\n", i, i)
+	}
+	for i := range n {
+		fmt.Fprintf(&b, "[t.m%d]\nx = \"m%d\"\n", i, i)
+	}
+	doc, diags := Parse("x.toml", []byte(b.String()))
+	if len(diags) > 0 {
+		t.Fatalf("diagnostics: %v", diags)
+	}
+	if got := doc.Root.Len(); got != n+1 {
+		t.Fatalf("root has %d keys, want %d", got, n+1)
+	}
+	for i := range n {
+		if v := doc.Root.Get(fmt.Sprintf("k%d", i)); v == nil || v.Int != int64(i) || doc.Root.Keys[i] != fmt.Sprintf("k%d", i) {
+			t.Errorf("k%d: got %+v at key %q", i, v, doc.Root.Keys[i])
+		}
+		if v := doc.Root.Get("t").Get(fmt.Sprintf("m%d", i)).Get("x"); v == nil || v.Str != fmt.Sprintf("m%d", i) {
+			t.Errorf("t.m%d.x: got %+v", i, v)
+		}
+	}
+	if doc.Root.Get("k999") != nil || doc.Root.Get("t").Get("m999") != nil {
+		t.Error("a key never written was found")
+	}
+	for _, tt := range []struct{ src, want string }{
+		{"k40 = 1\n" + b.String(), "42:1 SH002"},
+		{b.String() + "[t.m40]\n", fmt.Sprintf("%d:4 SH002", 3*n+1)},
+	} {
+		_, diags := Parse("x.toml", []byte(tt.src))
+		if len(diags) != 1 || fmt.Sprintf("%d:%d %s", diags[0].Pos.Line, diags[0].Pos.Col, diags[0].Code) != tt.want {
+			t.Errorf("got %v, want one diagnostic at %s", diags, tt.want)
+		}
+	}
+}
+
+// TestStringsFromTheSource checks strings and keys read as views of the
+// source, and those with escapes, which are copies, against their text.
+func TestStringsFromTheSource(t *testing.T) {
+	doc, diags := Parse("x.toml", []byte("plain = \"web\"\n\"quoted key\" = 'lit'\nesc = \"a\\tb\"\nml = \"\"\"\nline\"\"\"\nempty = \"\"\n"))
+	if len(diags) > 0 {
+		t.Fatalf("diagnostics: %v", diags)
+	}
+	want := map[string]string{"plain": "web", "quoted key": "lit", "esc": "a\tb", "ml": "line", "empty": ""}
+	for k, s := range want {
+		if v := doc.Root.Get(k); v == nil || v.Str != s {
+			t.Errorf("%s: got %+v, want %q", k, v, s)
+		}
+	}
+}
