@@ -65,7 +65,9 @@ measure() {
 			start=$(date +%s%N)
 			"$gnutime" -o "$tmp/rusage" -f '%U %S %M' "${args[@]}" >/dev/null 2>&1 || true
 			end=$(date +%s%N)
-			read -r u s m <"$tmp/rusage"
+			# GNU time writes a line before its format when the command exits
+			# non-zero (an old shoal finds errors in a newer synthetic fleet).
+			read -r u s m < <(tail -n 1 "$tmp/rusage")
 			echo "$(( (end - start) / 1000000 )) $(echo "($u + $s) * 1000" | bc) $m" >>"$tmp/m-$b"
 		done
 	done
