@@ -594,6 +594,8 @@ func sampleWire(v any) any {
 		return []any{"192.0.2.1:9000"}
 	case catalog.SecretRef:
 		return catalog.SecretPath(x.Name)
+	case catalog.PublicRef:
+		return "lWHMdzxi3K7S3n0x5rQv7H4wR5b8K3n2q9sZ0aYbC3E="
 	case string:
 		s, _ := catalog.ExpandPlaceholders(x, func(string) (string, bool) { return "192.0.2.1:9000", true })
 		return s

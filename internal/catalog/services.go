@@ -135,6 +135,15 @@ type Endpoints struct{ Role string }
 // file of the service: {secret = "NAME"}.
 type SecretRef struct{ Name string }
 
+// PublicRef stands, in a wire's option value, for the text of the public
+// half of a key pair the service's secret NAME holds (generator
+// ssh-ed25519 or wireguard): {public = "NAME"}. For a per-machine secret it
+// is the public half of the machine the configuration is for.
+type PublicRef struct{ Name string }
+
+// KeyPairGenerators are the generators whose secrets have a public half.
+var KeyPairGenerators = []string{"ssh-ed25519", "wireguard"}
+
 // Secret returns the secret named name, or nil.
 func (s *Service) Secret(name string) *Secret {
 	for _, x := range s.Secrets {
@@ -577,6 +586,12 @@ func (l *loader) wire(s *Service, v *tomltree.Node, p diag.Path, d tomltree.Deco
 				e.Hintf("add [secrets.%s] with role = %q", name, w.Role)
 			}
 		}
+		for _, name := range publicRefs(o.Value) {
+			if x := s.Secret(name); x == nil || !slices.Contains(KeyPairGenerators, x.Generator) {
+				e := d.Diags.Errorf(diag.CodeCatalogFile, d.File, o.Path, "option %s names the public half of secret %q, which service %s does not declare as a key pair", o.Option, name, s.Name)
+				e.Hintf("add [secrets.%s] with role = %q and generator = one of %s", name, w.Role, strings.Join(KeyPairGenerators, ", "))
+			}
+		}
 		for _, ref := range wireRefs(o.Value) {
 			if rr := s.Role(ref); rr == nil || rr.Port == "" {
 				e := d.Diags.Errorf(diag.CodeCatalogFile, d.File, o.Path, "option %s names role %q, which service %s has not, or which has no port", o.Option, ref, s.Name)
@@ -615,6 +630,9 @@ func wireValue(n *tomltree.Node) any {
 		}
 		if e := n.Get("secret"); e != nil && n.Len() == 1 && e.Kind == tomltree.String {
 			return SecretRef{Name: e.Str}
+		}
+		if e := n.Get("public"); e != nil && n.Len() == 1 && e.Kind == tomltree.String {
+			return PublicRef{Name: e.Str}
 		}
 		out := make(map[string]any, n.Len())
 		for _, k := range n.Keys {
@@ -663,6 +681,28 @@ func secretRefs(v any) []string {
 		var out []string
 		for _, k := range sortedKeys(x) {
 			out = append(out, secretRefs(x[k])...)
+		}
+		return out
+	}
+	return nil
+}
+
+// publicRefs lists the secrets whose public halves a wire's option value
+// names, in order.
+func publicRefs(v any) []string {
+	switch x := v.(type) {
+	case PublicRef:
+		return []string{x.Name}
+	case []any:
+		var out []string
+		for _, e := range x {
+			out = append(out, publicRefs(e)...)
+		}
+		return out
+	case map[string]any:
+		var out []string
+		for _, k := range sortedKeys(x) {
+			out = append(out, publicRefs(x[k])...)
 		}
 		return out
 	}

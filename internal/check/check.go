@@ -75,7 +75,11 @@ func RunSource(fsys fs.FS, dir, display string, src []byte) *Result {
 		sdiags, _ := secrets.Check(fsys, dir, rf)
 		diags = append(diags, sdiags...)
 		diags = append(diags, secrets.Scan(f)...)
-		diags = append(diags, secrets.Undeclared(f, secrets.Needs(rf))...)
+		needs := secrets.Needs(rf)
+		diags = append(diags, secrets.Undeclared(f, needs)...)
+		rf.PublicKeys = secrets.ReadPublicKeys(fsys, dir, rf)
+		diags = append(diags, secrets.MissingPublic(rf, needs)...)
+		diags = append(diags, secrets.UserPasswords(rf)...)
 		diags = append(diags, bootFiles(fsys, dir, f)...)
 	}
 

@@ -427,6 +427,7 @@ func runSecretsGenerate(_ context.Context, g *globals, o secretsOptions) error {
 		return ids, err
 	}
 	made := map[secretFile][]byte{} // values made in this run, for htpasswd
+	var stdin *bufio.Reader
 	value := func(s *fleet.Secret, machine string) ([]byte, error) {
 		if v, ok := made[secretFile{s.Name, machine}]; ok {
 			return v, nil
@@ -462,7 +463,12 @@ func runSecretsGenerate(_ context.Context, g *globals, o secretsOptions) error {
 		},
 		Prompt: func(name string) ([]byte, error) {
 			fmt.Fprintf(g.stderr, "password for %s (one line): ", name)
-			line, err := bufio.NewReader(g.stdin).ReadString('\n')
+			// One reader for every prompt: piped passwords come one a
+			// line, and a reader per prompt would swallow the next ones.
+			if stdin == nil {
+				stdin = bufio.NewReader(g.stdin)
+			}
+			line, err := stdin.ReadString('\n')
 			line = strings.TrimRight(line, "\r\n")
 			if line == "" {
 				return nil, fmt.Errorf("no password typed for %s: %w", name, err)

@@ -128,6 +128,9 @@ var (
 	CodeSecretStale      = define("SH103", Warning, "check", "a secret still encrypted to a key that is no longer a recipient (until rekey)")
 	CodeSecretInFleet    = define("SH104", Error, "check", "a secret-looking value written in shoal.toml")
 	CodeSecretUndeclared = define("SH105", Error, "check", "a secret used but not declared in [secrets]")
+	CodePublicMissing    = define("SH106", Error, "check", "a key pair's public half the generated configuration needs is missing (run shoal secrets generate)")
+	CodeMeshAddress      = define("SH107", Error, "check", "a WireGuard mesh address that is invalid, outside the mesh subnet or taken by another machine")
+	CodeSecretNotHere    = define("SH108", Error, "check", "a machine reads a secret it does not receive, or at a path the secret does not go to")
 
 	CodePlaceholder   = define("SH150", Warning, "check", "a placeholder shoal init or shoal new wrote is still in place")
 	CodeSandboxBreaks = define("SH151", Warning, "check", "a raw setting that writes where hardening's sandbox of the backup unit does not let it")

@@ -197,6 +197,17 @@ func (p *parser) hashedPassword(u *User, v *tomltree.Node, at diag.Path) {
 }
 
 func (p *parser) passwordFile(u *User, v *tomltree.Node, at diag.Path) {
+	if v.Kind == tomltree.Table {
+		// password_file = { secret = "NAME" }: a [secrets.NAME] file,
+		// wherever that secret goes (passwordSecrets).
+		if e := v.Get("secret"); e != nil && v.Len() == 1 && e.Kind == tomltree.String && e.Str != "" {
+			u.PasswordSecret = Ref{Value: e.Str, Path: at.Child("secret")}
+			return
+		}
+		p.d.Diags.Errorf(diag.CodeInvalidValue, p.f.File, at, "password_file of %s is a table, but not { secret = \"NAME\" }", u.Name).
+			Hintf("write password_file = { secret = \"%s-password\" } for a secret of [secrets], or an absolute path on the machine", u.Name)
+		return
+	}
 	s, ok := p.d.String(v, at, "password_file")
 	if !ok {
 		return
@@ -209,8 +220,19 @@ func (p *parser) passwordFile(u *User, v *tomltree.Node, at diag.Path) {
 	u.PasswordFile = Ref{Value: s, Path: at}
 }
 
+// passwordSecrets points each user whose password_file names a secret at
+// that secret's destination; shoal check reports the secrets that are not
+// declared.
+func (p *parser) passwordSecrets() {
+	for _, u := range p.f.Users {
+		if s := p.f.Secret(u.PasswordSecret.Value); s != nil {
+			u.PasswordFile = Ref{Value: s.Dest(), Path: u.PasswordSecret.Path}
+		}
+	}
+}
+
 // LoginPassword reports whether the user has a password NixOS would let
-// them log in with: a usable hash, or a password file.
+// them log in with: a usable hash, or a password file (a secret's too).
 func (u *User) LoginPassword() bool {
-	return u.PasswordFile.Value != "" || (u.HashedPassword.Value != "" && !slices.Contains([]string{"!", "!!", "*"}, u.HashedPassword.Value))
+	return u.PasswordFile.Value != "" || u.PasswordSecret.Value != "" || (u.HashedPassword.Value != "" && !slices.Contains([]string{"!", "!!", "*"}, u.HashedPassword.Value))
 }

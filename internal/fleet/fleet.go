@@ -92,6 +92,10 @@ type User struct {
 	// (hashedPasswordFile). Empty Value: not set.
 	HashedPassword Ref
 	PasswordFile   Ref
+	// PasswordSecret names the [secrets.NAME] that holds the hash
+	// (password_file = { secret = "NAME" }); PasswordFile is then that
+	// secret's destination, once the secret is declared.
+	PasswordSecret Ref
 }
 
 // Machine is one host of the fleet.

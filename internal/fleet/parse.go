@@ -26,6 +26,7 @@ func Parse(name string, src []byte) (*Fleet, diag.List) {
 	p := parser{f: f, d: tomltree.Decoder{File: name, Diags: &diags, Elsewhere: elsewhere, Paths: &tomltree.Paths{}}}
 	p.fleet(doc.Root)
 	p.checkDeploy()
+	p.passwordSecrets()
 	return f, diags
 }
 

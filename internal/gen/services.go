@@ -58,6 +58,7 @@ var wirings = map[string]wiring{
 	"backup":        backupWiring,
 	"load_balancer": loadBalancerWiring,
 	"monitoring":    monitoringWiring,
+	"wireguard":     wireguardWiring,
 }
 
 // serviceBlocks returns a block per [[wire]] of s's catalog file: the
@@ -159,8 +160,10 @@ func (g *generator) wireGroups(b *nodes, s *resolve.Service, wire catalog.Wire) 
 // wireValue fills in a [[wire]] option value for s, as machine from sees
 // the others: ${ROLE} in a string is the host:port of ROLE's first
 // machine, {endpoints = "ROLE"} the list of host:port of its machines,
-// {secret = "NAME"} the path of a secret file. ok is false when a role
-// named by ${ROLE} has no machine: the option is left out.
+// {secret = "NAME"} the path of a secret file, {public = "NAME"} the
+// public half of a key pair (from's own, for a per-machine secret). ok is
+// false when a role named by ${ROLE} has no machine, or a public half is
+// not known: the option is left out.
 func (g *generator) wireValue(s *resolve.Service, v any, from *fleet.Machine) (any, bool) {
 	switch x := v.(type) {
 	case catalog.Endpoints:
@@ -173,6 +176,11 @@ func (g *generator) wireValue(s *resolve.Service, v any, from *fleet.Machine) (a
 		return out, true
 	case catalog.SecretRef:
 		return catalog.SecretPath(x.Name), true
+	case catalog.PublicRef:
+		if from == nil {
+			return nil, false
+		}
+		return g.rf.PublicKey(x.Name, from.Name)
 	case string:
 		return catalog.ExpandPlaceholders(x, func(role string) (string, bool) { return g.endpoint(s, role, from) })
 	case []any:
@@ -382,6 +390,65 @@ func loadBalancerWiring(g *generator, b *nodes, s *resolve.Service, role string,
 		)
 	}
 	return out
+}
+
+// wireguardInterface is the interface of the fleet's WireGuard mesh; the
+// NixOS module's unit for it is wireguard-wg-shoal.service, which the
+// catalog's wireguard service names for restarts and health.
+const wireguardInterface = "wg-shoal"
+
+// wireguardWiring writes the mesh's interface on every member: its
+// address from the service's plan (resolve.Fleet.MeshOf), looked up by
+// the machine's name, the port its wireguard-peer feature listens on, and
+// its peers, every other member, each with its public key from the
+// fleet's secrets, its mesh address as the only address it may send from
+// and, when from reaches it at a known address, its endpoint. One list
+// serves every member (each leaves itself out in Nix), so a new member
+// adds one address and one peer, and changes nothing else.
+func wireguardWiring(g *generator, b *nodes, s *resolve.Service, role string, from *fleet.Machine) []nixlit.Binding {
+	if role != "peers" {
+		return nil
+	}
+	mesh, ok := g.rf.MeshOf(s, role)
+	if !ok || len(mesh.Plan) == 0 {
+		return nil
+	}
+	feature := s.Def.Role(role).Feature
+	secret := ""
+	for _, x := range s.Def.Secrets {
+		if x.Role == role && x.Generator == "wireguard" {
+			secret = x.Name
+		}
+	}
+	ips := set()
+	var peers []nixlit.Node
+	for _, a := range mesh.Plan {
+		ips.Bindings = append(ips.Bindings, bind(nstr(netip.PrefixFrom(a.Addr, mesh.Subnet.Bits()).String()), a.Machine))
+		key, ok := g.rf.PublicKey(secret, a.Machine)
+		if !ok {
+			continue // check reports it (SH106)
+		}
+		peer := set(
+			bind(nstr(a.Machine), "name"),
+			bind(nstr(key), "publicKey"),
+			bind(b.data([]any{netip.PrefixFrom(a.Addr, a.Addr.BitLen()).String()}), "allowedIPs"),
+		)
+		if m := g.rf.Spec.Machine(a.Machine); m != nil && (m.Address != "" || len(m.Addresses) > 0 || g.test.hosts[m.Name] != "") {
+			if port, ok := g.rf.RolePort(s, role, m); ok {
+				peer.Bindings = append(peer.Bindings, bind(nstr(hostPort(g.hostFor(from, m), port)), "endpoint"))
+			}
+		}
+		peers = append(peers, peer)
+	}
+	at := func(p ...string) []string {
+		return append([]string{"networking", "wireguard", "interfaces", wireguardInterface}, p...)
+	}
+	name := sel("config", "shoal", "name")
+	return []nixlit.Binding{
+		bind(&nixlit.List{Items: []nixlit.Node{call(sel("lib", "getAttr"), name, ips)}}, at("ips")...),
+		bind(sel(featuresVar, feature, "port"), at("listenPort")...),
+		bind(call(sel("lib", "filter"), fn("peer", nixlit.Binary(sel("peer", "name"), "!=", name)), list(peers...)), at("peers")...),
+	}
 }
 
 // opening is a port of a machine that a fleet service opens: to the

@@ -15,7 +15,26 @@ type Fleet struct {
 	Catalog  *catalog.Catalog
 	Machines []*Machine
 	Services []*Service // in the order of the fleet file
-	byName   map[string]*Machine
+	// PublicKeys holds the public halves of the fleet's key pairs, the
+	// text of secrets/NAME.pub or secrets/NAME/MACHINE.pub without its
+	// line end, by "NAME" or "NAME/MACHINE". shoal check reads them from
+	// the fleet directory; the generated configuration writes them in.
+	PublicKeys map[string]string
+	byName     map[string]*Machine
+}
+
+// PublicKey is the public half machine has of the key pair secret (its
+// own for a per-machine secret); ok is false when it is not known.
+func (f *Fleet) PublicKey(secret, machine string) (key string, ok bool) {
+	s := f.Spec.Secret(secret)
+	if s == nil {
+		return "", false
+	}
+	if s.PerMachine {
+		secret += "/" + machine
+	}
+	key, ok = f.PublicKeys[secret]
+	return key, ok
 }
 
 // Machine returns the resolved machine named name, or nil.

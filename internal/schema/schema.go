@@ -177,7 +177,13 @@ func userSchema() obj {
 		"ssh_keys":        strings("SSH public keys that may log in as the account.", obj{"type": "string"}),
 		"shell":           obj{"enum": []string{"bash", "zsh", "fish"}, "description": "Login shell."},
 		"hashed_password": str("The account's password as a crypt hash (mkpasswd -m yescrypt), never the password itself."),
-		"password_file":   str("An absolute path on the machine to a file holding the account's crypt hash; NixOS prefers it to hashed_password."),
+		"password_file": obj{
+			"description": "An absolute path on the machine to a file holding the account's crypt hash, or { secret = \"NAME\" }: the [secrets.NAME] file that holds it (generator = \"crypt\"); NixOS prefers it to hashed_password.",
+			"oneOf": []any{
+				obj{"type": "string"},
+				obj{"type": "object", "properties": obj{"secret": obj{"type": "string"}}, "required": []any{"secret"}, "additionalProperties": false},
+			},
+		},
 	})
 }
 

@@ -2,8 +2,10 @@ package secrets
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
+	"github.com/shoal-nix/shoal/internal/catalog"
 	"github.com/shoal-nix/shoal/internal/diag"
 	"github.com/shoal-nix/shoal/internal/fleet"
 	"github.com/shoal-nix/shoal/internal/resolve"
@@ -26,6 +28,12 @@ type Need struct {
 	// htpasswd generator's per-machine secret.
 	PerMachine bool
 	UsersFrom  string
+	// KeyPair is the generator of a key pair whose public half the
+	// generated configuration writes in (ssh-ed25519, wireguard), ""
+	// otherwise.
+	KeyPair string
+	// Machines are the machines that read it, as the service names them.
+	Machines []string
 	// File and Path say where the need comes from (the fleet file's
 	// service table that brings it), for the diagnostic's position.
 	File string
@@ -99,6 +107,12 @@ func Needs(rf *resolve.Fleet) []Need {
 			}
 			n := Need{Name: x.Name, Receivers: svc.Name() + "." + x.Role, Dest: x.File(), Owner: x.Owner, Description: x.Description,
 				Generator: x.Generator, PerMachine: x.PerMachine, UsersFrom: x.UsersFrom, File: rf.Spec.File, Path: svc.Spec.Path}
+			if slices.Contains(catalog.KeyPairGenerators, x.Generator) {
+				n.KeyPair = x.Generator
+			}
+			for _, m := range svc.Members(x.Role) {
+				n.Machines = append(n.Machines, m.Name)
+			}
 			if v, ok := svc.Values[x.ProvidedWith].(string); ok && v != "" {
 				n.Generator, n.UsersFrom = "", "" // a person provides it
 			}

@@ -10,15 +10,22 @@ import (
 )
 
 // Receivers expands a secret's receivers to the fleet's machines, each
-// once, in fleet order. A receiver is a machine name, "@tag", "@all", or a
-// service role "SERVICE.ROLE" (the machines the fleet gives that role).
+// once, in fleet order. A receiver is a machine name, "@tag", "@all", a
+// service role "SERVICE.ROLE" (the machines the fleet gives that role), or
+// "users.NAME" (the machines user NAME is on: a user's password hash).
 // Selectors that match nothing are reported in diags when it is not nil.
 func Receivers(rf *resolve.Fleet, s *fleet.Secret, diags *diag.List) []*fleet.Machine {
 	f := rf.Spec
 	seen := map[string]bool{}
 	for _, r := range s.Receivers {
 		var ms []*fleet.Machine
-		if svc, role, ok := strings.Cut(r.Value, "."); ok && !strings.HasPrefix(r.Value, "@") {
+		if user, ok := strings.CutPrefix(r.Value, "users."); ok {
+			ms = machinesOf(f, user)
+			if f.User(user) == nil && diags != nil {
+				e := diags.Errorf(diag.CodeUnknownMachine, f.File, r.Path, "secret %s: no user %q in [users]", s.Name, user)
+				e.SetHint(diag.DidYouMean(user, userNames(f)))
+			}
+		} else if svc, role, ok := strings.Cut(r.Value, "."); ok && !strings.HasPrefix(r.Value, "@") {
 			ms, ok = roleMembers(rf, svc, role)
 			if !ok && diags != nil {
 				diags.Errorf(diag.CodeUnknownMachine, f.File, r.Path, "no service role %q in this fleet", r.Value).
@@ -40,6 +47,25 @@ func Receivers(rf *resolve.Fleet, s *fleet.Secret, diags *diag.List) []*fleet.Ma
 		if seen[m.Name] {
 			out = append(out, m)
 		}
+	}
+	return out
+}
+
+// machinesOf lists the machines that list user, in fleet order.
+func machinesOf(f *fleet.Fleet, user string) []*fleet.Machine {
+	var out []*fleet.Machine
+	for _, m := range f.Machines {
+		if slices.ContainsFunc(m.Users, func(r fleet.Ref) bool { return r.Value == user }) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func userNames(f *fleet.Fleet) []string {
+	var out []string
+	for _, u := range f.Users {
+		out = append(out, u.Name)
 	}
 	return out
 }

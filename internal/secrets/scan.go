@@ -57,6 +57,9 @@ func Scan(f *fleet.Fleet) diag.List {
 func scan(file string, n *tomltree.Node, p diag.Path, key string, diags *diag.List) {
 	switch n.Kind {
 	case tomltree.Table:
+		if n.Len() == 1 && (n.Get("secret") != nil || n.Get("public") != nil) {
+			return // { secret = "NAME" } names a secret, it holds none
+		}
 		for _, k := range n.Keys {
 			if publicKeys[k] {
 				continue

@@ -570,6 +570,8 @@ func (v *validator) services() {
 			v.loadBalancerRules(s)
 		case "backup":
 			v.backupRules(s)
+		case "wireguard":
+			v.meshRules(s)
 		}
 		for _, role := range s.Def.Roles {
 			v.roleNeeds(s, role)
