@@ -16,22 +16,7 @@ let
     };
 in
 {
-  nas = machine {
-    imports = [
-      ../machines/nas
-      inputs.disko.nixosModules.disko
-    ];
-  } "x86_64-linux";
-  vps = machine {
-    imports = [
-      ../machines/vps
-      inputs.disko.nixosModules.disko
-    ];
-  } "x86_64-linux";
-  laptop = machine {
-    imports = [
-      ../machines/laptop
-      inputs.disko.nixosModules.disko
-    ];
-  } "x86_64-linux";
+  nas = machine ../machines/nas "x86_64-linux";
+  vps = machine ../machines/vps "x86_64-linux";
+  laptop = machine ../machines/laptop "x86_64-linux";
 }
