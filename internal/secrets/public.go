@@ -35,7 +35,7 @@ func publicKey(s *fleet.Secret, machine string) string {
 
 // ReadPublicKeys reads the public halves of the fleet's secrets that have
 // one in fsys (the fleet directory is dir), for resolve.Fleet.PublicKeys:
-// each one's first line, for every machine that receives it. Files that
+// each one's first line, for every machine of the fleet. Files that
 // are missing or empty are left out; MissingPublic reports the ones the
 // configuration needs.
 func ReadPublicKeys(fsys fs.FS, dir string, rf *resolve.Fleet) map[string]string {
@@ -43,9 +43,9 @@ func ReadPublicKeys(fsys fs.FS, dir string, rf *resolve.Fleet) map[string]string
 	for _, s := range rf.Spec.Secrets {
 		var machines []string
 		if s.PerMachine {
-			for _, m := range Receivers(rf, s, nil) {
-				machines = append(machines, m.Name)
-			}
+			// Every machine's: a secret another tool installs
+			// (source external) names no receivers.
+			machines = rf.Spec.MachineNames()
 		} else {
 			machines = []string{""}
 		}
