@@ -80,6 +80,7 @@ func RunSource(fsys fs.FS, dir, display string, src []byte) *Result {
 		rf.PublicKeys = secrets.ReadPublicKeys(fsys, dir, rf)
 		diags = append(diags, secrets.MissingPublic(rf, needs)...)
 		diags = append(diags, secrets.UserPasswords(rf)...)
+		diags = append(diags, secrets.SettingSecrets(rf)...)
 		diags = append(diags, bootFiles(fsys, dir, f)...)
 	}
 

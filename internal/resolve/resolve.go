@@ -538,6 +538,16 @@ func (r *resolver) checkSetting(s fleet.Setting, file string) (any, bool) {
 		}
 		return nil, false
 	}
+	if name, ok := SecretSetting(s); ok && st.Type.Kind == catalog.KindString && strings.HasSuffix(s.Name, "_file") {
+		// { secret = "NAME" }: the path a [secrets.NAME] file goes to.
+		sec := r.f.Secret(name)
+		if sec == nil {
+			r.diags.Errorf(diag.CodeSecretUndeclared, file, s.Path.Child("secret"), "%s.%s reads secret %s, which [secrets] does not declare", s.Feature, s.Name, name).
+				Hintf("add to shoal.toml, then shoal secrets set %s < FILE (or source = \"command\" with command = \"...\" that prints it; an agenix or sops-nix file: source = \"external\"):\n\n[secrets.%s]\nreceivers = [\"@all\"]   # or the machines that use %s\ndestination = %q\n", name, name, s.Feature, catalog.SecretPath(name))
+			return nil, false
+		}
+		return sec.Dest(), true
+	}
 	v, problem, elem := st.Type.Check(s.Value)
 	if problem != "" {
 		path := s.Path
@@ -555,6 +565,20 @@ func (r *resolver) checkSetting(s fleet.Setting, file string) (any, bool) {
 		return nil, false
 	}
 	return v, true
+}
+
+// SecretSetting reports whether a setting's value is { secret = "NAME" },
+// and NAME: a setting that holds a file's path (its name ends in _file)
+// then gets the path that secret goes to.
+func SecretSetting(s fleet.Setting) (string, bool) {
+	v := s.Value
+	if v == nil || v.Kind != tomltree.Table || v.Len() != 1 {
+		return "", false
+	}
+	if e := v.Get("secret"); e != nil && e.Kind == tomltree.String {
+		return e.Str, true
+	}
+	return "", false
 }
 
 // hardwareMatch evaluates a derivation's condition on the machine's

@@ -181,7 +181,7 @@ func userSchema() obj {
 			"description": "An absolute path on the machine to a file holding the account's crypt hash, or { secret = \"NAME\" }: the [secrets.NAME] file that holds it (generator = \"crypt\"); NixOS prefers it to hashed_password.",
 			"oneOf": []any{
 				obj{"type": "string"},
-				obj{"type": "object", "properties": obj{"secret": obj{"type": "string"}}, "required": []any{"secret"}, "additionalProperties": false},
+				secretRefSchema,
 			},
 		},
 	})
@@ -231,11 +231,26 @@ func featureSettings(c *catalog.Catalog) obj {
 		sp := obj{}
 		for _, s := range f.Settings {
 			sp[s.Name] = settingSchema(s.Type, s.Description, s.Default)
+			if s.Type.Kind == catalog.KindString && isFileSetting(s.Name) {
+				// A file's path, or { secret = "NAME" }: where that
+				// secret goes.
+				x := sp[s.Name].(obj)
+				plain := obj{"type": "string"}
+				if pat, ok := x["pattern"]; ok {
+					plain["pattern"] = pat
+					delete(x, "pattern")
+				}
+				delete(x, "type")
+				x["oneOf"] = []any{plain, secretRefSchema}
+			}
 		}
 		props[name] = closed(fmt.Sprintf("Settings of feature %s: %s", name, f.Description), sp)
 	}
 	return closed("Settings of features, by feature and setting name (shoal show feature NAME).", props)
 }
+
+// secretRefSchema is the schema of { secret = "NAME" }.
+var secretRefSchema = obj{"type": "object", "properties": obj{"secret": obj{"type": "string"}}, "required": []any{"secret"}, "additionalProperties": false}
 
 // settingSchema is the schema of a value of type t.
 func settingSchema(t catalog.Type, desc string, def any) obj {
@@ -316,4 +331,11 @@ func servicesSchema(c *catalog.Catalog) obj {
 		props[name] = closed(svc.Description, sp)
 	}
 	return closed("Fleet services: roles given to machines or tags, and options (shoal show service NAME).", props)
+}
+
+// isFileSetting reports whether a string setting holds a file's path, and
+// so also takes { secret = "NAME" }, as resolve reads it.
+func isFileSetting(name string) bool {
+	const suffix = "_file"
+	return len(name) > len(suffix) && name[len(name)-len(suffix):] == suffix
 }

@@ -58,3 +58,69 @@ func UserPasswords(rf *resolve.Fleet) diag.List {
 func UserPasswordLines(user, name string) string {
 	return fmt.Sprintf("[secrets.%s]\nreceivers = [%q]\ndestination = %q\ngenerator = \"crypt\"\n", name, "users."+user, "/var/lib/shoal/secrets/"+name)
 }
+
+// SettingSecrets checks the feature settings written { secret = "NAME" }
+// (tailscale.auth_key_file): every machine whose value comes from one must
+// receive the secret, or the file it reads is not there.
+func SettingSecrets(rf *resolve.Fleet) diag.List {
+	var diags diag.List
+	f := rf.Spec
+	uses := map[string]fleet.Setting{} // by the setting's path
+	add := func(ss []fleet.Setting) {
+		for _, s := range ss {
+			if _, ok := resolve.SecretSetting(s); ok {
+				uses[s.Path.String()] = s
+			}
+		}
+	}
+	add(f.Defaults)
+	for _, m := range f.Machines {
+		add(m.Settings)
+	}
+	if len(uses) == 0 {
+		return nil
+	}
+	missing := map[string][]string{} // machines, by the setting's path
+	var order []string
+	for _, rm := range rf.Machines {
+		for _, ft := range rm.Features {
+			for _, v := range ft.Settings {
+				if v.Origin == nil || v.Origin.File != f.File {
+					continue
+				}
+				key := v.Origin.Path.String()
+				use, ok := uses[key]
+				if !ok {
+					continue
+				}
+				name, _ := resolve.SecretSetting(use)
+				s := f.Secret(name)
+				if s == nil || s.Source == fleet.SourceExternal || Receives(rf, s, rm.Name()) {
+					continue
+				}
+				if missing[key] == nil {
+					order = append(order, key)
+				}
+				missing[key] = append(missing[key], rm.Name())
+			}
+		}
+	}
+	for _, key := range order {
+		use := uses[key]
+		name, _ := resolve.SecretSetting(use)
+		s := f.Secret(name)
+		ms := missing[key]
+		diags.Errorf(diag.CodeSecretNotHere, f.File, use.Path, "%s.%s reads secret %s on %s, which %s not receive it", use.Feature, use.Name, name, strings.Join(ms, ", "), plural(len(ms), "does", "do")).
+			Hintf("add %s to receivers of [secrets.%s]", quoteAll(ms), name).
+			Relate(f.File, s.Path, "secret %s", name)
+	}
+	return diags
+}
+
+func quoteAll(ss []string) string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	return strings.Join(q, ", ")
+}

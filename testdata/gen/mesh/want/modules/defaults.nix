@@ -69,6 +69,12 @@
     permit_root_login = "prohibit-password";
     x11_forwarding = false;
   };
+  tailscale = {
+    port = 41641;
+    routing = "none";
+    trust_tailnet = false;
+    auth_key_file = null;
+  };
   wireguard-peer = {
     port = 51820;
     address = null;

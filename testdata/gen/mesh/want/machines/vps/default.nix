@@ -12,6 +12,7 @@
     ../../modules/security/hardening.nix
     ../../modules/features/nix.nix
     ../../modules/features/ssh.nix
+    ../../modules/features/tailscale.nix
     ../../modules/features/wireguard-peer.nix
   ];
 
@@ -31,6 +32,10 @@
       hardening.enable = true; # profile server
       nix.enable = true; # profile base
       ssh.enable = true; # profile base
+      tailscale = {
+        enable = true; # features in shoal.toml
+        auth_key_file = "/var/lib/shoal/secrets/tailscale-auth-key"; # shoal.toml
+      };
       wireguard-peer = {
         enable = true; # services.wireguard.peers
         port = 51900; # shoal.toml

@@ -349,6 +349,35 @@ in
         };
       };
 
+      tailscale = {
+        enable = lib.mkEnableOption "Tailscale mesh VPN; the machine joins the tailnet with an auth key or `tailscale up`";
+        port = lib.mkOption {
+          type = lib.types.port;
+          default = defaults.tailscale.port;
+          description = "UDP port for direct WireGuard connections between nodes";
+        };
+        routing = lib.mkOption {
+          type = lib.types.enum [
+            "none"
+            "client"
+            "server"
+            "both"
+          ];
+          default = defaults.tailscale.routing;
+          description = "Subnet routes and exit nodes: client uses them, server offers them (turns on IP forwarding)";
+        };
+        trust_tailnet = lib.mkOption {
+          type = lib.types.bool;
+          default = defaults.tailscale.trust_tailnet;
+          description = "Let all traffic from the tailnet through the firewall (tailscale0 becomes a trusted interface)";
+        };
+        auth_key_file = lib.mkOption {
+          type = lib.types.nullOr lib.types.str;
+          default = defaults.tailscale.auth_key_file;
+          description = "File holding an auth key, to join the tailnet at boot without `tailscale up`";
+        };
+      };
+
       wireguard-peer = {
         enable = lib.mkEnableOption "A member of the fleet's WireGuard mesh (services.wireguard): interface wg-shoal, with a key pair from the fleet's secrets and a tunnel to every other member";
         port = lib.mkOption {
