@@ -58,6 +58,7 @@
 //	set."nixos.option" = "http://${server}/path"      # ${ROLE}: host:port of ROLE's first machine
 //	set."other.option" = { endpoints = "agents" }     # host:port of every machine of agents
 //	set."third.option" = { secret = "NAME" }          # the path of a secret file
+//	set."fourth.option" = { public = "NAME" }         # a key pair's public half (generator ssh-ed25519 or wireguard; per machine: the machine's own)
 //
 // Addresses in wires are the ones each machine of the role reaches the
 // others at, over the network they share; machines that see different
