@@ -171,6 +171,8 @@ func TestBrokenServiceFiles(t *testing.T) {
 			`SH015 catalog/services/syslog.toml:31:5 "services..x" is not a NixOS option path`},
 		{"setting values without a wire", "syslog", edit("[[wire]]\nrole = \"server\"\ncomment = \"syslog: the server's settings\"\n", ""),
 			`SH015 catalog/services/syslog.toml:16:1 option "keep_days" sets syslog-server.keep_days, but no [[wire]] is for a role that brings syslog-server`},
+		{"wire names the public half of no key pair", "syslog", edit(`set."services.rsyslogd.extraConfig" = "*.* @@${server}"`, `set."services.rsyslogd.extraConfig" = { public = "syslog-key" }`),
+			`SH015 catalog/services/syslog.toml:31:5 option services.rsyslogd.extraConfig names the public half of secret "syslog-key", which service syslog does not declare as a key pair`},
 		{"wire for a role with no feature", "syslog", edit("feature = \"syslog-client\"\n", ""),
 			`SH015 catalog/services/syslog.toml:28:1 a wire for role "clients", which brings no feature`},
 	}
