@@ -81,6 +81,7 @@ func RunSource(fsys fs.FS, dir, display string, src []byte) *Result {
 		diags = append(diags, secrets.MissingPublic(rf, needs)...)
 		diags = append(diags, secrets.UserPasswords(rf)...)
 		diags = append(diags, secrets.SettingSecrets(rf)...)
+		diags = append(diags, secrets.RawRefs(rf)...)
 		diags = append(diags, bootFiles(fsys, dir, f)...)
 	}
 

@@ -8,6 +8,7 @@ import (
 	"github.com/shoal-nix/shoal/internal/nixlit"
 	"github.com/shoal-nix/shoal/internal/nixopts"
 	"github.com/shoal-nix/shoal/internal/resolve"
+	"github.com/shoal-nix/shoal/internal/secrets"
 )
 
 // Priorities that reproduce shoal's layering in the module system: option
@@ -141,7 +142,8 @@ func (g *generator) machineFile(m *resolve.Machine) error {
 			if err != nil {
 				return fmt.Errorf("machine %s: option %q: %w", spec.Name, o.Option, err)
 			}
-			raw.Bindings = append(raw.Bindings, bind(b.data(g.optionValue(ix, p, o.Value.Value())), p...))
+			v := g.rf.RawValue(spec.Name, o.Value.Value(), g.receivers)
+			raw.Bindings = append(raw.Bindings, bind(b.data(g.optionValue(ix, p, v)), p...))
 		}
 		item(raw)
 	}
@@ -291,6 +293,19 @@ func refValues(refs []fleet.Ref) []any {
 	out := make([]any, len(refs))
 	for i, r := range refs {
 		out[i] = r.Value
+	}
+	return out
+}
+
+// receivers lists the machines that receive a secret, in fleet order.
+func (g *generator) receivers(secret string) []string {
+	s := g.rf.Spec.Secret(secret)
+	if s == nil {
+		return nil
+	}
+	var out []string
+	for _, m := range secrets.Receivers(g.rf, s, nil) {
+		out = append(out, m.Name)
 	}
 	return out
 }

@@ -4,6 +4,7 @@ import (
 	"hash/fnv"
 	"math/big"
 	"net/netip"
+	"strings"
 )
 
 // MeshAddress is one machine's address in a mesh's address plan.
@@ -146,4 +147,67 @@ func (f *Fleet) settingOf(machine, feature, setting string) string {
 		return s
 	}
 	return ""
+}
+
+// PublicRef reads a raw NixOS value's { public = "NAME" } table: the key
+// pair secret NAME, and which machines' public halves it stands for: the
+// machine's own ("NAME"), another's ("NAME/MACHINE"), or every
+// receiver's, as a list ("NAME/*": all is true).
+func PublicRef(v any) (secret, machine string, all, ok bool) {
+	t, isMap := v.(map[string]any)
+	if !isMap || len(t) != 1 {
+		return "", "", false, false
+	}
+	ref, isStr := t["public"].(string)
+	if !isStr {
+		return "", "", false, false
+	}
+	secret, machine, _ = strings.Cut(ref, "/")
+	return secret, machine, machine == "*", true
+}
+
+// RawValue fills in a raw nixos."..." value of machine: each
+// { public = "NAME" } (see PublicRef) becomes the text of the public half
+// it names, from PublicKeys, or "" when that is not known (check reports
+// it); each { secret = "NAME" } the path secret NAME goes to. receivers
+// lists a secret's receiving machines, for "NAME/*".
+func (f *Fleet) RawValue(machine string, v any, receivers func(secret string) []string) any {
+	if secret, other, all, ok := PublicRef(v); ok {
+		if all {
+			var keys []any
+			for _, m := range receivers(secret) {
+				if k, ok := f.PublicKey(secret, m); ok {
+					keys = append(keys, k)
+				}
+			}
+			return keys
+		}
+		if other == "" {
+			other = machine
+		}
+		k, _ := f.PublicKey(secret, other)
+		return k
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		if len(x) == 1 {
+			if name, ok := x["secret"].(string); ok {
+				if s := f.Spec.Secret(name); s != nil {
+					return s.Dest()
+				}
+			}
+		}
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = f.RawValue(machine, e, receivers)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = f.RawValue(machine, e, receivers)
+		}
+		return out
+	}
+	return v
 }

@@ -43,12 +43,15 @@ func (v *validator) rawOptions(m *fleet.Machine) {
 			}
 		}
 		earlier = append(earlier, seen{path, raw.Value, raw.Path})
-		v.rawOption(ix, path, raw.Value, raw.Path)
+		v.rawOption(ix, path, m.Name, raw.Value, raw.Path)
 	}
 }
 
-func (v *validator) rawOption(ix *nixopts.Index, path []string, n *tomltree.Node, at diag.Path) {
-	v.option(ix, v.file, path, n.Value(), at, func(t *nixopts.Type, name string, val any, at diag.Path) {
+func (v *validator) rawOption(ix *nixopts.Index, path []string, machine string, n *tomltree.Node, at diag.Path) {
+	// { public = "NAME" } and { secret = "NAME" } stand for strings
+	// (check reports the ones it cannot fill in); "NAME/*" for a list.
+	val := v.rf.RawValue(machine, n.Value(), func(string) []string { return nil })
+	v.option(ix, v.file, path, val, at, func(t *nixopts.Type, name string, val any, at diag.Path) {
 		v.optionValue(v.file, t, name, val, at, "")
 	})
 }

@@ -14,6 +14,10 @@
     ../../modules/features/ssh.nix
     ../../modules/features/tailscale.nix
     ../../modules/features/wireguard-peer.nix
+    # NixOS options set directly in shoal.toml.
+    {
+      users.users.root.openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMbObYug3uDldlkmiOQFq54y4/UKC8tNzXaC6Xw+dbIB" ];
+    }
   ];
 
   networking.hostName = "vps";
