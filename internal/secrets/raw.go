@@ -112,4 +112,3 @@ func rawSecret(rf *resolve.Fleet, m *fleet.Machine, raw fleet.RawOption, name st
 			Relate(f.File, s.Path, "secret %s", name)
 	}
 }
-
