@@ -402,7 +402,8 @@ const wireguardInterface = "wg-shoal"
 // the machine's name, the port its wireguard-peer feature listens on, and
 // its peers, every other member, each with its public key from the
 // fleet's secrets, its mesh address as the only address it may send from
-// and, when from reaches it at a known address, its endpoint. One list
+// and, when from reaches it at a known address, its endpoint (members
+// without one keep their way to it open every 25 seconds). One list
 // serves every member (each leaves itself out in Nix), so a new member
 // adds one address and one peer, and changes nothing else.
 func wireguardWiring(g *generator, b *nodes, s *resolve.Service, role string, from *fleet.Machine) []nixlit.Binding {
@@ -420,6 +421,18 @@ func wireguardWiring(g *generator, b *nodes, s *resolve.Service, role string, fr
 			secret = x.Name
 		}
 	}
+	// A member without a known address (a laptop behind NAT) is reached
+	// only after it has sent: it keeps its way open to the others.
+	known := func(m *fleet.Machine) bool {
+		return m != nil && (m.Address != "" || len(m.Addresses) > 0 || g.test.hosts[m.Name] != "")
+	}
+	var hidden []nixlit.Node
+	for _, a := range mesh.Plan {
+		if !known(g.rf.Spec.Machine(a.Machine)) {
+			hidden = append(hidden, nstr(a.Machine))
+		}
+	}
+	name := sel("config", "shoal", "name")
 	ips := set()
 	var peers []nixlit.Node
 	for _, a := range mesh.Plan {
@@ -433,9 +446,15 @@ func wireguardWiring(g *generator, b *nodes, s *resolve.Service, role string, fr
 			bind(nstr(key), "publicKey"),
 			bind(b.data([]any{netip.PrefixFrom(a.Addr, a.Addr.BitLen()).String()}), "allowedIPs"),
 		)
-		if m := g.rf.Spec.Machine(a.Machine); m != nil && (m.Address != "" || len(m.Addresses) > 0 || g.test.hosts[m.Name] != "") {
+		if m := g.rf.Spec.Machine(a.Machine); known(m) {
 			if port, ok := g.rf.RolePort(s, role, m); ok {
 				peer.Bindings = append(peer.Bindings, bind(nstr(hostPort(g.hostFor(from, m), port)), "endpoint"))
+				if len(hidden) > 0 {
+					peer.Bindings = append(peer.Bindings, bind(&nixlit.If{
+						Cond: call(sel("lib", "elem"), name, &nixlit.List{Items: hidden, Inline: true}),
+						Then: nixlit.Int(25), Else: nixlit.Null(),
+					}, "persistentKeepalive"))
+				}
 			}
 		}
 		peers = append(peers, peer)
@@ -443,7 +462,6 @@ func wireguardWiring(g *generator, b *nodes, s *resolve.Service, role string, fr
 	at := func(p ...string) []string {
 		return append([]string{"networking", "wireguard", "interfaces", wireguardInterface}, p...)
 	}
-	name := sel("config", "shoal", "name")
 	return []nixlit.Binding{
 		bind(&nixlit.List{Items: []nixlit.Node{call(sel("lib", "getAttr"), name, ips)}}, at("ips")...),
 		bind(sel(featuresVar, feature, "port"), at("listenPort")...),

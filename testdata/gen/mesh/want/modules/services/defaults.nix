@@ -24,12 +24,14 @@ in
           publicKey = "/krtEFydy4L743fzlNoFNPzi8bxR4iDBdB+WZ+TZKXw=";
           allowedIPs = [ "10.77.99.108/32" ];
           endpoint = "192.168.1.10:51820";
+          persistentKeepalive = if lib.elem config.shoal.name [ "laptop" ] then 25 else null;
         }
         {
           name = "vps";
           publicKey = "M0zxleVCs7ZLz+jWVsMsgSyibb2yjcWyy7531Qu5IC8=";
           allowedIPs = [ "10.77.0.2/32" ];
           endpoint = "vps.example.net:51900";
+          persistentKeepalive = if lib.elem config.shoal.name [ "laptop" ] then 25 else null;
         }
         {
           name = "laptop";
