@@ -436,7 +436,7 @@ func wireguardWiring(g *generator, b *nodes, s *resolve.Service, role string, fr
 	ips := set()
 	var peers []nixlit.Node
 	for _, a := range mesh.Plan {
-		ips.Bindings = append(ips.Bindings, bind(nstr(netip.PrefixFrom(a.Addr, mesh.Subnet.Bits()).String()), a.Machine))
+		ips.Bindings = append(ips.Bindings, bind(&nixlit.List{Items: []nixlit.Node{nstr(netip.PrefixFrom(a.Addr, mesh.Subnet.Bits()).String())}, Inline: true}, a.Machine))
 		key, ok := g.rf.PublicKey(secret, a.Machine)
 		if !ok {
 			continue // check reports it (SH106)
@@ -463,7 +463,9 @@ func wireguardWiring(g *generator, b *nodes, s *resolve.Service, role string, fr
 		return append([]string{"networking", "wireguard", "interfaces", wireguardInterface}, p...)
 	}
 	return []nixlit.Binding{
-		bind(&nixlit.List{Items: []nixlit.Node{call(sel("lib", "getAttr"), name, ips)}}, at("ips")...),
+		// A machine that turns the feature on outside the mesh gets no
+		// address rather than an evaluation error.
+		bind(call(sel("lib", "attrByPath"), &nixlit.List{Items: []nixlit.Node{name}, Inline: true}, &nixlit.List{Inline: true}, ips), at("ips")...),
 		bind(sel(featuresVar, feature, "port"), at("listenPort")...),
 		bind(call(sel("lib", "filter"), fn("peer", nixlit.Binary(sel("peer", "name"), "!=", name)), list(peers...)), at("peers")...),
 	}

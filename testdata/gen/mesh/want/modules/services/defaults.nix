@@ -10,13 +10,11 @@ in
     # wireguard: the mesh interface, with a tunnel to every other member
     (lib.mkIf f.wireguard-peer.enable {
       networking.wireguard.interfaces.wg-shoal.privateKeyFile = "/var/lib/shoal/secrets/wireguard-key";
-      networking.wireguard.interfaces.wg-shoal.ips = [
-        (lib.getAttr config.shoal.name {
-          nas = "10.77.99.108/16";
-          vps = "10.77.0.2/16";
-          laptop = "10.77.49.188/16";
-        })
-      ];
+      networking.wireguard.interfaces.wg-shoal.ips = lib.attrByPath [ config.shoal.name ] [ ] {
+        nas = [ "10.77.99.108/16" ];
+        vps = [ "10.77.0.2/16" ];
+        laptop = [ "10.77.49.188/16" ];
+      };
       networking.wireguard.interfaces.wg-shoal.listenPort = f.wireguard-peer.port;
       networking.wireguard.interfaces.wg-shoal.peers = lib.filter (peer: peer.name != config.shoal.name) [
         {
