@@ -266,6 +266,11 @@ let
     optional = _: v: [ v ];
     optionals = _: id;
     concatLists = builtins.concatLists;
+    filter = builtins.filter;
+    elem = builtins.elem;
+    attrByPath = path: default: set: (builtins.foldl' (acc: n:
+      if acc.found && builtins.isAttrs acc.value && acc.value ? ${n} then { found = true; value = acc.value.${n}; }
+      else { found = false; value = default; }) { found = true; value = set; } path).value;
   };
   defaults = if builtins.pathExists ./modules/defaults.nix then import ./modules/defaults.nix else { };
   config = {
@@ -281,6 +286,7 @@ let
         cores = null;
       };
       profile = null;
+      name = "host";
     };
     networking.hostName = "host";
   };
