@@ -195,6 +195,12 @@ func machine(ctx context.Context, r *runner.Runner, o *Options, ref, name string
 		return res
 	}
 	out, err := r.Output(ctx, Program, o.buildArgs(ref, name)...)
+	if err != nil && evalCacheRace(err) {
+		// Nix before 2.11 can read another evaluation's half-written
+		// eval cache when several run at once, and then finds a present
+		// attribute "unexpectedly missing": evaluate again without it.
+		out, err = r.Output(ctx, Program, append(o.buildArgs(ref, name), "--no-eval-cache")...)
+	}
 	if err != nil {
 		return finish(fmt.Errorf("build %s: %w", name, nixError(err)))
 	}
@@ -216,6 +222,13 @@ func machine(ctx context.Context, r *runner.Runner, o *Options, ref, name string
 		res.Cache = o.Cache
 	}
 	return finish(nil)
+}
+
+// evalCacheRace tells whether a failed nix build hit the eval cache race
+// of Nix before 2.11 (NixOS/nix, fixed by 2.11): an attribute the flake has
+// reported "unexpectedly missing".
+func evalCacheRace(err error) bool {
+	return strings.Contains(nixError(err).Error(), "is unexpectedly missing")
 }
 
 // parseBuildJSON reads what nix build --json prints for one installable:

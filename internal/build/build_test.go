@@ -363,3 +363,14 @@ func TestNixError(t *testing.T) {
 		t.Errorf("nixError changed an error that is not a failed command")
 	}
 }
+
+func TestEvalCacheRace(t *testing.T) {
+	race := &runner.Error{Cmd: "nix build", Err: errors.New("exit status 1"), Stderr: "warning: Git tree is dirty\nerror: attribute 'packages.x86_64-linux.nixosConfigurations' is unexpectedly missing\n"}
+	if !evalCacheRace(fmt.Errorf("wrapped: %w", race)) {
+		t.Error("the eval cache race is not recognised")
+	}
+	other := &runner.Error{Cmd: "nix build", Err: errors.New("exit status 1"), Stderr: "error: attribute 'web' missing\n"}
+	if evalCacheRace(other) {
+		t.Error("a missing attribute is taken for the eval cache race")
+	}
+}
