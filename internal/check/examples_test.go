@@ -22,12 +22,7 @@ func TestExampleHomelabIsClean(t *testing.T) {
 
 // notInCompany lists the fleet services examples/company leaves out, each
 // with where the service is shown instead.
-var notInCompany = map[string]string{
-	// Its key pairs need secrets/wireguard-key/*.age and *.pub files
-	// beside the example's; until they are added there, the golden
-	// fleet mesh shows it (and the NixOS module check covers it).
-	"wireguard": "see testdata/gen/mesh",
-}
+var notInCompany = map[string]string{}
 
 // TestExampleCompanyIsClean keeps the company example, which `shoal demo
 // --example company` shows, free of errors and warnings, with its dozen
