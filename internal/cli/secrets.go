@@ -482,7 +482,7 @@ func runSecretsGenerate(_ context.Context, g *globals, o secretsOptions) error {
 			continue
 		}
 		for _, machine := range sf.machines(s) {
-			redo, err := sf.outdated(s, machine, made, identities)
+			redo, err := sf.outdated(s, machine, made, identities, g.stderr)
 			if err != nil {
 				return err
 			}
@@ -520,7 +520,7 @@ type secretFile struct{ name, machine string }
 // secret must be made again: a machine's value was made in this run, or
 // the file's users are not that secret's receivers (a client was added or
 // removed). User names are not secret; reading them needs the identity.
-func (sf *secretsFleet) outdated(s *fleet.Secret, machine string, made map[secretFile][]byte, identities func() ([]age.Identity, error)) (bool, error) {
+func (sf *secretsFleet) outdated(s *fleet.Secret, machine string, made map[secretFile][]byte, identities func() ([]age.Identity, error), warn io.Writer) (bool, error) {
 	from := sf.res.Fleet.Secret(s.Generator.UsersFrom.Value)
 	if from == nil {
 		return false, nil
@@ -534,6 +534,12 @@ func (sf *secretsFleet) outdated(s *fleet.Secret, machine string, made map[secre
 		return true, nil
 	}
 	ids, err := identities()
+	if errors.Is(err, secrets.ErrNoIdentity) {
+		// Only a changed list of users makes the file again, and the
+		// list is inside it: without the admin's identity, keep it.
+		fmt.Fprintf(warn, "shoal: kept %s: whether it lists every receiver of %s cannot be read without the admin's identity (%v)\n", secrets.FileOf(s, machine), from.Name, err)
+		return false, nil
+	}
 	if err != nil {
 		return false, err
 	}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -183,6 +184,10 @@ func Header(data []byte) ([]Stanza, error) {
 // ~/.ssh/id_ed25519.
 const identityEnv = "SHOAL_AGE_IDENTITY"
 
+// ErrNoIdentity is LoadIdentities' error when no identity was given and
+// none is at the default places.
+var ErrNoIdentity = errors.New("no identity")
+
 // LoadIdentities reads the admin identity from file, or when file is ""
 // from $SHOAL_AGE_IDENTITY or ~/.ssh/id_ed25519. The file is an OpenSSH
 // ed25519 private key (unencrypted, or with a passphrase read by pass) or
@@ -191,14 +196,19 @@ func LoadIdentities(file string, getenv func(string) string, passphrase func() (
 	if file == "" {
 		file = getenv(identityEnv)
 	}
+	byDefault := false
 	if file == "" {
 		home := getenv("HOME")
 		if home == "" {
-			return nil, errors.New("no identity: give --identity FILE or set " + identityEnv)
+			return nil, fmt.Errorf("%w: give --identity FILE or set %s", ErrNoIdentity, identityEnv)
 		}
 		file = filepath.Join(home, ".ssh", "id_ed25519")
+		byDefault = true
 	}
 	data, err := os.ReadFile(file)
+	if byDefault && errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %s does not exist; give --identity FILE or set %s", ErrNoIdentity, file, identityEnv)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read identity: %w", err)
 	}
