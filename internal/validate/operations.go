@@ -191,25 +191,11 @@ func (v *validator) serviceDisks() {
 // the retention time, at bytesPerSample, with headroom. No estimate
 // without a disk size or a retention and interval it can read.
 func (v *validator) prometheusDisk(s *resolve.Service) (diskNeed, bool) {
-	servers := s.Members("server")
-	if len(servers) == 0 {
-		return diskNeed{}, false
-	}
-	srv := v.rf.Machine(servers[0].Name)
-	if srv == nil || srv.Spec.Hardware.Disk == 0 {
-		return diskNeed{}, false
-	}
-	f := srv.Feature("monitoring-server")
+	srv, f := v.estimated(s, "monitoring-server")
 	if f == nil {
 		return diskNeed{}, false
 	}
-	str := func(name string) string {
-		if x := f.Value(name); x != nil {
-			s, _ := x.Value.(string)
-			return s
-		}
-		return ""
-	}
+	str := func(name string) string { return stringValue(f, name) }
 	retention, err1 := parsePromDuration(str("retention"))
 	interval, err2 := parsePromDuration(str("scrape_interval"))
 	if err1 != nil || err2 != nil || interval <= 0 {
@@ -251,22 +237,11 @@ func (v *validator) prometheusDisk(s *resolve.Service) (diskNeed, bool) {
 // compressed), kept for the retention, with headroom for its index,
 // write-ahead log and compaction.
 func (v *validator) lokiDisk(s *resolve.Service) (diskNeed, bool) {
-	servers := s.Members("server")
-	if len(servers) == 0 {
-		return diskNeed{}, false
-	}
-	srv := v.rf.Machine(servers[0].Name)
-	if srv == nil || srv.Spec.Hardware.Disk == 0 {
-		return diskNeed{}, false
-	}
-	f := srv.Feature("log-server")
+	srv, f := v.estimated(s, "log-server")
 	if f == nil {
 		return diskNeed{}, false
 	}
-	var retentionText string
-	if x := f.Value("retention"); x != nil {
-		retentionText, _ = x.Value.(string)
-	}
+	retentionText := stringValue(f, "retention")
 	retention, err := parsePromDuration(retentionText)
 	var volume fleet.Size
 	switch x := s.Values["daily_volume"].(type) {
@@ -290,6 +265,30 @@ func (v *validator) lokiDisk(s *resolve.Service) (diskNeed, bool) {
 		estimate: fmt.Sprintf("%d agents × %s a day (services.logs.daily_volume) × %s × %.1f for the index, write-ahead log and compaction",
 			agents, volume, retentionText, headroom),
 	}, true
+}
+
+// estimated returns the first server of s and its feature, the machine
+// and settings a disk estimate reads; a nil feature when there is no
+// server, its disk size is unknown, or it lacks the feature.
+func (v *validator) estimated(s *resolve.Service, feature string) (*resolve.Machine, *resolve.Feature) {
+	servers := s.Members("server")
+	if len(servers) == 0 {
+		return nil, nil
+	}
+	srv := v.rf.Machine(servers[0].Name)
+	if srv == nil || srv.Spec.Hardware.Disk == 0 {
+		return nil, nil
+	}
+	return srv, srv.Feature(feature)
+}
+
+// stringValue is feature f's setting name as a string, or "".
+func stringValue(f *resolve.Feature, name string) string {
+	if x := f.Value(name); x != nil {
+		s, _ := x.Value.(string)
+		return s
+	}
+	return ""
 }
 
 // service returns the fleet's [services.NAME], or nil.
