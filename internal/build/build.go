@@ -30,6 +30,9 @@ type Options struct {
 	// Cache is a Nix store URL (file://, ssh://, s3://, https://) that each
 	// built closure is copied to, or "".
 	Cache string
+	// SignKey is a Nix secret key file that signs each closure before it
+	// is copied to Cache, or "".
+	SignKey string
 	// Overrides replace flake inputs (--override-input).
 	Overrides []Override
 	// NixFlags are added to every nix command: --store URL, --option NAME
@@ -216,6 +219,11 @@ func machine(ctx context.Context, r *runner.Runner, o *Options, ref, name string
 		return finish(fmt.Errorf("size the closure of %s: nix path-info --json: %w", name, err))
 	}
 	if o.Cache != "" {
+		if o.SignKey != "" {
+			if _, err := r.Output(ctx, Program, o.signArgs(res.StorePath)...); err != nil {
+				return finish(fmt.Errorf("sign the closure of %s with %s: %w", name, o.SignKey, nixError(err)))
+			}
+		}
 		if _, err := r.Output(ctx, Program, o.copyArgs(res.StorePath)...); err != nil {
 			return finish(fmt.Errorf("copy the closure of %s to %s: %w", name, o.Cache, nixError(err)))
 		}

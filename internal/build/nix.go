@@ -84,6 +84,13 @@ func (o *Options) pathInfoArgs(path string) []string {
 	return append(args, o.NixFlags...)
 }
 
+// signArgs is the nix command line that signs the closure of path with
+// the secret key file o.SignKey.
+func (o *Options) signArgs(path string) []string {
+	args := append(append([]string{}, features...), "store", "sign", "--key-file", o.SignKey, "--recursive", path)
+	return append(args, o.NixFlags...)
+}
+
 // copyArgs is the nix command line that copies the closure of path to the
 // cache.
 func (o *Options) copyArgs(path string) []string {

@@ -29,6 +29,7 @@ type buildOptions struct {
 	evalJobs   int
 	builders   string
 	cache      string
+	signKey    string
 	overrides  []string
 	store      string
 	nixOptions []string
@@ -66,7 +67,11 @@ Nix does the distributed work: --builders passes Nix's remote builders
 specification (the builders setting, e.g. 'ssh://big x86_64-linux - 8'),
 and --cache URL copies each built closure to a Nix store (file://,
 ssh://, s3://, an HTTP binary cache that takes uploads) with nix copy, so
-deploys can substitute it from there. --override-input INPUT=REF replaces a
+deploys can substitute it from there; --sign-key FILE first signs each
+closure with a Nix secret key (nix key generate-secret makes one; the
+fleet's deploy.cache_key is its public half), which a cache reached over
+ssh:// needs (s3:// and file:// caches can sign themselves with
+?secret-key=FILE in their URL). --override-input INPUT=REF replaces a
 flake input for this build (a path is taken as path:ABSOLUTE); the lab's
 stand-in for nixpkgs is testdata/lab-nixpkgs. --store and --nix-option
 NAME=VALUE go to every nix command.
@@ -97,6 +102,7 @@ fleet has errors, 4 the flake on disk is out of date, 130 interrupted.`,
 	f.IntVar(&o.evalJobs, "eval-jobs", 0, "machines to build at once (default: available memory / 2 GiB)")
 	f.StringVar(&o.builders, "builders", "", "Nix remote builders specification (Nix's builders setting)")
 	f.StringVar(&o.cache, "cache", "", "copy each built closure to this Nix store URL (file://, ssh://, s3://, https://)")
+	f.StringVar(&o.signKey, "sign-key", "", "sign each closure with this Nix secret key file before it goes to --cache")
 	f.StringArrayVar(&o.overrides, "override-input", nil, "replace a flake input: INPUT=REF (a path is taken as path:ABSOLUTE)")
 	f.StringVar(&o.store, "store", "", "the Nix store to build in (Nix's --store)")
 	f.StringArrayVar(&o.nixOptions, "nix-option", nil, "a Nix setting for every nix command: NAME=VALUE")
@@ -186,6 +192,9 @@ func staleFlake(x *generated) error {
 }
 
 func runBuild(ctx context.Context, g *globals, o buildOptions, args []string) error {
+	if o.signKey != "" && o.cache == "" {
+		return usageError("--sign-key signs what goes to a binary cache: give --cache URL too")
+	}
 	fleetArg, sels, err := splitFleetArg(o.fleet, args)
 	if err != nil {
 		return err
@@ -262,6 +271,7 @@ func buildMachines(ctx context.Context, g *globals, o buildOptions, fleetArg str
 		Jobs:      jobs,
 		Builders:  o.builders,
 		Cache:     o.cache,
+		SignKey:   o.signKey,
 		Overrides: overrides,
 		NixFlags:  nixFlags,
 		Runner:    &runner.Runner{Trace: g.traceWriter()},

@@ -80,6 +80,7 @@ type deployOptions struct {
 	noBuild    bool
 	gen        bool
 	builders   string
+	signKey    string
 	overrides  []string
 	nixOptions []string
 }
@@ -122,9 +123,11 @@ deploys nothing if a build fails; --no-build refuses to build instead.
 A fleet binary cache, deploy = { cache = "URL" } in [fleet] (any Nix store
 URL: ssh://, s3://, https://, file://), receives what deploy builds, and
 the hosts substitute from it (as with --substitute-on-destination), so the
-deployer sends them only what the cache lacks. The hosts must list the
-cache in nix.settings.substituters and trust its signing key
-(nix.settings.trusted-public-keys).
+deployer sends them only what the cache lacks. With cache_key (the public
+half of the key its paths are signed with) beside it, shoal gen lists the
+cache in every machine's nix.settings.substituters and trusts the key in
+nix.settings.trusted-public-keys; --sign-key FILE signs what deploy builds
+before it is pushed.
 
 Selectors, as in colmena: a machine name, a glob (web-*), or @TAG; no
 selector deploys every machine given a closure. An argument with a slash
@@ -170,6 +173,7 @@ failed or rolled back, 6 no host deployed, 130 interrupted.`,
 	f.BoolVar(&o.noBuild, "no-build", false, "never build: deploy only the systems --closure and --closures give")
 	f.BoolVar(&o.gen, "gen", false, "when building, write the flake first if it is out of date, as shoal gen does")
 	f.StringVar(&o.builders, "builders", "", "when building, Nix remote builders specification (Nix's builders setting)")
+	f.StringVar(&o.signKey, "sign-key", "", "when building, sign each closure with this Nix secret key file before it goes to the fleet's cache")
 	f.StringArrayVar(&o.overrides, "override-input", nil, "when building, replace a flake input: INPUT=REF (a path is taken as path:ABSOLUTE)")
 	f.StringArrayVar(&o.nixOptions, "nix-option", nil, "when building, a Nix setting for every nix command: NAME=VALUE")
 	f.StringVar(&o.identity, "identity", "", "the admin's identity file that decrypts the fleet's secrets (default: $SHOAL_AGE_IDENTITY, else ~/.ssh/id_ed25519)")
@@ -381,6 +385,9 @@ func runDeploy(ctx context.Context, g *globals, o deployOptions, args []string) 
 		return err
 	}
 	cache := res.Fleet.Deploy.Cache
+	if o.signKey != "" && (cache == "" || len(closures) > 0 || o.noBuild) {
+		return usageError("--sign-key signs what deploy builds before it goes to the fleet's cache: it needs deploy = { cache = \"URL\" } in [fleet] and a build (no --closure, no --no-build)")
+	}
 	if len(closures) == 0 && !o.noBuild {
 		if closures, err = buildForDeploy(ctx, g, o, dir, machines, cache); err != nil {
 			return err
@@ -457,7 +464,7 @@ func buildForDeploy(ctx context.Context, g *globals, o deployOptions, dir string
 	if o.lab != "" {
 		return nil, usageError("deploy --lab does not build (nix would build outside the lab): give --closures FILE or --closure MACHINE=PATH, or run the deploy in the lab without --lab: shoal lab exec --dir %s -- shoal deploy ...", o.lab)
 	}
-	bo := buildOptions{quiet: true, gen: o.gen, builders: o.builders, cache: cache, overrides: o.overrides, nixOptions: o.nixOptions}
+	bo := buildOptions{quiet: true, gen: o.gen, builders: o.builders, cache: cache, signKey: o.signKey, overrides: o.overrides, nixOptions: o.nixOptions}
 	fmt.Fprintf(g.stderr, "no --closure given: building first (--no-build deploys prebuilt systems only)\n")
 	results, err := buildMachines(ctx, g, bo, dir, machines, g.stderr)
 	if err != nil {

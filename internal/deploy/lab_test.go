@@ -513,8 +513,9 @@ func (l *testLab) sentBytes() int64 {
 }
 
 // TestLabDeploySubstitutesFromCache: h3 is the binary cache (an ssh://
-// store); the closure is pushed there as shoal build --cache does, h1 and
-// h2 list it as a substituter, and a deploy with SubstituteOnDestination
+// store); the closure is signed and pushed there as shoal build --cache
+// --sign-key does, h1 and h2 list it as a substituter and trust its key
+// (and nothing else: an unsigned path would come from the deployer), and a deploy with SubstituteOnDestination
 // puts the closure on them while the deployer sends almost nothing: its
 // bridge counter grows by far less than the closure's size. A closure the
 // cache lacks is copied from the deployer, and the counter sees it.
@@ -525,12 +526,32 @@ func TestLabDeploySubstitutesFromCache(t *testing.T) {
 	ctx := context.Background()
 	const payload = 8 << 20
 	cached := l.build("--argstr", "version", "cached", "--arg", "payloadMiB", "8")
+	// The cache's key pair: the closure is signed before it is pushed, as
+	// shoal build --sign-key does, and the hosts trust the public half, as
+	// the fleet's deploy.cache_key makes gen write.
+	nixKey := func(stdin string, args ...string) string {
+		cmd := exec.Command("nix", append([]string{"--extra-experimental-features", "nix-command", "key"}, args...)...)
+		cmd.Stdin = strings.NewReader(stdin)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("nix key %s: %v", args[0], err)
+		}
+		return string(out)
+	}
+	secret := nixKey("", "generate-secret", "--key-name", "lab-cache-1")
+	public := nixKey(secret, "convert-secret-to-public")
+	keyFile := filepath.Join(t.TempDir(), "cache.sec")
+	if err := os.WriteFile(keyFile, []byte(secret), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.cmd.Output(ctx, nil, []string{"nix", "--extra-experimental-features", "nix-command", "store", "sign", "--key-file", keyFile, "--recursive", cached}); err != nil {
+		t.Fatalf("sign the closure: %v", err)
+	}
 	if _, err := l.cmd.Output(ctx, nil, []string{"nix", "--extra-experimental-features", "nix-command", "copy", "--to", "ssh://root@h3", cached}); err != nil {
 		t.Fatalf("push to the cache on h3: %v", err)
 	}
-	// What a NixOS host gets from nix.settings.substituters, and the key
-	// that lets it reach the cache; ?trusted=1 stands for the cache's
-	// signing key in trusted-public-keys (the lab's paths are unsigned).
+	// What a NixOS host's nix.conf gets from nix.settings.substituters and
+	// trusted-public-keys, and the key that lets it reach the cache.
 	cfg, err := os.ReadFile(l.SSHConfig)
 	if err != nil {
 		t.Fatal(err)
@@ -542,7 +563,7 @@ func TestLabDeploySubstitutesFromCache(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fmt.Fprintf(f, "substituters = ssh://root@h3?trusted=1\n")
+		fmt.Fprintf(f, "substituters = ssh://root@h3\ntrusted-public-keys = %s\n", strings.TrimSpace(public))
 		f.Close()
 		if err := os.WriteFile(filepath.Join(h.Dir, "etc-ssh", "ssh_config"), cfg, 0o644); err != nil {
 			t.Fatal(err)

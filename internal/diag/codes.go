@@ -122,6 +122,9 @@ var (
 	CodeFeaturePort       = define("SH133", Error, "check", "a local feature's port that cannot be opened (no number, not a port setting, not tcp or udp)")
 	CodeFeatureHealth     = define("SH134", Error, "check", "a local feature's health check that cannot run")
 
+	CodeCacheUntrusted   = define("SH140", Warning, "check", "a fleet binary cache the machines cannot trust: no cache_key")
+	CodeRoleFeatureAlone = define("SH141", Error, "check", "a service role's feature on a machine the service does not give that role (its secrets never arrive)")
+
 	CodeSecretMissing    = define("SH100", Error, "check", "a secret's encrypted file is missing")
 	CodeSecretCorrupt    = define("SH101", Error, "check", "a secret's file is not an age-encrypted file")
 	CodeSecretRecipient  = define("SH102", Error, "check", "a secret not encrypted to a machine that receives it or to an admin")

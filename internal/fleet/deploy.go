@@ -1,6 +1,8 @@
 package fleet
 
 import (
+	"crypto/ed25519"
+	"encoding/base64"
 	"strings"
 
 	"github.com/shoal-nix/shoal/internal/diag"
@@ -23,7 +25,37 @@ type Deploy struct {
 	// Cache is the fleet's binary cache, a Nix store URL ([fleet] only):
 	// deploy builds push to it, and hosts substitute from it.
 	Cache string
-	Path  diag.Path
+	// CacheKey is the public key the cache's paths are signed with,
+	// NAME:BASE64 ([fleet] only); with it every machine lists the cache
+	// in nix.settings.substituters and trusts the key.
+	CacheKey string
+	// Substituter is the URL hosts fetch from when it is not Cache, e.g.
+	// an https:// front of an s3:// bucket ([fleet] only).
+	Substituter string
+	Path        diag.Path
+}
+
+// HostSubstituter is the store URL machines substitute from: Substituter,
+// else Cache without its secret-key parameter (which names a file on the
+// deployer that signs what it pushes).
+func (d Deploy) HostSubstituter() string {
+	if d.Substituter != "" {
+		return d.Substituter
+	}
+	base, query, ok := strings.Cut(d.Cache, "?")
+	if !ok {
+		return d.Cache
+	}
+	var kept []string
+	for _, p := range strings.Split(query, "&") {
+		if p != "" && !strings.HasPrefix(p, "secret-key=") {
+			kept = append(kept, p)
+		}
+	}
+	if len(kept) == 0 {
+		return base
+	}
+	return base + "?" + strings.Join(kept, "&")
 }
 
 // Becomes are the ways a non-root deploy user may become root.
@@ -46,6 +78,12 @@ func (d Deploy) Merge(over Deploy) Deploy {
 	if over.Cache != "" {
 		d.Cache = over.Cache
 	}
+	if over.CacheKey != "" {
+		d.CacheKey = over.CacheKey
+	}
+	if over.Substituter != "" {
+		d.Substituter = over.Substituter
+	}
 	if over.Path != nil {
 		d.Path = over.Path
 	}
@@ -66,14 +104,14 @@ func (f *Fleet) DeployOf(m *Machine) Deploy {
 }
 
 // deployTable decodes a deploy table; host is allowed for a machine only,
-// cache for the fleet only.
+// cache, cache_key and substituter for the fleet only.
 func (p *parser) deployTable(v *tomltree.Node, path diag.Path, machine bool) Deploy {
 	d := Deploy{Path: path}
 	keys := []string{"user", "become", "port"}
 	if machine {
 		keys = append(keys, "host")
 	} else {
-		keys = append(keys, "cache")
+		keys = append(keys, "cache", "cache_key", "substituter")
 	}
 	p.d.Fields(v, path, "deploy", keys, func(key string, v *tomltree.Node, path diag.Path) {
 		switch key {
@@ -98,14 +136,25 @@ func (p *parser) deployTable(v *tomltree.Node, path diag.Path, machine bool) Dep
 				}
 				d.Port = n
 			}
-		case "cache":
-			if s, ok := p.d.String(v, path, "deploy.cache"); ok {
-				scheme, rest, found := strings.Cut(s, "://")
-				if !found || scheme == "" || rest == "" || strings.ContainsAny(s, " \t\n") {
-					p.d.Diags.Errorf(diag.CodeInvalidValue, p.f.File, path, "deploy cache %q is not a Nix store URL", s).
+		case "cache", "substituter":
+			if s, ok := p.d.String(v, path, "deploy."+key); ok {
+				if !storeURL(s) {
+					p.d.Diags.Errorf(diag.CodeInvalidValue, p.f.File, path, "deploy %s %q is not a Nix store URL", key, s).
 						Hintf("write the binary cache's store URL, e.g. \"ssh://nix-cache@cache.home.arpa\", \"s3://fleet-cache?region=eu-central-1\" or \"https://cache.example.org\"")
 				}
-				d.Cache = s
+				if key == "cache" {
+					d.Cache = s
+				} else {
+					d.Substituter = s
+				}
+			}
+		case "cache_key":
+			if s, ok := p.d.String(v, path, "deploy.cache_key"); ok {
+				if !publicKey(s) {
+					p.d.Diags.Errorf(diag.CodeInvalidValue, p.f.File, path, "deploy cache_key %q is not a Nix public key", s).
+						Hintf("write NAME:BASE64 as nix key convert-secret-to-public prints it from the cache's signing key, e.g. \"cache.home.arpa-1:%s\"", strings.Repeat("A", 43)+"=")
+				}
+				d.CacheKey = s
 			}
 		case "host":
 			if s, ok := p.d.String(v, path, "deploy.host"); ok {
@@ -120,9 +169,36 @@ func (p *parser) deployTable(v *tomltree.Node, path diag.Path, machine bool) Dep
 	return d
 }
 
+// storeURL reports whether s looks like a Nix store URL: a scheme, "://"
+// and more, without blanks.
+func storeURL(s string) bool {
+	scheme, rest, found := strings.Cut(s, "://")
+	return found && scheme != "" && rest != "" && !strings.ContainsAny(s, " \t\n")
+}
+
+// publicKey reports whether s is a Nix signing key's public half: a name,
+// a colon and the base64 of 32 bytes (an Ed25519 public key).
+func publicKey(s string) bool {
+	name, key, ok := strings.Cut(s, ":")
+	if !ok || name == "" || strings.ContainsAny(name, " \t\n") {
+		return false
+	}
+	b, err := base64.StdEncoding.DecodeString(key)
+	return err == nil && len(b) == ed25519.PublicKeySize
+}
+
 // checkDeploy reports machines whose deploy user is not root and has no
 // way to become root.
 func (p *parser) checkDeploy() {
+	d := p.f.Deploy
+	switch {
+	case d.CacheKey != "" && d.Cache == "" && d.Substituter == "":
+		p.d.Diags.Errorf(diag.CodeMissing, p.f.File, d.Path, "deploy cache_key is the key of no cache").
+			Hintf("add cache = \"URL\" (the store deploy pushes to) or substituter = \"URL\" (the one machines fetch from) beside it")
+	case d.CacheKey == "" && (d.Cache != "" || d.Substituter != ""):
+		p.d.Diags.Warnf(diag.CodeCacheUntrusted, p.f.File, d.Path, "the machines will not substitute from the fleet's cache %s: Nix refuses paths signed by a key it does not trust", d.HostSubstituter()).
+			Hintf("add cache_key = \"NAME:BASE64\", the public half of the key the cache's paths are signed with (nix key convert-secret-to-public; sign on push with shoal build --sign-key FILE); until then deploy pushes every closure from here")
+	}
 	for _, m := range p.f.Machines {
 		d := p.f.Deploy.Merge(m.Deploy)
 		if d.User != "" && d.User != "root" && d.Become == "" {

@@ -68,12 +68,36 @@ func TestDeployCache(t *testing.T) {
 	if d := f.DeployOf(f.Machine("a")); d.Cache != "ssh://nix-cache@cache.home.arpa" {
 		t.Errorf("a's cache = %q", d.Cache)
 	}
+	if !strings.Contains(diags.Error(), "warning[SH140]: the machines will not substitute from the fleet's cache ssh://nix-cache@cache.home.arpa") {
+		t.Errorf("a cache without a key: diagnostics %v, want SH140", diags)
+	}
+	const key = "cache.home.arpa-1:7ZDzH5Z3O7O6XFuPlaXNl7q+FNfFQnqE96zd50UBEfA="
 	for src, want := range map[string]string{
-		"[fleet]\nname = \"f\"\nnixos = \"26.05\"\ndeploy = { cache = \"cache.home.arpa\" }\n":       `deploy cache "cache.home.arpa" is not a Nix store URL`,
-		"[fleet]\nname = \"f\"\nnixos = \"26.05\"\n[machines.a]\ndeploy = { cache = \"ssh://c\" }\n": `unknown key "cache"`,
+		"[fleet]\nname = \"f\"\nnixos = \"26.05\"\ndeploy = { cache = \"cache.home.arpa\" }\n":                             `deploy cache "cache.home.arpa" is not a Nix store URL`,
+		"[fleet]\nname = \"f\"\nnixos = \"26.05\"\n[machines.a]\ndeploy = { cache = \"ssh://c\" }\n":                       `unknown key "cache"`,
+		"[fleet]\nname = \"f\"\nnixos = \"26.05\"\ndeploy = { cache = \"ssh://c\", cache_key = \"c-1:AAAA\" }\n":           `deploy cache_key "c-1:AAAA" is not a Nix public key`,
+		"[fleet]\nname = \"f\"\nnixos = \"26.05\"\ndeploy = { cache_key = \"" + key + "\" }\n[machines.a]\n":               "deploy cache_key is the key of no cache",
+		"[fleet]\nname = \"f\"\nnixos = \"26.05\"\ndeploy = { substituter = \"https//c\", cache_key = \"" + key + "\" }\n": `deploy substituter "https//c" is not a Nix store URL`,
 	} {
 		if _, diags := Parse("shoal.toml", []byte(src)); !strings.Contains(diags.Error(), want) {
 			t.Errorf("%s: diagnostics %v, want %q", src, diags, want)
+		}
+	}
+}
+
+func TestHostSubstituter(t *testing.T) {
+	for _, tc := range []struct {
+		d    Deploy
+		want string
+	}{
+		{Deploy{Cache: "ssh://nix-cache@c"}, "ssh://nix-cache@c"},
+		{Deploy{Cache: "s3://b?region=eu-central-1&secret-key=/k.sec"}, "s3://b?region=eu-central-1"},
+		{Deploy{Cache: "file:///srv/cache?secret-key=/k.sec&compression=zstd"}, "file:///srv/cache?compression=zstd"},
+		{Deploy{Cache: "file:///srv/cache?secret-key=/k.sec"}, "file:///srv/cache"},
+		{Deploy{Cache: "s3://b?secret-key=/k.sec", Substituter: "https://cache.example.org"}, "https://cache.example.org"},
+	} {
+		if got := tc.d.HostSubstituter(); got != tc.want {
+			t.Errorf("%+v: HostSubstituter() = %q, want %q", tc.d, got, tc.want)
 		}
 	}
 }

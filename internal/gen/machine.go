@@ -260,7 +260,20 @@ func (g *generator) users(b *nodes, a []nixlit.Binding, m *resolve.Machine) []ni
 		add(refValues(spec.AdminKeys), "users", "users", "root", "openssh", "authorizedKeys", "keys")
 		a[len(a)-1].Trailing = "the fleet's admin keys"
 	}
-	return deployUser(b, a, spec.DeployOf(m.Spec))
+	d := spec.DeployOf(m.Spec)
+	return deployUser(b, deployCache(b, a, d), d)
+}
+
+// deployCache makes the machine substitute from the fleet's binary cache
+// and trust its key, so that deploy's --substitute-on-destination fetches
+// closures from there. Both lists add to NixOS's own (cache.nixos.org).
+func deployCache(b *nodes, a []nixlit.Binding, d fleet.Deploy) []nixlit.Binding {
+	if d.CacheKey == "" {
+		return a
+	}
+	url := bind(b.data([]any{d.HostSubstituter()}), "nix", "settings", "substituters")
+	url.Trailing = "the fleet's binary cache (deploy.cache)"
+	return append(a, url, bind(b.data([]any{d.CacheKey}), "nix", "settings", "trusted-public-keys"))
 }
 
 // deployUser lets a non-root deploy user do what shoal deploy asks of it:

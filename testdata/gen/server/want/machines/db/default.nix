@@ -62,7 +62,11 @@
     };
     root.openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleAdminKeyExample admin@example" ]; # the fleet's admin keys
   };
-  nix.settings.trusted-users = [ "ops" ]; # shoal deploy copies closures as ops
+  nix.settings = {
+    substituters = [ "s3://fleet-cache?region=eu-central-1" ]; # the fleet's binary cache (deploy.cache)
+    trusted-public-keys = [ "cache.example.org-1:7ZDzH5Z3O7O6XFuPlaXNl7q+FNfFQnqE96zd50UBEfA=" ];
+    trusted-users = [ "ops" ]; # shoal deploy copies closures as ops
+  };
   security.doas = {
     enable = true;
     extraRules = [
