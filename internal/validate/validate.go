@@ -41,6 +41,9 @@ type validator struct {
 	// optionWriters maps option paths to the catalog features that write
 	// them; see writers.
 	optionWriters map[string][]optionWriter
+	// secretRoles maps the feature of each service role that reads the
+	// service's secrets to its role; see roleFeature.
+	secretRoles map[string]serviceRole
 }
 
 // anchor finds where in the fleet file a feature's presence on a machine is
@@ -89,6 +92,7 @@ func (v *validator) machine(m *resolve.Machine) {
 		v.deprecated(m, f)
 		v.hardware(m, f)
 	}
+	v.roleFeature(m)
 	v.resources(m)
 	v.security(m)
 	v.backupSandbox(m)
