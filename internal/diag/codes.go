@@ -124,6 +124,7 @@ var (
 
 	CodeCacheUntrusted   = define("SH140", Warning, "check", "a fleet binary cache the machines cannot trust: no cache_key")
 	CodeRoleFeatureAlone = define("SH141", Error, "check", "a service role's feature on a machine the service does not give that role (its secrets never arrive)")
+	CodePasswordOnce     = define("SH142", Warning, "check", "a password_file NixOS reads only when the user is created (users.mutableUsers is true)")
 
 	CodeSecretMissing    = define("SH100", Error, "check", "a secret's encrypted file is missing")
 	CodeSecretCorrupt    = define("SH101", Error, "check", "a secret's file is not an age-encrypted file")

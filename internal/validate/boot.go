@@ -182,6 +182,12 @@ func (v *validator) login(m *resolve.Machine) {
 				Hintf("keep one of them").
 				Relate(v.file, u.HashedPassword.Path, "hashed_password here")
 		}
+		// users-groups.nix: with users.mutableUsers true, a password option
+		// sets the password only when the user is created.
+		if mutable && u.PasswordFile.Value != "" {
+			v.diags.Warnf(diag.CodePasswordOnce, v.file, u.PasswordFile.Path, "%s's password on %s comes from password_file only when the user is first created: users.mutableUsers is true there, so a changed file (a rotated secret) changes nothing", u.Name, spec.Name).
+				Hintf("make users declarative on %s: hardening.level = \"standard\" or nixos.\"users.mutableUsers\" = false; or change the password on the host with passwd", spec.Name)
+		}
 	}
 	// Who must type a password: a desktop user at the display manager, and
 	// a wheel user for sudo when sudo asks wheel users for one.

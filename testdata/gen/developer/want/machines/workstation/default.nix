@@ -22,6 +22,10 @@
     ../../modules/features/ssh.nix
     # The disk layout disko partitions.
     ./disko.nix
+    # NixOS options set directly in shoal.toml.
+    {
+      users.mutableUsers = false;
+    }
   ];
 
   networking.hostName = "workstation";

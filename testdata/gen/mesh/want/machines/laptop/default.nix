@@ -20,6 +20,10 @@
     ../../modules/features/printing.nix
     ../../modules/features/ssh.nix
     ../../modules/features/wireguard-peer.nix
+    # NixOS options set directly in shoal.toml.
+    {
+      users.mutableUsers = false;
+    }
   ];
 
   networking.hostName = "laptop";
