@@ -41,6 +41,7 @@ failed, 6 none rolled back, 130 interrupted.`,
 	f.DurationVar(&o.confirmTimeout, "confirm-timeout", deploy.DefaultConfirmTimeout, "how long a host waits for the confirmation before switching back")
 	f.BoolVar(&o.noChecks, "no-checks", false, "skip the catalog's health checks of the features (the fleet file's checks still run)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "print what would be activated; change nothing")
+	f.BoolVar(&o.fastSSH, "fast-ssh", true, "let ssh use cheaper algorithms where ssh_config chooses none, as deploy does")
 	return cmd
 }
 

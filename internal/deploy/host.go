@@ -236,6 +236,8 @@ func (h *host) run(ctx context.Context) {
 	}
 	t := h.t
 
+	h.tune(ctx)
+	t = h.t
 	// One command logs in and asks what the host runs and whether it has
 	// the closure: the connect and probe steps share its round trip.
 	var before hostState

@@ -103,6 +103,8 @@ func (l *testLab) deploy(ctx context.Context, opts Options, closures map[string]
 	var log bytes.Buffer
 	opts.Commander = l.cmd
 	opts.Progress = &PlainProgress{W: &log}
+	// As shoal deploy does by default.
+	opts.SSH.Fast = true
 	opts.MetricsFile = "/run/shoal/metrics/shoal_deploy.prom"
 	if opts.ConfirmTimeout == 0 {
 		opts.ConfirmTimeout = 10 * time.Second

@@ -129,6 +129,9 @@ func Run(ctx context.Context, opts Options, targets []Target) (Result, error) {
 		defer os.RemoveAll(dir)
 		opts.SSH.ControlDir = dir
 	}
+	if opts.SSH.Fast {
+		opts.SSH.defaults = &sshDefaults{}
+	}
 	res := Result{Hosts: make([]HostResult, len(targets))}
 	for i, t := range targets {
 		res.Hosts[i] = HostResult{Target: t, Outcome: Cancelled, Steps: map[string]time.Duration{}}

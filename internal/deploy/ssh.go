@@ -54,6 +54,9 @@ type Target struct {
 	// Secrets are installed before the closure is copied, over the
 	// host's own ssh connection; only their hashes are recorded.
 	Secrets []secrets.Upload
+
+	// tuning is what a fast deploy adds to the host's ssh options.
+	tuning tuning
 }
 
 // user returns the deploy user, root unless set.
@@ -82,6 +85,15 @@ type SSH struct {
 	ServerAliveInterval time.Duration
 	// ControlPersist keeps each master up between commands.
 	ControlPersist time.Duration
+	// Fast lets a deploy choose cheaper algorithms where the user's
+	// ssh_config chooses none: aes128-gcm@openssh.com first when this
+	// machine has AES instructions, and for the confirmation's new
+	// connection (which carries no secret) curve25519-sha256 first when
+	// ssh's default is the costly sntrup761x25519. See tune.
+	Fast bool
+
+	// defaults is ssh's built-in configuration, asked once per run.
+	defaults *sshDefaults
 }
 
 // seconds renders d as whole seconds, at least 1.
@@ -128,7 +140,7 @@ func (s SSH) Options(t Target, c connection) []string {
 		opts = append(opts, "-oControlMaster=auto", "-oControlPersist="+seconds(s.ControlPersist),
 			"-oControlPath="+s.controlPath(t))
 	}
-	return opts
+	return append(opts, t.tuning.options(c)...)
 }
 
 // controlPath is the socket of t's master. The directory is private to

@@ -1,0 +1,133 @@
+package deploy
+
+import (
+	"context"
+	"runtime"
+	"strings"
+	"sync"
+
+	"golang.org/x/sys/cpu"
+)
+
+// The algorithms a fast deploy puts first (SSH.Fast). The "^" form puts
+// them at the head of ssh's default list, so that a server which lacks
+// them still agrees on another.
+const (
+	// fastCipher costs a few times less CPU than ssh's default
+	// chacha20-poly1305@openssh.com where both ends have AES
+	// instructions; NixOS's default and the hardening feature's Ciphers
+	// both accept it.
+	fastCipher = "aes128-gcm@openssh.com"
+	// fastConfirmKex is the confirmation connection's key exchange when
+	// ssh's default is sntrup761x25519 (OpenSSH 9.0 to 9.8), which costs
+	// the client about 0.1 s of CPU per connection. The confirmation
+	// carries no secret (a token and the finish step's public arguments),
+	// so a classical exchange loses nothing there; the master connection,
+	// which carries secrets and the closure, keeps ssh's default.
+	fastConfirmKex = "curve25519-sha256"
+)
+
+// tuning holds the ssh options a fast deploy adds for one host; the zero
+// value adds none.
+type tuning struct {
+	// cipher is put first for every connection to the host.
+	cipher string
+	// confirmKex is put first for the confirmation's new connection.
+	confirmKex string
+}
+
+// options returns the -o options of t for connection c.
+func (t tuning) options(c connection) []string {
+	var opts []string
+	if t.cipher != "" {
+		opts = append(opts, "-oCiphers=^"+t.cipher)
+	}
+	if c == fresh && t.confirmKex != "" {
+		opts = append(opts, "-oKexAlgorithms=^"+t.confirmKex)
+	}
+	return opts
+}
+
+// hasAES reports whether this machine, where ssh runs, has AES and
+// carry-less multiply instructions, which make AES-GCM cheap.
+func hasAES() bool {
+	switch runtime.GOARCH {
+	case "amd64", "386":
+		return cpu.X86.HasAES && cpu.X86.HasPCLMULQDQ
+	case "arm64":
+		return cpu.ARM64.HasAES && cpu.ARM64.HasPMULL
+	}
+	return false
+}
+
+// sshDefaults holds ssh's built-in ciphers and key exchanges (ssh -G -F
+// none), asked once per run. The question carries an option in the "^"
+// form, so that an ssh too old to take that form (before OpenSSH 8.2)
+// fails it and the run stays untuned.
+type sshDefaults struct {
+	once sync.Once
+	conf map[string]string
+	err  error
+}
+
+// get asks ssh once.
+func (d *sshDefaults) get(ctx context.Context, cmd Commander, dest string) (map[string]string, error) {
+	d.once.Do(func() {
+		var out []byte
+		out, d.err = cmd.Output(ctx, nil, []string{"ssh", "-F", "none", "-oHostKeyAlgorithms=^ssh-ed25519", "-G", "--", dest})
+		d.conf = parseSSHConfig(out)
+	})
+	return d.conf, d.err
+}
+
+// parseSSHConfig reads ssh -G's output: one "keyword value" a line.
+func parseSSHConfig(out []byte) map[string]string {
+	conf := map[string]string{}
+	for _, line := range strings.Split(string(out), "\n") {
+		if k, v, ok := strings.Cut(line, " "); ok {
+			conf[k] = v
+		}
+	}
+	return conf
+}
+
+// listHas reports whether the comma-separated list has alg.
+func listHas(list, alg string) bool {
+	for _, a := range strings.Split(list, ",") {
+		if a == alg {
+			return true
+		}
+	}
+	return false
+}
+
+// tune decides h's tuning when the run asks for a fast deploy: it asks
+// ssh for the host's effective configuration (ssh -G) and leaves alone
+// whatever the user's or the system's ssh_config sets, the ciphers or the
+// key exchanges: only where the effective list is ssh's own default does
+// it put an algorithm first. Any error leaves the host untuned; the
+// connect step reports what is wrong with ssh.
+func (h *host) tune(ctx context.Context) {
+	if !h.ssh.Fast || h.ssh.defaults == nil {
+		return
+	}
+	aes := hasAES()
+	def, err := h.ssh.defaults.get(ctx, h.opts.Commander, h.t.dest())
+	if err != nil {
+		return
+	}
+	argv := append([]string{"ssh"}, h.ssh.Options(h.t, shared)...)
+	out, err := h.opts.Commander.Output(ctx, nil, append(argv, "-G", "--", h.t.dest()))
+	if err != nil {
+		return
+	}
+	eff := parseSSHConfig(out)
+	var t tuning
+	if aes && eff["ciphers"] == def["ciphers"] && listHas(def["ciphers"], fastCipher) {
+		t.cipher = fastCipher
+	}
+	if kex := def["kexalgorithms"]; eff["kexalgorithms"] == kex && strings.HasPrefix(kex, "sntrup761") && listHas(kex, fastConfirmKex) {
+		t.confirmKex = fastConfirmKex
+	}
+	h.t.tuning = t
+}
