@@ -23,6 +23,15 @@
 # the machine's load; CPU seconds much less. With C cores, a run cannot end
 # before (its CPU seconds) / C: the "CPU floor" printed beside each median.
 #
+# Then, when BSD process accounting is installed (apt-get install acct),
+# the CPU of each program of one more deploy of every host and of h1
+# alone: on the deployer side (shoal, ssh, nix; the ssh masters detach
+# from shoal and show only in the cgroup figures) and on h1 (everything
+# under its sshd). The bench turns accounting on, into a file of its own,
+# and off again: do not run it beside something else that uses accton.
+# The kernel counts in ticks of 10 ms, so small programs show 0 ms; their
+# number is the point.
+#
 # Then a deploy of a 1 MiB closure, where SSH setup and round trips
 # dominate: its wall time and CPU, the TCP connections each host's sshd
 # accepted (LogLevel INFO logs one "Accepted publickey" per connection),
@@ -134,6 +143,47 @@ for n in base shoal one floor floor1; do
 		"$(printf '%s\n' "${d[@]}" | median)" "$(printf '%s\n' "${h[@]}" | median)" "$(printf '%s\n' "${x[@]}" | median)" \
 		"$(printf '%s\n' "${tot[@]}" | awk -v c="$cores" '{print int($1/c)}' | median)"
 done
+
+# Per-program CPU (BSD process accounting), for one more deploy of every
+# host and of h1 alone.
+if command -v accton >/dev/null && command -v dump-acct >/dev/null; then
+	# progs LABEL N PATH [SELECTOR]: deploy with accounting on, then CPU
+	# by program under the deploy's process and under h1's sshd.
+	progs() {
+		local label=$1 n=$2 p=$3
+		shift 3
+		mapfile -t args < <(closures "$n" "$p")
+		: >"$tmp/pacct"
+		accton "$tmp/pacct" >/dev/null
+		(echo "$BASHPID" >"$cg/deployer/cgroup.procs" && echo "$BASHPID" >"$tmp/root.pid" && exec "$shoal" lab exec --dir "$lab" -- "$shoal" deploy "$tmp/fleet/" "$@" "${args[@]}" --no-checks) >/dev/null 2>&1 || true
+		sleep 0.2
+		accton off >/dev/null
+		echo "$label, CPU by program (process accounting, 10 ms ticks; ms/processes):"
+		dump-acct "$tmp/pacct" | awk -v roots="$(cat "$tmp/root.pid")=deployer $(cat "$lab/hosts/h1/run/sshd.pid")=h1" '
+			BEGIN { FS = "|"; n = split(roots, r, " "); for (i = 1; i <= n; i++) { split(r[i], kv, "="); root[kv[1]] = kv[2]; order[i] = kv[2] } }
+			{ gsub(/ /, "", $1); c[NR] = $1; t[NR] = $3 + $4; p[NR] = $10 + 0; parent[$10 + 0] = $11 + 0 }
+			END {
+				for (i = 1; i <= NR; i++) {
+					x = p[i]; k = 0
+					while (!(x in root) && (x in parent) && k++ < 64) x = parent[x]
+					if (!(x in root)) continue
+					g = root[x]; cpu[g, c[i]] += t[i]; cnt[g, c[i]]++; tot[g] += t[i]; procs[g]++
+					if (!((g, c[i]) in seen)) { seen[g, c[i]] = 1; names[g] = names[g] " " c[i] }
+				}
+				for (j = 1; j <= n; j++) {
+					g = order[j]; line = sprintf("  %-8s %5d ms in %3d processes:", g, tot[g] * 10, procs[g])
+					m = split(names[g], nm, " ")
+					for (a = 1; a <= m; a++) for (b = a + 1; b <= m; b++) if (cpu[g, nm[b]] > cpu[g, nm[a]]) { s = nm[a]; nm[a] = nm[b]; nm[b] = s }
+					for (a = 1; a <= m; a++) line = line sprintf(" %s %d/%d", nm[a], cpu[g, nm[a]] * 10, cnt[g, nm[a]])
+					print line
+				}
+			}'
+	}
+	progs "shoal deploy, $HOSTS hosts, $MIB MiB" "$HOSTS" "$(build "progs-all")"
+	progs "shoal deploy, h1 alone, $MIB MiB" 1 "$(build "progs-one")" h1
+else
+	echo "per-program CPU: install acct (BSD process accounting) to see it"
+fi
 
 # A 1 MiB closure: SSH setup and round trips dominate.
 for i in $(seq 1 "$HOSTS"); do : >"$lab/hosts/h$i/run/sshd.log" 2>/dev/null || true; done

@@ -2,7 +2,11 @@ package deploy
 
 // The scripts deploy runs on a host, each as `sh -c SCRIPT sh ARGS...`
 // through Quote. They use only POSIX sh, coreutils, util-linux's setsid and
-// Nix's nix-env, all of which a NixOS host has.
+// Nix's nix-env, all of which a NixOS host has. Every program a script
+// starts costs the host a fork and an exec (a few milliseconds of CPU, more
+// on a loaded or small host), times every host of a fleet: where the shell
+// can do the work itself it does (cd -P for readlink -f, ${x%/*} for
+// dirname, : >FILE for touch, printf for cat).
 
 // stateDir holds the watchdog's tokens and logs on the host. It is under
 // /run: a reboot clears it, as it clears the unconfirmed system.
@@ -27,9 +31,12 @@ if [ -n "${1-}" ]; then
   if [ -e "$1" ] && nix-store --check-validity "$1" 2>/dev/null; then have=yes; else have=no; fi
 fi
 cur= prof=
-[ -e /run/current-system ] && cur=$(readlink -f /run/current-system)
-[ -e ` + systemProfile + ` ] && prof=$(readlink -f ` + systemProfile + `)
-gen=$(readlink ` + systemProfile + ` 2>/dev/null) || gen=
+# cd -P resolves every link, as readlink -f does (systems are directories).
+cd -P /run/current-system 2>/dev/null && cur=$PWD
+cd -P ` + systemProfile + ` 2>/dev/null && prof=$PWD
+cd /
+gen=
+[ -L ` + systemProfile + ` ] && gen=$(readlink ` + systemProfile + `)
 gen=${gen#system-}; gen=${gen%-link}
 sd=no failed=
 if [ -d /run/systemd/system ]; then
@@ -51,10 +58,12 @@ const activateScript = `
 new=$1 token=$2 timeout=$3 watchdog=$4 dir=` + stateDir + `
 trap '' HUP PIPE
 [ -x "$new/bin/switch-to-configuration" ] || { echo "$new has no bin/switch-to-configuration: it is not a NixOS system" >&2; exit 10; }
-mkdir -p "$dir" || exit 10
+[ -d "$dir" ] || mkdir -p "$dir" || exit 10
 prev=
-[ -e /run/current-system ] && prev=$(readlink -f /run/current-system)
-setsid nohup sh -c "$watchdog" watchdog "$token" "$prev" "$new" "$timeout" "$dir" "$$" </dev/null >"$dir/watchdog-$token.log" 2>&1 &
+cd -P /run/current-system 2>/dev/null && prev=$PWD
+cd /
+# The watchdog inherits the ignored SIGHUP and SIGPIPE (no nohup needed).
+setsid sh -c "$watchdog" watchdog "$token" "$prev" "$new" "$timeout" "$dir" "$$" </dev/null >"$dir/watchdog-$token.log" 2>&1 &
 if ! "$new/bin/switch-to-configuration" test >&2; then
   echo "shoal: activation of $new failed" >&2
   mkdir "$dir/claim-$token" 2>/dev/null
@@ -64,7 +73,7 @@ if ! "$new/bin/switch-to-configuration" test >&2; then
   fi
   exit 11
 fi
-touch "$dir/activated-$token"
+: >"$dir/activated-$token"
 echo "prev=$prev"
 `
 
@@ -138,19 +147,19 @@ if ! "$new/bin/switch-to-configuration" boot >&2; then
   fi
   exit 21
 fi
-mkdir -p "$(dirname "$metrics")" && cat >"$metrics.tmp" <<METRICS && mv -f "$metrics.tmp" "$metrics" || echo "shoal: could not write $metrics" >&2
-# HELP shoal_deploy_generation System profile generation of the last deploy by shoal.
-# TYPE shoal_deploy_generation gauge
-shoal_deploy_generation $gen
-# HELP shoal_deploy_info Closure and fleet commit of the last deploy by shoal.
-# TYPE shoal_deploy_info gauge
-shoal_deploy_info{closure="$new",fleet_commit="$commit"} 1
-# HELP shoal_deploy_timestamp_seconds When the last deploy by shoal started.
-# TYPE shoal_deploy_timestamp_seconds gauge
-shoal_deploy_timestamp_seconds $started
-# HELP shoal_deploy_duration_seconds How long the last deploy by shoal took on this host.
-# TYPE shoal_deploy_duration_seconds gauge
-shoal_deploy_duration_seconds $duration
-METRICS
+mdir=${metrics%/*}
+{ [ -d "$mdir" ] || mkdir -p "$mdir"; } && printf '%s\n' \
+  '# HELP shoal_deploy_generation System profile generation of the last deploy by shoal.' \
+  '# TYPE shoal_deploy_generation gauge' \
+  "shoal_deploy_generation $gen" \
+  '# HELP shoal_deploy_info Closure and fleet commit of the last deploy by shoal.' \
+  '# TYPE shoal_deploy_info gauge' \
+  "shoal_deploy_info{closure=\"$new\",fleet_commit=\"$commit\"} 1" \
+  '# HELP shoal_deploy_timestamp_seconds When the last deploy by shoal started.' \
+  '# TYPE shoal_deploy_timestamp_seconds gauge' \
+  "shoal_deploy_timestamp_seconds $started" \
+  '# HELP shoal_deploy_duration_seconds How long the last deploy by shoal took on this host.' \
+  '# TYPE shoal_deploy_duration_seconds gauge' \
+  "shoal_deploy_duration_seconds $duration" >"$metrics.tmp" && mv -f "$metrics.tmp" "$metrics" || echo "shoal: could not write $metrics" >&2
 echo "generation=$gen"
 `
