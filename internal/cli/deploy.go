@@ -140,8 +140,8 @@ default) and sudo, doas or run0 for a non-root one.
 
 ssh's cost in CPU: unless your ssh_config (or the system's) sets Ciphers,
 deploy puts aes128-gcm@openssh.com first when this machine has AES
-instructions (a few times cheaper than the default chacha20-poly1305 where
-the host has them too); unless it sets KexAlgorithms, the confirmation's
+instructions (cheaper than the default chacha20-poly1305 where the host
+has them too); unless it sets KexAlgorithms, the confirmation's
 connection, which carries no secret, puts curve25519-sha256 first when
 ssh's default is sntrup761x25519 (about 0.1 s of CPU per connection). The
 first connection, which carries the secrets and the closure, keeps ssh's
