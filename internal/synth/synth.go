@@ -235,6 +235,12 @@ func (g *gen) server(m *machine, i int, idx string) {
 		m.disk = g.pick([]string{"8TB", "16TB", "24TB"})
 		m.tags[0] = "storage"
 	}
+	if i == 0 && g.n > 1000 {
+		// Prometheus and Loki's disk grows with the machines they watch
+		// (about 3 GiB a machine, SH126): past a thousand, no stock disk
+		// above holds it. Smaller fleets stay as they were.
+		m.disk = strconv.Itoa((4*g.n+999)/1000) + "TB"
+	}
 
 	switch {
 	case i < 2:

@@ -16,7 +16,7 @@ func TestFleetChecksClean(t *testing.T) {
 		n    int
 		seed int64
 	}{
-		{100, 1}, {100, 2}, {100, 42}, {1, 1}, {2, 7}, {5, 3}, {1000, 1},
+		{100, 1}, {100, 2}, {100, 42}, {1, 1}, {2, 7}, {5, 3}, {1000, 1}, {10000, 1},
 	}
 	for _, c := range cases {
 		src := synth.Fleet(c.n, c.seed)
