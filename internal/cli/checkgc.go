@@ -20,6 +20,19 @@ const (
 	checkHeapFloor   = 64 << 20
 )
 
+// A check of a large fleet file touches its heap once, page by page, and
+// on a virtual machine each first touch of a 4 KiB page costs a trap into
+// the kernel: at 10,000 machines, 35,000 of them take a third of the
+// check's time. Huge pages (2 MiB) take 500 times fewer. Fleet files from
+// hugeHeapAbove bytes get hugeHeapPerByte bytes of heap advised for huge
+// pages, which covers what their check keeps (about 25 bytes per byte);
+// below that the faults cost milliseconds and a huge page's rounding
+// would cost more memory than they save time.
+const (
+	hugeHeapAbove   = 1 << 20
+	hugeHeapPerByte = 32
+)
+
 // checkHeapLimit is the memory limit for checking a fleet file of size
 // bytes.
 func checkHeapLimit(size int64) int64 {
@@ -38,6 +51,9 @@ func collectLate(fleetArg string) (restore func()) {
 	info, err := os.Stat(filepath.Join(dir, check.FleetFile))
 	if err != nil {
 		return func() {}
+	}
+	if info.Size() >= hugeHeapAbove {
+		adviseHugeHeap(hugeHeapPerByte * info.Size())
 	}
 	limit := debug.SetMemoryLimit(checkHeapLimit(info.Size()))
 	percent := debug.SetGCPercent(-1)
