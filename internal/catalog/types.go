@@ -205,7 +205,7 @@ func (t Type) Hint(n *tomltree.Node) string {
 	case n.Kind == tomltree.Integer && t.Kind == KindDuration:
 		return fmt.Sprintf("write the age as a string: %q", fmt.Sprintf("%dd", n.Int))
 	case n.Kind == tomltree.Float && t.Kind == KindRelease:
-		return fmt.Sprintf("a release is a string: write %q, in quotes", fmt.Sprintf("%.2f", n.Float))
+		return fmt.Sprintf("a release is a string: write %q, in quotes", fmt.Sprintf("%.2f", n.Float()))
 	}
 	if t.Pattern != nil {
 		return t.Pattern.Hint

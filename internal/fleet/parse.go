@@ -79,7 +79,7 @@ func (p *parser) fleetTable(v *tomltree.Node, path diag.Path) {
 		case "nixos":
 			if v.Kind == tomltree.Float {
 				p.d.Diags.Errorf(diag.CodeWrongType, p.f.File, path, "fleet.nixos must be a string, not a number").
-					Hintf("write nixos = %q, in quotes: TOML reads 24.10 as the number 24.1", fmt.Sprintf("%.2f", v.Float))
+					Hintf("write nixos = %q, in quotes: TOML reads 24.10 as the number 24.1", fmt.Sprintf("%.2f", v.Float()))
 				return
 			}
 			if s, ok := p.d.String(v, path, "fleet.nixos"); ok {

@@ -519,7 +519,7 @@ func (b *builder) value(v *unstable.Node, from int32) *Node {
 				Hintf("write 0.0, or a number no smaller than 2.2250738585072014e-308")
 			return nil
 		}
-		return b.node(Node{Kind: Float, Float: f, Span: span})
+		return b.node(Node{Kind: Float, Int: int64(math.Float64bits(f)), Span: span})
 	case unstable.LocalDate, unstable.LocalTime, unstable.LocalDateTime, unstable.DateTime:
 		return b.node(Node{Kind: DateTime, Str: b.text(v.Data), Span: span})
 	case unstable.Array:

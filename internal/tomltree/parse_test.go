@@ -71,7 +71,7 @@ func TestValuesAndLocate(t *testing.T) {
 	if got := web.Get("size").Int; got != 16 {
 		t.Errorf("size = %d, want 16", got)
 	}
-	if got := web.Get("quoted key").Float; got != 1.5 {
+	if got := web.Get("quoted key").Float(); got != 1.5 {
 		t.Errorf("quoted key = %v, want 1.5", got)
 	}
 	for _, c := range []struct {

@@ -2,6 +2,7 @@ package tomltree
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 
@@ -32,15 +33,15 @@ type Span struct{ Start, End int32 }
 
 // Node is a TOML value: a scalar, an array or a table.
 //
-// The fields are ordered so that the one-byte ones share a word: a document
-// has a node per value, and this keeps a node at 112 bytes rather than 128.
-// A table keeps its values beside its keys rather than in a map: most
-// tables of a fleet file have a handful of keys, and only a large one (the
-// machines) gets an index.
+// The fields are ordered so that the one-byte ones share a word, and a
+// float's value shares Int's: a document has a node per value, and this
+// keeps a node at 104 bytes rather than 128. A table keeps its values
+// beside its keys rather than in a map: most tables of a fleet file have a
+// handful of keys, and only a large one (the machines) gets an index.
 type Node struct {
-	Str   string // String value, or the text of a DateTime
-	Int   int64
-	Float float64
+	Str string // String value, or the text of a DateTime
+	// Int is an Integer's value; a Float's is its bits (see Float).
+	Int int64
 
 	// Items are an array's elements, or a table's values in the order of
 	// Keys: Items[i] is the value of Keys[i].
@@ -64,6 +65,9 @@ type Node struct {
 	inline   bool // an inline table or a static array: closed to additions
 	aot      bool // an array of tables ([[x]])
 }
+
+// Float returns a Float node's value.
+func (n *Node) Float() float64 { return math.Float64frombits(uint64(n.Int)) }
 
 func newTable(span Span) *Node {
 	return &Node{Kind: Table, Span: span, KeySpan: span}
@@ -142,7 +146,7 @@ func (n *Node) Value() any {
 	case Integer:
 		return n.Int
 	case Float:
-		return n.Float
+		return n.Float()
 	case Bool:
 		return n.Bool
 	case Array:
