@@ -118,6 +118,8 @@ type builder struct {
 	// src is the source as a string, sharing its memory: the strings of
 	// the tree are views of it (see text).
 	src string
+	// headerPath is the buffer header builds a header's path in.
+	headerPath diag.Path
 }
 
 func (b *builder) errorAt(code diag.Code, s Span, format string, args ...any) diag.Ref {
@@ -271,12 +273,62 @@ func (b *builder) room(n int) []*Node {
 	return b.vals[start:start:end]
 }
 
-// Rooms of new tables (see table): a [header]'s table gets most keys, a
-// dotted key's fewest.
+// Rooms of new tables (see table): a dotted key's table gets few keys; a
+// [header]'s gets what roomAfter reckons, at most maxHeaderRoom.
 const (
-	headerRoom = 8
-	dottedRoom = 2
+	dottedRoom    = 2
+	maxHeaderRoom = 64
 )
+
+// roomAfter reckons how many keys the table of the [header] whose name
+// spans the source from start to end will hold: one per key = value line
+// up to the next header (a run of dotted keys with the same first part
+// makes one key; a line without "=" continues a multi-line array), and
+// one per header right after those lines that names a table inside it
+// ([a] followed by [a.b]: key b). The reckoning only sizes the table's
+// first slices; a table that outgrows them grows them.
+func (b *builder) roomAfter(start, end int32) int {
+	src := b.doc.Src
+	name := src[start:end]
+	room := 0
+	var prev []byte // the first part of the last key counted
+	inside := false // past the header lines of tables inside this one
+	for off := int(end); room < maxHeaderRoom; {
+		nl := bytes.IndexByte(src[off:], '\n')
+		if nl < 0 {
+			break
+		}
+		off += nl + 1
+		line := bytes.TrimLeft(src[off:], " \t")
+		if len(line) == 0 {
+			break
+		}
+		switch c := line[0]; {
+		case c == '[':
+			sub := bytes.TrimLeft(line[1:], " \t")
+			if !bytes.HasPrefix(sub, name) || len(sub) == len(name) || sub[len(name)] != '.' {
+				return max(room, 1)
+			}
+			inside = true
+			room++
+		case inside || !(isBareKeyByte(c) || c == '"' || c == '\''):
+		default:
+			eol := bytes.IndexByte(line, '\n')
+			if eol < 0 {
+				eol = len(line)
+			}
+			if bytes.IndexByte(line[:eol], '=') < 0 {
+				continue // an element of a multi-line array
+			}
+			first := line[:max(bytes.IndexAny(line, ".= \t\n"), 0)]
+			if !bytes.Equal(first, prev) {
+				room++
+				prev = first
+			}
+		}
+	}
+	return max(room, 1)
+}
 
 // keyParts reads a dotted key onto b.parts and returns its parts; the
 // caller truncates b.parts back when done with them.
@@ -328,7 +380,11 @@ func (b *builder) header(e *unstable.Node) {
 	}
 	arrayTable := e.Kind == unstable.ArrayTable
 	t := b.doc.Root
-	path := diag.Path{}
+	// The header's path is built in a buffer of the builder: curPath,
+	// the only thing that keeps it, is replaced by the next header.
+	path := b.headerPath[:0]
+	defer func() { b.headerPath = path[:0] }()
+	room := b.roomAfter(parts[0].span.Start, parts[len(parts)-1].span.End)
 	for i, part := range parts {
 		last := i == len(parts)-1
 		path = append(path, part.name)
@@ -338,14 +394,14 @@ func (b *builder) header(e *unstable.Node) {
 			switch {
 			case last && arrayTable:
 				n = b.node(Node{Kind: Array, aot: true, Span: part.span, KeySpan: part.span})
-				item := b.table(part.span, headerRoom)
+				item := b.table(part.span, room)
 				item.header = true
 				n.Items = append(n.Items, item)
 				t.set(part.name, n)
 				b.cur, b.curPath = item, append(path, "0")
 				return
 			case last:
-				n = b.table(part.span, headerRoom)
+				n = b.table(part.span, room)
 				n.header = true
 			default:
 				n = b.table(part.span, dottedRoom)
@@ -359,7 +415,7 @@ func (b *builder) header(e *unstable.Node) {
 			continue
 		}
 		if last {
-			b.redefine(existing, part, path, arrayTable)
+			b.redefine(existing, part, path, arrayTable, room)
 			return
 		}
 		next, ok := b.descend(existing, part, path)
@@ -386,10 +442,10 @@ func (b *builder) descend(n *Node, part keyPart, path diag.Path) (*Node, bool) {
 }
 
 // redefine handles a header whose final key already exists.
-func (b *builder) redefine(n *Node, part keyPart, path diag.Path, arrayTable bool) {
+func (b *builder) redefine(n *Node, part keyPart, path diag.Path, arrayTable bool, room int) {
 	switch {
 	case arrayTable && n.Kind == Array && n.aot:
-		item := b.table(part.span, headerRoom)
+		item := b.table(part.span, room)
 		item.header = true
 		n.Items = append(n.Items, item)
 		b.cur, b.curPath = item, append(path, strconv.Itoa(len(n.Items)-1))

@@ -169,3 +169,52 @@ func TestStringsFromTheSource(t *testing.T) {
 		}
 	}
 }
+
+// TestHeaderRoom checks that a [header]'s table is given room for the keys
+// it ends up with, so that building it grows no slice: its key = value
+// lines (dotted keys with one first part count once), and the tables
+// named inside it by the headers that follow.
+func TestHeaderRoom(t *testing.T) {
+	src := `[machines.web]
+profile = "server"
+tags = [
+  "a",
+  "b",
+]
+# a comment
+settings.ssh.port = 22
+settings.nix.gc = "7d"
+disk = { device = "/dev/sda" }
+
+[machines.web.hardware]
+cpu = "amd"
+cores = 4
+
+[machines.web.boot]
+mode = "uefi"
+
+[machines.db]
+profile = "server"
+`
+	doc, diags := Parse("x.toml", []byte(src))
+	if len(diags) > 0 {
+		t.Fatalf("diagnostics: %v", diags)
+	}
+	for _, tt := range []struct {
+		path []string
+		keys int
+	}{
+		{[]string{"machines", "web"}, 6},
+		{[]string{"machines", "web", "hardware"}, 2},
+		{[]string{"machines", "web", "boot"}, 1},
+		{[]string{"machines", "db"}, 1},
+	} {
+		n, ok := doc.Lookup(tt.path)
+		if !ok {
+			t.Fatalf("%v not found", tt.path)
+		}
+		if len(n.Keys) != tt.keys || cap(n.Keys) != tt.keys || cap(n.Items) != tt.keys {
+			t.Errorf("%v: %d keys, room for %d keys and %d values; want %d", tt.path, len(n.Keys), cap(n.Keys), cap(n.Items), tt.keys)
+		}
+	}
+}
