@@ -38,8 +38,7 @@ func (d Decoder) Key(p diag.Path, k string) diag.Path {
 	if d.Paths == nil {
 		return p.Key(k)
 	}
-	out := d.Paths.take(len(p) + 1)
-	copy(out, p)
+	out := d.Paths.extend(p)
 	out[len(p)] = k
 	return out
 }
@@ -50,20 +49,30 @@ func (d Decoder) Index(p diag.Path, i int) diag.Path {
 	if d.Paths == nil {
 		return p.Child(i)
 	}
-	out := d.Paths.take(len(p) + 1)
-	copy(out, p)
+	out := d.Paths.extend(p)
 	out[len(p)] = strconv.Itoa(i)
 	return out
 }
 
-// take returns a path of n elements, full: appending to it copies.
-func (a *Paths) take(n int) diag.Path {
+// extend returns a path of p's elements and one more, to be set by the
+// caller, full: appending to it copies. When p is the last path handed
+// out, as a table's path is when its first key's is asked for, the new
+// path shares p's elements rather than copying them; paths are never
+// changed in place, so sharing is safe.
+func (a *Paths) extend(p diag.Path) diag.Path {
+	n := len(p) + 1
+	if end := len(a.block); len(p) > 0 && end < cap(a.block) && &p[len(p)-1] == &a.block[end-1] {
+		a.block = a.block[:end+1]
+		return diag.Path(a.block[end-len(p) : end+1 : end+1])
+	}
 	if len(a.block)+n > cap(a.block) {
 		a.block = make([]string, 0, max(n, pathBlock))
 	}
 	start := len(a.block)
 	a.block = a.block[:start+n]
-	return diag.Path(a.block[start : start+n : start+n])
+	out := diag.Path(a.block[start : start+n : start+n])
+	copy(out, p)
+	return out
 }
 
 // Fields calls fn for each key of table n in source order. Keys not in known
