@@ -52,6 +52,10 @@ func (p *parser) fleet(root *tomltree.Node) {
 		case "users":
 			p.named(v, path, "[users]", userName, userRule, p.user)
 		case "machines":
+			// One map and one slice of the right size, rather than grown
+			// machine by machine through every size below it.
+			p.f.machines = make(map[string]*Machine, v.Len())
+			p.f.Machines = make([]*Machine, 0, v.Len())
 			p.named(v, path, "[machines]", machineName, machineRule, p.machine)
 		case "services":
 			p.services(v, path)

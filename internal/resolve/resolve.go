@@ -17,7 +17,8 @@ const DefaultProfile = "base"
 
 // Resolve resolves every machine of f against cat.
 func Resolve(f *fleet.Fleet, cat *catalog.Catalog) (*Fleet, diag.List) {
-	r := &resolver{f: f, cat: cat, out: &Fleet{Spec: f, Catalog: cat, byName: map[string]*Machine{}}}
+	r := &resolver{f: f, cat: cat, out: &Fleet{Spec: f, Catalog: cat, byName: make(map[string]*Machine, len(f.Machines))}}
+	r.out.Machines = make([]*Machine, 0, len(f.Machines))
 	r.index()
 	for _, m := range f.Machines {
 		rm := r.machine(m)
@@ -71,7 +72,13 @@ func (r *resolver) index() {
 	r.profileVals = map[string]map[string][]layered{}
 	r.chains = map[string][]*catalog.Profile{}
 	r.catalogOrigins = map[*catalog.Setting]*Origin{}
-	r.serviceRoles = map[string][]Reason{}
+	roleMachines := 0
+	if len(r.f.Services) > 0 {
+		// A role often names every machine (monitoring agents, backup
+		// clients).
+		roleMachines = len(r.f.Machines)
+	}
+	r.serviceRoles = make(map[string][]Reason, roleMachines)
 	r.serviceVals = map[string][]layered{}
 	r.services()
 	r.assignRoles()

@@ -529,8 +529,8 @@ func (v *validator) deployLogin(m *resolve.Machine, ssh *resolve.Feature) {
 }
 
 func (v *validator) duplicates() {
-	addrs := map[fleet.AddressKey]*fleet.Machine{}
-	hosts := map[string]*fleet.Machine{}
+	addrs := make(map[fleet.AddressKey]*fleet.Machine, len(v.rf.Spec.Machines))
+	hosts := make(map[string]*fleet.Machine, len(v.rf.Spec.Machines))
 	for _, m := range v.rf.Spec.Machines {
 		if m.Address != "" {
 			key := fleet.KeyOf(m.Address)
