@@ -60,6 +60,7 @@ type resolver struct {
 	allReasons     []Reason     // keep's scratch
 	sharedFeatures map[*catalog.Feature][]*Feature
 	keyBuf         []byte
+	hwOrigins      []*Origin // settings' scratch: a machine's hardware origins
 }
 
 func (r *resolver) index() {
@@ -388,6 +389,11 @@ func (r *resolver) settings(rm *Machine) {
 		own = append(own, o)
 	}
 	r.ownBuf = own
+	// The settings the machine's hardware derives share its hardware
+	// table's path and, fact by fact, their origin.
+	var hwPath diag.Path
+	hwOrigins := r.hwOrigins[:0]
+	defer func() { r.hwOrigins = hwOrigins[:0] }()
 	values := make([]Value, 0, n)
 	for j, f := range rm.Features {
 		if !own[j] {
@@ -403,8 +409,16 @@ func (r *resolver) settings(rm *Machine) {
 			}
 			for _, d := range s.Derive {
 				if fact, ok := r.hardwareMatch(rm, d.When); ok {
+					j := slices.IndexFunc(hwOrigins, func(o *Origin) bool { return o.Detail == fact })
+					if j < 0 {
+						if hwPath == nil {
+							hwPath = rm.Spec.Path.Child("hardware")
+						}
+						j = len(hwOrigins)
+						hwOrigins = append(hwOrigins, &Origin{Kind: FromHardware, Detail: fact, File: r.f.File, Path: hwPath})
+					}
 					f.Settings[i].Value = d.Value
-					f.Settings[i].Origin = &Origin{Kind: FromHardware, Detail: fact, File: r.f.File, Path: rm.Spec.Path.Child("hardware")}
+					f.Settings[i].Origin = hwOrigins[j]
 					break
 				}
 			}
