@@ -92,7 +92,8 @@ func (p *parser) boot(m *Machine, v *tomltree.Node, at diag.Path) {
 func (p *parser) disk(m *Machine, v *tomltree.Node, at diag.Path) {
 	d := &Disk{Path: at, FS: "ext4"}
 	keys := []string{"device", "boot", "fs", "luks", "swap"}
-	if !p.d.Fields(v, at, "disk", keys, func(key string, v *tomltree.Node, at diag.Path) {
+	// The keys' paths are only reported at.
+	if !p.d.TransientFields(v, at, "disk", keys, func(key string, v *tomltree.Node, at diag.Path) {
 		switch key {
 		case "device":
 			if s, ok := p.d.String(v, at, "disk.device"); ok {

@@ -389,7 +389,8 @@ func (p *parser) names(v *tomltree.Node, path diag.Path, what string, re NamePat
 
 func (p *parser) hardware(m *Machine, v *tomltree.Node, path diag.Path) {
 	h := &m.Hardware
-	p.d.Fields(v, path, "hardware", []string{"cpu", "gpu", "memory", "disk", "cores", "form"}, func(key string, v *tomltree.Node, path diag.Path) {
+	// The keys' paths are only reported at, or extended (gpu's elements).
+	p.d.TransientFields(v, path, "hardware", []string{"cpu", "gpu", "memory", "disk", "cores", "form"}, func(key string, v *tomltree.Node, path diag.Path) {
 		switch key {
 		case "cpu":
 			if s, ok := p.d.String(v, path, "hardware.cpu"); ok && p.oneOf(s, CPUVendors, path, "cpu vendor") {

@@ -27,6 +27,8 @@ type Decoder struct {
 // decoded from it, so allocating them one by one only costs time.
 type Paths struct {
 	block []string
+	// lent holds the paths TransientFields lends, innermost call last.
+	lent []string
 }
 
 // pathBlock is the number of path elements a block holds.
@@ -79,11 +81,39 @@ func (a *Paths) extend(p diag.Path) diag.Path {
 // are reported as unknown, with a suggestion, and skipped. It returns false,
 // after reporting, when n is not a table.
 func (d Decoder) Fields(n *Node, path diag.Path, what string, known []string, fn func(key string, v *Node, p diag.Path)) bool {
+	return d.fields(n, path, what, known, fn, false)
+}
+
+// TransientFields is Fields for a table whose keys' paths fn does not
+// keep, only reports diagnostics at (which copy their paths) or makes
+// further paths from with Key and Index (which copy too): it lends fn
+// each key's path in one buffer, which the next key reuses, rather than
+// allocating one per key. Most keys of a machine's hardware or disk
+// table are read, checked and forgotten.
+func (d Decoder) TransientFields(n *Node, path diag.Path, what string, known []string, fn func(key string, v *Node, p diag.Path)) bool {
+	return d.fields(n, path, what, known, fn, d.Paths != nil)
+}
+
+func (d Decoder) fields(n *Node, path diag.Path, what string, known []string, fn func(key string, v *Node, p diag.Path), lend bool) bool {
 	if !d.IsTable(n, path, what) {
 		return false
 	}
+	var lent diag.Path
+	if lend {
+		a := d.Paths
+		start := len(a.lent)
+		a.lent = append(append(a.lent, path...), "")
+		lent = a.lent[start:len(a.lent):len(a.lent)]
+		defer func() { a.lent = a.lent[:start] }()
+	}
 	for i, k := range n.Keys {
-		p := d.Key(path, k)
+		var p diag.Path
+		if lend {
+			p = lent
+			p[len(path)] = k
+		} else {
+			p = d.Key(path, k)
+		}
 		if !slices.Contains(known, k) {
 			if d.Elsewhere != nil {
 				if where, write, ok := d.Elsewhere(what, k, n.Items[i]); ok {
@@ -159,7 +189,7 @@ func (d Decoder) Strings(n *Node, path diag.Path, what string) []Item {
 		if n.Kind == String {
 			d.Diags.Errorf(diag.CodeWrongType, d.File, path, "%s must be a list of strings, not a single string", what).
 				Hintf("write [%q]", n.Str)
-			return []Item{{n.Str, path}}
+			return []Item{{n.Str, slices.Clone(path)}} // path may be lent
 		}
 		d.wrong(n, path, "a list of strings", what)
 		return nil
