@@ -104,7 +104,14 @@ func (d Decoder) fields(n *Node, path diag.Path, what string, known []string, fn
 		start := len(a.lent)
 		a.lent = append(append(a.lent, path...), "")
 		lent = a.lent[start:len(a.lent):len(a.lent)]
-		defer func() { a.lent = a.lent[:start] }()
+		defer func() {
+			// A lent path kept by mistake then (unless a call
+			// inside fn moved the buffer) names no key rather than
+			// another key: a diagnostic at it points at the table,
+			// where tests that check positions see it.
+			clear(a.lent[start:])
+			a.lent = a.lent[:start]
+		}()
 	}
 	for i, k := range n.Keys {
 		var p diag.Path
