@@ -64,6 +64,12 @@ func (s *Service) remember() {
 }
 
 func (s *Service) expand(role string) []*fleet.Machine {
+	if sels := s.Roles[role]; len(sels) == 1 {
+		// One selector names each machine once: no set of the machines
+		// seen is needed. The copy keeps the fleet's own list (@all)
+		// out of callers' hands.
+		return slices.Clone(Select(s.f, sels[0].Value))
+	}
 	seen := map[string]bool{}
 	var out []*fleet.Machine
 	for _, sel := range s.Roles[role] {
@@ -192,7 +198,16 @@ type Link struct {
 // that reaches another (reached_by) to each wired machine of that role,
 // in file order. A machine does not connect to itself over the network.
 func (s *Service) Links() []Link {
-	var out []Link
+	// Counted first, so that the links of a large fleet's roles (an agent
+	// per machine) take one slice of the right size.
+	n := 0
+	for _, sr := range s.Def.Roles {
+		for _, cname := range sr.ReachedBy {
+			servers, clients := s.Wired(sr.Name), s.Wired(cname)
+			n += len(servers) * len(clients)
+		}
+	}
+	out := make([]Link, 0, n)
 	for _, sr := range s.Def.Roles {
 		for _, cname := range sr.ReachedBy {
 			cr := s.Def.Role(cname)
