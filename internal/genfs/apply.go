@@ -92,7 +92,8 @@ func Apply(dir string, files []File, p *Plan) (Result, error) {
 	if err != nil {
 		return res, fmt.Errorf("open output directory: %w", err)
 	}
-	w := &Writer{dir: dir, opt: WriterOptions{Stage: true}, byPath: map[string]*record{}, mkdirs: map[string]bool{}, finished: true}
+	w := newWriter(dir, nil, WriterOptions{Stage: true})
+	w.finished = true
 	w.setRoot(root)
 	w.plan = Plan{Creates: p.Creates, Updates: p.Updates, Removes: p.Removes}
 	defer w.Abort()
@@ -154,36 +155,69 @@ var testHookStage func(path string) error
 // handle of the directory of the file name, and returns the new file's
 // name in dir.
 func writeTemp(dir *os.Root, base, name string, data []byte) (string, error) {
-	// Leave room for the decoration within the usual 255-byte limit on
-	// a name.
-	for len(base) > 200 {
-		_, size := utf8.DecodeLastRuneInString(base)
-		base = base[:len(base)-size]
-	}
 	prefix, _ := splitDir(name)
 	if prefix != "" {
 		prefix += "/"
 	}
 	for range 100 {
-		tmp := "." + base + ".shoal-" + strconv.FormatUint(rand.Uint64(), 36) + ".tmp"
-		out, err := dir.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL|tempFlags, 0o644)
+		tmp := tempName(base)
+		err := writeNew(dir, tmp, prefix+tmp, data)
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}
 		if err != nil {
-			return "", &fs.PathError{Op: "open", Path: prefix + tmp, Err: unwrapPath(err)}
-		}
-		_, err = out.Write(data)
-		if cerr := out.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			dir.Remove(tmp)
-			return "", &fs.PathError{Op: "write", Path: prefix + tmp, Err: unwrapPath(err)}
+			return "", err
 		}
 		return tmp, nil
 	}
 	return "", fmt.Errorf("create a temporary file for %s: too many name collisions", name)
+}
+
+// tempName is a new temporary name for base, hidden, marked as shoal's,
+// and within the usual 255-byte limit on a name.
+func tempName(base string) string {
+	// Leave room for the decoration.
+	for len(base) > 200 {
+		_, size := utf8.DecodeLastRuneInString(base)
+		base = base[:len(base)-size]
+	}
+	return "." + base + ".shoal-" + strconv.FormatUint(rand.Uint64(), 36) + ".tmp"
+}
+
+// writeNew writes data to a new file base in dir, which name is for
+// errors. If base exists, the error wraps fs.ErrExist; on another error,
+// no file is left.
+func writeNew(dir *os.Root, base, name string, data []byte) error {
+	out, err := dir.OpenFile(base, os.O_WRONLY|os.O_CREATE|os.O_EXCL|tempFlags, 0o644)
+	if err != nil {
+		return &fs.PathError{Op: "open", Path: name, Err: unwrapPath(err)}
+	}
+	_, err = out.Write(data)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		dir.Remove(base)
+		return &fs.PathError{Op: "write", Path: name, Err: unwrapPath(err)}
+	}
+	return nil
+}
+
+// mkdirTemp makes a new directory in dir under a temporary name for base
+// and returns the name; name is base's path, for errors.
+func mkdirTemp(dir *os.Root, base, name string) (string, error) {
+	for range 100 {
+		tmp := tempName(base)
+		err := dir.Mkdir(tmp, 0o755)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return "", &fs.PathError{Op: "mkdir", Path: joinDir(parentDir(name), tmp), Err: unwrapPath(err)}
+		}
+		return tmp, nil
+	}
+	return "", fmt.Errorf("create a temporary directory for %s: too many name collisions", name)
 }
 
 // pruneEmpty removes the directories that held removed files and are now

@@ -163,3 +163,20 @@ func unwrapPath(err error) error {
 	}
 	return err
 }
+
+// renameAbsent renames the directory from to to, both in one directory
+// of root, if nothing is at to. Between the look and the rename, an empty
+// directory could still appear at to and be replaced, but nothing else:
+// renaming a directory fails over a file or a directory with entries.
+func renameAbsent(root *os.Root, from, to string) error {
+	if _, err := root.Lstat(to); !errors.Is(err, fs.ErrNotExist) {
+		if err == nil {
+			err = fs.ErrExist
+		}
+		return &fs.PathError{Op: "rename", Path: to, Err: unwrapPath(err)}
+	}
+	if err := root.Rename(from, to); err != nil {
+		return &fs.PathError{Op: "rename", Path: to, Err: unwrapPath(err)}
+	}
+	return nil
+}

@@ -28,12 +28,15 @@
 //     never followed, and nothing is written outside it.
 //   - All or nothing: if the plan refuses a single file, Apply changes
 //     nothing. Otherwise Apply checks the plan against the disk again,
-//     writes every file to a temporary file beside it, syncs the file
-//     system once, and renames them into place only once all are written
-//     and on disk (a crash cannot leave an empty file without the header,
-//     which shoal would then refuse to overwrite), so a failed run leaves no
+//     writes every file to a temporary file beside it (or, for a
+//     directory that does not exist yet, the whole directory under a
+//     temporary name beside its place), syncs the file system once, and
+//     renames them into place only once all are written and on disk (a
+//     crash cannot leave an empty file without the header, which shoal
+//     would then refuse to overwrite), so a failed run leaves no
 //     half-written file and, short of a failed rename, no half-written
-//     tree. Files that are already as wanted are not touched, so running
+//     tree. A directory is renamed only where nothing is, not even an
+//     empty directory. Files that are already as wanted are not touched, so running
 //     twice writes nothing the second time.
 //   - Stale files are removed only where the caller says shoal owns the
 //     path, and only if they carry the header; directories their removal

@@ -32,8 +32,8 @@ type WriterOptions struct {
 // keeps every promise of Compare and Apply: a file without the header is
 // never overwritten or removed, and if the plan refuses a file, or
 // anything fails before Commit renames, the tree is left as it was: files
-// staged early are temporary files that Abort, or a failed Commit,
-// removes, with the directories made for them.
+// staged early are temporary files, or files in directories made under
+// temporary names, that Abort, or a failed Commit, removes.
 //
 // Staging runs on other goroutines than the generator's, as many as there
 // are CPUs (at most a few). A Writer's methods are for one goroutine.
@@ -51,9 +51,15 @@ type Writer struct {
 	files  []*record
 	byPath map[string]*record
 	under  map[string]string // a directory on the way to a file: that file
-	made   []string          // directories created, outermost first
 	mkdirs map[string]bool   // directories made or found on the way to staged files
 	plan   Plan
+
+	// A directory that does not exist yet is made under a temporary name
+	// beside its place, with everything below it, and renamed into place
+	// whole by Commit: one rename, instead of one per file below it, and
+	// nothing at its place until then.
+	staged map[string]stagedAt // a directory being made: where it is while staged
+	tops   []*stagedDir        // the temporary trees, in the order made
 
 	jobs    chan []stageJob
 	batch   []stageJob // jobs not yet handed over
@@ -73,6 +79,24 @@ type record struct {
 	keyOK bool
 	sum   [sha256.Size]byte
 	tmp   string // the staged temporary file's name in the destination's directory
+	at    string // or the file's path in a temporary tree (see Writer.staged)
+	top   *stagedDir
+}
+
+// stagedDir is a directory made under a temporary name, at, in the parent
+// directory of its place, dir; with the files staged in it and the
+// directories made inside it, outermost first.
+type stagedDir struct {
+	dir, at string
+	files   []*record
+	inside  []string
+}
+
+// stagedAt is where a directory being made is while staged, and the
+// temporary tree it is in.
+type stagedAt struct {
+	at  string
+	top *stagedDir
 }
 
 // stageJob is a file for a staging goroutine to write.
@@ -84,7 +108,7 @@ type stageJob struct {
 // NewWriter returns a Writer for the output directory dir, which need not
 // exist yet. owned says where shoal owns paths, as for Compare.
 func NewWriter(dir string, owned func(path string) bool, opt WriterOptions) (*Writer, error) {
-	w := &Writer{dir: dir, owned: owned, opt: opt, byPath: map[string]*record{}, under: map[string]string{}, mkdirs: map[string]bool{}}
+	w := newWriter(dir, owned, opt)
 	root, err := os.OpenRoot(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		w.fresh = true
@@ -95,6 +119,11 @@ func NewWriter(dir string, owned func(path string) bool, opt WriterOptions) (*Wr
 	}
 	w.setRoot(root)
 	return w, nil
+}
+
+func newWriter(dir string, owned func(string) bool, opt WriterOptions) *Writer {
+	return &Writer{dir: dir, owned: owned, opt: opt, byPath: map[string]*record{}, under: map[string]string{},
+		mkdirs: map[string]bool{}, staged: map[string]stagedAt{}}
 }
 
 func (w *Writer) setRoot(root *os.Root) {
@@ -197,12 +226,14 @@ func (w *Writer) stage(rec *record, data []byte) error {
 			continue
 		}
 		w.mkdirs[dir] = true
-		err := w.d.mkdir(dir)
-		if err == nil {
-			w.made = append(w.made, dir)
-		} else if !errors.Is(err, fs.ErrExist) {
+		if err := w.makeDir(dir); err != nil {
 			return fmt.Errorf("write generated files (nothing was changed): %w", err)
 		}
+	}
+	if sd, ok := w.staged[parentDir(rec.path)]; ok {
+		_, base := splitDir(rec.path)
+		rec.at, rec.top = joinDir(sd.at, base), sd.top
+		sd.top.files = append(sd.top.files, rec)
 	}
 	if w.jobs == nil {
 		w.jobs = make(chan []stageJob, stageQueue)
@@ -216,6 +247,50 @@ func (w *Writer) stage(rec *record, data []byte) error {
 		w.batch = make([]stageJob, 0, stageBatch)
 	}
 	return nil
+}
+
+// makeDir makes dir, whose parent is made or found already, unless it
+// exists: under a temporary name beside its place if its parent exists,
+// or inside its parent's temporary tree.
+func (w *Writer) makeDir(dir string) error {
+	parent, base := splitDir(dir)
+	if sd, ok := w.staged[parent]; ok {
+		inner := joinDir(sd.at, base)
+		if err := w.d.mkdir(inner); err != nil {
+			return err
+		}
+		w.staged[dir] = stagedAt{at: inner, top: sd.top}
+		sd.top.inside = append(sd.top.inside, inner)
+		return nil
+	}
+	h, release, err := w.d.acquire(parent)
+	if err != nil {
+		return err
+	}
+	defer release()
+	_, err = h.Lstat(base)
+	if err == nil {
+		// There already. Should it be anything but a directory, opening
+		// it fails when a file is staged in it.
+		return nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return &fs.PathError{Op: "lstat", Path: dir, Err: unwrapPath(err)}
+	}
+	tmp, err := mkdirTemp(h, base, dir)
+	if err != nil {
+		return err
+	}
+	top := &stagedDir{dir: dir, at: joinDir(parent, tmp)}
+	w.staged[dir] = stagedAt{at: top.at, top: top}
+	w.tops = append(w.tops, top)
+	return nil
+}
+
+// parentDir is the directory of name ("" for the root).
+func parentDir(name string) string {
+	dir, _ := splitDir(name)
+	return dir
 }
 
 // Files go to the staging goroutines in batches of stageBatch, which
@@ -249,19 +324,35 @@ func (w *Writer) stageOne(j stageJob) {
 			return
 		}
 	}
-	dir, base := splitDir(j.rec.path)
-	h, release, err := w.d.acquire(dir)
-	if err != nil {
-		w.fail(err)
-		return
+	if j.rec.at != "" {
+		// In a temporary tree: written at its own name.
+		dir, base := splitDir(j.rec.at)
+		h, release, err := w.d.acquire(dir)
+		if err != nil {
+			w.fail(err)
+			return
+		}
+		err = writeNew(h, base, j.rec.at, j.data)
+		release()
+		if err != nil {
+			w.fail(err)
+			return
+		}
+	} else {
+		dir, base := splitDir(j.rec.path)
+		h, release, err := w.d.acquire(dir)
+		if err != nil {
+			w.fail(err)
+			return
+		}
+		tmp, err := writeTemp(h, base, j.rec.path, j.data)
+		release()
+		if err != nil {
+			w.fail(err)
+			return
+		}
+		j.rec.tmp = tmp
 	}
-	tmp, err := writeTemp(h, base, j.rec.path, j.data)
-	release()
-	if err != nil {
-		w.fail(err)
-		return
-	}
-	j.rec.tmp = tmp
 	if w.opt.Identify {
 		j.rec.sum = sha256.Sum256(j.data)
 	}
@@ -325,10 +416,10 @@ func (w *Writer) stale() error {
 	if w.owned == nil || w.root == nil || w.fresh {
 		return nil
 	}
-	// A directory the Writer made holds only its own staged files.
-	made := make(map[string]bool, len(w.made))
-	for _, dir := range w.made {
-		made[dir] = true
+	// A temporary tree holds only the Writer's own staged files.
+	made := make(map[string]bool, len(w.tops))
+	for _, t := range w.tops {
+		made[t.at] = true
 	}
 	temps := map[string]bool{}
 	for _, r := range w.files {
@@ -409,7 +500,11 @@ func (w *Writer) Commit() (Result, error) {
 func (w *Writer) put() (Result, error) {
 	var res Result
 	var staged []*record
+	total := 0
 	for _, r := range w.files {
+		if r.tmp != "" || r.at != "" {
+			total++
+		}
 		if r.tmp != "" {
 			staged = append(staged, r)
 		}
@@ -417,7 +512,7 @@ func (w *Writer) put() (Result, error) {
 	// In path order, a directory's files follow one another: its handle
 	// is opened once.
 	slices.SortFunc(staged, func(a, b *record) int { return strings.Compare(a.path, b.path) })
-	if len(staged) > 0 {
+	if total > 0 {
 		// Without a sync, a crash could leave an empty file in place: it
 		// would lack the header, and shoal would then refuse to overwrite
 		// it. One sync of the file system costs far less than one per file.
@@ -427,19 +522,34 @@ func (w *Writer) put() (Result, error) {
 	}
 	for _, r := range staged {
 		if err := w.rename(r); err != nil {
-			return res, fmt.Errorf("write generated files (%d of %d written): %w", res.Written, len(staged), err)
+			return res, fmt.Errorf("write generated files (%d of %d written): %w", res.Written, total, err)
 		}
 		res.Written++
 		res.Bytes += r.size
 	}
-	w.made = nil // in use now: Abort must not remove them
+	// A directory cannot be renamed or removed while it, or anything in
+	// it, is open on Windows.
+	w.d.close()
+	for len(w.tops) > 0 {
+		t := w.tops[0]
+		if err := renameNoReplace(w.root, t.at, t.dir); err != nil {
+			// The trees not renamed stay Abort's to remove.
+			return res, fmt.Errorf("write generated files (%d of %d written): %w", res.Written, total, err)
+		}
+		// In place now: Abort must not remove it.
+		w.tops = w.tops[1:]
+		for _, r := range t.files {
+			r.at, r.top = "", nil
+			res.Written++
+			res.Bytes += r.size
+		}
+	}
 	for _, name := range w.plan.Removes {
 		if err := w.root.Remove(name); err != nil {
 			return res, fmt.Errorf("remove stale generated file: %w", err)
 		}
 		res.Removed++
 	}
-	w.d.close() // a directory cannot be removed while it is open on Windows
 	if err := pruneEmpty(w.root, w.plan.Removes); err != nil {
 		return res, fmt.Errorf("remove emptied directories: %w", err)
 	}
@@ -477,6 +587,15 @@ func (w *Writer) recheck() error {
 			errs = append(errs, err)
 		} else if !ok {
 			changed(name)
+		}
+	}
+	// A directory made under a temporary name goes in place whole: its
+	// place must still be free, even if none of its files are taken.
+	for _, t := range w.tops {
+		if _, err := w.root.Lstat(t.dir); err == nil {
+			changed(t.dir)
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
 		}
 	}
 	for _, name := range slices.Concat(w.plan.Updates, w.plan.Removes) {
@@ -517,10 +636,19 @@ func (w *Writer) Abort() {
 		r.tmp = ""
 	}
 	w.d.close()
-	for _, dir := range slices.Backward(w.made) {
-		w.root.Remove(dir)
+	// Only what the Writer made is removed: were anything else in a
+	// temporary tree, its directories would stay.
+	for _, t := range w.tops {
+		for _, r := range t.files {
+			w.root.Remove(r.at)
+			r.at, r.top = "", nil
+		}
+		for _, dir := range slices.Backward(t.inside) {
+			w.root.Remove(dir)
+		}
+		w.root.Remove(t.at)
 	}
-	w.made = nil
+	w.tops = nil
 	w.root.Close()
 }
 

@@ -217,3 +217,126 @@ func TestWriterIdentities(t *testing.T) {
 		t.Errorf("Verify of the Writer's identities = %v, %v; want true", ok, err)
 	}
 }
+
+// TestWriterStagesNewDirectoriesWhole stages files in directories that do
+// not exist yet: until Commit, nothing is at the directories' places and
+// the only new entries are hidden temporary ones; after it, every file is
+// in place and no temporary entry is left.
+func TestWriterStagesNewDirectoriesWhole(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{"modules/keep.nix": gen("{ }\n")})
+	want := map[string]string{
+		"flake.nix":                 gen("{ }\n"),
+		"machines/a/default.nix":    gen("{ a }\n"),
+		"machines/a/disko.nix":      gen("{ a disk }\n"),
+		"machines/b/default.nix":    gen("{ b }\n"),
+		"modules/keep.nix":          gen("{ }\n"),
+		"modules/new/deep/x.nix":    gen("{ x }\n"),
+		"modules/new/y.nix":         gen("{ y }\n"),
+		"modules/other/deeper/z.nx": gen("{ z }\n"),
+	}
+	w, err := NewWriter(dir, owned, WriterOptions{Stage: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Abort()
+	addAll(t, w, files(want))
+	p, err := w.Finish()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Creates) != 7 || len(p.Unchanged) != 1 || len(p.Removes) != 0 {
+		t.Errorf("plan = %+v, want 7 files to create, 1 unchanged and none to remove", p)
+	}
+	for _, name := range []string{"machines", "modules/new", "modules/other", "flake.nix"} {
+		if _, err := os.Lstat(filepath.Join(dir, name)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s is in place before Commit: %v", name, err)
+		}
+	}
+	for _, sub := range []string{".", "modules"} {
+		entries, err := os.ReadDir(filepath.Join(dir, sub))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			if n := e.Name(); n != "modules" && n != "keep.nix" && !(strings.HasPrefix(n, ".") && strings.HasSuffix(n, ".tmp")) {
+				t.Errorf("staging put %s in %s, want only hidden temporary entries", n, sub)
+			}
+		}
+	}
+	res, err := w.Commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Written != 7 {
+		t.Errorf("Commit = %+v, want 7 written", res)
+	}
+	if got := readTree(t, dir); !reflect.DeepEqual(got, want) {
+		t.Errorf("tree after Commit:\n got %q\nwant %q", got, want)
+	}
+}
+
+// TestWriterNewDirectoryTakenMeanwhile makes a directory that was to be
+// made appear before Commit, holding a file of the user's: Commit fails,
+// changes nothing, and leaves no temporary entry.
+func TestWriterNewDirectoryTakenMeanwhile(t *testing.T) {
+	for _, mine := range []string{"machines/a/default.nix", "machines", "machines/notes.txt"} {
+		t.Run(mine, func(t *testing.T) {
+			dir := t.TempDir()
+			w, err := NewWriter(dir, owned, WriterOptions{Stage: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer w.Abort()
+			addAll(t, w, files(map[string]string{"flake.nix": gen("{ }\n"), "machines/a/default.nix": gen("{ a }\n")}))
+			if _, err := w.Finish(); err != nil {
+				t.Fatal(err)
+			}
+			before := map[string]string{mine: "mine\n"}
+			writeTree(t, dir, before)
+			if _, err := w.Commit(); err == nil || !strings.Contains(err.Error(), "changed since it was compared") {
+				t.Errorf("Commit error = %v, want that machines changed", err)
+			}
+			w.Abort()
+			if got := readTree(t, dir); !reflect.DeepEqual(got, before) {
+				t.Errorf("Commit changed the tree:\n got %q\nwant %q", got, before)
+			}
+		})
+	}
+}
+
+// TestRenameNoReplace never replaces what is at the new name: a file, a
+// directory with entries, or an empty directory.
+func TestRenameNoReplace(t *testing.T) {
+	for name, tree := range map[string]map[string]string{
+		"file":      {"to": "mine\n"},
+		"directory": {"to/x": "mine\n"},
+		"empty":     {"to/x": "mine\n"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeTree(t, dir, tree)
+			if name == "empty" {
+				os.Remove(filepath.Join(dir, "to", "x"))
+			}
+			if err := os.Mkdir(filepath.Join(dir, "from"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			root, err := os.OpenRoot(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer root.Close()
+			before := readTree(t, dir)
+			if err := renameNoReplace(root, "from", "to"); !errors.Is(err, os.ErrExist) {
+				t.Errorf("renameNoReplace = %v, want an error wrapping fs.ErrExist", err)
+			}
+			if got := readTree(t, dir); !reflect.DeepEqual(got, before) {
+				t.Errorf("renameNoReplace changed the tree:\n got %q\nwant %q", got, before)
+			}
+			if err := renameNoReplace(root, "from", "new"); err != nil {
+				t.Errorf("renameNoReplace to a free name: %v", err)
+			}
+		})
+	}
+}
