@@ -35,8 +35,7 @@
 //     crash cannot leave an empty file without the header, which shoal
 //     would then refuse to overwrite), so a failed run leaves no
 //     half-written file and, short of a failed rename, no half-written
-//     tree. A directory is renamed only where nothing is, not even an
-//     empty directory. Files that are already as wanted are not touched, so running
+//     tree. A directory is renamed into place only where nothing is. Files that are already as wanted are not touched, so running
 //     twice writes nothing the second time.
 //   - Stale files are removed only where the caller says shoal owns the
 //     path, and only if they carry the header; directories their removal
