@@ -34,11 +34,24 @@ type dirs struct {
 	clock   uint64
 }
 
-// dirHandle is one open directory.
+// dirHandle is one open directory: a root, or a file and its descriptor
+// for system calls made directly.
 type dirHandle struct {
 	r    *os.Root
+	f    *os.File
+	fd   int
 	refs int    // borrowers
 	used uint64 // clock at the last acquire
+}
+
+// close closes the handle.
+func (h *dirHandle) close() {
+	if h.r != nil {
+		h.r.Close()
+	}
+	if h.f != nil {
+		h.f.Close()
+	}
 }
 
 func newDirs(root *os.Root) *dirs {
@@ -102,7 +115,7 @@ func (d *dirs) evictLocked() {
 		if oldest == ^uint64(0) {
 			return
 		}
-		d.handles[victim].r.Close()
+		d.handles[victim].close()
 		delete(d.handles, victim)
 	}
 }
@@ -113,7 +126,7 @@ func (d *dirs) forget(dir string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if h, ok := d.handles[dir]; ok && dir != "" && h.refs == 0 {
-		h.r.Close()
+		h.close()
 		delete(d.handles, dir)
 	}
 }
@@ -138,7 +151,7 @@ func (d *dirs) close() {
 	defer d.mu.Unlock()
 	for name, h := range d.handles {
 		if name != "" {
-			h.r.Close()
+			h.close()
 		}
 	}
 	d.handles = map[string]*dirHandle{"": {r: d.root}}

@@ -256,7 +256,7 @@ func (w *Writer) makeDir(dir string) error {
 	parent, base := splitDir(dir)
 	if sd, ok := w.staged[parent]; ok {
 		inner := joinDir(sd.at, base)
-		if err := w.d.mkdir(inner); err != nil {
+		if err := w.d.mkdirInTree(sd.top.at, inner[len(sd.top.at)+1:]); err != nil {
 			return err
 		}
 		w.staged[dir] = stagedAt{at: inner, top: sd.top}
@@ -324,17 +324,9 @@ func (w *Writer) stageOne(j stageJob) {
 			return
 		}
 	}
-	if j.rec.at != "" {
+	if top := j.rec.top; top != nil {
 		// In a temporary tree: written at its own name.
-		dir, base := splitDir(j.rec.at)
-		h, release, err := w.d.acquire(dir)
-		if err != nil {
-			w.fail(err)
-			return
-		}
-		err = writeNew(h, base, j.rec.at, j.data)
-		release()
-		if err != nil {
+		if err := w.d.writeInTree(top.at, j.rec.at[len(top.at)+1:], j.data); err != nil {
 			w.fail(err)
 			return
 		}
