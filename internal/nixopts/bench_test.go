@@ -99,13 +99,3 @@ func BenchmarkCheck(b *testing.B) {
 		}
 	}
 }
-
-// BenchmarkLoadTable measures what Load does once per process now: build
-// the option tree from the generated table.
-func BenchmarkLoadTable(b *testing.B) {
-	for b.Loop() {
-		if _, err := buildTable(); err != nil {
-			b.Fatal(err)
-		}
-	}
-}

@@ -1,7 +1,8 @@
 // Package nixopts owns shoal's knowledge of NixOS options: the options
-// index embedded in the binary (options.jsonl, 4,406 declarations from
-// nixos-unstable), the prefixes it covers, and the model of NixOS option
-// types that values are checked against.
+// index built into the binary (options.jsonl, 4,406 declarations from
+// nixos-unstable, generated into table.go by go generate), the prefixes
+// it covers, and the model of NixOS option types that values are checked
+// against.
 //
 // Lookup answers what an option path is: a declared option (Found), a set
 // of options whose entries are looked up one by one (OptionSet), a place
@@ -22,7 +23,11 @@
 // conventions for what TOML cannot say as Nix does (packages are strings
 // naming nixpkgs attributes, submodule entries are checked through Lookup).
 //
-// The package reads only its embedded data, and Load, which reads it once,
-// takes a few milliseconds. Attribute names are quoted by package nixlit,
+// The package reads only its built-in data. Load builds nothing: the index
+// is Go data the linker lays out (sorted options, and the tree of their
+// paths with each node's children side by side, found by binary search), so
+// a command pays only for the pages of it that a lookup touches; the tables
+// for "did you mean" are made on the first suggestion, type descriptions
+// are parsed on first use. Attribute names are quoted by package nixlit,
 // shoal's one quoting place.
 package nixopts

@@ -3,6 +3,7 @@ package nixopts
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -16,9 +17,6 @@ type Option struct {
 	Name string
 	// Path is Name split into attribute names.
 	Path []string
-	// TypeText is the type description exactly as the manual prints it;
-	// Type returns it parsed.
-	TypeText string
 	// Default is the default as Nix text ("" when the option has none).
 	Default string
 	// Declared lists the NixOS module files that declare the option.
@@ -28,6 +26,10 @@ type Option struct {
 	typ      *typeCell
 	index    int // in Index.options
 }
+
+// TypeText returns the type description exactly as the manual prints it;
+// Type returns it parsed.
+func (o *Option) TypeText() string { return o.typ.text }
 
 // Type returns the option's type, parsed from TypeText on first use (so
 // that Load need not parse hundreds of descriptions it may never need).
@@ -60,90 +62,82 @@ func (o *Option) ReadOnly() bool { return o.readOnly }
 
 // Index is the NixOS options index: every option of the covered prefixes,
 // looked up by path. An Index is immutable and safe for concurrent use.
+//
+// It is flat, so that the index built into shoal is data the linker lays
+// out (table.go) and no process builds it at start: the options sorted by
+// name, and the tree of their paths as nodes whose children lie side by
+// side, sorted by name, found by binary search.
 type Index struct {
-	options []*Option // sorted by Name
-	root    *node
+	options []Option // sorted by Name; Option.index is the position
+	nodes   []node   // nodes[0] is the root
+	dfs     []int32  // options in tree order: below a node is dfs[first:end]
 
 	// For suggestions, set up on the first one (see lowerNames).
 	lowerOnce sync.Once
 	lower     []lowerName // by Option.index
-	dfs       []*Option   // in tree order: below a node is dfs[first:end]
 }
 
-// node is one attribute name in the tree of option paths.
+// node is one attribute name in the tree of option paths. Nodes refer to
+// each other by position in Index.nodes.
 type node struct {
-	name     string           // as in the index: a name, `<...>` or `*`
-	parent   *node            // nil for the root
-	depth    int              // number of attribute names from the root
-	children map[string]*node // by name; placeholders under their own text
-	anyName  *node            // the `<...>` child: any attribute name
-	opt      *Option          // the option declared at this path, if any
-
-	first, end int // the options at and below the node: Index.dfs[first:end]
+	name          string // as in the index: a name, `<...>` or `*`
+	parent        int32  // -1 for the root
+	depth         int32  // number of attribute names from the root
+	kids, kidsEnd int32  // the children: nodes[kids:kidsEnd], sorted by name
+	anyName       int32  // the `<...>` child: any attribute name; -1 for none
+	opt           int32  // the option declared at this path, -1 for none
+	first, end    int32  // the options at and below the node: Index.dfs[first:end]
 }
 
-var (
-	loadOnce  sync.Once
-	loadIndex *Index
-)
+// root returns the root of the option tree.
+func (ix *Index) root() *node { return &ix.nodes[0] }
 
-// Load returns the options index built into shoal. It is set up once, on
-// first use, from optionTable; later calls return the same Index.
-func Load() *Index {
-	loadOnce.Do(func() {
-		ix, err := buildTable()
-		if err != nil {
-			// The table is generated and tested; failing here is a build defect.
-			panic("nixopts: built-in options index: " + err.Error())
-		}
-		loadIndex = ix
-	})
-	return loadIndex
-}
+// children returns the children of n, sorted by name.
+func (ix *Index) children(n *node) []node { return ix.nodes[n.kids:n.kidsEnd] }
 
-// optionRecord is one option of optionTable: the options index in Go
-// source, generated from options.jsonl (the index, one JSON object per
-// line, sorted by name; see /work/shared/data/nixos-options/README.md for
-// its provenance) by TestOptionTableIsCurrent with -update. Everything in
-// it is a constant the linker lays out, so that no process reads JSON or
-// splits option names at start.
-type optionRecord struct {
-	name     string
-	path     []string
-	typ      int // in optionTypes
-	def      string
-	declared []string
-	readOnly bool
-}
-
-// buildTable builds the index from optionTable.
-func buildTable() (*Index, error) {
-	cells := make([]typeCell, len(optionTypes))
-	for i, t := range optionTypes {
-		cells[i].text = t
+// child returns the child of n called name (placeholders by their own
+// text), or nil.
+func (ix *Index) child(n *node, name string) *node {
+	kids := ix.children(n)
+	if i, ok := slices.BinarySearchFunc(kids, name, func(c node, name string) int { return strings.Compare(c.name, name) }); ok {
+		return &kids[i]
 	}
-	storage := make([]Option, len(optionTable)) // one allocation for all options
-	ix := &Index{root: &node{}, options: make([]*Option, len(optionTable))}
-	for i := range optionTable {
-		r := &optionTable[i]
-		storage[i] = Option{
-			Name:     r.name,
-			Path:     r.path,
-			TypeText: optionTypes[r.typ],
-			typ:      &cells[r.typ],
-			Default:  r.def,
-			Declared: r.declared,
-			readOnly: r.readOnly,
-			index:    i,
-		}
-		opt := &storage[i]
-		if err := ix.insert(opt); err != nil {
-			return nil, err
-		}
-		ix.options[i] = opt
-	}
-	return ix, nil
+	return nil
 }
+
+// anyName returns the child of n that stands for any attribute name, or
+// nil.
+func (ix *Index) anyName(n *node) *node { return ix.at(n.anyName) }
+
+// parent returns the parent of n, nil for the root.
+func (ix *Index) parent(n *node) *node { return ix.at(n.parent) }
+
+// at returns the node at position i, nil for -1.
+func (ix *Index) at(i int32) *node {
+	if i < 0 {
+		return nil
+	}
+	return &ix.nodes[i]
+}
+
+// opt returns the option declared at n, or nil.
+func (ix *Index) opt(n *node) *Option {
+	if n.opt < 0 {
+		return nil
+	}
+	return &ix.options[n.opt]
+}
+
+// Load returns the options index built into shoal: builtinIndex, which
+// table.go lays out, generated from options.jsonl (the index, one JSON
+// object per line, sorted by name; see
+// /work/shared/data/nixos-options/README.md for its provenance) by
+// TestOptionTableIsCurrent with -update (go generate). Nothing of it is
+// built at run time but the tables for "did you mean" suggestions, on the
+// first one.
+func Load() *Index { return &builtinIndex }
+
+//go:generate go test -tags shoal_regenerate -run ^TestOptionTableIsCurrent$ -update .
 
 type record struct {
 	Name     string `json:"name"`
@@ -156,8 +150,7 @@ type record struct {
 // build reads an index in the JSONL format of options.jsonl.
 func build(data string) (*Index, error) {
 	n := strings.Count(data, "\n") + 1
-	ix := &Index{root: &node{}, options: make([]*Option, 0, n)}
-	storage := make([]Option, 0, n) // one allocation for all options
+	opts := make([]Option, 0, n)
 	types := map[string]*typeCell{}
 	lineNo := 0
 	for len(data) > 0 {
@@ -191,54 +184,92 @@ func build(data string) (*Index, error) {
 			cell = &typeCell{text: r.Type}
 			types[r.Type] = cell
 		}
-		storage = append(storage, Option{
-			Name:     r.Name,
-			Path:     path,
-			TypeText: r.Type,
-			typ:      cell,
-			Default:  r.Default,
-			readOnly: r.ReadOnly,
-		})
-		opt := &storage[len(storage)-1]
+		o := Option{Name: r.Name, Path: path, typ: cell, Default: r.Default, readOnly: r.ReadOnly}
 		if r.Declared != "" {
-			opt.Declared = strings.Split(r.Declared, ",")
+			o.Declared = strings.Split(r.Declared, ",")
 		}
-		if err := ix.insert(opt); err != nil {
-			return nil, fmt.Errorf("line %d: %w", lineNo, err)
-		}
-		ix.options = append(ix.options, opt)
+		opts = append(opts, o)
 	}
-	slices.SortFunc(ix.options, func(a, b *Option) int { return strings.Compare(a.Name, b.Name) })
-	for i, o := range ix.options {
-		o.index = i
-	}
-	return ix, nil
+	slices.SortStableFunc(opts, func(a, b Option) int { return strings.Compare(a.Name, b.Name) })
+	return newIndex(opts)
 }
 
-func (ix *Index) insert(opt *Option) error {
-	n := ix.root
-	for _, name := range opt.Path {
-		child := n.children[name]
-		if child == nil {
-			child = &node{name: name, parent: n, depth: n.depth + 1}
-			if n.children == nil {
-				n.children = map[string]*node{}
-			}
-			n.children[name] = child
-			if isAnyName(name) {
-				if n.anyName != nil {
-					return fmt.Errorf("option %s: two placeholders %s and %s at one place", opt.Name, n.anyName.name, name)
+// treeNode is a node of the option tree while newIndex builds it.
+type treeNode struct {
+	name     string
+	children map[string]*treeNode
+	anyName  *treeNode
+	opt      int32
+	at       int32 // position in Index.nodes
+}
+
+// newIndex builds an index of options sorted by name.
+func newIndex(opts []Option) (*Index, error) {
+	ix := &Index{options: opts}
+	root := &treeNode{opt: -1}
+	for i := range opts {
+		o := &opts[i]
+		o.index = i
+		n := root
+		for _, name := range o.Path {
+			child := n.children[name]
+			if child == nil {
+				child = &treeNode{name: name, opt: -1}
+				if n.children == nil {
+					n.children = map[string]*treeNode{}
 				}
-				n.anyName = child
+				n.children[name] = child
+				if isAnyName(name) {
+					if n.anyName != nil {
+						return nil, fmt.Errorf("option %s: two placeholders %s and %s at one place", o.Name, n.anyName.name, name)
+					}
+					n.anyName = child
+				}
 			}
+			n = child
 		}
-		n = child
+		if n.opt >= 0 {
+			return nil, fmt.Errorf("option %s declared twice", o.Name)
+		}
+		n.opt = int32(i)
 	}
-	if n.opt != nil {
-		return fmt.Errorf("option %s declared twice", opt.Name)
+	// Lay the tree out breadth first, so that each node's children lie
+	// side by side, in order of name.
+	ix.nodes = []node{{parent: -1, anyName: -1, opt: -1}}
+	queue := []*treeNode{root}
+	for i := 0; i < len(queue); i++ {
+		t := queue[i]
+		n := &ix.nodes[i]
+		n.opt = t.opt
+		n.kids = int32(len(ix.nodes))
+		for _, name := range slices.Sorted(maps.Keys(t.children)) {
+			c := t.children[name]
+			c.at = int32(len(ix.nodes))
+			ix.nodes = append(ix.nodes, node{name: name, parent: int32(i), depth: ix.nodes[i].depth + 1, anyName: -1, opt: -1})
+			queue = append(queue, c)
+			n = &ix.nodes[i] // append may have moved it
+		}
+		n.kidsEnd = int32(len(ix.nodes))
+		if t.anyName != nil {
+			n.anyName = t.anyName.at
+		}
 	}
-	n.opt = opt
-	return nil
+	// The options in tree order, for suggestions below a node.
+	ix.dfs = make([]int32, 0, len(opts))
+	var visit func(i int32)
+	visit = func(i int32) {
+		n := &ix.nodes[i]
+		n.first = int32(len(ix.dfs))
+		if n.opt >= 0 {
+			ix.dfs = append(ix.dfs, n.opt)
+		}
+		for k := n.kids; k < n.kidsEnd; k++ {
+			visit(k)
+		}
+		n.end = int32(len(ix.dfs))
+	}
+	visit(0)
+	return ix, nil
 }
 
 // isAnyName reports whether an index path component stands for any
@@ -250,7 +281,11 @@ func isAnyName(s string) bool {
 // Options returns every option of the index, sorted by name. The slice is
 // the caller's; the options are shared and must not be modified.
 func (ix *Index) Options() []*Option {
-	return slices.Clone(ix.options)
+	out := make([]*Option, len(ix.options))
+	for i := range ix.options {
+		out[i] = &ix.options[i]
+	}
+	return out
 }
 
 // readRecord reads a line in exactly the layout of options.jsonl, which is

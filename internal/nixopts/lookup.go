@@ -71,7 +71,7 @@ func (ix *Index) Lookup(path []string) Result {
 	if len(path) == 0 {
 		return Result{Kind: NotCovered}
 	}
-	w := ix.walk(path, 0, ix.root, nil, nil)
+	w := ix.walk(path, 0, ix.root(), nil, nil)
 	switch w.kind {
 	case Unknown:
 		if !Covered(path) {
@@ -84,21 +84,21 @@ func (ix *Index) Lookup(path []string) Result {
 		return Result{Kind: Unknown, Option: w.owner, Suggestions: ix.suggest(w.at, path, coveredDepth(path))}
 	case Within:
 		r := Result{Kind: Within, Option: w.owner, Type: w.typ}
-		if len(w.at.children) > 0 {
+		if w.at.kidsEnd > w.at.kids {
 			// A freeform entry beside declared options: a near miss of a
 			// declared name is far more likely a typo than a new setting.
-			r.Suggestions = ix.suggest(w.at, path, w.at.depth)
+			r.Suggestions = ix.suggest(w.at, path, int(w.at.depth))
 		}
 		return r
 	case OptionSet:
 		r := Result{Kind: OptionSet, Option: w.owner, Type: w.typ}
-		for name := range w.at.children {
-			r.Children = append(r.Children, name)
+		for _, c := range ix.children(w.at) { // sorted by name
+			r.Children = append(r.Children, c.name)
 		}
-		slices.Sort(r.Children)
 		return r
 	}
-	return Result{Kind: Found, Option: w.at.opt, Type: w.at.opt.typ.get()}
+	o := ix.opt(w.at)
+	return Result{Kind: Found, Option: o, Type: o.typ.get()}
 }
 
 // walked is where a walk ended: at a node of the option tree (at, for
@@ -115,11 +115,11 @@ type walked struct {
 // when n lies inside an option's value, owner the nearest option at or
 // above n.
 func (ix *Index) walk(path []string, i int, n *node, typ *Type, owner *Option) walked {
-	if n.opt != nil {
-		owner, typ = n.opt, n.opt.typ.get()
+	if o := ix.opt(n); o != nil {
+		owner, typ = o, o.typ.get()
 	}
 	if i == len(path) {
-		if n.opt != nil {
+		if n.opt >= 0 {
 			return walked{kind: Found, at: n, owner: owner, typ: typ}
 		}
 		return walked{kind: OptionSet, at: n, owner: owner, typ: typ}
@@ -128,7 +128,7 @@ func (ix *Index) walk(path []string, i int, n *node, typ *Type, owner *Option) w
 	failed := walked{kind: NotCovered} // none yet
 	// The child of that name first, then the one for any name (if another:
 	// "*" names list elements, not attributes).
-	candidates := [2]*node{n.children[name], n.anyName}
+	candidates := [2]*node{ix.child(n, name), ix.anyName(n)}
 	if candidates[0] == candidates[1] || name == "*" {
 		candidates[1] = nil
 	}
@@ -153,7 +153,7 @@ func (ix *Index) walk(path []string, i int, n *node, typ *Type, owner *Option) w
 	}
 	// No declared option goes on from here: the path leads into a value.
 	if typ != nil {
-		if t, ok := typeStep(*typ, name, len(n.children) > 0); ok {
+		if t, ok := typeStep(*typ, name, n.kidsEnd > n.kids); ok {
 			if t, ok := typeAt(*t, path[i+1:]); ok {
 				return walked{kind: Within, at: n, owner: owner, typ: &t}
 			}
@@ -227,8 +227,8 @@ var anything = Type{Kind: Anything}
 // depth top. Near means: the last attribute names are close, or the whole
 // paths below the node.
 func (ix *Index) suggest(at *node, path []string, top int) []string {
-	for n := at; ; n = n.parent {
-		if s := ix.suggestBelow(n, path); len(s) > 0 || n.parent == nil || n.depth <= top {
+	for n := at; ; n = ix.parent(n) {
+		if s := ix.suggestBelow(n, path); len(s) > 0 || n.parent < 0 || int(n.depth) <= top {
 			return s
 		}
 	}
@@ -236,7 +236,8 @@ func (ix *Index) suggest(at *node, path []string, top int) []string {
 
 func (ix *Index) suggestBelow(at *node, path []string) []string {
 	lower := ix.lowerNames()
-	rest := path[at.depth:]
+	depth := int(at.depth)
+	rest := path[depth:]
 	userLast := strings.ToLower(rest[len(rest)-1])
 	userFull := strings.ToLower(strings.Join(rest, "."))
 	limitLast := max(1, len(userLast)/3)
@@ -244,14 +245,15 @@ func (ix *Index) suggestBelow(at *node, path []string) []string {
 
 	var cands []suggestion
 	var d distancer
-	for _, o := range ix.dfs[at.first:at.end] {
-		if len(o.Path) <= at.depth {
+	for _, i := range ix.dfs[at.first:at.end] {
+		o := &ix.options[i]
+		if len(o.Path) <= depth {
 			continue
 		}
-		ln := &lower[o.index]
-		df := d.distance(userFull, ln.text[ln.starts[at.depth]:], limitFull)
+		ln := &lower[i]
+		df := d.distance(userFull, ln.text[ln.starts[depth]:], limitFull)
 		dl := d.distance(userLast, ln.name(len(ln.starts)-1), limitLast)
-		p := func() []string { return append(slices.Clone(path[:at.depth]), o.Path[at.depth:]...) }
+		p := func() []string { return append(slices.Clone(path[:depth]), o.Path[depth:]...) }
 		switch {
 		case dl <= limitLast:
 			cands = append(cands, suggestion{p(), min(dl, df), df})
@@ -268,21 +270,23 @@ func (ix *Index) suggestBelow(at *node, path []string) []string {
 // (every set of options has an enable).
 func (ix *Index) suggestOneOff(path []string) []string {
 	child := func(n *node, name string) *node {
-		if c := n.children[name]; c != nil {
+		if c := ix.child(n, name); c != nil {
 			return c
 		}
 		if name != "*" {
-			return n.anyName
+			return ix.anyName(n)
 		}
 		return nil
 	}
 	var cands []suggestion
 	var d distancer
-	n := ix.root
+	n := ix.root()
 	for k := 0; k < len(path) && n != nil; k++ {
 		want := strings.ToLower(path[k])
 		limit := max(1, len(want)/3)
-		for name, c := range n.children {
+		for i := range ix.children(n) {
+			c := &ix.children(n)[i]
+			name := c.name
 			if name == path[k] || name == "*" || isAnyName(name) {
 				continue
 			}
@@ -296,7 +300,7 @@ func (ix *Index) suggestOneOff(path []string) []string {
 					break
 				}
 			}
-			if end != nil && end.opt != nil {
+			if end != nil && end.opt >= 0 {
 				p := slices.Clone(path)
 				p[k] = name
 				cands = append(cands, suggestion{p, dist, dist})
@@ -347,26 +351,13 @@ func (ln *lowerName) name(i int) string {
 	return ln.text[ln.starts[i]:end]
 }
 
-// lowerNames returns the lowerName of every option, by Option.index. With
-// it, on the first suggestion rather than in Load, it puts the options in
-// tree order (Index.dfs) and marks which of them lie below each node.
+// lowerNames returns the lowerName of every option, by Option.index, made
+// on the first suggestion rather than in Load.
 func (ix *Index) lowerNames() []lowerName {
 	ix.lowerOnce.Do(func() {
-		ix.dfs = make([]*Option, 0, len(ix.options))
-		var visit func(n *node)
-		visit = func(n *node) {
-			n.first = len(ix.dfs)
-			if n.opt != nil {
-				ix.dfs = append(ix.dfs, n.opt)
-			}
-			for _, c := range n.children {
-				visit(c)
-			}
-			n.end = len(ix.dfs)
-		}
-		visit(ix.root)
 		ix.lower = make([]lowerName, len(ix.options))
-		for i, o := range ix.options {
+		for i := range ix.options {
+			o := &ix.options[i]
 			starts := make([]int, len(o.Path))
 			n := 0
 			for j, name := range o.Path {

@@ -160,8 +160,8 @@ func TestOption(t *testing.T) {
 	if want := []string{"nixos/modules/services/networking/ssh/sshd.nix"}; !slices.Equal(o.Declared, want) {
 		t.Errorf("Declared = %q, want %q", o.Declared, want)
 	}
-	if got := o.Type().String(); got != o.TypeText {
-		t.Errorf("Type() = %q, want %q", got, o.TypeText)
+	if got := o.Type().String(); got != o.TypeText() {
+		t.Errorf("Type() = %q, want %q", got, o.TypeText())
 	}
 	if want := []string{"services", "openssh", "ports"}; !slices.Equal(o.Path, want) {
 		t.Errorf("Path = %q", o.Path)

@@ -16,7 +16,7 @@ func TestParseTypeRoundTrip(t *testing.T) {
 	}
 	descs := map[string]bool{}
 	for _, o := range ix.options {
-		descs[o.TypeText] = true
+		descs[o.TypeText()] = true
 	}
 	if len(descs) < 380 {
 		t.Fatalf("only %d distinct type descriptions in the index; the data shrank?", len(descs))
