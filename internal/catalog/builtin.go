@@ -1,15 +1,17 @@
 package catalog
 
 import (
-	"embed"
+	_ "embed" // for packages-verified.tsv and featureformat.md
 	"strings"
 	"sync"
 
 	"github.com/shoal-nix/shoal/internal/diag"
 )
 
-//go:embed builtin
-var builtinFS embed.FS
+// packagesVerified is builtin/packages-verified.tsv.
+//
+//go:embed builtin/packages-verified.tsv
+var packagesVerified string
 
 // FeatureFormatDoc documents the format of a feature directory: every key
 // of feature.toml, module.nix, and a full example. It is docs/features.md
@@ -22,21 +24,21 @@ var FeatureFormatDoc string
 // BuiltinPrefix names built-in catalog files in diagnostics and explanations.
 const BuiltinPrefix = "catalog"
 
-var builtin = sync.OnceValues(func() (*Catalog, diag.List) {
-	return Load(builtinFS, "builtin", BuiltinPrefix)
-})
+var builtin = sync.OnceValue(builtinCatalog)
 
-// Builtin returns the catalog embedded in the binary, loaded once. Callers
-// must not modify it.
-func Builtin() (*Catalog, diag.List) { return builtin() }
+// Builtin returns the catalog built into the binary. Callers must not
+// modify it. It is the catalog Load makes of the files under builtin/ (and
+// has no diagnostics: a test holds the files to none), generated into
+// builtin_data.go as Go data the linker lays out, so that no command
+// parses or checks them at start; only its maps and the patterns' regular
+// expressions are made, on the first call.
+func Builtin() (*Catalog, diag.List) { return builtin(), nil }
+
+//go:generate go test -tags shoal_regenerate -run ^TestBuiltinSourceIsCurrent$ -update .
 
 var knownPackages = sync.OnceValue(func() map[string]bool {
 	known := map[string]bool{}
-	data, err := builtinFS.ReadFile("builtin/packages-verified.tsv")
-	if err != nil {
-		return known // a test holds the file to being there
-	}
-	for _, line := range strings.Split(string(data), "\n") {
+	for _, line := range strings.Split(packagesVerified, "\n") {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}

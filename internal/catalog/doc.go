@@ -1,6 +1,6 @@
 // Package catalog owns the catalog of features, profiles, package
 // collections and fleet services: its file formats, the built-in catalog
-// embedded in the binary, and a fleet's own features.
+// built into the binary, and a fleet's own features.
 //
 // A feature is a directory holding feature.toml (and optionally module.nix):
 // description, typed settings with defaults, requires, conflicts, provides,
@@ -76,4 +76,9 @@
 //
 // Loading reports problems in catalog files as diagnostics against those
 // files; the built-in catalog loads without any (a test holds it to that).
+// The built-in catalog is what Load makes of the files under builtin/,
+// parsed files included (for positions in diagnostics and explanations),
+// generated into builtin_data.go by go generate as Go data the linker lays
+// out: no command parses it at start, and a test fails when the file is
+// stale.
 package catalog
