@@ -2,7 +2,6 @@ package catalog
 
 import (
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -189,17 +188,17 @@ func (s *Service) Keys() []string {
 // ServiceNames returns all service names, sorted.
 func (c *Catalog) ServiceNames() []string { return sortedKeys(c.Services) }
 
-// ServiceName is the form of a service name: lowercase letters, digits and
+// serviceName is the form of a service name: lowercase letters, digits and
 // "_", the way a TOML bare key and a Nix attribute name both read it.
-var ServiceName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+var serviceName = lazyRegexp(`^[a-z][a-z0-9_]*$`)
 
 // placeholderRE finds ${ROLE} in a wire's string values.
-var placeholderRE = regexp.MustCompile(`\$\{([^}]*)\}`)
+var placeholderRE = lazyRegexp(`\$\{([^}]*)\}`)
 
 // Placeholders lists the roles a wire's string value names with ${ROLE}.
 func Placeholders(s string) []string {
 	var out []string
-	for _, m := range placeholderRE.FindAllStringSubmatch(s, -1) {
+	for _, m := range placeholderRE().FindAllStringSubmatch(s, -1) {
 		out = append(out, m[1])
 	}
 	return out
@@ -209,7 +208,7 @@ func Placeholders(s string) []string {
 // false when endpoint has none for a role.
 func ExpandPlaceholders(s string, endpoint func(role string) (string, bool)) (string, bool) {
 	ok := true
-	out := placeholderRE.ReplaceAllStringFunc(s, func(m string) string {
+	out := placeholderRE().ReplaceAllStringFunc(s, func(m string) string {
 		e, found := endpoint(m[2 : len(m)-1])
 		ok = ok && found
 		return e
@@ -226,7 +225,7 @@ func (l *loader) services() {
 			continue
 		}
 		rel := path.Join("services", file)
-		if !ServiceName.MatchString(name) {
+		if !serviceName().MatchString(name) {
 			l.diags.Errorf(diag.CodeInvalidName, path.Join(l.prefix, rel), nil, "invalid service name %q: a service name is lowercase letters, digits and \"_\", starting with a letter", name).
 				Hintf("rename the file services/%s", file)
 			continue
@@ -304,7 +303,7 @@ func (l *loader) service(name string, doc *tomltree.Doc, d tomltree.Decoder) *Se
 
 func (l *loader) role(name string, v *tomltree.Node, p diag.Path, d tomltree.Decoder) *Role {
 	r := &Role{Name: name, Path: p}
-	if !ServiceName.MatchString(name) {
+	if !serviceName().MatchString(name) {
 		d.Diags.Errorf(diag.CodeInvalidName, d.File, p, "invalid role name %q: a role name is lowercase letters, digits and \"_\", starting with a letter", name)
 		return nil
 	}
@@ -349,11 +348,11 @@ func (l *loader) role(name string, v *tomltree.Node, p diag.Path, d tomltree.Dec
 }
 
 // secretName is the form of a secret's file name.
-var secretName = regexp.MustCompile(`^[a-z][a-z0-9._-]*$`)
+var secretName = lazyRegexp(`^[a-z][a-z0-9._-]*$`)
 
 func (l *loader) secret(name string, v *tomltree.Node, p diag.Path, d tomltree.Decoder) *Secret {
 	x := &Secret{Name: name, Path: p, Owner: "root"}
-	if !secretName.MatchString(name) {
+	if !secretName().MatchString(name) {
 		d.Diags.Errorf(diag.CodeInvalidName, d.File, p, "invalid secret name %q: a secret's file name is lowercase letters, digits, \".\", \"-\" and \"_\", starting with a letter", name)
 		return nil
 	}

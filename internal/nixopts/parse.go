@@ -41,30 +41,34 @@ type parsed struct {
 	cls descClass
 }
 
-var leafTypes = map[string]Type{
-	"boolean":                       {Kind: Bool},
-	"boolean (merged using or)":     {Kind: Bool, Form: MergedByOr},
-	"signed integer":                {Kind: Int},
-	"unsigned integer, meaning >=0": {Kind: Int, Min: int64p(0)},
-	"positive integer, meaning >0":  {Kind: Int, Min: int64p(1)},
-	"floating point number":         {Kind: Float},
-	"nonnegative integer or floating point number, meaning >=0": {Kind: Number, Form: NonNegative},
-	"positive integer or floating point number, meaning >0":     {Kind: Number, Form: Positive},
-	"string":           {Kind: Str},
-	"non-empty string": {Kind: Str, Form: NonEmptyStr},
-	"(optionally newline-terminated) single-line string": {Kind: Str, Form: SingleLineStr},
-	"Concatenated string":                                {Kind: Str, Form: SeparatedStr},
-	"absolute path":                                      {Kind: Path},
-	"path":                                               {Kind: Path, Form: AnyPath},
-	"path in the Nix store":                              {Kind: Path, Form: StorePath},
-	"package":                                            {Kind: Package},
-	"anything":                                           {Kind: Anything},
-	"unspecified value":                                  {Kind: Anything, Form: Unspecified},
-	"raw value":                                          {Kind: Anything, Form: Raw},
-	"attribute set":                                      {Kind: AttrsOf},
-	"submodule":                                          {Kind: Submodule},
-	"impossible (empty enum)":                            {Kind: Enum},
-}
+// leafTypes are the descriptions of types without parts, made on first
+// use.
+var leafTypes = sync.OnceValue(func() map[string]Type {
+	return map[string]Type{
+		"boolean":                       {Kind: Bool},
+		"boolean (merged using or)":     {Kind: Bool, Form: MergedByOr},
+		"signed integer":                {Kind: Int},
+		"unsigned integer, meaning >=0": {Kind: Int, Min: int64p(0)},
+		"positive integer, meaning >0":  {Kind: Int, Min: int64p(1)},
+		"floating point number":         {Kind: Float},
+		"nonnegative integer or floating point number, meaning >=0": {Kind: Number, Form: NonNegative},
+		"positive integer or floating point number, meaning >0":     {Kind: Number, Form: Positive},
+		"string":           {Kind: Str},
+		"non-empty string": {Kind: Str, Form: NonEmptyStr},
+		"(optionally newline-terminated) single-line string": {Kind: Str, Form: SingleLineStr},
+		"Concatenated string":                                {Kind: Str, Form: SeparatedStr},
+		"absolute path":                                      {Kind: Path},
+		"path":                                               {Kind: Path, Form: AnyPath},
+		"path in the Nix store":                              {Kind: Path, Form: StorePath},
+		"package":                                            {Kind: Package},
+		"anything":                                           {Kind: Anything},
+		"unspecified value":                                  {Kind: Anything, Form: Unspecified},
+		"raw value":                                          {Kind: Anything, Form: Raw},
+		"attribute set":                                      {Kind: AttrsOf},
+		"submodule":                                          {Kind: Submodule},
+		"impossible (empty enum)":                            {Kind: Enum},
+	}
+})
 
 var (
 	reIntBetween = lazyRegexp(`^integer between (-?\d+) and (-?\d+) \(both inclusive\)$`)
@@ -97,7 +101,7 @@ func (p *typeParser) parse(s string) []parsed {
 		return false
 	}
 
-	if t, ok := leafTypes[s]; ok {
+	if t, ok := leafTypes()[s]; ok {
 		add(t)
 	}
 	if t, ok := newNamed(s); ok {

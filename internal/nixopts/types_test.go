@@ -72,7 +72,7 @@ func TestParseTypeRoundTrip(t *testing.T) {
 	var gotNamed []string
 	for n := range named {
 		gotNamed = append(gotNamed, n)
-		if _, ok := namedTypes[n]; !ok {
+		if _, ok := namedTypes()[n]; !ok {
 			t.Errorf("named type %q is not in namedTypes: an unread description fell back", n)
 		}
 	}
