@@ -1,18 +1,17 @@
 package stamp
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/shoal-nix/shoal/internal/genfs"
 )
@@ -145,104 +144,141 @@ func (s *Stamp) marshal() []byte {
 
 var errFormat = errors.New("not a gen stamp")
 
-// parse reads what marshal wrote.
+// parse reads what marshal wrote. A no-op gen of a large fleet starts
+// with it, so it allocates the stamp and little else: names are substrings
+// of data, which the stamp keeps (the caller must not change data after).
 func parse(data []byte) (*Stamp, error) {
-	r := bufio.NewReader(bytes.NewReader(data))
-	line := func() (string, error) {
-		l, err := r.ReadString('\n')
-		if err != nil {
-			return "", errFormat
-		}
-		return l[:len(l)-1], nil
+	if len(data) == 0 {
+		return nil, errFormat
 	}
-	count := func(prefix string) (int, error) {
-		l, err := line()
-		if err != nil {
-			return 0, err
+	text := unsafe.String(&data[0], len(data))
+	line := func() (string, bool) {
+		i := strings.IndexByte(text, '\n')
+		if i < 0 {
+			return "", false
+		}
+		l := text[:i]
+		text = text[i+1:]
+		return l, true
+	}
+	count := func(prefix string) (int, bool) {
+		l, ok := line()
+		if !ok {
+			return 0, false
 		}
 		rest, ok := strings.CutPrefix(l, prefix+" ")
 		if !ok {
-			return 0, errFormat
+			return 0, false
 		}
 		n, err := strconv.Atoi(rest)
 		if err != nil || n < 0 || n > len(data) {
-			return 0, errFormat
+			return 0, false
 		}
-		return n, nil
+		return n, true
 	}
 	s := &Stamp{}
-	if l, err := line(); err != nil || l != format {
+	if l, ok := line(); !ok || l != format {
 		return nil, errFormat
 	}
-	l, err := line()
-	if err != nil {
-		return nil, err
+	l, ok := line()
+	if !ok {
+		return nil, errFormat
 	}
-	var ok bool
 	if s.Key, ok = strings.CutPrefix(l, "key "); !ok {
 		return nil, errFormat
 	}
-	n, err := count("warnings")
-	if err != nil {
-		return nil, err
-	}
-	s.Warnings = make([]byte, n)
-	if _, err := io.ReadFull(r, s.Warnings); err != nil {
+	n, ok := count("warnings")
+	if !ok || n > len(text) {
 		return nil, errFormat
 	}
-	if l, err := line(); err != nil || l != "" {
+	s.Warnings = []byte(text[:n])
+	text = text[n:]
+	if l, ok := line(); !ok || l != "" {
 		return nil, errFormat
 	}
-	if n, err = count("inputs"); err != nil {
-		return nil, err
+	if n, ok = count("inputs"); !ok {
+		return nil, errFormat
 	}
 	s.Inputs = make([]Input, n)
 	for i := range s.Inputs {
-		l, err := line()
-		if err != nil || len(l) < 3+2*sha256.Size+1 || l[2] != ' ' {
+		l, ok := line()
+		if !ok || len(l) < 3+2*sha256.Size+1 || l[2] != ' ' || l[3+2*sha256.Size] != ' ' {
 			return nil, errFormat
 		}
-		in := Input{Op: l[0], Kind: l[1]}
-		if _, err := hex.Decode(in.Sum[:], []byte(l[3:3+2*sha256.Size])); err != nil {
+		in := &s.Inputs[i]
+		in.Op, in.Kind = l[0], l[1]
+		var err error
+		if !decodeHex(in.Sum[:], l[3:3+2*sha256.Size]) {
 			return nil, errFormat
 		}
 		if in.Name, err = strconv.Unquote(l[3+2*sha256.Size+1:]); err != nil {
 			return nil, errFormat
 		}
-		s.Inputs[i] = in
 	}
-	if n, err = count("outputs"); err != nil {
-		return nil, err
+	if n, ok = count("outputs"); !ok {
+		return nil, errFormat
 	}
 	s.Outputs = make([]genfs.Identity, n)
 	for i := range s.Outputs {
-		l, err := line()
-		if err != nil {
-			return nil, err
-		}
-		f := strings.SplitN(l, " ", 7)
-		if len(f) != 7 || len(f[0]) != 2*sha256.Size {
+		l, ok := line()
+		if !ok || len(l) < 2*sha256.Size+1 || l[2*sha256.Size] != ' ' {
 			return nil, errFormat
 		}
 		o := &s.Outputs[i]
-		if _, err := hex.Decode(o.Sum[:], []byte(f[0])); err != nil {
+		if !decodeHex(o.Sum[:], l[:2*sha256.Size]) {
 			return nil, errFormat
+		}
+		rest := l[2*sha256.Size+1:]
+		var f [5]string
+		for j := range f {
+			if f[j], rest, ok = strings.Cut(rest, " "); !ok {
+				return nil, errFormat
+			}
 		}
 		var errs [5]error
-		o.Key.Dev, errs[0] = strconv.ParseUint(f[1], 10, 64)
-		o.Key.Ino, errs[1] = strconv.ParseUint(f[2], 10, 64)
-		o.Key.Size, errs[2] = strconv.ParseInt(f[3], 10, 64)
-		o.Key.Mtime, errs[3] = strconv.ParseInt(f[4], 10, 64)
-		o.Key.Ctime, errs[4] = strconv.ParseInt(f[5], 10, 64)
-		if errors.Join(errs[:]...) != nil {
+		o.Key.Dev, errs[0] = strconv.ParseUint(f[0], 10, 64)
+		o.Key.Ino, errs[1] = strconv.ParseUint(f[1], 10, 64)
+		o.Key.Size, errs[2] = strconv.ParseInt(f[2], 10, 64)
+		o.Key.Mtime, errs[3] = strconv.ParseInt(f[3], 10, 64)
+		o.Key.Ctime, errs[4] = strconv.ParseInt(f[4], 10, 64)
+		if errs != [5]error{} {
 			return nil, errFormat
 		}
-		if o.Path, err = strconv.Unquote(f[6]); err != nil {
+		var err error
+		if o.Path, err = strconv.Unquote(rest); err != nil {
 			return nil, errFormat
 		}
 	}
-	if _, err := r.ReadByte(); err == nil {
+	if text != "" {
 		return nil, errFormat // trailing data
 	}
 	return s, nil
+}
+
+// decodeHex decodes the hexadecimal s into dst, which it fills exactly.
+func decodeHex(dst []byte, s string) bool {
+	if len(s) != 2*len(dst) {
+		return false
+	}
+	for i := range dst {
+		hi, ok1 := fromHex(s[2*i])
+		lo, ok2 := fromHex(s[2*i+1])
+		if !ok1 || !ok2 {
+			return false
+		}
+		dst[i] = hi<<4 | lo
+	}
+	return true
+}
+
+func fromHex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }

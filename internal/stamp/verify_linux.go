@@ -133,11 +133,13 @@ func (w *outputWalk) walk(buf []byte, name string, fd int) bool {
 		return false
 	}
 	var subdirs []string
+	var pathBuf [256]byte // for the paths of the entries, looked up without allocating
 	for _, e := range entries {
-		p := e.name
+		p := append(pathBuf[:0], name...)
 		if name != "" {
-			p = name + "/" + p
+			p = append(p, '/')
 		}
+		p = append(p, e.name...)
 		typ := e.typ
 		var st unix.Stat_t
 		statted := false
@@ -156,7 +158,7 @@ func (w *outputWalk) walk(buf []byte, name string, fd int) bool {
 				typ = unix.DT_LNK // anything else: neither file nor directory
 			}
 		}
-		i, wanted := w.byPath[p]
+		i, wanted := w.byPath[string(p)]
 		switch {
 		case wanted:
 			if typ != unix.DT_REG || !w.file(fd, e.name, i, &st, statted) {
@@ -167,10 +169,10 @@ func (w *outputWalk) walk(buf []byte, name string, fd int) bool {
 			if e.name != ".git" {
 				subdirs = append(subdirs, e.name)
 			}
-		case typ == unix.DT_REG && w.owned != nil && w.owned(p):
+		case typ == unix.DT_REG && w.owned != nil && w.owned(string(p)):
 			// A file Compare would look at as perhaps stale.
 			head, ok := readAt(fd, e.name, headerPeek)
-			if !ok || genfs.IsGenerated(p, head) {
+			if !ok || genfs.IsGenerated(string(p), head) {
 				return false
 			}
 		}
