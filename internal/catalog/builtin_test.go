@@ -83,6 +83,6 @@ func TestBuiltinIsTheSources(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Error("the built-in catalog is not the one its files load")
+		t.Error("the built-in catalog is not the one its files load; run go generate ./internal/catalog")
 	}
 }
