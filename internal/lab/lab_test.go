@@ -238,13 +238,21 @@ func TestLabDelayRelay(t *testing.T) {
 	needLab(t)
 	t.Parallel()
 	const delay = 100 * time.Millisecond
-	l, r := upTestLab(t, 1, Link{Rate: 50_000_000, Delay: delay})
+	l, r := upTestLab(t, 2, Link{Rate: 50_000_000, Delay: delay})
 	s := l.Status()
-	if !s.Healthy() || s.Hosts[0].Relay == nil || !*s.Hosts[0].Relay {
-		t.Fatalf("status with a delayed link: %+v", s)
+	for _, h := range s.Hosts {
+		if !s.Healthy() || h.Relay == nil || !*h.Relay {
+			t.Fatalf("status with a delayed link: %+v", s)
+		}
 	}
-	if out, err := deployer(t, l, "ssh", "h1", "hostname"); err != nil || out != "h1" {
-		t.Fatalf("ssh h1 over the relay = %q, %v", out, err)
+	// One relay serves every host's link.
+	if l.Hosts[0].RelayPID != l.Hosts[1].RelayPID {
+		t.Errorf("relays %d and %d, want one for the lab", l.Hosts[0].RelayPID, l.Hosts[1].RelayPID)
+	}
+	for _, h := range []string{"h1", "h2"} {
+		if out, err := deployer(t, l, "ssh", h, "hostname"); err != nil || out != h {
+			t.Fatalf("ssh %s over the relay = %q, %v", h, out, err)
+		}
 	}
 	// A TCP connection takes a round trip: at least twice the one-way
 	// delay. This is a lower bound, which a slow machine cannot break.
@@ -296,7 +304,7 @@ func TestUpFailureTearsDown(t *testing.T) {
 	broken := Options{Dir: filepath.Join(t.TempDir(), "broken"), Name: "t" + hex.EncodeToString(suffix), Hosts: 2,
 		Link: Link{Delay: time.Millisecond}, Relay: []string{"false"}}
 	_, err := Up(context.Background(), broken, &runner.Runner{}, &bytes.Buffer{})
-	if err == nil || !strings.Contains(err.Error(), "relay of h1 did not start") {
+	if err == nil || !strings.Contains(err.Error(), "the link relay did not start") {
 		t.Errorf("Up with a broken relay = %v", err)
 	}
 	if ns := labNamespaces(broken.Name); len(ns) > 0 {

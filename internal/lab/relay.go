@@ -1,64 +1,101 @@
 package lab
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"runtime"
+	"slices"
+	"strings"
 	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
 
-// RelayMain runs a host's link relay: it joins two TAP devices, dev in the
-// namespace it runs in (the deployer side, where dev is a bridge port) and
-// host-dev in the namespace -netns (the host's eth0), and passes every
-// frame from one to the other after -delay. The kernel may lack netem,
-// which would do this in a qdisc; tbf on the two devices limits the rate.
-// It writes the file -ready once both devices are joined, and runs until
-// it is killed. args are the relay's flags; it returns an exit code.
+// RelayMain runs the lab's link relay: for each -link DEV,NETNS,HOST-DEV
+// it joins two TAP devices, DEV in the namespace it runs in (the deployer
+// side, where DEV is a bridge port) and HOST-DEV in the namespace NETNS
+// (the host's eth0), and passes every frame from one to the other after
+// -delay. The kernel may lack netem, which would do this in a qdisc; tbf
+// on the two devices limits the rate. One relay serves every link of a
+// lab. It writes the file -ready once every device is joined, and runs
+// until it is killed. args are the relay's flags; it returns an exit code.
 func RelayMain(args []string, stderr io.Writer) int {
 	fl := flag.NewFlagSet("relay", flag.ContinueOnError)
 	fl.SetOutput(stderr)
-	dev := fl.String("dev", "", "TAP device in this namespace")
-	netns := fl.String("netns", "", "the host's network namespace")
-	hostDev := fl.String("host-dev", "", "TAP device in the host's namespace")
+	var links []relayLink
+	fl.Func("link", "`DEV,NETNS,HOST-DEV`: a TAP device here, and a host's namespace and TAP device there (repeated)", func(v string) error {
+		f := strings.Split(v, ",")
+		if len(f) != 3 || slices.Contains(f, "") {
+			return fmt.Errorf("want DEV,NETNS,HOST-DEV, not %q", v)
+		}
+		links = append(links, relayLink{dev: f[0], netns: f[1], hostDev: f[2]})
+		return nil
+	})
 	delay := fl.Duration("delay", 0, "one-way delay")
 	ready := fl.String("ready", "", "file to create once the devices are joined")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
-	if *dev == "" || *netns == "" || *hostDev == "" || *delay < 0 {
-		fmt.Fprintln(stderr, "relay: -dev, -netns and -host-dev are needed, and -delay must not be negative")
+	if len(links) == 0 || *delay < 0 {
+		fmt.Fprintln(stderr, "relay: at least one -link is needed, and -delay must not be negative")
 		return 2
 	}
-	if err := relay(*dev, *netns, *hostDev, *delay, *ready); err != nil {
-		fmt.Fprintf(stderr, "relay %s <-> %s/%s: %v\n", *dev, *netns, *hostDev, err)
+	if err := relay(links, *delay, *ready); err != nil {
+		fmt.Fprintf(stderr, "relay: %v\n", err)
 		return 1
 	}
 	return 0
 }
 
-func relay(dev, netns, hostDev string, delay time.Duration, ready string) error {
-	a, err := openTAP(dev)
-	if err != nil {
-		return err
+// relayLink is one host's link: TAP device dev on the relay's side, and
+// TAP device hostDev in the host's namespace netns.
+type relayLink struct {
+	dev, netns, hostDev string
+}
+
+// relayNice is the relay's scheduling priority. The relay stands in for a
+// wire, which does not wait for a processor: on a busy machine, at the
+// default priority, it would get no more than its share beside the
+// deploy's own processes, and the link would be slower than its rate.
+// It runs only when frames arrive or leave, so it takes no more for it.
+const relayNice = -10
+
+func relay(links []relayLink, delay time.Duration, ready string) error {
+	var pairs [][2]int
+	defer func() {
+		for _, p := range pairs {
+			unix.Close(p[0])
+			unix.Close(p[1])
+		}
+	}()
+	for _, l := range links {
+		a, err := openTAP(l.dev)
+		if err != nil {
+			return err
+		}
+		b, err := openTAPIn(l.netns, l.hostDev)
+		if err != nil {
+			unix.Close(a)
+			return err
+		}
+		pairs = append(pairs, [2]int{a, b})
 	}
-	b, err := openTAPIn(netns, hostDev)
-	if err != nil {
-		unix.Close(a)
-		return err
-	}
+	// Best effort: the relay works at any priority.
+	unix.Setpriority(unix.PRIO_PROCESS, 0, relayNice)
+	// One processor: the relay's goroutine yields to the scheduler now and
+	// then (see link), and with idle processors around each yield would
+	// wake another thread to look for work that is never there.
+	runtime.GOMAXPROCS(1)
 	if ready != "" {
 		if err := os.WriteFile(ready, []byte(fmt.Sprintf("%d\n", os.Getpid())), 0o644); err != nil {
 			return err
 		}
 	}
-	return link(a, b, delay, ringBytes)
+	return link(pairs, delay, ringBytes)
 }
 
 // maxFrame is the largest read from a TAP device: a virtio-net header and
@@ -127,7 +164,7 @@ func (l *delayLine) room() int {
 func (l *delayLine) send(now int64) {
 	for l.n > 0 && l.q[l.head].due <= now {
 		f := l.q[l.head]
-		unix.Write(l.dst, l.ring[f.off:f.off+f.n])
+		rawWrite(l.dst, l.ring[f.off:f.off+f.n])
 		l.head = (l.head + 1) % len(l.q)
 		l.n--
 	}
@@ -142,107 +179,137 @@ func (l *delayLine) next() (int64, bool) {
 }
 
 // receive reads src until it would block (or a burst's worth), queueing
-// each frame to leave at due. drop is where frames go that find the line
-// full.
-func (l *delayLine) receive(due int64, drop []byte) error {
+// each frame to leave delay after it was read (by clock): never before
+// delay after it arrived. drop is where frames go that find the line full.
+func (l *delayLine) receive(clock func() int64, delay int64, drop []byte) error {
 	for range 256 {
 		off := l.room()
 		buf := drop
 		if off >= 0 {
 			buf = l.ring[off : off+maxFrame]
 		}
-		n, err := unix.Read(l.src, buf)
-		if errors.Is(err, unix.EAGAIN) {
+		n, errno := rawRead(l.src, buf)
+		if errno == unix.EAGAIN {
 			return nil
 		}
-		if errors.Is(err, unix.EINTR) {
+		if errno == unix.EINTR {
 			continue
 		}
-		if err != nil || n == 0 {
-			if err == nil {
-				err = io.EOF
+		if errno != 0 || n == 0 {
+			err := error(io.EOF)
+			if errno != 0 {
+				err = errno
 			}
 			return fmt.Errorf("read: %w", err)
 		}
 		if off < 0 {
 			continue // full: dropped, as by a full link queue
 		}
-		l.q[(l.head+l.n)%len(l.q)] = slot{off: off, n: n, due: due}
+		l.q[(l.head+l.n)%len(l.q)] = slot{off: off, n: n, due: clock() + delay}
 		l.n++
 		l.end = off + n
 	}
 	return nil
 }
 
-// link passes every frame read from a to b and from b to a, delay later,
-// in order, until a read fails. One goroutine on its own thread serves
-// both directions, waiting in one ppoll for a frame on either side or the
-// next departure, whichever comes first: no hand-off between goroutines
-// or threads, no timer and no allocation per frame, and a single thread
-// in a system call, which the Go scheduler leaves alone while the other
-// processors idle. A burst is read in one wake-up. ringSize is each
-// direction's room.
-func link(a, b int, delay time.Duration, ringSize int) error {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	for _, fd := range []int{a, b} {
-		if err := unix.SetNonblock(fd, true); err != nil {
-			return fmt.Errorf("read: %w", err)
+// link passes every frame read from one end of each pair to the other
+// end, delay later, in order, until a read fails. One goroutine serves
+// every direction of every pair, waiting in one ppoll for a frame on any
+// end or the next departure, whichever comes first: no hand-off between
+// goroutines or threads, no timer and no allocation per frame, and frames
+// of several links that arrive or leave close together share a wake-up,
+// which on a virtual machine costs more than the frames' copies. A burst
+// is read in one wake-up. ringSize is each direction's room.
+//
+// While frames are in flight (and for idleAfter after), every system call
+// is a raw one, which the Go scheduler does not see: as ordinary ones,
+// each would go through the scheduler's bookkeeping and keep its monitor
+// thread (sysmon) waking every 20 µs to look at the thread in a system
+// call, which cost the relay a fifth of its CPU on a busy link. The loop
+// yields to the scheduler every yieldEvery instead, so that sysmon sees it
+// make progress and does not preempt it with a signal. An idle relay waits
+// in an ordinary ppoll with no timeout: the runtime then parks sysmon
+// too, and the relay costs nothing.
+func link(pairs [][2]int, delay time.Duration, ringSize int) error {
+	var lines []*delayLine
+	var fds []unix.PollFd
+	for _, p := range pairs {
+		for i, fd := range p {
+			if err := unix.SetNonblock(fd, true); err != nil {
+				return fmt.Errorf("read: %w", err)
+			}
+			lines = append(lines, newDelayLine(fd, p[1-i], ringSize))
+			fds = append(fds, unix.PollFd{Fd: int32(fd), Events: unix.POLLIN})
 		}
 	}
-	lines := [2]*delayLine{newDelayLine(a, b, ringSize), newDelayLine(b, a, ringSize)}
 	drop := make([]byte, maxFrame)
-	fds := []unix.PollFd{{Fd: int32(a), Events: unix.POLLIN}, {Fd: int32(b), Events: unix.POLLIN}}
 	start := time.Now()
 	clock := func() int64 { return int64(time.Since(start)) }
 	var ts unix.Timespec
+	yielded, busy := int64(0), int64(0)
 	for {
 		now := clock()
-		var wait *unix.Timespec
+		wait := int64(-1)
 		for _, l := range lines {
 			l.send(now)
-			if due, ok := l.next(); ok && (wait == nil || due-now < ts.Nano()) {
-				ts = unix.NsecToTimespec(max(due-now, 0))
-				wait = &ts
+			if due, ok := l.next(); ok && (wait < 0 || due-now < wait) {
+				wait = max(due-now, 0)
 			}
 		}
-		if err := poll(fds, wait); err != nil && !errors.Is(err, unix.EINTR) {
-			return fmt.Errorf("poll: %w", err)
+		if wait >= 0 {
+			busy = now
 		}
-		due := clock() + int64(delay)
+		var errno unix.Errno
+		if wait < 0 && now-busy > int64(idleAfter) {
+			_, err := unix.Ppoll(fds, nil, nil)
+			errno, _ = err.(unix.Errno)
+		} else {
+			if now-yielded > int64(yieldEvery) {
+				runtime.Gosched()
+				yielded = now
+			}
+			if wait < 0 || wait > int64(yieldEvery) {
+				wait = int64(yieldEvery)
+			}
+			ts = unix.NsecToTimespec(wait)
+			_, _, errno = unix.RawSyscall6(unix.SYS_PPOLL, uintptr(unsafe.Pointer(&fds[0])), uintptr(len(fds)),
+				uintptr(unsafe.Pointer(&ts)), 0, 0, 0)
+		}
+		if errno != 0 && errno != unix.EINTR {
+			return fmt.Errorf("poll: %w", errno)
+		}
 		for i, l := range lines {
 			if fds[i].Revents == 0 {
 				continue
 			}
-			if err := l.receive(due, drop); err != nil {
+			if err := l.receive(clock, int64(delay), drop); err != nil {
 				return err
 			}
 		}
 	}
 }
 
-// rawPollMax is the longest wait poll makes as a raw system call.
-const rawPollMax = 2 * time.Millisecond
+// yieldEvery is how often the relay yields to the Go scheduler while
+// frames are in flight, and its longest raw wait: well under the 10 ms
+// after which the runtime preempts a goroutine that never yields.
+const yieldEvery = 5 * time.Millisecond
 
-// poll waits in ppoll for fds until timeout (nil: no timeout). A short
-// wait, the rule on a busy link, is a raw system call, which keeps the
-// thread's processor: as an ordinary one, each would go through the Go
-// scheduler's bookkeeping and keep its monitor thread polling every
-// 20 µs, which cost the relay a third of its CPU on a busy link. A longer
-// wait is an ordinary system call: a raw one would be interrupted by the
-// runtime's preemption signal every 10 ms, which costs more on a quiet
-// link than it saves, and an idle relay lets the monitor sleep.
-func poll(fds []unix.PollFd, timeout *unix.Timespec) error {
-	if timeout == nil || timeout.Nano() > int64(rawPollMax) {
-		_, err := unix.Ppoll(fds, timeout, nil)
-		return err
-	}
-	_, _, errno := unix.RawSyscall6(unix.SYS_PPOLL, uintptr(unsafe.Pointer(&fds[0])), uintptr(len(fds)),
-		uintptr(unsafe.Pointer(timeout)), 0, 0, 0)
-	if errno != 0 {
-		return errno
-	}
-	return nil
+// idleAfter is how long the relay keeps waiting in raw system calls
+// after its last frame left: a link is often idle for a moment (a round
+// trip's wait), and an ordinary wait costs the runtime a thread hand-off
+// and a restart of sysmon when it ends.
+const idleAfter = 100 * time.Millisecond
+
+// rawRead and rawWrite are read(2) and write(2) as raw system calls (see
+// link).
+func rawRead(fd int, p []byte) (int, unix.Errno) {
+	n, _, errno := unix.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+	return int(n), errno
+}
+
+func rawWrite(fd int, p []byte) (int, unix.Errno) {
+	n, _, errno := unix.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+	return int(n), errno
 }
 
 // openTAP attaches to the existing TAP device name in the calling

@@ -22,13 +22,30 @@ func packetPair(t *testing.T) [2]int {
 	return fds
 }
 
+// runLink runs link on pairs until the test ends: then it shuts the first
+// pair's near end down, so that link reads the end of its input and
+// returns, before the pairs' descriptors are closed (a relay that outlived
+// them would poll their numbers after another test reused them).
+func runLink(t *testing.T, pairs [][2]int, near int, delay time.Duration, ringSize int) {
+	done := make(chan error, 1)
+	go func() { done <- link(pairs, delay, ringSize) }()
+	t.Cleanup(func() {
+		unix.Shutdown(near, unix.SHUT_WR)
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Error("link did not end when its input ended")
+		}
+	})
+}
+
 // TestLinkKeepsOrderAndDelays runs the relay between two packet socket
 // pairs: frames arrive whole, in order, and none before the delay.
 func TestLinkKeepsOrderAndDelays(t *testing.T) {
 	in, out := packetPair(t), packetPair(t)
 	const delay = 30 * time.Millisecond
 	done := make(chan error, 1)
-	go func() { done <- link(in[1], out[0], delay, ringBytes) }()
+	go func() { done <- link([][2]int{{in[1], out[0]}}, delay, ringBytes) }()
 
 	start := time.Now()
 	var sent [][]byte
@@ -52,8 +69,8 @@ func TestLinkKeepsOrderAndDelays(t *testing.T) {
 			t.Fatalf("frame %d = %q, want %q", i, buf[:n], want)
 		}
 	}
-	// Closing the input ends the relay.
-	unix.Close(in[0])
+	// The end of the input ends the relay.
+	unix.Shutdown(in[0], unix.SHUT_WR)
 	select {
 	case err := <-done:
 		if err == nil {
@@ -64,12 +81,82 @@ func TestLinkKeepsOrderAndDelays(t *testing.T) {
 	}
 }
 
+// TestLinkServesManyLinks runs one relay for three links, both ways at
+// once: every frame arrives on its own link's far end, whole, in order,
+// and none before the delay after it was sent.
+func TestLinkServesManyLinks(t *testing.T) {
+	const links, frames, delay = 3, 40, 20 * time.Millisecond
+	var pairs [][2]int
+	var near, far []int
+	for range links {
+		a, b := packetPair(t), packetPair(t)
+		pairs = append(pairs, [2]int{a[1], b[0]})
+		near, far = append(near, a[0]), append(far, b[1])
+	}
+	runLink(t, pairs, near[0], delay, ringBytes)
+
+	type end struct {
+		from, to int
+		name     string
+	}
+	var ends []end
+	for i := range links {
+		ends = append(ends, end{near[i], far[i], fmt.Sprintf("link %d out", i)}, end{far[i], near[i], fmt.Sprintf("link %d back", i)})
+	}
+	errs := make(chan error, len(ends))
+	for _, e := range ends {
+		sent := make(chan time.Time, frames)
+		got := make(chan error, 1)
+		go func() {
+			buf := make([]byte, 4096)
+			for i := range frames {
+				n, err := unix.Read(e.to, buf)
+				if err != nil {
+					got <- err
+					return
+				}
+				if want := frameOf(e.name, i); !bytes.Equal(buf[:n], want) {
+					got <- fmt.Errorf("%s: frame %d = %.20q..., want %.20q...", e.name, i, buf[:n], want)
+					return
+				}
+				// A lower bound only: a slow machine cannot break it.
+				if took := time.Since(<-sent); took < delay {
+					got <- fmt.Errorf("%s: frame %d came after %s, before the %s delay", e.name, i, took, delay)
+					return
+				}
+			}
+			got <- nil
+		}()
+		go func() {
+			for i := range frames {
+				sent <- time.Now()
+				if _, err := unix.Write(e.from, frameOf(e.name, i)); err != nil {
+					errs <- err
+					return
+				}
+				time.Sleep(time.Millisecond)
+			}
+			select {
+			case err := <-got:
+				errs <- err
+			case <-time.After(20 * time.Second):
+				errs <- fmt.Errorf("%s: the frames never all arrived", e.name)
+			}
+		}()
+	}
+	for range ends {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
 // TestLinkBothWaysThroughASmallRing passes many more bytes than its ring
 // holds both ways at once, so that each ring wraps many times: every frame
 // arrives whole and in order on its side.
 func TestLinkBothWaysThroughASmallRing(t *testing.T) {
 	left, right := packetPair(t), packetPair(t)
-	go link(left[1], right[0], time.Millisecond, 3*maxFrame)
+	runLink(t, [][2]int{{left[1], right[0]}}, left[0], time.Millisecond, 3*maxFrame)
 	// A window of a few frames: a socket pair, unlike a TAP device,
 	// refuses a write when its buffer is full, and the relay would drop.
 	const frames, window = 3000, 8
@@ -130,12 +217,16 @@ func frameOf(name string, i int) []byte {
 
 func TestRelayMainUsage(t *testing.T) {
 	var stderr bytes.Buffer
-	if code := RelayMain([]string{"-dev", "vh1"}, &stderr); code != 2 || !strings.Contains(stderr.String(), "-netns and -host-dev are needed") {
-		t.Errorf("RelayMain without -netns = %d, %q", code, stderr.String())
+	if code := RelayMain([]string{"-delay", "1ms"}, &stderr); code != 2 || !strings.Contains(stderr.String(), "at least one -link is needed") {
+		t.Errorf("RelayMain without -link = %d, %q", code, stderr.String())
+	}
+	stderr.Reset()
+	if code := RelayMain([]string{"-link", "vh1,ns"}, &stderr); code != 2 || !strings.Contains(stderr.String(), `want DEV,NETNS,HOST-DEV, not "vh1,ns"`) {
+		t.Errorf("RelayMain with a short -link = %d, %q", code, stderr.String())
 	}
 	// A device that is not there is an error, and is not made.
 	stderr.Reset()
-	if code := RelayMain([]string{"-dev", "shoal-no-tap", "-netns", "no-such-ns-shoal", "-host-dev", "eth0"}, &stderr); code != 1 || !strings.Contains(stderr.String(), "TAP device shoal-no-tap") {
+	if code := RelayMain([]string{"-link", "shoal-no-tap,no-such-ns-shoal,eth0"}, &stderr); code != 1 || !strings.Contains(stderr.String(), "TAP device shoal-no-tap") {
 		t.Errorf("RelayMain with nothing to attach to = %d, %q", code, stderr.String())
 	}
 	if _, err := net.InterfaceByName("shoal-no-tap"); err == nil {

@@ -219,16 +219,14 @@ func hostBootArgv(h Host, sshd string, deployUser bool) []string {
 		"sh", h.Name, h.Dir, sshd}
 }
 
-// relayArgv runs host i's relay on the deployer side.
-func (l *Lab) relayArgv(relay []string, i int) []string {
-	h := l.Hosts[i]
+// relayArgv runs the lab's link relay, for every host's link, on the
+// deployer side.
+func (l *Lab) relayArgv(relay []string) []string {
 	argv := append([]string{"ip", "netns", "exec", l.Deployer.Namespace}, relay...)
-	return append(argv,
-		"-dev", ctlDev(i+1),
-		"-netns", h.Namespace,
-		"-host-dev", hostDev,
-		"-delay", time.Duration(l.Delay).String(),
-		"-ready", filepath.Join(h.Dir, relayReady))
+	for i, h := range l.Hosts {
+		argv = append(argv, "-link", ctlDev(i+1)+","+h.Namespace+","+hostDev)
+	}
+	return append(argv, "-delay", time.Duration(l.Delay).String(), "-ready", filepath.Join(l.Dir, "net", relayReady))
 }
 
 // DeployerArgv wraps argv to run on the lab's deployer side: in its
@@ -306,8 +304,8 @@ func Up(ctx context.Context, opts Options, r *runner.Runner, progress io.Writer)
 		return nil, err
 	}
 	if l.Delay > 0 {
-		fmt.Fprintf(progress, "lab: starting link relays (%s each way)\n", time.Duration(l.Delay))
-		if err := l.startRelays(ctx, r, opts.Relay, paths["ip"]); err != nil {
+		fmt.Fprintf(progress, "lab: starting the link relay (%s each way)\n", time.Duration(l.Delay))
+		if err := l.startRelay(ctx, r, opts.Relay, paths["ip"]); err != nil {
 			return nil, err
 		}
 	}
@@ -494,41 +492,35 @@ func (l *Lab) writeFiles(ctx context.Context, r *runner.Runner) error {
 	return l.save()
 }
 
-// startRelays starts each host's link relay and waits until it has joined
-// the two ends of the link.
-func (l *Lab) startRelays(ctx context.Context, r *runner.Runner, relay []string, ip string) error {
-	for i := range l.Hosts {
-		h := &l.Hosts[i]
-		argv := l.relayArgv(relay, i)
-		pid, err := r.Detach(ctx, filepath.Join(h.Dir, "relay.log"), ip, argv[1:]...)
-		if err != nil {
-			return fmt.Errorf("start the link relay of %s: %w", h.Name, err)
-		}
-		h.RelayPID = pid
-		if err := l.save(); err != nil {
-			return err
-		}
-		if err := waitReady(ctx, h, pid); err != nil {
-			return err
-		}
+// startRelay starts the lab's link relay, one process for every host's
+// link (cheaper than one per host: frames of several links share its
+// wake-ups), and waits until it has joined both ends of every link.
+func (l *Lab) startRelay(ctx context.Context, r *runner.Runner, relay []string, ip string) error {
+	logPath := filepath.Join(l.Dir, "net", "relay.log")
+	argv := l.relayArgv(relay)
+	pid, err := r.Detach(ctx, logPath, ip, argv[1:]...)
+	if err != nil {
+		return fmt.Errorf("start the link relay: %w", err)
 	}
-	return nil
-}
-
-func waitReady(ctx context.Context, h *Host, pid int) error {
-	ready := filepath.Join(h.Dir, relayReady)
+	for i := range l.Hosts {
+		l.Hosts[i].RelayPID = pid
+	}
+	if err := l.save(); err != nil {
+		return err
+	}
+	ready := filepath.Join(l.Dir, "net", relayReady)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		if _, err := os.Stat(ready); err == nil {
 			return nil
 		}
 		if !alive(pid) || time.Now().After(deadline) {
-			log, _ := os.ReadFile(filepath.Join(h.Dir, "relay.log"))
-			return fmt.Errorf("the link relay of %s did not start: %s", h.Name, strings.TrimSpace(string(log)))
+			log, _ := os.ReadFile(logPath)
+			return fmt.Errorf("the link relay did not start: %s", strings.TrimSpace(string(log)))
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("start the link relay of %s: %w", h.Name, ctx.Err())
+			return fmt.Errorf("start the link relay: %w", ctx.Err())
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
