@@ -347,45 +347,51 @@ func openTAP(name string) (int, error) {
 // offload and TCP segmentation offload for IPv4 and IPv6.
 const tunOffloads = 0x01 | 0x02 | 0x04 // TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6
 
-// openTAPIn attaches to a TAP device in another network namespace: on a
-// thread of its own that enters the namespace and comes back. The file
-// descriptor stays bound to the device whatever namespace uses it.
+// openTAPIn attaches to a TAP device in another network namespace. The
+// file descriptor stays bound to the device whatever namespace uses it.
 func openTAPIn(netns, name string) (int, error) {
-	type result struct {
-		fd  int
-		err error
+	fd := -1
+	err := inNetns(netns, func() error {
+		var err error
+		fd, err = openTAP(name)
+		return err
+	})
+	if err != nil && fd >= 0 {
+		unix.Close(fd)
+		fd = -1
 	}
-	done := make(chan result, 1)
+	return fd, err
+}
+
+// inNetns runs f in the network namespace netns: on a thread of its own
+// that enters the namespace and comes back.
+func inNetns(netns string, f func() error) error {
+	done := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread()
-		fd, err := func() (int, error) {
+		done <- func() error {
 			home, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
 			if err != nil {
-				return -1, fmt.Errorf("own network namespace: %w", err)
+				return fmt.Errorf("own network namespace: %w", err)
 			}
 			defer unix.Close(home)
 			target, err := unix.Open("/run/netns/"+netns, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 			if err != nil {
-				return -1, fmt.Errorf("namespace %s: %w", netns, err)
+				return fmt.Errorf("namespace %s: %w", netns, err)
 			}
 			defer unix.Close(target)
 			if err := unix.Setns(target, unix.CLONE_NEWNET); err != nil {
-				return -1, fmt.Errorf("enter namespace %s: %w", netns, err)
+				return fmt.Errorf("enter namespace %s: %w", netns, err)
 			}
-			fd, err := openTAP(name)
+			err = f()
 			if err2 := unix.Setns(home, unix.CLONE_NEWNET); err2 != nil {
 				// The thread is stuck in the other namespace: leave it
 				// locked, so that it ends with this goroutine.
-				if fd >= 0 {
-					unix.Close(fd)
-				}
-				return -1, fmt.Errorf("leave namespace %s: %w", netns, err2)
+				return fmt.Errorf("leave namespace %s: %w", netns, err2)
 			}
 			runtime.UnlockOSThread()
-			return fd, err
+			return err
 		}()
-		done <- result{fd, err}
 	}()
-	r := <-done
-	return r.fd, r.err
+	return <-done
 }
