@@ -28,7 +28,7 @@ func TestMain(m *testing.M) {
 
 // needLab skips the test unless a lab can run here; under CI=true it fails
 // instead, since CI runs as root with everything installed.
-func needLab(t *testing.T) {
+func needLab(t testing.TB) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("lab tests bring up namespaces; skipped with -short")
@@ -43,7 +43,7 @@ func needLab(t *testing.T) {
 
 // upTestLab brings up a lab with a name of its own, torn down when the
 // test ends.
-func upTestLab(t *testing.T, hosts int, link Link) (*Lab, *runner.Runner) {
+func upTestLab(t testing.TB, hosts int, link Link) (*Lab, *runner.Runner) {
 	t.Helper()
 	suffix := make([]byte, 3)
 	rand.Read(suffix)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unsafe"
@@ -64,6 +65,19 @@ type relayLink struct {
 // It runs only when frames arrive or leave, so it takes no more for it.
 const relayNice = -10
 
+// raisePriority sets every thread of the relay to relayNice; threads the
+// runtime starts later inherit it. A nice value is a thread's own on
+// Linux, and the relay's goroutine may run on any of them. Best effort:
+// the relay works at any priority.
+func raisePriority() {
+	tasks, _ := os.ReadDir("/proc/self/task")
+	for _, t := range tasks {
+		if tid, err := strconv.Atoi(t.Name()); err == nil {
+			unix.Setpriority(unix.PRIO_PROCESS, tid, relayNice)
+		}
+	}
+}
+
 func relay(links []relayLink, delay time.Duration, ready string) error {
 	var pairs [][2]int
 	defer func() {
@@ -84,8 +98,7 @@ func relay(links []relayLink, delay time.Duration, ready string) error {
 		}
 		pairs = append(pairs, [2]int{a, b})
 	}
-	// Best effort: the relay works at any priority.
-	unix.Setpriority(unix.PRIO_PROCESS, 0, relayNice)
+	raisePriority()
 	// One processor: the relay's goroutine yields to the scheduler now and
 	// then (see link), and with idle processors around each yield would
 	// wake another thread to look for work that is never there.
