@@ -80,8 +80,8 @@ it made.
 
 --rate limits each host's link, in each direction, with tbf (100mbit, 1gbit,
 512kbit). --delay adds a one-way delay in each direction of each host's link
-(a deployer-host round trip gains twice the delay) through a relay process
-per host.
+(a deployer-host round trip gains twice the delay) through one relay process
+for every link.
 
 --deploy-user NAME adds a non-root account to every host, only inside the
 host (its own /etc/passwd, /etc/group and /etc/sudoers): it logs in with the
@@ -355,8 +355,8 @@ func runLabLink(ctx context.Context, g *globals, lo labOptions, o labLinkOptions
 	return nil
 }
 
-// newLabRelayCommand is the link relay that lab up starts for each host
-// when links have a delay; it is not for users.
+// newLabRelayCommand is the link relay that lab up starts for the hosts'
+// links when they have a delay; it is not for users.
 func newLabRelayCommand(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:                "relay",

@@ -21,7 +21,8 @@
 // key and an ssh_config, so that strict host key checking works. Each host's
 // link can be shaped: a bandwidth with the kernel's tbf qdisc on both ends,
 // and a one-way delay in each direction with a user-space relay (RelayMain)
-// between two TAP devices, because the kernel may lack netem. While the lab
+// between two TAP devices, because the kernel may lack netem; one relay
+// process serves every link of a lab. While the lab
 // runs, one host's link can change on its own: SetRate, and SetLinkUp to
 // pull it out (frames are lost, as with a pulled cable) and plug it back in.
 //
