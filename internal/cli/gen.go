@@ -201,6 +201,12 @@ func runGen(ctx context.Context, g *globals, o genOptions, fleetArg string) erro
 	if err != nil {
 		return err
 	}
+	// Warnings; the infos (files a machine needs) are shoal check's to tell.
+	// They are rendered now, printed once the flake is written: rendering
+	// needs the fleet file's tree, which generation does not.
+	var warnings bytes.Buffer
+	diagRenderer{w: &warnings, docs: res.Docs, color: g.stderrColor()}.render(res.Diags.Findings())
+	defer releaseChecked(res)()
 	// Each file is compared with the disk, and staged beside its place
 	// unless gen only checks, as soon as it is made: the flake is never
 	// held in memory whole.
@@ -223,9 +229,6 @@ func runGen(ctx context.Context, g *globals, o genOptions, fleetArg string) erro
 	if err != nil {
 		return fmt.Errorf("write the flake to %s: %w", out, err)
 	}
-	// Warnings; the infos (files a machine needs) are shoal check's to tell.
-	var warnings bytes.Buffer
-	diagRenderer{w: &warnings, docs: res.Docs, color: g.stderrColor()}.render(res.Diags.Findings())
 	g.stderr.Write(warnings.Bytes())
 	rep := genReport{Out: out, Created: orEmpty(p.Creates), Updated: orEmpty(p.Updates), Removed: orEmpty(p.Removes),
 		Unchanged: len(p.Unchanged), Refused: p.Refused, UpToDate: p.Changes() == 0 && len(p.Refused) == 0}
