@@ -54,7 +54,7 @@ type checkReport struct {
 }
 
 func runCheck(_ context.Context, g *globals, o checkOptions, fleetArg string) error {
-	defer collectLate(fleetArg)()
+	defer collectLate(fleetArg, 0)()
 	res, err := loadFleet(fleetArg)
 	if err != nil {
 		return err

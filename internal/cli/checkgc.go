@@ -41,9 +41,11 @@ func checkHeapLimit(size int64) int64 {
 
 // collectLate makes the collector wait, while the fleet at fleetArg is
 // checked, until the heap reaches checkHeapLimit of its fleet file, and
-// returns a function that restores the collector's settings. When the
-// file cannot be found it changes nothing: the check reports why.
-func collectLate(fleetArg string) (restore func()) {
+// returns a function that restores the collector's settings. At least
+// huge bytes of heap are advised for huge pages, whatever the file's size
+// (gen, whose generating allocates that much before it collects). When
+// the file cannot be found it changes nothing: the check reports why.
+func collectLate(fleetArg string, huge int64) (restore func()) {
 	dir, err := fleetDirStat(fleetArg)
 	if err != nil {
 		return func() {}
@@ -53,7 +55,10 @@ func collectLate(fleetArg string) (restore func()) {
 		return func() {}
 	}
 	if info.Size() >= hugeHeapAbove {
-		adviseHugeHeap(hugeHeapPerByte * info.Size())
+		huge = max(huge, hugeHeapPerByte*info.Size())
+	}
+	if huge > 0 {
+		adviseHugeHeap(huge)
 	}
 	limit := debug.SetMemoryLimit(checkHeapLimit(info.Size()))
 	percent := debug.SetGCPercent(-1)

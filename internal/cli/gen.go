@@ -192,6 +192,10 @@ func runGen(ctx context.Context, g *globals, o genOptions, fleetArg string) erro
 	if st != nil && st.replay(g, o) {
 		return nil
 	}
+	// The check within gen keeps what it allocates, as shoal check does,
+	// and generating then allocates at least genHeapFloor before its first
+	// collection (see releaseChecked): huge pages for all of it.
+	defer collectLate(fleetArg, genHeapFloor)()
 	var rec *stamp.Recorder
 	wrap := func(fsys fs.FS) fs.FS {
 		rec = stamp.NewRecorder(fsys)
