@@ -46,24 +46,50 @@ func checkHeapLimit(size int64) int64 {
 // (gen, whose generating allocates that much before it collects). When
 // the file cannot be found it changes nothing: the check reports why.
 func collectLate(fleetArg string, huge int64) (restore func()) {
-	dir, err := fleetDirStat(fleetArg)
-	if err != nil {
+	size, ok := fleetFileSize(fleetArg)
+	if !ok {
 		return func() {}
 	}
-	info, err := os.Stat(filepath.Join(dir, check.FleetFile))
-	if err != nil {
-		return func() {}
-	}
-	if info.Size() >= hugeHeapAbove {
-		huge = max(huge, hugeHeapPerByte*info.Size())
+	if size >= hugeHeapAbove {
+		huge = max(huge, hugeHeapPerByte*size)
 	}
 	if huge > 0 {
 		adviseHugeHeap(huge)
 	}
-	limit := debug.SetMemoryLimit(checkHeapLimit(info.Size()))
+	limit := debug.SetMemoryLimit(checkHeapLimit(size))
 	percent := debug.SetGCPercent(-1)
 	return func() {
 		debug.SetGCPercent(percent)
 		debug.SetMemoryLimit(limit)
 	}
+}
+
+// A no-op gen of a large fleet reads its stamp and walks the flake on
+// disk, touching about 4 bytes of fresh heap per byte of fleet file: at
+// 20,000 machines, 8,000 first touches of 4 KiB pages, a fifth of its
+// time. From hugeHeapAbove bytes, that much heap is advised for huge pages
+// before the stamp is read; below, zeroing a huge page costs more than the
+// faults it saves.
+const stampHeapPerByte = 4
+
+// adviseStampHeap advises the heap a no-op gen of the fleet at fleetArg
+// touches for huge pages, when its fleet file is large.
+func adviseStampHeap(fleetArg string) {
+	if size, ok := fleetFileSize(fleetArg); ok && size >= hugeHeapAbove {
+		adviseHugeHeap(stampHeapPerByte * size)
+	}
+}
+
+// fleetFileSize is the size of the fleet file at fleetArg; ok is false
+// when it cannot be found (the command reports why).
+func fleetFileSize(fleetArg string) (size int64, ok bool) {
+	dir, err := fleetDirStat(fleetArg)
+	if err != nil {
+		return 0, false
+	}
+	info, err := os.Stat(filepath.Join(dir, check.FleetFile))
+	if err != nil {
+		return 0, false
+	}
+	return info.Size(), true
 }

@@ -188,6 +188,7 @@ type genReport struct {
 
 func runGen(ctx context.Context, g *globals, o genOptions, fleetArg string) error {
 	start := time.Now()
+	adviseStampHeap(fleetArg)
 	st := g.genStamp(o, fleetArg)
 	if st != nil && st.replay(g, o) {
 		return nil
