@@ -193,10 +193,15 @@ func runGen(ctx context.Context, g *globals, o genOptions, fleetArg string) erro
 	if st != nil && st.replay(g, o) {
 		return nil
 	}
-	// The check within gen keeps what it allocates, as shoal check does,
-	// and generating then allocates at least genHeapFloor before its first
-	// collection (see releaseChecked): huge pages for all of it.
-	defer collectLate(fleetArg, genHeapFloor)()
+	// For a fleet file under hugeHeapAbove, the check within gen keeps
+	// what it allocates, as shoal check does, and generating then
+	// allocates at least genHeapFloor before its first collection (see
+	// releaseChecked): huge pages for all of it. A larger fleet's check
+	// runs with the collector's usual pacing, so that gen's peak stays
+	// near what the checked model needs.
+	if size, ok := fleetFileSize(fleetArg); ok && size < hugeHeapAbove {
+		defer collectLate(fleetArg, genHeapFloor)()
+	}
 	var rec *stamp.Recorder
 	wrap := func(fsys fs.FS) fs.FS {
 		rec = stamp.NewRecorder(fsys)
