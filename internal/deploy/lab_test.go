@@ -129,6 +129,27 @@ func (l *testLab) current(name string) (running, profile string) {
 	return running, profile
 }
 
+// generations lists the host's system profile generations as nix-env
+// --list-generations sees them: their numbers, the current one marked *.
+func (l *testLab) generations(name string) string {
+	out, err := l.cmd.Output(context.Background(), nil, []string{"ssh", name, "nix-env -p /nix/var/nix/profiles/system --list-generations"})
+	if err != nil {
+		l.t.Fatalf("nix-env --list-generations on %s: %v", name, err)
+	}
+	var gens []string
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		if strings.Contains(line, "(current)") {
+			f[0] += "*"
+		}
+		gens = append(gens, f[0])
+	}
+	return strings.Join(gens, " ")
+}
+
 // activations returns the host's activation log.
 func (l *testLab) activations(name string) string {
 	h, _ := l.Host(name)
@@ -209,6 +230,19 @@ func TestLabDeployRedeployAndFaults(t *testing.T) {
 	}
 	if run, prof := l.current("h1"); run != v2 || prof != v2 {
 		t.Errorf("h1 runs %q, profile %q; want v2", run, prof)
+	}
+
+	// The generations shoal made are the ones nix-env sees: after a
+	// rollback by hand to generation 1, a deploy of v2 again reuses
+	// generation 2, which links to it, as nix-env --set does.
+	if _, err := l.cmd.Output(ctx, nil, []string{"ssh", "h1", "nix-env -p /nix/var/nix/profiles/system --rollback"}); err != nil {
+		t.Fatalf("nix-env --rollback on h1: %v", err)
+	}
+	if res, log := l.deploy(ctx, Options{}, map[string]string{"h1": v2}); res.Hosts[0].Outcome != Deployed || res.Hosts[0].Generation != 2 {
+		t.Errorf("v2 again after a rollback by hand: %s generation %d, %v; want deployed generation 2\n%s", res.Hosts[0].Outcome, res.Hosts[0].Generation, res.Hosts[0].Err, log)
+	}
+	if got := l.generations("h1"); got != "1 2*" {
+		t.Errorf("h1 generations (nix-env --list-generations) = %q, want 1, then 2 current", got)
 	}
 
 	// A failed activation: h1 goes back to v2, its profile too.
