@@ -155,6 +155,14 @@ type host struct {
 	res     *HostResult
 	mu      sync.Mutex // guards res.Steps and the counts: confirm and health run at once
 	master  bool       // a command has gone over the master connection
+	// sh is the shell on the master's own session, where the deploy's
+	// scripts run (see shell.go); nil when the Commander cannot start
+	// one.
+	sh *shell
+	// ownMaster: a command over the master ran as an ssh command of
+	// its own, which starts a master that outlives it (ControlPersist)
+	// when the shell's is gone: end it with ssh -O exit.
+	ownMaster bool
 }
 
 // count counts a remote command over connection c, for a deploy's host
@@ -178,11 +186,36 @@ func (h *host) emit(step, status, msg string) {
 	h.opts.Progress.Event(Event{Time: time.Now().UTC(), Machine: h.t.Machine, Step: step, Status: status, Message: msg})
 }
 
-// remote runs script on the host over c.
+// remote runs script on the host over c: in the host's shell when it has
+// one that works and c is the master connection, else as an ssh command.
 func (h *host) remote(ctx context.Context, c connection, privileged bool, body string, args ...string) (string, error) {
 	h.count(c)
-	out, err := h.opts.Commander.Output(ctx, nil, h.ssh.Argv(h.t, c, script(h.t, privileged, body, args...)))
+	cmdline := script(h.t, privileged, body, args...)
+	if c == shared && h.sh != nil {
+		out, err := h.sh.run(ctx, cmdline)
+		if !errors.Is(err, errShellBroken) {
+			return out, err
+		}
+	}
+	if c == shared {
+		h.mu.Lock()
+		h.ownMaster = true
+		h.mu.Unlock()
+	}
+	out, err := h.opts.Commander.Output(ctx, nil, h.ssh.Argv(h.t, c, cmdline))
 	return string(out), err
+}
+
+// end ends the host's connections: its shell, and a master an ssh
+// command started.
+func (h *host) end(ctx context.Context) {
+	if h.sh != nil {
+		h.sh.close()
+	}
+	if h.ownMaster || h.sh == nil {
+		// A failed exit only means there is no master.
+		_, _ = h.opts.Commander.Output(context.WithoutCancel(ctx), nil, h.ssh.ExitArgv(h.t))
+	}
 }
 
 // step runs f as the named step, timing it and reporting start and end.
@@ -206,6 +239,10 @@ func exitCode(err error) int {
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
 		return ee.ExitCode()
+	}
+	var se *shellExit
+	if errors.As(err, &se) {
+		return se.code
 	}
 	return -1
 }
@@ -243,6 +280,7 @@ func (h *host) run(ctx context.Context) {
 	var before hostState
 	var probed error
 	if err := h.step("connect", func() (string, error) {
+		h.sh = h.startShell(ctx)
 		out, err := h.remote(ctx, shared, false, probeScript, t.Closure)
 		if err != nil {
 			return "", fmt.Errorf("connect to %s: %w", t.dest(), err)

@@ -146,7 +146,7 @@ before=$(readlink "$P" 2>/dev/null) || before=
 last=0
 for l in "$P"-*-link; do
   n=${l#"$P"-}; n=${n%-link}
-  case $n in ''|*[!0-9]*) continue ;; esac
+  case $n in ""|*[!0-9]*) continue ;; esac
   [ "$n" -gt "$last" ] && last=$n
 done
 gen=
@@ -156,7 +156,7 @@ if [ -z "$gen" ]; then
   gen=$((last + 1))
   ln -s "$new" "$P-$gen-link" >&2 || exit 20
 fi
-# setlink TARGET: point the profile at TARGET (a generation link's name).
+# setlink NAME: point the profile at the generation link NAME.
 setlink() { ln -s "$1" "$P.shoal-$$" && mv -T "$P.shoal-$$" "$P" || { rm -f "$P.shoal-$$"; return 1; }; }
 [ "$before" = "system-$gen-link" ] || setlink "system-$gen-link" >&2 || exit 20
 if ! "$new/bin/switch-to-configuration" boot >&2; then

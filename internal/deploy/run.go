@@ -179,8 +179,7 @@ func Run(ctx context.Context, opts Options, targets []Target) (Result, error) {
 				if opts.Record != nil {
 					opts.Record(res.Hosts[i])
 				}
-				// End the master; a failed exit only means it is gone.
-				_, _ = opts.Commander.Output(context.WithoutCancel(ctx), nil, opts.SSH.ExitArgv(targets[i]))
+				h.end(ctx)
 			}(i)
 		}
 		wg.Wait()

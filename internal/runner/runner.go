@@ -110,6 +110,46 @@ func (r *Runner) Output(ctx context.Context, name string, args ...string) ([]byt
 	return stdout.Bytes(), &Error{Cmd: line, Err: err, Stderr: tail(stderr.String(), tailLines)}
 }
 
+// Command returns name with args as Output would run it (in its own
+// process group, in Dir, with Env added; ctx ends the group), traced as
+// Output traces, for a caller that needs the command's standard streams
+// while it runs: it sets them, starts the command and waits for it.
+func (r *Runner) Command(ctx context.Context, name string, args ...string) *exec.Cmd {
+	argv := append([]string{name}, args...)
+	if r.Trace != nil {
+		r.mu.Lock()
+		fmt.Fprintf(r.Trace, "+ %s\n", r.Line(argv))
+		r.mu.Unlock()
+	}
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = r.Dir
+	if len(r.Env) > 0 {
+		cmd.Env = append(cmd.Environ(), r.Env...)
+	}
+	ownGroup(cmd)
+	cmd.WaitDelay = waitDelay
+	return cmd
+}
+
+// KillGroup ends a command started from Command, and whatever it started
+// in its process group.
+func KillGroup(cmd *exec.Cmd) {
+	if cmd.Process != nil {
+		killGroup(cmd)
+	}
+}
+
+// Tracef writes one line of the trace, when there is one: for work a
+// command started by Command does on its input.
+func (r *Runner) Tracef(format string, args ...any) {
+	if r.Trace == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	fmt.Fprintf(r.Trace, "+ "+format+"\n", args...)
+}
+
 // Line renders argv as the runner runs it, for a shell: "cd DIR && "
 // when Dir is set, then the added environment, then the quoted argv.
 func (r *Runner) Line(argv []string) string {
