@@ -109,7 +109,8 @@ path) on the machine over OpenSSH and Nix:
             the fleet file's: a machine's health = [...] and [health] by
             feature (unit, tcp, http or command; timeout, retries,
             interval); side by side with the confirmation
-  finish    nix-env --set on the system profile, switch-to-configuration boot
+  finish    a new system profile generation (as nix-env --set makes it),
+            switch-to-configuration boot
             (in the confirmation's own command when there is nothing to
             check in between)
 

@@ -8,10 +8,12 @@
 // options through NIX_SSHOPTS), activate (switch-to-configuration test under
 // a detached target-side watchdog), confirm (a NEW ssh connection claims
 // the watchdog's token before its timeout; otherwise the host switches back
-// by itself), health checks (side by side with confirm), and finish (nix-env --set on the system
-// profile, switch-to-configuration boot; in the confirmation's command when
-// nothing runs between the two, so that a host without checks needs four
-// remote commands over two TCP connections). A failed activation, a failed
+// by itself), health checks (side by side with confirm), and finish (a new
+// system profile generation, as nix-env --set makes it, and
+// switch-to-configuration boot; in the confirmation's command when nothing
+// runs between the two, so that a host without checks needs four remote
+// commands over two TCP connections). The scripts over the master
+// connection run in one sh on its own session (shell.go). A failed activation, a failed
 // health check or a failed finish switches the host back to the system it
 // ran before at once, its profile included.
 //

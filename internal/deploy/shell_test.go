@@ -31,8 +31,8 @@ func TestShellFramesEachScript(t *testing.T) {
 	big := strings.Repeat("x", 200<<10)
 	for _, c := range []struct {
 		name, cmdline, out string
-		code              int
-		stderr            string
+		code               int
+		stderr             string
 	}{
 		{"output ending in a newline", Quote("sh", "-c", `echo one; echo two`), "one\ntwo\n", 0, ""},
 		{"output without a final newline", Quote("printf", "%s", "no newline"), "no newline", 0, ""},
