@@ -35,7 +35,8 @@
 # Then a deploy of a 1 MiB closure, where SSH setup and round trips
 # dominate: its wall time and CPU, the TCP connections each host's sshd
 # accepted (LogLevel INFO logs one "Accepted publickey" per connection),
-# the ssh and nix commands shoal ran per host (from -x), the processes h1
+# the ssh commands, scripts in the host's shell (on the master's session)
+# and nix commands shoal ran per host (from -x), the processes h1
 # started (strace on its sshd: forks and execs), and shoal's own peak
 # memory (VmHWM of the shoal process, sampled until it exits).
 #
@@ -209,9 +210,10 @@ t1=$(now)
 read -r d1 h1 r1 < <(usage)
 echo "1 MiB closure to $HOSTS hosts: $(((t1 - t0) / 1000000)) ms wall; CPU: deployer $(((d1 - d0) / 1000000)) ms, hosts $(((h1 - h0) / 1000000)) ms, relays $(((r1 - r0) / 1000000)) ms"
 for i in $(seq 1 "$HOSTS"); do
-	printf 'h%d: %s ssh connections, %s ssh commands, %s nix commands\n' "$i" \
+	printf 'h%d: %s ssh connections, %s ssh commands, %s scripts in its shell, %s nix commands\n' "$i" \
 		"$(grep -c 'Accepted publickey' "$lab/hosts/h$i/run/sshd.log" 2>/dev/null || echo '?')" \
 		"$(grep -c "^+ ssh .* -- root@h$i " "$tmp/trace.log" || true)" \
+		"$(grep -c "^+ \[root@h$i shell\] " "$tmp/trace.log" || true)" \
 		"$(grep -c "^+ .*nix .*ssh://root@h$i " "$tmp/trace.log" || true)"
 done
 echo "shoal deploy peak RSS (VmHWM of the shoal process): $hwm KiB"
