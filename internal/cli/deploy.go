@@ -142,12 +142,14 @@ default) and sudo, doas or run0 for a non-root one.
 ssh's cost in CPU: unless your ssh_config (or the system's) sets Ciphers,
 deploy puts aes128-gcm@openssh.com first when this machine has AES
 instructions (cheaper than the default chacha20-poly1305 where the host
-has them too); unless it sets KexAlgorithms, the confirmation's
-connection, which carries no secret, puts curve25519-sha256 first when
-ssh's default is sntrup761x25519 (about 0.1 s of CPU per connection). The
-first connection, which carries the secrets and the closure, keeps ssh's
-default key exchange. -x shows the options. --fast-ssh=false leaves both to
-ssh, e.g. for hosts without AES instructions (a Raspberry Pi 4).
+has them too); unless it sets KexAlgorithms, the connections that carry
+no secret put curve25519-sha256 first when ssh's default is
+sntrup761x25519 (about 0.1 s of CPU per connection): the confirmation's,
+and the first connection of a host that gets no secrets (store paths,
+readable by any user of a Nix store, and deploy's commands). A host that
+gets secrets keeps ssh's post-quantum default on the connection that
+carries them. -x shows the options. --fast-ssh=false leaves both to ssh,
+e.g. for hosts without AES instructions (a Raspberry Pi 4).
 
 Hosts deploy --parallel at once, in waves of --batch N or N%; after a wave,
 --max-failures failed hosts stop the later waves. --dry-run asks each host
@@ -182,7 +184,7 @@ failed or rolled back, 6 no host deployed, 130 interrupted.`,
 	f.BoolVar(&o.substitute, "substitute-on-destination", false, "let hosts fetch paths from their substituters (binary caches) instead of from here")
 	f.BoolVar(&o.noChecks, "no-checks", false, "skip the catalog's health checks of the features (systemd's failed units and the fleet file's checks still run)")
 	f.BoolVar(&o.dryRun, "dry-run", false, "print what would be copied and activated; change nothing")
-	f.BoolVar(&o.fastSSH, "fast-ssh", true, "let ssh use cheaper algorithms where ssh_config chooses none (AES-GCM first; a classical key exchange for the confirmation)")
+	f.BoolVar(&o.fastSSH, "fast-ssh", true, "let ssh use cheaper algorithms where ssh_config chooses none (AES-GCM first; a classical key exchange where no secret travels)")
 	f.BoolVar(&o.noBuild, "no-build", false, "never build: deploy only the systems --closure and --closures give")
 	f.BoolVar(&o.gen, "gen", false, "when building, write the flake first if it is out of date, as shoal gen does")
 	f.StringVar(&o.builders, "builders", "", "when building, Nix remote builders specification (Nix's builders setting)")

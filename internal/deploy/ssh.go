@@ -87,9 +87,10 @@ type SSH struct {
 	ControlPersist time.Duration
 	// Fast lets a deploy choose cheaper algorithms where the user's
 	// ssh_config chooses none: aes128-gcm@openssh.com first when this
-	// machine has AES instructions, and for the confirmation's new
-	// connection (which carries no secret) curve25519-sha256 first when
-	// ssh's default is the costly sntrup761x25519. See tune.
+	// machine has AES instructions, and for the connections that carry
+	// no secret (the confirmation's, and the master of a host that gets
+	// none) curve25519-sha256 first when ssh's default is the costly
+	// sntrup761x25519. See tune.
 	Fast bool
 
 	// defaults is ssh's built-in configuration, asked once per run.

@@ -19,13 +19,18 @@ const (
 	// CPU for a 50 MiB closure); NixOS's default and the hardening
 	// feature's Ciphers both accept it.
 	fastCipher = "aes128-gcm@openssh.com"
-	// fastConfirmKex is the confirmation connection's key exchange when
-	// ssh's default is sntrup761x25519 (OpenSSH 9.0 to 9.8), which costs
-	// the client about 0.1 s of CPU per connection. The confirmation
-	// carries no secret (a token and the finish step's public arguments),
-	// so a classical exchange loses nothing there; the master connection,
-	// which carries secrets and the closure, keeps ssh's default.
-	fastConfirmKex = "curve25519-sha256"
+	// fastKex is the key exchange of a connection that carries no secret
+	// when ssh's default is sntrup761x25519 (OpenSSH 9.0 to 9.8), which
+	// costs the client about 0.1 s of CPU per connection (a fleet's
+	// masters start at once, so a deployer pays it for every host at the
+	// same moment). A post-quantum exchange protects what is recorded now
+	// against decryption later; the confirmation carries a token and the
+	// finish step's public arguments, and the master, when the host gets
+	// no secrets, carries store paths (readable by every user of a Nix
+	// store, so no place for a secret) and the deploy's own commands: a
+	// classical exchange loses nothing there. The master of a host that
+	// gets secrets keeps ssh's default.
+	fastKex = "curve25519-sha256"
 )
 
 // tuning holds the ssh options a fast deploy adds for one host; the zero
@@ -33,8 +38,9 @@ const (
 type tuning struct {
 	// cipher is put first for every connection to the host.
 	cipher string
-	// confirmKex is put first for the confirmation's new connection.
-	confirmKex string
+	// confirmKex is put first for the confirmation's new connection,
+	// masterKex for the master connection.
+	confirmKex, masterKex string
 }
 
 // options returns the -o options of t for connection c.
@@ -43,8 +49,12 @@ func (t tuning) options(c connection) []string {
 	if t.cipher != "" {
 		opts = append(opts, "-oCiphers=^"+t.cipher)
 	}
-	if c == fresh && t.confirmKex != "" {
-		opts = append(opts, "-oKexAlgorithms=^"+t.confirmKex)
+	kex := t.masterKex
+	if c == fresh {
+		kex = t.confirmKex
+	}
+	if kex != "" {
+		opts = append(opts, "-oKexAlgorithms=^"+kex)
 	}
 	return opts
 }
@@ -127,8 +137,11 @@ func (h *host) tune(ctx context.Context) {
 	if aes && eff["ciphers"] == def["ciphers"] && listHas(def["ciphers"], fastCipher) {
 		t.cipher = fastCipher
 	}
-	if kex := def["kexalgorithms"]; eff["kexalgorithms"] == kex && strings.HasPrefix(kex, "sntrup761") && listHas(kex, fastConfirmKex) {
-		t.confirmKex = fastConfirmKex
+	if kex := def["kexalgorithms"]; eff["kexalgorithms"] == kex && strings.HasPrefix(kex, "sntrup761") && listHas(kex, fastKex) {
+		t.confirmKex = fastKex
+		if len(h.t.Secrets) == 0 {
+			t.masterKex = fastKex
+		}
 	}
 	h.t.tuning = t
 }

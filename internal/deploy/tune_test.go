@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/shoal-nix/shoal/internal/secrets"
 )
 
 // sshG answers ssh -G: the defaults for -F none, else the user's
@@ -45,13 +47,15 @@ func TestTune(t *testing.T) {
 		defaults, effective string
 		fail                bool
 		want                tuning
+		secrets             bool // the host gets secrets in this deploy
 	}{
-		{"defaults everywhere", true, "user root\n" + ciphers92 + kex92, "user root\n" + ciphers92 + kex92, false, tuning{cipher: wantCipher, confirmKex: fastConfirmKex}},
-		{"off", false, ciphers92 + kex92, ciphers92 + kex92, false, tuning{}},
-		{"the user's Ciphers", true, ciphers92 + kex92, userCipher + kex92, false, tuning{confirmKex: fastConfirmKex}},
-		{"the user's KexAlgorithms", true, ciphers92 + kex92, ciphers92 + userKex, false, tuning{cipher: wantCipher}},
-		{"ML-KEM is the default: cheap already", true, ciphers92 + kexMLKEM, ciphers92 + kexMLKEM, false, tuning{cipher: wantCipher}},
-		{"ssh refuses the ^ form", true, ciphers92 + kex92, ciphers92 + kex92, true, tuning{}},
+		{"defaults everywhere", true, "user root\n" + ciphers92 + kex92, "user root\n" + ciphers92 + kex92, false, tuning{cipher: wantCipher, confirmKex: fastKex, masterKex: fastKex}, false},
+		{"a host that gets secrets keeps the post-quantum exchange on its master", true, "user root\n" + ciphers92 + kex92, "user root\n" + ciphers92 + kex92, false, tuning{cipher: wantCipher, confirmKex: fastKex}, true},
+		{"off", false, ciphers92 + kex92, ciphers92 + kex92, false, tuning{}, false},
+		{"the user's Ciphers", true, ciphers92 + kex92, userCipher + kex92, false, tuning{confirmKex: fastKex, masterKex: fastKex}, false},
+		{"the user's KexAlgorithms", true, ciphers92 + kex92, ciphers92 + userKex, false, tuning{cipher: wantCipher}, false},
+		{"ML-KEM is the default: cheap already", true, ciphers92 + kexMLKEM, ciphers92 + kexMLKEM, false, tuning{cipher: wantCipher}, false},
+		{"ssh refuses the ^ form", true, ciphers92 + kex92, ciphers92 + kex92, true, tuning{}, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			g := &sshG{defaults: c.defaults, effective: c.effective, fail: c.fail}
@@ -61,6 +65,9 @@ func TestTune(t *testing.T) {
 				s.defaults = &sshDefaults{}
 			}
 			h := &host{t: Target{Machine: "web1", Host: "web1"}, opts: opts, ssh: s}
+			if c.secrets {
+				h.t.Secrets = make([]secrets.Upload, 1)
+			}
 			h.tune(context.Background())
 			if h.t.tuning != c.want {
 				t.Errorf("tuning %+v, want %+v", h.t.tuning, c.want)
@@ -68,17 +75,17 @@ func TestTune(t *testing.T) {
 			if !c.fast && len(g.calls) > 0 {
 				t.Errorf("ssh -G ran without Fast: %q", g.calls)
 			}
-			// The options reach every ssh command line, the key exchange
-			// only the confirmation's.
+			// The cipher reaches every ssh command line, each key
+			// exchange its own connection's.
 			shared := strings.Join(s.Argv(h.t, shared, "true"), " ")
 			fresh := strings.Join(s.Argv(h.t, fresh, "true"), " ")
 			if got := strings.Contains(shared, "-oCiphers=^"+fastCipher); got != (c.want.cipher != "") {
 				t.Errorf("shared connection: %s", shared)
 			}
-			if strings.Contains(shared, "KexAlgorithms") {
-				t.Errorf("the master connection's key exchange changed: %s", shared)
+			if got := strings.Contains(shared, "-oKexAlgorithms=^"+fastKex); got != (c.want.masterKex != "") {
+				t.Errorf("master connection: %s", shared)
 			}
-			if got := strings.Contains(fresh, "-oKexAlgorithms=^"+fastConfirmKex); got != (c.want.confirmKex != "") {
+			if got := strings.Contains(fresh, "-oKexAlgorithms=^"+fastKex); got != (c.want.confirmKex != "") {
 				t.Errorf("confirmation connection: %s", fresh)
 			}
 		})
