@@ -293,13 +293,15 @@ func (s *shell) wait() bool {
 	}
 }
 
-// close ends the shell: its sh exits at the end of its input, and the
-// master once nothing shares it. A master kept up by a stray process
-// holding the session open is ended after a short wait.
+// close ends the shell and its master connection at once, as ssh -O exit
+// would (the host's sshd ends the session's sh), without waiting a round
+// trip for the sh to see the end of its input: nothing else uses the
+// master any more.
 func (s *shell) close() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	_ = s.in.Close()
+	runner.TermGroup(s.cmd)
 	s.wait()
 	if s.broken == nil {
 		s.broken = errShellBroken

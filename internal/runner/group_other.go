@@ -9,3 +9,5 @@ import "os/exec"
 func ownGroup(*exec.Cmd) {}
 
 func killGroup(*exec.Cmd) {}
+
+func termGroup(cmd *exec.Cmd) { _ = cmd.Process.Kill() }

@@ -17,6 +17,9 @@ func ownGroup(cmd *exec.Cmd) {
 	cmd.Cancel = func() error { return signalGroup(cmd, syscall.SIGTERM) }
 }
 
+// termGroup asks the command's process group to end.
+func termGroup(cmd *exec.Cmd) { _ = signalGroup(cmd, syscall.SIGTERM) }
+
 // killGroup ends what is left of the command's process group.
 func killGroup(cmd *exec.Cmd) { _ = signalGroup(cmd, syscall.SIGKILL) }
 

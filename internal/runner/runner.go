@@ -139,6 +139,14 @@ func KillGroup(cmd *exec.Cmd) {
 	}
 }
 
+// TermGroup asks a command started from Command, and whatever it started
+// in its process group, to end (SIGTERM).
+func TermGroup(cmd *exec.Cmd) {
+	if cmd.Process != nil {
+		termGroup(cmd)
+	}
+}
+
 // Tracef writes one line of the trace, when there is one: for work a
 // command started by Command does on its input.
 func (r *Runner) Tracef(format string, args ...any) {
