@@ -74,23 +74,11 @@ const waitDelay = 3 * time.Second
 // group gets SIGTERM, then SIGKILL if it lingers, and the error wraps
 // ctx's error (errors.Is(err, context.Canceled)), never an *Error.
 func (r *Runner) Output(ctx context.Context, name string, args ...string) ([]byte, error) {
-	argv := append([]string{name}, args...)
-	line := Quote(argv)
-	if r.Trace != nil {
-		r.mu.Lock()
-		fmt.Fprintf(r.Trace, "+ %s\n", r.Line(argv))
-		r.mu.Unlock()
-	}
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Dir = r.Dir
+	line := Quote(append([]string{name}, args...))
+	cmd := r.Command(ctx, name, args...)
 	if r.Stdin != nil {
 		cmd.Stdin = bytes.NewReader(r.Stdin)
 	}
-	if len(r.Env) > 0 {
-		cmd.Env = append(cmd.Environ(), r.Env...)
-	}
-	ownGroup(cmd)
-	cmd.WaitDelay = waitDelay
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -115,12 +103,7 @@ func (r *Runner) Output(ctx context.Context, name string, args ...string) ([]byt
 // Output traces, for a caller that needs the command's standard streams
 // while it runs: it sets them, starts the command and waits for it.
 func (r *Runner) Command(ctx context.Context, name string, args ...string) *exec.Cmd {
-	argv := append([]string{name}, args...)
-	if r.Trace != nil {
-		r.mu.Lock()
-		fmt.Fprintf(r.Trace, "+ %s\n", r.Line(argv))
-		r.mu.Unlock()
-	}
+	r.Tracef("%s", r.Line(append([]string{name}, args...)))
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = r.Dir
 	if len(r.Env) > 0 {
