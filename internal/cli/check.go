@@ -54,7 +54,9 @@ type checkReport struct {
 }
 
 func runCheck(_ context.Context, g *globals, o checkOptions, fleetArg string) error {
-	defer collectLate(fleetArg, 0)()
+	if size, ok := fleetFileSize(fleetArg); ok {
+		defer collectLate(size, 0)()
+	}
 	res, err := loadFleet(fleetArg)
 	if err != nil {
 		return err

@@ -39,17 +39,12 @@ func checkHeapLimit(size int64) int64 {
 	return max(checkHeapFloor, checkHeapPerByte*size)
 }
 
-// collectLate makes the collector wait, while the fleet at fleetArg is
-// checked, until the heap reaches checkHeapLimit of its fleet file, and
-// returns a function that restores the collector's settings. At least
-// huge bytes of heap are advised for huge pages, whatever the file's size
-// (gen, whose generating allocates that much before it collects). When
-// the file cannot be found it changes nothing: the check reports why.
-func collectLate(fleetArg string, huge int64) (restore func()) {
-	size, ok := fleetFileSize(fleetArg)
-	if !ok {
-		return func() {}
-	}
+// collectLate makes the collector wait, while a fleet file of size bytes
+// is checked, until the heap reaches checkHeapLimit of it, and returns a
+// function that restores the collector's settings. At least huge bytes of
+// heap are advised for huge pages, whatever the file's size (gen, whose
+// generating allocates that much before it collects).
+func collectLate(size, huge int64) (restore func()) {
 	if size >= hugeHeapAbove {
 		huge = max(huge, hugeHeapPerByte*size)
 	}
@@ -72,16 +67,17 @@ func collectLate(fleetArg string, huge int64) (restore func()) {
 // faults it saves.
 const stampHeapPerByte = 4
 
-// adviseStampHeap advises the heap a no-op gen of the fleet at fleetArg
-// touches for huge pages, when its fleet file is large.
-func adviseStampHeap(fleetArg string) {
-	if size, ok := fleetFileSize(fleetArg); ok && size >= hugeHeapAbove {
+// adviseStampHeap advises the heap a no-op gen of a fleet file of size
+// bytes touches for huge pages, when the file is large.
+func adviseStampHeap(size int64) {
+	if size >= hugeHeapAbove {
 		adviseHugeHeap(stampHeapPerByte * size)
 	}
 }
 
 // fleetFileSize is the size of the fleet file at fleetArg; ok is false
-// when it cannot be found (the command reports why).
+// when it cannot be found (the command reports why, and the collector's
+// settings stay as they are). Asked once a command.
 func fleetFileSize(fleetArg string) (size int64, ok bool) {
 	dir, err := fleetDirStat(fleetArg)
 	if err != nil {

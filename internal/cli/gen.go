@@ -188,7 +188,10 @@ type genReport struct {
 
 func runGen(ctx context.Context, g *globals, o genOptions, fleetArg string) error {
 	start := time.Now()
-	adviseStampHeap(fleetArg)
+	size, sized := fleetFileSize(fleetArg)
+	if sized {
+		adviseStampHeap(size)
+	}
 	st := g.genStamp(o, fleetArg)
 	if st != nil && st.replay(g, o) {
 		return nil
@@ -199,8 +202,8 @@ func runGen(ctx context.Context, g *globals, o genOptions, fleetArg string) erro
 	// releaseChecked): huge pages for all of it. A larger fleet's check
 	// runs with the collector's usual pacing, so that gen's peak stays
 	// near what the checked model needs.
-	if size, ok := fleetFileSize(fleetArg); ok && size < hugeHeapAbove {
-		defer collectLate(fleetArg, genHeapFloor)()
+	if sized && size < hugeHeapAbove {
+		defer collectLate(size, genHeapFloor)()
 	}
 	var rec *stamp.Recorder
 	wrap := func(fsys fs.FS) fs.FS {
