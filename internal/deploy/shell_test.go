@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"os/exec"
+	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -95,5 +97,72 @@ func TestShellCancel(t *testing.T) {
 	}
 	if _, err := s.run(context.Background(), "true"); !errors.Is(err, errShellBroken) {
 		t.Errorf("a script after a cancelled one: %v, want errShellBroken", err)
+	}
+}
+
+// shellCommander runs a host's shell as a local sh and records the ssh
+// commands deploy runs instead (answering them with "ssh\n").
+type shellCommander struct {
+	mu    sync.Mutex
+	calls [][]string
+}
+
+func (c *shellCommander) Output(_ context.Context, _ []string, argv []string) ([]byte, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.calls = append(c.calls, argv)
+	return []byte("ssh\n"), nil
+}
+
+func (c *shellCommander) Start(_ context.Context, argv []string) (*exec.Cmd, error) {
+	if argv[0] != "ssh" || argv[len(argv)-1] != "sh" || !slices.Contains(argv, "-oControlPersist=no") {
+		return nil, errors.New("not a shell's master: " + strings.Join(argv, " "))
+	}
+	cmd := exec.Command("sh")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	return cmd, nil
+}
+
+// TestHostScriptsUseItsShell: scripts over the master run in the host's
+// shell, the confirmation's never; once the shell is gone, scripts run as
+// ssh commands of their own, and the master those start is ended with
+// ssh -O exit.
+func TestHostScriptsUseItsShell(t *testing.T) {
+	for _, breakIt := range []bool{false, true} {
+		c := &shellCommander{}
+		h := &host{t: Target{Machine: "m", Host: "m.example"}, opts: &Options{Commander: c},
+			ssh: SSH{ControlDir: t.TempDir(), ConnectTimeout: time.Second, ServerAliveInterval: time.Second}, res: &HostResult{Steps: map[string]time.Duration{}}}
+		ctx := context.Background()
+		if h.sh = h.startShell(ctx); h.sh == nil {
+			t.Fatal("no shell")
+		}
+		if out, err := h.remote(ctx, shared, true, `echo "in the shell: $1"`, "a b"); err != nil || out != "in the shell: a b\n" {
+			t.Fatalf("script over the master: %q, %v", out, err)
+		}
+		if out, _ := h.remote(ctx, fresh, true, "true"); out != "ssh\n" || len(c.calls) != 1 {
+			t.Errorf("the confirmation's script went through the shell: %q, %q", out, c.calls)
+		}
+		if breakIt {
+			// The shell's process dies under the script that runs.
+			if _, err := h.remote(ctx, shared, true, `kill -9 $PPID`); exitCode(err) != 255 {
+				t.Errorf("script whose shell died: %v (exit %d), want exit 255 as for a lost connection", err, exitCode(err))
+			}
+			if out, err := h.remote(ctx, shared, true, "true"); err != nil || out != "ssh\n" || len(c.calls) != 2 {
+				t.Errorf("script after the shell died: %q, %v; ssh commands %q", out, err, c.calls)
+			}
+		}
+		h.end(ctx)
+		exits := 0
+		for _, argv := range c.calls {
+			if slices.Contains(argv, "-O") {
+				exits++
+			}
+		}
+		if want := map[bool]int{false: 0, true: 1}[breakIt]; exits != want {
+			t.Errorf("shell broken %v: %d ssh -O exit, want %d (%q)", breakIt, exits, want, c.calls)
+		}
+		if h.res.Commands != map[bool]int{false: 2, true: 4}[breakIt] {
+			t.Errorf("shell broken %v: %d commands counted", breakIt, h.res.Commands)
+		}
 	}
 }
