@@ -164,10 +164,7 @@ func (s *shell) read(r io.Reader, frames chan<- frame, status bool) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	var buf []byte
 	for n := 1; ; n++ {
-		// The marker line follows the newline written before it:
-		// "\nWORD-N STATUS\n" on standard output, "\nWORD-N\n" on
-		// standard error.
-		mark := []byte("\n" + s.word + "-" + strconv.Itoa(n))
+		mark := s.word + "-" + strconv.Itoa(n)
 		for {
 			line, err := br.ReadBytes('\n')
 			buf = append(buf, line...)
@@ -179,11 +176,14 @@ func (s *shell) read(r io.Reader, frames chan<- frame, status bool) {
 				}
 				return
 			}
-			i := bytes.LastIndex(buf, mark)
-			if i < 0 || i+len(mark) > len(buf)-1 || bytes.IndexByte(buf[i+1:], '\n') != len(buf)-i-2 {
+			// The marker is a line of its own after the newline written
+			// before it: "\nWORD-N STATUS\n" on standard output,
+			// "\nWORD-N\n" on standard error.
+			start := len(buf) - len(line)
+			rest, ok := strings.CutPrefix(string(line[:len(line)-1]), mark)
+			if !ok || start == 0 || buf[start-1] != '\n' {
 				continue
 			}
-			rest := string(buf[i+len(mark) : len(buf)-1])
 			code := 0
 			if status {
 				c, err := strconv.Atoi(strings.TrimPrefix(rest, " "))
@@ -194,7 +194,7 @@ func (s *shell) read(r io.Reader, frames chan<- frame, status bool) {
 			} else if rest != "" {
 				continue
 			}
-			frames <- frame{data: append([]byte(nil), buf[:i]...), code: code}
+			frames <- frame{data: append([]byte(nil), buf[:start-1]...), code: code}
 			buf = buf[:0]
 			break
 		}
