@@ -161,7 +161,7 @@ func openShell(cmd *exec.Cmd, line string) (*shell, error) {
 // own complaint, when the connection fails) is kept for fail.
 func (s *shell) read(r io.Reader, frames chan<- frame, status bool) {
 	defer close(frames)
-	br := bufio.NewReaderSize(r, 64<<10)
+	br := bufio.NewReader(r)
 	var buf []byte
 	for n := 1; ; n++ {
 		mark := s.word + "-" + strconv.Itoa(n)
