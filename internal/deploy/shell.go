@@ -18,15 +18,16 @@ import (
 	"github.com/shoal-nix/shoal/internal/runner"
 )
 
-// A deploy's own scripts (probe, activate, finish, going back) run in one
-// sh per host that reads them from its standard input: the session of the
-// host's ControlMaster itself. Each script over it costs the host no new
-// session, login shell or exec of sh by sshd, and the deployer no ssh
-// process and no round trips to open a channel: about two round trips and
-// a few processes a script, which add up over a fleet. Other commands
-// (health checks, which a timeout may cut short, secrets, which need
-// their own standard input, nix copy) open their own sessions over the
-// same master, as before.
+// A deploy's own scripts over the master connection (probe, activate,
+// health checks, finish, going back) run in one sh per host that reads
+// them from its standard input: the session of the host's ControlMaster
+// itself. Each script over it costs the host no new session, login shell
+// or exec of sh by sshd, and the deployer no ssh process and no round
+// trips to open a channel: about two round trips and a few processes a
+// script, which add up over a fleet. Scripts run one at a time, each to
+// its end (a health check carries its own timeout on the host). Secrets,
+// which need their own standard input, and nix copy open their own
+// sessions over the same master, as before.
 //
 // The framing: the deployer writes a script's command line with its
 // standard input from /dev/null, then a marker with the exit status on
