@@ -240,7 +240,7 @@ func (s *shell) run(ctx context.Context, cmdline string) (string, error) {
 		}
 	}
 	if out.code != 0 {
-		return string(out.data), &shellExit{cmd: cmdline, code: out.code, stderr: tailLines(string(errs.data), 20)}
+		return string(out.data), &shellExit{cmd: cmdline, code: out.code, stderr: runner.Tail(string(errs.data))}
 	}
 	return string(out.data), nil
 }
@@ -256,7 +256,7 @@ func (s *shell) fail(err error) error {
 			code = ee.ExitCode()
 		}
 		s.tailMu.Lock()
-		err = &shellExit{cmd: s.line, code: code, stderr: tailLines(s.stderr.String(), 20)}
+		err = &shellExit{cmd: s.line, code: code, stderr: runner.Tail(s.stderr.String())}
 		s.tailMu.Unlock()
 	}
 	s.broken = err
@@ -307,13 +307,4 @@ func (s *shell) close() {
 	if s.broken == nil {
 		s.broken = errShellBroken
 	}
-}
-
-// tailLines returns the last n lines of s, without its final newline.
-func tailLines(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }

@@ -95,7 +95,7 @@ func (r *Runner) Output(ctx context.Context, name string, args ...string) ([]byt
 	if ctx.Err() != nil {
 		return nil, fmt.Errorf("%s: %w", line, context.Cause(ctx))
 	}
-	return stdout.Bytes(), &Error{Cmd: line, Err: err, Stderr: tail(stderr.String(), tailLines)}
+	return stdout.Bytes(), &Error{Cmd: line, Err: err, Stderr: Tail(stderr.String())}
 }
 
 // Command returns name with args as Output would run it (in its own
@@ -158,10 +158,12 @@ func (r *Runner) Line(argv []string) string {
 	return b.String()
 }
 
-func tail(s string, n int) string {
+// Tail returns the last lines of s that an error quotes of a command's
+// standard error (tailLines of them), without its final newline.
+func Tail(s string) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
+	if len(lines) > tailLines {
+		lines = lines[len(lines)-tailLines:]
 	}
 	return strings.Join(lines, "\n")
 }
